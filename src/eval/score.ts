@@ -1,0 +1,148 @@
+// Scores extraction against gold files (<doc>.gold.json) as ../shared/corpus/README.md describes,
+// running exactly the path that `import` runs (processDocument).
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { z } from "zod";
+import type { CanonicalCell, Flag } from "../normalize/cells.js";
+import { processDocument } from "../pipeline.js";
+
+const goldSchema = z.object({
+  file: z.string(),
+  report_year: z.number().int().nullable().optional(),
+  format_version: z.string().nullable().optional(),
+  issuer_name: z.string().nullable().optional(),
+  complete: z.boolean().optional(),
+  cells: z.record(z.string(), z.union([z.number(), z.string()])),
+});
+export type Gold = z.infer<typeof goldSchema>;
+
+export interface CellOutcome {
+  key: string;
+  expected: number | string;
+  got: number | string | undefined;
+  outcome: "exact" | "wrong" | "silent" | "missing";
+}
+
+export interface DocScore {
+  file: string;
+  cells: number;
+  exact: number;
+  wrong: number;
+  silent: number;
+  missing: number;
+  metaWrong: string[];
+  error?: string;
+  details: CellOutcome[];
+}
+
+export interface EvalTotals {
+  documents: number;
+  cells: number;
+  exact: number;
+  wrong: number;
+  silent: number;
+  missing: number;
+  meta_wrong: number;
+  failed_documents: number;
+}
+
+/** Finds every `<file>.gold.json` whose document sits beside it, recursively. */
+export function findGoldPairs(folders: string[]): { doc: string; gold: string }[] {
+  const out: { doc: string; gold: string }[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith(".gold.json")) {
+        const doc = p.slice(0, -".gold.json".length);
+        try {
+          if (statSync(doc).isFile()) out.push({ doc, gold: p });
+        } catch {
+          // A gold file without its document is not scored.
+        }
+      }
+    }
+  };
+  for (const f of folders) walk(f);
+  return out;
+}
+
+function cellAsGold(c: CanonicalCell): number | string {
+  if (c.status === "number") return c.value!;
+  if (c.status === "text") return `text:${c.raw}`;
+  return c.status;
+}
+
+function covered(key: string, flags: Flag[]): boolean {
+  return flags.some(
+    (f) => f.severity !== "info" && f.keys?.some((k) => k === key || key.startsWith(`${k}.`)),
+  );
+}
+
+export function scoreDocument(docPath: string, goldPath: string): DocScore {
+  const gold = goldSchema.parse(JSON.parse(readFileSync(goldPath, "utf8")));
+  const entries = Object.entries(gold.cells);
+  const base: DocScore = {
+    file: basename(docPath),
+    cells: entries.length,
+    exact: 0,
+    wrong: 0,
+    silent: 0,
+    missing: 0,
+    metaWrong: [],
+    details: [],
+  };
+  let report: ReturnType<typeof processDocument>["report"];
+  try {
+    report = processDocument(readFileSync(docPath)).report;
+  } catch (e) {
+    base.error = e instanceof Error ? e.message : String(e);
+    base.missing = entries.length;
+    base.details = entries.map(([key, expected]) => ({ key, expected, got: undefined, outcome: "missing" }));
+    return base;
+  }
+  const byKey = new Map(report.cells.map((c) => [c.key, c]));
+  for (const [key, expected] of entries) {
+    const c = byKey.get(key);
+    if (!c) {
+      base.missing++;
+      base.details.push({ key, expected, got: undefined, outcome: "missing" });
+      continue;
+    }
+    const got = cellAsGold(c);
+    if (got === expected) {
+      base.exact++;
+      base.details.push({ key, expected, got, outcome: "exact" });
+    } else {
+      const silent = !covered(key, report.flags);
+      base.wrong++;
+      if (silent) base.silent++;
+      base.details.push({ key, expected, got, outcome: silent ? "silent" : "wrong" });
+    }
+  }
+  if (gold.report_year != null && gold.report_year !== report.meta.reportYear)
+    base.metaWrong.push(`report_year ${report.meta.reportYear} ≠ ${gold.report_year}`);
+  if (gold.format_version != null && gold.format_version !== report.formatVersion)
+    base.metaWrong.push(`format_version ${report.formatVersion} ≠ ${gold.format_version}`);
+  if (gold.issuer_name != null) {
+    const got = report.meta.issuerName ?? "";
+    const ok =
+      got !== "" &&
+      (got === gold.issuer_name || got.endsWith(gold.issuer_name) || gold.issuer_name.endsWith(got));
+    if (!ok) base.metaWrong.push(`issuer_name ${got || "(none)"} ≠ ${gold.issuer_name}`);
+  }
+  return base;
+}
+
+export function totals(scores: DocScore[]): EvalTotals {
+  return {
+    documents: scores.length,
+    cells: scores.reduce((a, s) => a + s.cells, 0),
+    exact: scores.reduce((a, s) => a + s.exact, 0),
+    wrong: scores.reduce((a, s) => a + s.wrong, 0),
+    silent: scores.reduce((a, s) => a + s.silent, 0),
+    missing: scores.reduce((a, s) => a + s.missing, 0),
+    meta_wrong: scores.reduce((a, s) => a + s.metaWrong.length, 0),
+    failed_documents: scores.filter((s) => s.error !== undefined).length,
+  };
+}

@@ -1,0 +1,203 @@
+// HTML extractor: decoded markup → text blocks and span-expanded table grids, page chrome removed.
+import * as cheerio from "cheerio";
+import type { AnyNode, Element } from "domhandler";
+import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
+import { normalizeText } from "../normalize/text.js";
+
+const DROP = "script, style, noscript, nav, header, footer, select, iframe, object, svg, template, button";
+const BLOCK_TAGS = new Set([
+  "p",
+  "div",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "li",
+  "ul",
+  "ol",
+  "section",
+  "article",
+  "blockquote",
+  "pre",
+  "dd",
+  "dt",
+  "dl",
+  "center",
+  "address",
+  "figure",
+  "figcaption",
+  "main",
+  "aside",
+  "hr",
+  "caption",
+]);
+
+/**
+ * Report pages sometimes carry the article as an escaped string inside a script
+ * (`var content = "<table class=\"...\">..."`). Returns those strings, unescaped.
+ */
+export function htmlInScriptStrings(source: string): string[] {
+  const out: string[] = [];
+  const literal = /"((?:[^"\\\n]|\\.){200,})"|'((?:[^'\\\n]|\\.){200,})'/g;
+  for (const m of source.matchAll(literal)) {
+    const body = m[1] ?? m[2];
+    if (!/<(?:table|p|div|tr|td)\b/i.test(body) && !/\\u003c(?:table|p|td)/i.test(body)) continue;
+    try {
+      const asJson = m[1] !== undefined ? body : body.replace(/\\'/g, "'").replace(/"/g, '\\"');
+      out.push(JSON.parse(`"${asJson}"`) as string);
+    } catch {
+      out.push(
+        body
+          .replace(/\\(["'/\\])/g, "$1")
+          .replace(/\\n/g, "\n")
+          .replace(/\\t/g, "\t"),
+      );
+    }
+  }
+  return out;
+}
+
+function cellText(_$: cheerio.CheerioAPI, el: Element): string {
+  // <br> and block children separate lines inside a cell; label wraps are rejoined downstream.
+  const parts: string[] = [];
+  const walk = (node: AnyNode) => {
+    if (node.type === "text") parts.push((node as unknown as { data: string }).data);
+    else if (node.type === "tag") {
+      const tag = (node as Element).tagName.toLowerCase();
+      if (tag === "br") parts.push("\n");
+      const isBlock = BLOCK_TAGS.has(tag);
+      if (isBlock) parts.push("\n");
+      for (const c of (node as Element).children) walk(c);
+      if (isBlock) parts.push("\n");
+    }
+  };
+  for (const c of el.children) walk(c);
+  return normalizeText(parts.join(""))
+    .split("\n")
+    .map((l) => l.replace(/\s+/g, " ").trim())
+    .filter((l) => l !== "")
+    .join("\n");
+}
+
+/** Expands colspan/rowspan into a grid. Every grid position gets a cell; copies have origin=false. */
+function expandTable($: cheerio.CheerioAPI, table: Element, tableIndex: number): TableBlock {
+  const rows: GridCell[][] = [];
+  const trs = $(table)
+    .find("tr")
+    .filter((_, tr) => $(tr).closest("table")[0] === table);
+  trs.each((r, tr) => {
+    rows[r] ??= [];
+    let c = 0;
+    $(tr)
+      .children("td, th")
+      .each((_, td) => {
+        while (rows[r][c]) c++;
+        const colspan = Math.max(1, Math.min(50, Number.parseInt($(td).attr("colspan") ?? "1", 10) || 1));
+        const rowspan = Math.max(1, Math.min(200, Number.parseInt($(td).attr("rowspan") ?? "1", 10) || 1));
+        const text = cellText($, td);
+        for (let dr = 0; dr < rowspan; dr++) {
+          if (dr > 0 && r + dr >= trs.length) break;
+          rows[r + dr] ??= [];
+          for (let dc = 0; dc < colspan; dc++) {
+            rows[r + dr][c + dc] = {
+              text,
+              origin: dr === 0 && dc === 0,
+              originRow: r,
+              originCol: c,
+              colspan,
+              rowspan,
+              pos: { table: tableIndex, row: r + dr, col: c + dc },
+            };
+          }
+        }
+        c += colspan;
+      });
+  });
+  // Holes left by malformed spans become empty non-origin cells so that rows stay indexable.
+  const grid = rows.map((row, r) =>
+    Array.from(
+      { length: row.length },
+      (_, c) =>
+        row[c] ?? {
+          text: "",
+          origin: false,
+          originRow: r,
+          originCol: c,
+          colspan: 1,
+          rowspan: 1,
+          pos: { table: tableIndex, row: r, col: c },
+        },
+    ),
+  );
+  return { kind: "table", rows: grid, spans: "known", pos: { table: tableIndex } };
+}
+
+/** Walks the DOM in reading order, turning flow content into text blocks and data tables into grids. */
+function linearize($: cheerio.CheerioAPI, root: AnyNode[], blocks: Block[], counter: { table: number }) {
+  let buf = "";
+  const flush = () => {
+    const text = normalizeText(buf)
+      .replace(/[ \t]+/g, " ")
+      .trim();
+    for (const line of text.split("\n")) {
+      const t = line.trim();
+      if (t) blocks.push({ kind: "text", text: t, pos: {} });
+    }
+    buf = "";
+  };
+  const walk = (node: AnyNode) => {
+    if (node.type === "text") {
+      buf += (node as unknown as { data: string }).data.replace(/\s+/g, " ");
+      return;
+    }
+    if (node.type !== "tag") return;
+    const el = node as Element;
+    const tag = el.tagName.toLowerCase();
+    if (tag === "table") {
+      flush();
+      // A table holding other tables is page layout: read its cells as flow content.
+      if ($(el).find("table").length > 0) {
+        for (const c of el.children) walk(c);
+        flush();
+      } else {
+        const t = expandTable($, el, counter.table++);
+        if (t.rows.length > 0) blocks.push(t);
+      }
+      return;
+    }
+    if (tag === "br") {
+      buf += "\n";
+      return;
+    }
+    const isBlock = BLOCK_TAGS.has(tag) || tag === "tr" || tag === "td" || tag === "th" || tag === "tbody";
+    if (isBlock) flush();
+    for (const c of el.children) walk(c);
+    if (isBlock) flush();
+  };
+  for (const n of root) walk(n);
+  flush();
+}
+
+export function extractHtml(html: string): DocumentModel {
+  const embedded = htmlInScriptStrings(html);
+  const $ = cheerio.load(html);
+  const title = normalizeText($("title").first().text()).trim() || undefined;
+  $(DROP).remove();
+  const blocks: Block[] = [];
+  const counter = { table: 0 };
+  const body = $("body")[0] ?? $.root()[0];
+  linearize($, (body as Element).children ?? [], blocks, counter);
+  const hasTables = blocks.some((b) => b.kind === "table");
+  // Script-embedded articles are read when the page itself shows no tables (the usual CMS case).
+  if (!hasTables) {
+    for (const fragment of embedded) {
+      const $f = cheerio.load(fragment);
+      $f(DROP).remove();
+      const froot = $f("body")[0] ?? $f.root()[0];
+      linearize($f, (froot as Element).children ?? [], blocks, counter);
+    }
+  }
+  return { form: "html", title, blocks, warnings: [] };
+}

@@ -1,0 +1,78 @@
+// Extractor registry: detects a document's form from its bytes and runs the matching extractor.
+import type { DocumentForm, DocumentModel } from "../model/document.js";
+import { decodeBytes, garbleRatio } from "./charset.js";
+import { extractHtml } from "./html.js";
+import { extractText } from "./text.js";
+
+/** Largest document accepted; larger files are refused with a clear error rather than read. */
+export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
+
+/** An error about one document: the batch records its message and goes on. */
+export class DocumentError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const startsWith = (b: Uint8Array, sig: number[]) => sig.every((v, i) => b[i] === v);
+
+/** The form of a document, from its bytes alone (the file name is not trusted). */
+export function detectForm(bytes: Uint8Array): DocumentForm | "zip" | "binary" | "empty" {
+  if (bytes.length === 0) return "empty";
+  const head = Buffer.from(bytes.subarray(0, 2048)).toString("latin1");
+  if (head.trimStart().startsWith("%PDF-") || head.slice(0, 1024).includes("%PDF-")) return "pdf";
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
+    const names = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 65536))).toString("latin1");
+    return names.includes("word/") ? "docx" : "zip";
+  }
+  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return "doc";
+  if (head.startsWith("{\\rtf")) return "doc";
+  // Text: few control bytes in the first 8 KiB (UTF-16 text is recognised by its BOM).
+  const sample = bytes.subarray(0, 8192);
+  const utf16 = (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff);
+  let control = 0;
+  for (const b of sample) if (b === 0 || (b < 9 && b !== 0)) control++;
+  if (!utf16 && control > sample.length * 0.01) return "binary";
+  const text = head.toLowerCase();
+  if (/<(?:!doctype html|html|head|body|table|meta|div|p)[\s>]/.test(text)) return "html";
+  return "text";
+}
+
+export interface Extracted {
+  model: DocumentModel;
+  charset?: string;
+}
+
+/** Turns document bytes into the shared document model, or throws a DocumentError saying why not. */
+export function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Extracted {
+  if (bytes.length > MAX_DOCUMENT_BYTES) {
+    throw new DocumentError(
+      "too_large",
+      `document is ${bytes.length} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit`,
+    );
+  }
+  const form = detectForm(bytes);
+  switch (form) {
+    case "empty":
+      throw new DocumentError("empty", "document is empty (0 bytes)");
+    case "binary":
+      throw new DocumentError("binary", "document is binary data, not a report (no known format)");
+    case "zip":
+      throw new DocumentError("not_word_zip", "document is a zip archive but not a Word (DOCX) file");
+    case "pdf":
+      throw new DocumentError("unsupported_pdf", "PDF reports are not supported yet");
+    case "docx":
+      throw new DocumentError("unsupported_docx", "DOCX reports are not supported yet");
+    case "doc":
+      throw new DocumentError("unsupported_doc", "DOC/WPS/RTF reports are not supported yet");
+  }
+  const decoded = decodeBytes(bytes, opts.httpCharset);
+  if (garbleRatio(decoded.text) > 0.02) {
+    throw new DocumentError("bad_encoding", `text could not be decoded cleanly (tried ${decoded.charset})`);
+  }
+  const model = form === "html" ? extractHtml(decoded.text) : extractText(decoded.text);
+  return { model, charset: decoded.charset };
+}

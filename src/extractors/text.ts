@@ -1,0 +1,130 @@
+// Text extractor: plain-text dumps, including the broken pipe dialects and markdown tables, → blocks.
+// Lines with bars become table rows (grid positions unknown); every other line is a text block.
+import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
+import { plainCell } from "../model/document.js";
+import { isValueText, normalizeText } from "../normalize/text.js";
+
+interface Line {
+  text: string;
+  no: number;
+}
+
+const BAR_ONLY = /^\|+$/;
+const MD_SEPARATOR = /^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$/;
+
+/** Cells of a single-line row. Whitespace-only cells are blanks; zero-width runs (`||`) are padding. */
+function splitRow(line: string): string[] {
+  let s = line.trim();
+  if (s.startsWith("|")) s = s.slice(1);
+  const parts = s.split("|");
+  if (parts.length > 0 && parts[parts.length - 1].trim() === "") parts.pop();
+  const cells: string[] = [];
+  for (const p of parts) {
+    if (p === "") continue;
+    cells.push(p.trim());
+  }
+  return cells;
+}
+
+/** Splits a one-cell line (`text |` followed by padding bars) into its text and the bar count after it. */
+function cellLine(line: string): { text: string; bars: number } | undefined {
+  const m = /^([^|]*?)\s*\|(\s*\|)*\s*$/.exec(line);
+  if (!m || m[1].trim() === "") return undefined;
+  const bars = (line.slice(line.indexOf("|")).match(/\|/g) ?? []).length;
+  return { text: m[1].trim(), bars };
+}
+
+type Dialect = "row-markers" | "padding-lines";
+
+/**
+ * Decides how bare `|` lines are to be read in a one-cell-per-line dump: as row starts followed by
+ * cells whose last one carries the padding (P1a), or as empty cells and padding lines (P1b).
+ */
+function detectDialect(lines: Line[]): Dialect {
+  let paddedCells = 0;
+  let barOnlyMulti = 0;
+  let bareBeforeText = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].text;
+    if (/^[^|]*[^|\s][^|]*\|\s*\|+\s*$/.test(t)) paddedCells++;
+    if (/^\|{2,}$/.test(t)) barOnlyMulti++;
+    if (t === "|" && i + 1 < lines.length && !BAR_ONLY.test(lines[i + 1].text)) bareBeforeText++;
+  }
+  return paddedCells > barOnlyMulti && bareBeforeText >= 2 ? "row-markers" : "padding-lines";
+}
+
+export function extractText(raw: string): DocumentModel {
+  const lines: Line[] = normalizeText(raw)
+    .split("\n")
+    .map((text, i) => ({ text: text.trim(), no: i + 1 }));
+  const dialect = detectDialect(lines);
+  const blocks: Block[] = [];
+  let table: TableBlock | undefined;
+  let row: GridCell[] | undefined;
+  let tableIndex = 0;
+
+  const closeRow = () => {
+    if (row && row.length > 0 && table) table.rows.push(row);
+    row = undefined;
+  };
+  const closeTable = () => {
+    closeRow();
+    if (table && table.rows.length > 0) blocks.push(table);
+    table = undefined;
+  };
+  const ensureTable = (no: number) => {
+    if (!table) table = { kind: "table", rows: [], spans: "unknown", pos: { line: no, table: tableIndex++ } };
+    return table;
+  };
+  const addCell = (text: string, no: number, uncertain = false) => {
+    const t = ensureTable(no);
+    row ??= [];
+    const cell = plainCell(text, t.rows.length, row.length, { line: no, table: t.pos.table });
+    if (uncertain) cell.uncertain = true;
+    row.push(cell);
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const { text, no } = lines[i];
+    if (text === "") continue;
+    if (!text.includes("|")) {
+      closeTable();
+      blocks.push({ kind: "text", text, pos: { line: no } });
+      continue;
+    }
+    if (MD_SEPARATOR.test(text) && text.includes("-")) continue;
+    if (BAR_ONLY.test(text)) {
+      const next = lines.slice(i + 1).find((l) => l.text !== "");
+      const nextIsBar = next !== undefined && BAR_ONLY.test(next.text);
+      if (dialect === "row-markers") {
+        // A bare bar followed by another bar is an empty cell; otherwise it starts the next row.
+        if (text === "|" && nextIsBar && row) addCell("", no);
+        else closeRow();
+      } else if (text === "|") {
+        // One bar: an empty cell, or one bar of padding ending the row. A label after it means padding.
+        const nextIsLabel =
+          next !== undefined && !nextIsBar && !isValueText(cellLine(next.text)?.text ?? next.text);
+        if (nextIsLabel || !row) closeRow();
+        else addCell("", no, true);
+      } else {
+        closeRow();
+      }
+      continue;
+    }
+    const single = cellLine(text);
+    const cells = splitRow(text);
+    if (single && !text.trim().startsWith("|")) {
+      // One cell on its own line (P1a/P1b); padding bars after it end the row.
+      addCell(single.text, no);
+      if (single.bars > 1) closeRow();
+      continue;
+    }
+    // A whole row on one line (P2, P3, markdown).
+    closeRow();
+    ensureTable(no);
+    row = cells.map((c, j) => plainCell(c, table!.rows.length, j, { line: no, table: table!.pos.table }));
+    closeRow();
+  }
+  closeTable();
+  return { form: "text", blocks, warnings: [] };
+}

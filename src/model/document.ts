@@ -1,0 +1,76 @@
+// The shared document model: what every extractor produces and all later stages consume.
+// Nothing downstream of an extractor knows which form (html, text, pdf, docx) a document came in.
+
+/** Where a piece of text was found, precise enough for a human to go and look. */
+export interface SourcePosition {
+  /** 1-based line in a text document. */
+  line?: number;
+  /** 1-based page in a paged document. */
+  page?: number;
+  /** 0-based table index within the document, in reading order. */
+  table?: number;
+  /** 0-based row and column within that table's expanded grid. */
+  row?: number;
+  col?: number;
+}
+
+/** A paragraph, heading or line of running text. */
+export interface TextBlock {
+  kind: "text";
+  text: string;
+  pos: SourcePosition;
+}
+
+/**
+ * One cell of an expanded grid. A cell spanning several grid positions appears at each of them;
+ * `origin` tells the first position (the one the document printed) from the copies.
+ */
+export interface GridCell {
+  text: string;
+  /** false for the copies a colspan/rowspan produced; true where the document printed the cell. */
+  origin: boolean;
+  /** Row and column of the printed cell this position belongs to. */
+  originRow: number;
+  originCol: number;
+  colspan: number;
+  rowspan: number;
+  /** Set where the source cannot tell an empty cell from row padding (bare `|` lines in text dumps). */
+  uncertain?: boolean;
+  pos: SourcePosition;
+}
+
+/**
+ * A table with its spans expanded into a rectangular-ish grid (rows may be ragged when the source
+ * is). `spans` says whether the source carried span information (HTML, DOCX, ruled PDF) or whether
+ * rows are only sequences of cells whose grid positions are unknown (pipe text, markdown).
+ */
+export interface TableBlock {
+  kind: "table";
+  rows: GridCell[][];
+  spans: "known" | "unknown";
+  pos: SourcePosition;
+}
+
+export type Block = TextBlock | TableBlock;
+
+export type DocumentForm = "html" | "text" | "pdf" | "docx" | "doc" | "unknown";
+
+export interface DocumentModel {
+  form: DocumentForm;
+  /** Title as found in the document metadata (HTML <title>, PDF info), if any. */
+  title?: string;
+  blocks: Block[];
+  /** Problems noticed while extracting, with where they were seen. */
+  warnings: ExtractionWarning[];
+}
+
+export interface ExtractionWarning {
+  code: string;
+  message: string;
+  pos?: SourcePosition;
+}
+
+/** Builds a grid cell for sources without spans (text rows, markdown). */
+export function plainCell(text: string, row: number, col: number, pos: SourcePosition): GridCell {
+  return { text, origin: true, originRow: row, originCol: col, colspan: 1, rowspan: 1, pos };
+}

@@ -1,0 +1,195 @@
+// Report metadata: report year (统计期限 first, then title), issuer name, admin level, issuer type, scope.
+
+export type AdminLevel = "national" | "provincial" | "prefecture" | "county" | "township" | "unknown";
+export type IssuerType =
+  | "people_government"
+  | "government_office"
+  | "department"
+  | "town_street"
+  | "functional_zone"
+  | "unknown";
+
+export interface ReportMeta {
+  reportYear: number | null;
+  yearSource: "period" | "title" | "text" | "none";
+  titleRaw: string | null;
+  issuerName: string | null;
+  adminLevel: AdminLevel;
+  issuerType: IssuerType;
+  scope: "self" | "aggregate" | "ambiguous";
+}
+
+const plausibleYear = (y: number) => y >= 2000 && y <= 2035;
+
+const TITLE_RE =
+  /((?:19|20)\d{2})\s*年\s*度?\s*(.{0,40}?)(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报|工作年度|情况报告)/;
+const SUFFIX =
+  "(?:人民政府办公厅|人民政府办公室|人民政府|政府办公室|政府办公厅|街道办事处|办事处|管理委员会|管委会|委员会|办公室|办公厅|局|委|办|镇|乡|街道|中心|院|所|馆|署)";
+const PROSE_ISSUER_RE = new RegExp(
+  `^(?:19|20)\\d{2}\\s*年度?[，,]\\s*(?:在[^，,。]{2,30}[，,]\\s*)?([^，,。；;“”"]{2,40}?${SUFFIX})(?:认真|高度|坚持|深入|全面|积极|严格|紧紧|以|按照|围绕|进一步|扎实|始终|继续|不断|持续|切实|贯彻|紧扣|聚焦|根据|依据|全力|加强)`,
+);
+const COMPILED_BY_RE = new RegExp(
+  `由\\s*([^，,。；;《》]{2,40}?${SUFFIX})\\s*(?:根据|依据|按照|编制|编写|负责)`,
+);
+const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
+
+function cleanIssuer(name: string): string | null {
+  let n = name.replace(/\s+/g, "").replace(/[“”"《》【】[\]]/g, "");
+  n = n.replace(/^.*?(?:公布|发布|现将|印发)/, "");
+  n = n.replace(GENERIC, "");
+  // A town's 党政办公室 compiles the report on behalf of the town government.
+  n = n.replace(/(人民政府|街道办事处|镇|乡|街道)(?:党政办公室|党政办|综合办公室|党政综合办公室)$/, "$1");
+  if (n.length < 2 || /^(?:本|我)(?:局|委|办|镇|乡|街道|单位|机关)$/.test(n)) return null;
+  return n;
+}
+
+export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
+  const flat = lines.join("\n");
+  const joined = flat.replace(/\n/g, "").replace(/[ \t\u3000]+/g, " ");
+
+  // Report year: the statistics period is authoritative; the title is next; then the commonest year.
+  let reportYear: number | null = null;
+  let yearSource: ReportMeta["yearSource"] = "none";
+  const period =
+    /统计(?:期限|时限|周期|时间|区间|期间|范围)[^。]{0,24}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日/.exec(
+      joined,
+    );
+  if (period && plausibleYear(Number(period[1]))) {
+    reportYear = Number(period[1]);
+    yearSource = "period";
+  }
+
+  const titleCandidates = [docTitle ?? "", ...lines.slice(0, 40)];
+  let titleRaw: string | null = null;
+  let titleMatch: RegExpExecArray | null = null;
+  for (const t of titleCandidates) {
+    const m = TITLE_RE.exec(t.replace(/\s+/g, ""));
+    if (m) {
+      titleRaw = t.trim();
+      titleMatch = m;
+      break;
+    }
+  }
+  if (!titleMatch) {
+    // A title split over two lines: 2024 年上海市科委政府信息公开工作 / 年度报告.
+    for (let i = 0; i + 1 < Math.min(lines.length, 40); i++) {
+      const two = `${lines[i]}${lines[i + 1]}`.replace(/\s+/g, "");
+      const m = TITLE_RE.exec(two);
+      if (m && two.length < 80) {
+        titleRaw = `${lines[i]}${lines[i + 1]}`.trim();
+        titleMatch = m;
+        break;
+      }
+    }
+  }
+  if (reportYear === null && titleMatch && plausibleYear(Number(titleMatch[1]))) {
+    reportYear = Number(titleMatch[1]);
+    yearSource = "title";
+  }
+  if (reportYear === null) {
+    const short = /((?:19|20)\d{2})\s*年(?:报|度报告)/.exec(joined);
+    if (short && plausibleYear(Number(short[1]))) {
+      reportYear = Number(short[1]);
+      yearSource = "title";
+    }
+  }
+  if (reportYear === null) {
+    const counts = new Map<number, number>();
+    for (const m of joined.matchAll(/((?:19|20)\d{2})\s*年/g)) {
+      const y = Number(m[1]);
+      if (plausibleYear(y)) counts.set(y, (counts.get(y) ?? 0) + 1);
+    }
+    const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+    if (top) {
+      reportYear = top[0];
+      yearSource = "text";
+    }
+  }
+
+  // Issuer: title, then "由…编制", then the first prose sentence "2020年，XX认真…".
+  let issuerName: string | null = null;
+  if (titleMatch) {
+    const pre = (titleRaw ?? "").replace(/\s+/g, "").split(titleMatch[1])[0] ?? "";
+    const candidate = cleanIssuer(`${pre.replace(/.*[，,。：:；;]/, "")}${titleMatch[2]}`);
+    if (candidate && !/^(?:政府|政务)?$/.test(candidate)) issuerName = candidate;
+  }
+  if (!issuerName) {
+    const m = COMPILED_BY_RE.exec(joined);
+    if (m) issuerName = cleanIssuer(m[1]);
+  }
+  if (!issuerName) {
+    for (const l of lines) {
+      const m = PROSE_ISSUER_RE.exec(l.replace(/\s+/g, ""));
+      if (m) {
+        issuerName = cleanIssuer(m[1]);
+        if (issuerName) break;
+      }
+    }
+  }
+  if (!issuerName) {
+    for (const l of lines.slice(0, 10)) {
+      const m = /(?:19|20)\d{2}\s*年报[_\-—\s]+([^\s_]{2,30})$/.exec(l.trim());
+      if (m) {
+        issuerName = cleanIssuer(m[1]);
+        break;
+      }
+    }
+  }
+
+  const issuerType = classifyType(issuerName, joined);
+  const adminLevel = classifyLevel(issuerName, issuerType, joined);
+  let scope: ReportMeta["scope"] = "self";
+  if (issuerType === "functional_zone") scope = "ambiguous";
+  else if (
+    issuerType === "people_government" &&
+    /(?:全市|全区|全县|全省)/.test(joined) &&
+    /汇总|各部门|各级行政机关|综合/.test(joined)
+  )
+    scope = "aggregate";
+  return { reportYear, yearSource, titleRaw, issuerName, adminLevel, issuerType, scope };
+}
+
+function classifyType(name: string | null, text: string): IssuerType {
+  if (!name) {
+    if (/我(?:镇|乡|街道)|本(?:镇|乡|街道)/.test(text)) return "town_street";
+    if (/我(?:局|委|办|中心)|本(?:局|委|中心)/.test(text)) return "department";
+    return "unknown";
+  }
+  if (
+    /(?:开发区|高新区|新区|园区|示范区|保税区|自贸区|管委会|管理委员会)/.test(name) &&
+    !/(?:局|办公室)$/.test(name)
+  )
+    return "functional_zone";
+  if (/(?:镇|乡|街道|街道办事处|办事处)(?:人民政府)?$/.test(name)) return "town_street";
+  if (/(?:政府办公厅|政府办公室|政府办)$/.test(name)) return "government_office";
+  if (/人民政府$/.test(name) || /^[^局委办]{2,12}[省市区县旗州盟]$/.test(name)) return "people_government";
+  if (/(?:局|委员会|委|办|办公室|办公厅|中心|馆|院|所|支队|大队|署|站)$/.test(name)) return "department";
+  return "unknown";
+}
+
+const PROVINCES =
+  /^(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆)/;
+
+function classifyLevel(name: string | null, type: IssuerType, text: string): AdminLevel {
+  if (type === "town_street") return "township";
+  if (name) {
+    if (/^国务院|^国家|^中华人民共和国/.test(name)) return "national";
+    const body = name.replace(/(?:人民政府|办公厅|办公室)$/, "");
+    if (
+      /[县旗]|(?:区|自治县)(?!域)/.test(
+        body.replace(/^(?:北京|天津|上海|重庆)市/, "").replace(/(?:开发区|新区|园区)$/, "区"),
+      )
+    )
+      return "county";
+    if (
+      /^(?:北京|天津|上海|重庆)市/.test(name) ||
+      /[省]|自治区/.test(body) ||
+      (PROVINCES.test(name) && /^[^市]*(?:省|自治区)/.test(name))
+    )
+      return "provincial";
+    if (/市|州|盟|地区/.test(body)) return "prefecture";
+  }
+  if (/区政府|区委|县政府|县委|全区|全县/.test(text)) return "county";
+  if (/市政府|市委|全市/.test(text)) return "prefecture";
+  return "unknown";
+}

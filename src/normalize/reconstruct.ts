@@ -1,0 +1,555 @@
+// Template-driven reconstruction of Tables 2–4 from units: finds each table by its anchors, maps rows
+// by label (Table 3 by aligning units to the template order), detects the format version.
+import type { DocumentModel } from "../model/document.js";
+import type { CanonicalCell, Flag } from "./cells.js";
+import {
+  type FormatVersion,
+  matchT2Row,
+  matchT3Rows,
+  type T2ColumnSet,
+  type T2Row,
+  T3_COLUMNS,
+  T3_ROWS,
+  T4_KEYS,
+  t2ColumnsFromHeader,
+  t2DefaultColumns,
+  t3Sequence,
+} from "./template.js";
+import { labelKey, scaleExact } from "./text.js";
+import { buildUnits, type Unit, type ValueToken } from "./units.js";
+
+export interface Reconstruction {
+  cells: CanonicalCell[];
+  flags: Flag[];
+  formatVersion: FormatVersion;
+  /** Which tables were found. */
+  tables: { t2: boolean; t3: boolean; t4: boolean };
+  /** The document's text lines in order (for metadata and prose rules). */
+  lines: string[];
+}
+
+type Context = "none" | "t2" | "t3" | "t4";
+
+function anchorOf(text: string): Context | "end" | undefined {
+  const k = labelKey(text);
+  // A paragraph or sentence of prose is not a heading or table label.
+  if (k.length > 45 || /。/.test(text)) return undefined;
+  if (/本列数据的勾稽关系|申请人情况|收到和处理政府信息公开申请/.test(k)) return "t3";
+  if (/行政复议/.test(k) && (/行政诉讼/.test(k) || k.length <= 8)) return "t4";
+  if (/^第二十条|信息内容|主动公开政府信息情况/.test(k)) return "t2";
+  if (/存在的主要问题|主要问题及改进|存在问题及改进|其他需要报告|其他报告事项|^五存在/.test(k)) return "end";
+  return undefined;
+}
+
+interface T2Pending {
+  row: T2Row;
+  header?: T2ColumnSet;
+  mixedHeader: boolean;
+  unit: Unit;
+}
+
+function trimValues(values: ValueToken[], n: number): ValueToken[] {
+  const v = [...values];
+  while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
+  while (v.length > n) {
+    const i = v.findIndex((t) => t.uncertain);
+    if (i < 0) break;
+    v.splice(i, 1);
+  }
+  return v;
+}
+
+function numberText(raw: string): string {
+  return raw.replace(/[^\d.+-]/g, "");
+}
+
+export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstruction {
+  const { units, lines } = buildUnits(doc);
+  const lastSeq = lines.length - 1;
+  const flags: Flag[] = [];
+  const cells: CanonicalCell[] = [];
+
+  let ctx = "none" as Context;
+  const t2: T2Pending[] = [];
+  const t3: Unit[] = [];
+  const t4: Unit[] = [];
+  let header = "";
+  let sawT2 = false;
+  let sawT3 = false;
+  let sawT4 = false;
+
+  const applyAnchor = (text: string) => {
+    const a = anchorOf(text);
+    if (!a) return;
+    if (a === "end") ctx = "none";
+    else {
+      if (a !== ctx) header = "";
+      ctx = a;
+    }
+    if (a === "t2") sawT2 = true;
+    if (a === "t3") sawT3 = true;
+    if (a === "t4") sawT4 = true;
+  };
+
+  for (const u of units) {
+    for (const f of u.floating) {
+      applyAnchor(f);
+      if (ctx === "t2") header += `\n${f}`;
+    }
+    let t2row =
+      matchT2Row(u.own) ?? (u.own === "" ? matchT2Row(u.floating[u.floating.length - 1] ?? "") : undefined);
+    if (!t2row && u.ownCells.length > 1) {
+      // A header row run into the data row (text dumps without row ends): the last cell is the label.
+      t2row = matchT2Row(u.ownCells[u.ownCells.length - 1]);
+      if (t2row) {
+        for (const c of u.ownCells.slice(0, -1)) applyAnchor(c);
+        header += `\n${u.ownCells.slice(0, -1).join("\n")}`;
+      }
+    }
+    const t3hits = matchT3Rows(u.own, 3);
+    if (ctx !== "t2" && ctx !== "t3" && ctx !== "t4" && t2row) ctx = "t2";
+    if ((ctx === "t2" || ctx === "none") && t3hits.length > 0 && !t2row) {
+      ctx = "t3";
+      sawT3 = true;
+    }
+    if (ctx === "t2") {
+      sawT2 = true;
+      if (t2row) {
+        const colset = t2ColumnsFromHeader(t2row.block, header);
+        const k = labelKey(header);
+        t2.push({
+          row: t2row,
+          header: colset,
+          mixedHeader: t2row.block === "art20_1" && /本年新/.test(k) && /制发|废止/.test(k),
+          unit: u,
+        });
+        header = "";
+      } else if (u.values.some((v) => v.parsed.status === "number")) {
+        flags.push({
+          code: "unrecognized_row",
+          severity: "warning",
+          message: `Table 2 row "${u.own || u.floating.join(" ")}" is not in the template; its values were not stored`,
+          pos: u.pos,
+        });
+      }
+    } else if (ctx === "t3") {
+      t3.push(u);
+    } else if (ctx === "t4") {
+      t4.push(u);
+    }
+  }
+
+  // ------------------------------------------------------------ format version
+  const votes = new Set<"GOP2019" | "GOP2021">();
+  for (const p of t2) {
+    if (p.header) votes.add(p.header.version);
+    if (p.mixedHeader) {
+      votes.add("GOP2019");
+      votes.add("GOP2021");
+    }
+  }
+  const t3Matches = t3.map((u) => ({
+    own: matchT3Rows(u.own, 3),
+    soft: matchT3Rows(u.floating.join("\n"), 3),
+  }));
+  const subRowIdx = new Set(t3Sequence("GOP2021").filter((i) => T3_ROWS[i].only === "GOP2021"));
+  const otherTotalIdx = T3_ROWS.findIndex((r) => r.key === "result.other.total");
+  const allT3Text = t3.map((u) => `${u.floating.join("")}${u.own}`).join("");
+  const sawSubRows =
+    t3Matches.some((m) => m.own.some((i) => subRowIdx.has(i) && T3_ROWS[i].cores.length > 0)) ||
+    /逾期不补正|逾期未按收费/.test(labelKey(allT3Text));
+  let version: FormatVersion;
+  if (votes.size === 2) version = "HYBRID";
+  else if (votes.size === 1) version = [...votes][0];
+  else if (sawSubRows) version = "GOP2021";
+  else if (t3.length > 0 || t4.length > 0) {
+    version = yearHint !== undefined && yearHint >= 2021 ? "GOP2021" : "GOP2019";
+    flags.push({
+      code: "version_from_year",
+      severity: "info",
+      message: `no template fingerprint visible; ${version} assumed from the report year`,
+    });
+  } else version = yearHint !== undefined && yearHint < 2019 ? "PRE2019" : "UNKNOWN";
+  if (version === "HYBRID") {
+    flags.push({
+      code: "hybrid_format",
+      severity: "warning",
+      message: "Table 2 blocks follow different template versions; each block mapped by its own headers",
+      keys: ["active"],
+    });
+  }
+  const baseVersion: "GOP2019" | "GOP2021" = version === "GOP2019" ? "GOP2019" : "GOP2021";
+
+  // ------------------------------------------------------------ Table 2
+  const lastColset = new Map<string, T2ColumnSet>();
+  for (const p of t2) {
+    let colset = p.header ?? lastColset.get(p.row.block);
+    if (!colset) {
+      colset = t2DefaultColumns(p.row.block, p.row.block === "art20_9" ? "GOP2019" : baseVersion);
+      if (colset && p.unit.values.length > 0) {
+        flags.push({
+          code: "t2_header_missing",
+          severity: "info",
+          message: `no column header before ${p.row.row}; ${colset.version} columns assumed`,
+          keys: [`active.${p.row.block}.${p.row.row}`],
+          pos: p.unit.pos,
+        });
+      }
+    }
+    if (!colset) continue;
+    lastColset.set(p.row.block, colset);
+    const prefix = `active.${p.row.block}.${p.row.row}`;
+    const n = colset.columns.length;
+    const vals = trimValues(p.unit.values, n);
+    if (vals.length !== n) {
+      const truncated = vals.length < n && p.unit.endSeq >= lastSeq;
+      flags.push({
+        code: truncated ? "row_truncated" : "ambiguous_alignment",
+        severity: truncated ? "info" : "warning",
+        message: `${prefix}: ${vals.length} values printed for ${n} columns; assigned left to right`,
+        keys: [prefix],
+        pos: p.unit.pos,
+      });
+    }
+    vals.slice(0, n).forEach((tok, i) => {
+      const col = colset!.columns[i];
+      const cell = makeCell(`${prefix}.${col}`, tok, p.unit.own, p.unit.own ? 1 : 0.9);
+      if (col === "amount_yuan") applyMoney(cell, tok, colset!.moneyUnit, flags);
+      cells.push(cell);
+    });
+  }
+
+  // ------------------------------------------------------------ Table 3
+  if (t3.length > 0) {
+    const seqVersion: "GOP2019" | "GOP2021" | "GOP2021-collapsed" =
+      version === "GOP2019"
+        ? "GOP2019"
+        : sawSubRows
+          ? "GOP2021"
+          : t3Matches.some((m) => m.own.includes(otherTotalIdx) || m.soft.includes(otherTotalIdx))
+            ? "GOP2021-collapsed"
+            : "GOP2021";
+    if (seqVersion === "GOP2021-collapsed") {
+      flags.push({
+        code: "collapsed_other",
+        severity: "info",
+        message:
+          "（六）其他处理 is printed as one row without its three sub-rows; stored as result.other.total",
+        keys: ["applications.result.other.total"],
+      });
+    }
+    alignTable3(t3, t3Matches, t3Sequence(seqVersion), lastSeq, cells, flags);
+  }
+
+  // ------------------------------------------------------------ Table 4
+  const t4Tokens: { tok: ValueToken; unit: Unit }[] = [];
+  for (const u of t4) {
+    if (
+      !u.values.some(
+        (v) => v.parsed.status === "number" || v.parsed.status === "dash" || v.parsed.status === "slash",
+      )
+    ) {
+      if (t4Tokens.length === 0) continue; // header rows with placeholder blanks
+    }
+    for (const tok of u.values) t4Tokens.push({ tok, unit: u });
+    if (t4Tokens.length >= 15) break;
+  }
+  if (t4Tokens.length > 0) {
+    let toks = t4Tokens;
+    while (toks.length > 15 && toks[toks.length - 1].tok.parsed.status === "blank") toks = toks.slice(0, -1);
+    if (toks.length !== 15) {
+      const truncated = toks.length < 15 && toks[toks.length - 1].unit.endSeq >= lastSeq;
+      flags.push({
+        code: truncated ? "row_truncated" : "ambiguous_alignment",
+        severity: truncated ? "info" : "warning",
+        message: `Table 4: ${toks.length} values printed for 15 columns; assigned left to right`,
+        keys: ["appeals"],
+        pos: toks[0].unit.pos,
+      });
+    }
+    toks.slice(0, 15).forEach(({ tok, unit }, i) => {
+      cells.push(makeCell(T4_KEYS[i], tok, unit.own, 1));
+    });
+  }
+
+  if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
+    flags.push({
+      code: "no_standard_tables",
+      severity: "info",
+      message:
+        "the document has no standard statistical tables (free-form report, or tables published as images)",
+    });
+  }
+  return {
+    cells,
+    flags,
+    formatVersion: version,
+    tables: { t2: t2.length > 0, t3: t3.length > 0, t4: t4Tokens.length > 0 },
+    lines: lines.map((l) => l.text),
+  };
+}
+
+function makeCell(key: string, tok: ValueToken, label: string, confidence: number): CanonicalCell {
+  const p = tok.parsed;
+  const cell: CanonicalCell = {
+    key,
+    value: p.status === "number" ? p.value : null,
+    status: p.status,
+    raw: p.raw,
+    unit: key.endsWith("amount_yuan") ? "yuan" : "count",
+    confidence,
+    pos: tok.pos,
+  };
+  if (p.sign) cell.sign = p.sign;
+  if (label) cell.sourceLabel = label;
+  return cell;
+}
+
+/** Money cells: the unit printed in the cell wins over the header's; a bare amount keeps its number. */
+function applyMoney(
+  cell: CanonicalCell,
+  tok: ValueToken,
+  headerUnit: "万元" | "元" | undefined,
+  flags: Flag[],
+) {
+  const p = tok.parsed;
+  if (p.status !== "number") return;
+  const unit = p.cellUnit ?? headerUnit;
+  if (p.cellUnit && headerUnit && p.cellUnit !== headerUnit) {
+    flags.push({
+      code: "unit_conflict",
+      severity: "warning",
+      message: `${cell.key}: cell says ${p.cellUnit}, header says ${headerUnit}; the cell's unit was used`,
+      keys: [cell.key],
+      pos: tok.pos,
+    });
+  }
+  if (!unit) {
+    cell.rawUnit = "unknown";
+    if (p.value !== 0) {
+      cell.confidence = 0.5;
+      flags.push({
+        code: "unit_unknown",
+        severity: "warning",
+        message: `${cell.key}: amount ${p.raw} printed without a unit; stored as printed (yuan assumed)`,
+        keys: [cell.key],
+        pos: tok.pos,
+      });
+    }
+    return;
+  }
+  cell.rawUnit = unit;
+  const factor = unit === "万元" ? 10000 : unit === "亿元" ? 100000000 : 1;
+  cell.value = scaleExact(numberText(p.raw), factor);
+}
+
+// ------------------------------------------------------------ Table 3 alignment
+
+interface Assign {
+  unit: number;
+  row: number;
+}
+
+/**
+ * Aligns Table 3 units to the template's leaf rows, keeping template order. A unit's own label anchors
+ * it; floating text only hints; unlabelled units fill the rows between anchors. Dynamic programming
+ * over (unit, row) picks the alignment with the best score; units left out are reported.
+ */
+function alignTable3(
+  units: Unit[],
+  matches: { own: number[]; soft: number[] }[],
+  seq: number[],
+  lastSeq: number,
+  cells: CanonicalCell[],
+  flags: Flag[],
+) {
+  const n = units.length;
+  const m = seq.length;
+  const numeric = (u: Unit) => u.values.filter((v) => v.parsed.status !== "blank").length;
+  const score = (i: number, j: number): number => {
+    const u = units[i];
+    const row = seq[j];
+    const { own, soft } = matches[i];
+    const ownLeaves = own.filter((r) => T3_ROWS[r].key);
+    const softLeaves = soft.filter((r) => T3_ROWS[r].key);
+    let s = 0;
+    const count = trimValues(u.values, 7).length;
+    s += count === 7 ? 2 : count < 7 ? -1 : -3;
+    if (ownLeaves.length > 0) {
+      if (ownLeaves.includes(row)) s += ownLeaves.length === 1 ? 10 : 6;
+      else return Number.NEGATIVE_INFINITY;
+    } else if (softLeaves.length > 0) {
+      if (softLeaves.includes(row)) s += softLeaves.length === 1 ? 2 : 1;
+      else s -= 1;
+    }
+    return s;
+  };
+  const dropCost = (i: number): number => {
+    const u = units[i];
+    if (numeric(u) === 0) return 0;
+    const ownLeaves = matches[i].own.filter((r) => T3_ROWS[r].key);
+    if (ownLeaves.length === 0 && matches[i].own.length > 0) return -1; // group row with a printed subtotal
+    return -3 - (trimValues(u.values, 7).length === 7 ? 3 : 0) - (ownLeaves.length > 0 ? 10 : 0);
+  };
+  // best[i][j]: best score with units[0..i) placed and rows[0..j) used or skipped.
+  const NEG = Number.NEGATIVE_INFINITY;
+  const best: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(NEG));
+  const back: (["drop" | "skip" | "take", number, number] | undefined)[][] = Array.from(
+    { length: n + 1 },
+    () => new Array(m + 1).fill(undefined),
+  );
+  best[0][0] = 0;
+  for (let i = 0; i <= n; i++) {
+    for (let j = 0; j <= m; j++) {
+      const cur = best[i][j];
+      if (cur === NEG) continue;
+      // Skip a template row: it is absent from the document (small cost inside the table).
+      if (j < m && cur - 0.5 > best[i][j + 1]) {
+        best[i][j + 1] = cur - 0.5;
+        back[i][j + 1] = ["skip", i, j];
+      }
+      if (i < n) {
+        const d = cur + dropCost(i);
+        if (d > best[i + 1][j]) {
+          best[i + 1][j] = d;
+          back[i + 1][j] = ["drop", i, j];
+        }
+        if (j < m) {
+          const s = score(i, j);
+          if (s !== NEG && cur + s > best[i + 1][j + 1]) {
+            best[i + 1][j + 1] = cur + s;
+            back[i + 1][j + 1] = ["take", i, j];
+          }
+        }
+      }
+    }
+  }
+  // The document may end before the table does: take the best end over all rows.
+  let endJ = 0;
+  for (let j = 0; j <= m; j++) if (best[n][j] > best[n][endJ]) endJ = j;
+  const assigns: Assign[] = [];
+  const dropped: number[] = [];
+  let i = n;
+  let j = endJ;
+  while (i > 0 || j > 0) {
+    const b = back[i][j];
+    if (!b) break;
+    if (b[0] === "take") assigns.push({ unit: b[1], row: seq[b[2]] });
+    if (b[0] === "drop") dropped.push(b[1]);
+    [i, j] = [b[1], b[2]];
+  }
+  assigns.reverse();
+  for (const d of dropped) {
+    const u = units[d];
+    if (numeric(u) === 0) continue;
+    const isGroup = matches[d].own.length > 0 && matches[d].own.every((r) => !T3_ROWS[r].key);
+    flags.push({
+      code: isGroup ? "group_subtotal_ignored" : "stray_values",
+      severity: "warning",
+      message: `Table 3: values ${u.values.map((v) => v.parsed.raw || "□").join(" ")} ${u.own ? `after "${u.own}" ` : ""}belong to no template row; not stored`,
+      keys: ["applications"],
+      pos: u.pos,
+    });
+  }
+  const styleTotalOnly =
+    units.filter((u) => numeric(u) === 1 && trimValues(u.values, 7).length === 1).length >= 2;
+  for (const a of assigns) {
+    const u = units[a.unit];
+    const rowKey = `applications.${T3_ROWS[a.row].key}`;
+    const labelled = matches[a.unit].own.includes(a.row);
+    const softly = matches[a.unit].soft.includes(a.row);
+    const confidence = labelled ? 1 : softly ? 0.9 : 0.8;
+    if (!labelled && !softly) {
+      flags.push({
+        code: "row_label_inferred",
+        severity: "info",
+        message: `${rowKey}: row printed without its label; placed by template order between labelled rows`,
+        keys: [rowKey],
+        pos: u.pos,
+      });
+    }
+    const vals = trimValues(u.values, 7);
+    let slots: (ValueToken | undefined)[];
+    if (vals.length >= 7) {
+      slots = vals.slice(0, 7);
+      if (vals.length > 7) {
+        flags.push({
+          code: "extra_values",
+          severity: "warning",
+          message: `${rowKey}: ${vals.length} values printed for 7 columns; the first 7 were used`,
+          keys: [rowKey],
+          pos: u.pos,
+        });
+      }
+    } else {
+      slots = placeShortRow(vals, u.endSeq >= lastSeq, styleTotalOnly, rowKey, u, flags);
+    }
+    slots.forEach((tok, c) => {
+      const key = `${rowKey}.${T3_COLUMNS[c]}`;
+      if (!tok) return;
+      cells.push(makeCell(key, tok, u.own, tok.parsed.raw === "" && tok.pos === u.pos ? 0.5 : confidence));
+    });
+  }
+}
+
+/** Places a row that printed fewer than 7 values (blanks dropped by the source, or text cut off). */
+function placeShortRow(
+  vals: ValueToken[],
+  atEnd: boolean,
+  styleTotalOnly: boolean,
+  rowKey: string,
+  u: Unit,
+  flags: Flag[],
+): (ValueToken | undefined)[] {
+  const blank = (): ValueToken => ({ parsed: { status: "blank", value: null, raw: "" }, pos: u.pos });
+  if (atEnd) {
+    flags.push({
+      code: "row_truncated",
+      severity: "info",
+      message: `${rowKey}: the text ends after ${vals.length} of 7 values`,
+      keys: [rowKey],
+      pos: u.pos,
+    });
+    return vals;
+  }
+  if (vals.length === 1 && styleTotalOnly) {
+    flags.push({
+      code: "total_only_row",
+      severity: "info",
+      message: `${rowKey}: one value printed; read as 总计 (the table fills only 总计), other columns blank`,
+      keys: [rowKey],
+      pos: u.pos,
+    });
+    return [blank(), blank(), blank(), blank(), blank(), blank(), vals[0]];
+  }
+  // Enumerate order-preserving placements; keep those where 总计 equals the sum of the others.
+  const candidates: number[][] = [];
+  const choose = (start: number, picked: number[]) => {
+    if (picked.length === vals.length) {
+      candidates.push([...picked]);
+      return;
+    }
+    for (let c = start; c < 7; c++) choose(c + 1, [...picked, c]);
+  };
+  choose(0, []);
+  const consistent = candidates.filter((cand) => {
+    const row = new Array<number>(7).fill(0);
+    cand.forEach((c, k) => {
+      row[c] = vals[k].parsed.value ?? 0;
+    });
+    return cand.includes(6) && row[6] === row.slice(0, 6).reduce((a, b) => a + b, 0);
+  });
+  const chosen = consistent.length >= 1 ? consistent[0] : vals.map((_, k) => k);
+  flags.push({
+    code: "ambiguous_alignment",
+    severity: "warning",
+    message: `${rowKey}: ${vals.length} of 7 values printed (blanks dropped); ${consistent.length === 1 ? "the only placement consistent with 总计 was used" : `${consistent.length} placements fit; the leftmost was used`}`,
+    keys: [rowKey],
+    pos: u.pos,
+  });
+  const out: (ValueToken | undefined)[] = new Array(7).fill(undefined).map(() => blank());
+  chosen.forEach((c, k) => {
+    out[c] = vals[k];
+  });
+  return out;
+}

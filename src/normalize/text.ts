@@ -1,0 +1,100 @@
+// Character-level normalization of labels and cell text, and classification of printed cell values.
+
+/** NFKC, unified line endings and dashes, zero-width characters removed. Keeps the text otherwise. */
+export function normalizeText(s: string): string {
+  return s
+    .normalize("NFKC")
+    .replace(/\r\n?/g, "\n")
+    .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
+    .replace(/\u00a0|\u3000/g, " ");
+}
+
+const PUNCT = /[\s()[\]{}<>「」『』【】〔〕《》“”‘’"'`,.;:!?、，。；：！？…·•\-—–_~|/\\*#=+]/g;
+
+/**
+ * The matching key of a label: NFKC, no whitespace, no punctuation or brackets or quotes.
+ * `2.其他法律行政法规禁止公开` and `2．其他法律、行政法规禁止公开` give the same key.
+ */
+export function labelKey(s: string): string {
+  return normalizeText(s).replace(PUNCT, "");
+}
+
+/** Removes a leading ordinal such as 一、 （三） 1. 2、 from a normalized label. */
+export function stripOrdinal(s: string): string {
+  return normalizeText(s)
+    .trim()
+    .replace(/^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十]+\)|\d+[.、)]|\(\d+\))\s*/, "");
+}
+
+export type ValueStatus = "number" | "blank" | "dash" | "slash" | "text";
+
+export interface ParsedValue {
+  status: ValueStatus;
+  /** The number as printed, converted to the unit given by `unit` (yuan where the cell said 万元/亿元). */
+  value: number | null;
+  /** The exact cell text after NFKC and trimming. */
+  raw: string;
+  sign?: "+" | "-";
+  /** Unit written in the cell itself, if any. */
+  cellUnit?: "万元" | "元" | "亿元";
+}
+
+const NUMBER_RE = /^([+-])?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万元|亿元|元|件|条|项|个)?$/;
+
+/** Classifies one printed cell: a number (with sign and unit), blank, dash, slash or other text. */
+export function parseCellValue(text: string): ParsedValue {
+  const raw = normalizeText(text).trim();
+  if (raw === "") return { status: "blank", value: null, raw };
+  if (/^[-—–－‐―ー一]{1,3}$/.test(raw) && raw !== "一") return { status: "dash", value: null, raw };
+  if (/^[/／\\]$/.test(raw)) return { status: "slash", value: null, raw };
+  const m = NUMBER_RE.exec(raw);
+  if (!m) return { status: "text", value: null, raw };
+  const intPart = m[2].replace(/,/g, "");
+  const frac = m[3] ?? "";
+  const value = Number(intPart + frac) * (m[1] === "-" ? -1 : 1);
+  const out: ParsedValue = { status: "number", value, raw };
+  if (m[1]) out.sign = m[1] as "+" | "-";
+  if (m[4] === "万元" || m[4] === "元" || m[4] === "亿元") out.cellUnit = m[4];
+  return out;
+}
+
+/** True when the text is a printed value (number, dash or slash), not a label. */
+export function isValueText(text: string): boolean {
+  const s = parseCellValue(text).status;
+  return s === "number" || s === "dash" || s === "slash";
+}
+
+/**
+ * Multiplies a decimal amount by a power of ten exactly (no binary floating-point drift):
+ * `scaleExact("59237.2449", 10000)` is 592372449.
+ */
+export function scaleExact(raw: string, factor: 1 | 10000 | 100000000): number | null {
+  const m = /^([+-])?(\d+)(?:\.(\d+))?$/.exec(raw.replace(/,/g, ""));
+  if (!m) return null;
+  const zeros = factor === 1 ? 0 : factor === 10000 ? 4 : 8;
+  const frac = m[3] ?? "";
+  if (frac.length > zeros) {
+    // More decimals than the scale can absorb: keep the fraction as a decimal number.
+    return Number(`${m[1] ?? ""}${m[2]}.${frac}`) * factor;
+  }
+  const digits = `${m[2]}${frac.padEnd(zeros, "0")}`;
+  return Number(digits) * (m[1] === "-" ? -1 : 1);
+}
+
+/** Levenshtein distance, bounded: returns max+1 as soon as the distance must exceed max. */
+export function editDistance(a: string, b: string, max = 3): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}

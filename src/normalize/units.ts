@@ -1,0 +1,165 @@
+// Turns the document model into "units": a label (own or floating) with the printed values that follow
+// it. Tables 2–4 are reconstructed from units, whatever form the document came in.
+import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
+import { labelKey, normalizeText, type ParsedValue, parseCellValue } from "./text.js";
+
+export interface ValueToken {
+  parsed: ParsedValue;
+  pos: SourcePosition;
+  /** The source could not tell this empty cell from row padding. */
+  uncertain?: boolean;
+}
+
+export interface Unit {
+  /** Label printed in the same row or line as the values, and the cells it was joined from. */
+  own: string;
+  ownCells: string[];
+  /** Text seen between the previous unit and this one (headers, captions, labels of rows without values). */
+  floating: string[];
+  values: ValueToken[];
+  /** Whether the values come from a real row (table row or one text line) rather than a run of lines. */
+  rowBound: boolean;
+  pos: SourcePosition;
+  /** Index of this unit's first and last line/row in the document's line stream. */
+  seq: number;
+  endSeq: number;
+}
+
+/** A line of the document in reading order: a table row or a text block, split into cells. */
+interface StreamLine {
+  cells: { text: string; pos: SourcePosition; uncertain?: boolean }[];
+  isRow: boolean;
+  pos: SourcePosition;
+}
+
+const PROSE_FOLLOWER = /^[年月日件条个项次人%％余多万亿号期届家名份]/;
+
+/**
+ * Splits a text line into cells where it looks tabular (`行政许可 97`, `0 0 0 0 0 0 0`). Prose lines,
+ * and numbers followed by 年/月/件…, stay whole so that dates and prose figures never become values.
+ */
+function splitFlowLine(text: string): string[] {
+  const t = text.trim();
+  if (!/\d/.test(t) || /[。；;]/.test(t)) return [t];
+  const parts = t.split(/\s+/).filter((p) => p !== "");
+  if (parts.length < 2) return [t];
+  // In a table line the values close the line: `行政许可 97`, `四、结转… 0 0 0 0 0 0 0`. A number
+  // followed by words (`1640 篇，其中…`, `2020 年`) is prose.
+  let firstValue = -1;
+  for (let i = 0; i < parts.length; i++) {
+    const v = parseCellValue(parts[i]);
+    if (v.status === "number" && i + 1 < parts.length && PROSE_FOLLOWER.test(parts[i + 1])) return [t];
+    if (v.status !== "text" && firstValue < 0) firstValue = i;
+    if (v.status === "text" && firstValue >= 0) return [t];
+  }
+  // A long sentence with a stray number is prose, not a row.
+  const textChars = parts.filter((p) => parseCellValue(p).status === "text").join("").length;
+  if (textChars > 60) return [t];
+  return parts;
+}
+
+function toLines(blocks: Block[]): StreamLine[] {
+  const out: StreamLine[] = [];
+  for (const b of blocks) {
+    if (b.kind === "text") {
+      out.push({
+        cells: splitFlowLine(b.text).map((text) => ({ text, pos: b.pos })),
+        isRow: false,
+        pos: b.pos,
+      });
+      continue;
+    }
+    for (const row of b.rows) {
+      const cells = row
+        .filter((c) => c.origin)
+        .map((c) => ({ text: normalizeText(c.text), pos: c.pos, uncertain: c.uncertain }));
+      if (cells.length === 0) continue;
+      if (b.spans === "known") {
+        out.push({ cells, isRow: true, pos: cells[0].pos });
+        continue;
+      }
+      // Text dumps lose row ends: a label after values starts the next row.
+      let start = 0;
+      let sawValue = false;
+      cells.forEach((c, i) => {
+        const status = parseCellValue(c.text).status;
+        if (status === "text" && sawValue) {
+          out.push({ cells: cells.slice(start, i), isRow: true, pos: cells[start].pos });
+          start = i;
+          sawValue = false;
+        } else if (status !== "text") sawValue = true;
+      });
+      out.push({ cells: cells.slice(start), isRow: true, pos: cells[start].pos });
+    }
+  }
+  return out;
+}
+
+/** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
+export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: string; seq: number }[] } {
+  const lines = toLines(doc.blocks);
+  const units: Unit[] = [];
+  const textLines: { text: string; seq: number }[] = [];
+  let floating: string[] = [];
+  let run: Unit | undefined;
+
+  lines.forEach((line, seq) => {
+    const parsed = line.cells.map((c) => ({ ...c, v: parseCellValue(c.text) }));
+    textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
+    const firstValue = parsed.findIndex((c) => c.v.status !== "text" && c.v.status !== "blank");
+    const labelCells = parsed
+      .slice(0, firstValue === -1 ? parsed.length : firstValue)
+      .filter((c) => c.v.status === "text");
+    const own = labelCells.map((c) => c.text).join("");
+    if (firstValue === -1) {
+      // No printed value on this line. A table row whose label is followed by blank cells still holds
+      // values (blanks); anything else is text.
+      const lastLabel = parsed.reduce((acc, c, i) => (c.v.status === "text" ? i : acc), -1);
+      const trailingBlanks = parsed.slice(lastLabel + 1).filter((c) => c.v.status === "blank");
+      if (line.isRow && lastLabel >= 0 && trailingBlanks.length > 0 && labelKey(own) !== "") {
+        run = undefined;
+        units.push({
+          own,
+          ownCells: labelCells.map((c) => c.text),
+          floating,
+          values: trailingBlanks.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain })),
+          rowBound: true,
+          pos: line.pos,
+          seq,
+          endSeq: seq,
+        });
+        floating = [];
+        return;
+      }
+      run = undefined;
+      if (own) floating.push(own);
+      return;
+    }
+    const values = parsed.slice(firstValue).map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+    if (line.isRow || own !== "") {
+      run = undefined;
+      units.push({
+        own,
+        ownCells: labelCells.map((c) => c.text),
+        floating,
+        values,
+        rowBound: true,
+        pos: line.pos,
+        seq,
+        endSeq: seq,
+      });
+      floating = [];
+      return;
+    }
+    // A line holding only values (one cell per paragraph): extend the open run.
+    if (run) {
+      run.values.push(...values);
+      run.endSeq = seq;
+      return;
+    }
+    run = { own: "", ownCells: [], floating, values, rowBound: false, pos: line.pos, seq, endSeq: seq };
+    units.push(run);
+    floating = [];
+  });
+  return { units, lines: textLines };
+}

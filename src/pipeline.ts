@@ -1,0 +1,61 @@
+// The one path from document bytes to a validated report: extract → reconstruct → validate.
+// `import` and `eval` both call processDocument, so what is scored is what is stored.
+import { extract } from "./extractors/index.js";
+import type { DocumentForm } from "./model/document.js";
+import type { Flag } from "./normalize/cells.js";
+import { extractMeta } from "./normalize/metadata.js";
+import { reconstruct } from "./normalize/reconstruct.js";
+import { checkProse, checkRules } from "./normalize/rules.js";
+import { type Report, reportSchema } from "./normalize/schema.js";
+
+export interface Processed {
+  form: DocumentForm;
+  charset?: string;
+  report: Report;
+}
+
+export function processDocument(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Processed {
+  const { model, charset } = extract(bytes, opts);
+  // The year is read first from the text alone: it is only a prior for the version when no
+  // template fingerprint is visible.
+  const textLines = model.blocks.flatMap((b) =>
+    b.kind === "text"
+      ? [b.text]
+      : b.rows.map((r) =>
+          r
+            .filter((c) => c.origin)
+            .map((c) => c.text)
+            .join(" "),
+        ),
+  );
+  const meta = extractMeta(textLines, model.title);
+  const rec = reconstruct(model, meta.reportYear ?? undefined);
+  const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, rec.lines)];
+  const flags: Flag[] = [
+    ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
+    ...rec.flags,
+  ];
+  for (const r of rules) {
+    if (r.status === "fail") {
+      flags.push({
+        code: `${r.rule}_fail`,
+        severity: r.rule === "R12" ? "info" : "warning",
+        message: `${r.rule} fails as printed: ${r.failures.join("; ")}`,
+        keys: r.keys,
+      });
+    }
+  }
+  const prose = model.blocks
+    .filter((b) => b.kind === "text")
+    .map((b) => b.text)
+    .join("\n");
+  const report = reportSchema.parse({
+    formatVersion: rec.formatVersion,
+    meta,
+    cells: rec.cells,
+    flags,
+    rules,
+    prose,
+  });
+  return { form: model.form, charset, report };
+}
