@@ -14,8 +14,8 @@ export interface Processed {
   report: Report;
 }
 
-export function processDocument(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Processed {
-  const { model, charset } = extract(bytes, opts);
+export async function processDocument(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Processed> {
+  const { model, charset } = await extract(bytes, opts);
   // The year is read first from the text alone: it is only a prior for the version when no
   // template fingerprint is visible.
   const textLines = model.blocks.flatMap((b) =>

@@ -79,7 +79,7 @@ function covered(key: string, flags: Flag[]): boolean {
   );
 }
 
-export function scoreDocument(docPath: string, goldPath: string): DocScore {
+export async function scoreDocument(docPath: string, goldPath: string): Promise<DocScore> {
   const gold = goldSchema.parse(JSON.parse(readFileSync(goldPath, "utf8")));
   const entries = Object.entries(gold.cells);
   const base: DocScore = {
@@ -92,9 +92,9 @@ export function scoreDocument(docPath: string, goldPath: string): DocScore {
     metaWrong: [],
     details: [],
   };
-  let report: ReturnType<typeof processDocument>["report"];
+  let report: Awaited<ReturnType<typeof processDocument>>["report"];
   try {
-    report = processDocument(readFileSync(docPath)).report;
+    report = (await processDocument(readFileSync(docPath))).report;
   } catch (e) {
     base.error = e instanceof Error ? e.message : String(e);
     base.missing = entries.length;

@@ -1,21 +1,15 @@
 // Extractor registry: detects a document's form from its bytes and runs the matching extractor.
 import type { DocumentForm, DocumentModel } from "../model/document.js";
 import { decodeBytes, garbleRatio } from "./charset.js";
+import { DocumentError } from "./errors.js";
 import { extractHtml } from "./html.js";
+import { extractPdf } from "./pdf.js";
 import { extractText } from "./text.js";
 
 /** Largest document accepted; larger files are refused with a clear error rather than read. */
 export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 
-/** An error about one document: the batch records its message and goes on. */
-export class DocumentError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { DocumentError };
 
 const startsWith = (b: Uint8Array, sig: number[]) => sig.every((v, i) => b[i] === v);
 
@@ -47,7 +41,7 @@ export interface Extracted {
 }
 
 /** Turns document bytes into the shared document model, or throws a DocumentError saying why not. */
-export function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Extracted {
+export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Extracted> {
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     throw new DocumentError(
       "too_large",
@@ -63,7 +57,7 @@ export function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}):
     case "zip":
       throw new DocumentError("not_word_zip", "document is a zip archive but not a Word (DOCX) file");
     case "pdf":
-      throw new DocumentError("unsupported_pdf", "PDF reports are not supported yet");
+      return { model: await extractPdf(bytes) };
     case "docx":
       throw new DocumentError("unsupported_docx", "DOCX reports are not supported yet");
     case "doc":
