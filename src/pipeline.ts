@@ -1,5 +1,6 @@
 // The one path from document bytes to a validated report: extract → reconstruct → validate.
 // `import` and `eval` both call processDocument, so what is scored is what is stored.
+import { DocumentError } from "./extractors/errors.js";
 import { extract } from "./extractors/index.js";
 import type { DocumentForm } from "./model/document.js";
 import type { Flag } from "./normalize/cells.js";
@@ -14,7 +15,10 @@ export interface Processed {
   report: Report;
 }
 
-export async function processDocument(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Processed> {
+export async function processDocument(
+  bytes: Uint8Array,
+  opts: { httpCharset?: string } = {},
+): Promise<Processed> {
   const { model, charset } = await extract(bytes, opts);
   // The year is read first from the text alone: it is only a prior for the version when no
   // template fingerprint is visible.
@@ -30,6 +34,15 @@ export async function processDocument(bytes: Uint8Array, opts: { httpCharset?: s
   );
   const meta = extractMeta(textLines, model.title);
   const rec = reconstruct(model, meta.reportYear ?? undefined);
+  if (
+    rec.cells.length === 0 &&
+    !/(?:政府|政务)信息公开|信息公开工作|年度报告|年报/.test(textLines.join("\n"))
+  ) {
+    throw new DocumentError(
+      "not_a_report",
+      "no report text or tables found (not a 政府信息公开工作年度报告)",
+    );
+  }
   const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, rec.lines)];
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),

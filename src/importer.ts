@@ -1,0 +1,115 @@
+// Bulk import from disk: walks files and folders, skips bytes already stored, processes each document
+// and stores it in its own transaction. One bad document never stops the batch.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { DocumentError } from "./extractors/errors.js";
+import { detectForm, MAX_DOCUMENT_BYTES } from "./extractors/index.js";
+import { processDocument } from "./pipeline.js";
+import type { ImportOutcome, Store } from "./store/store.js";
+
+/** Files that sit beside reports but are not reports: gold labels, readmes, hidden files. */
+const DEFAULT_EXCLUDE = [/\.gold\.json$/i, /^readme(\.\w+)?$/i, /^\./, /\.sqlite(?:-wal|-shm)?$/i];
+
+export function listFiles(paths: string[], exclude: RegExp[] = DEFAULT_EXCLUDE): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch {
+      out.push(p); // reported as a failure by the importer, with the reason
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (exclude.some((re) => re.test(name))) continue;
+        walk(join(p, name));
+      }
+    } else out.push(p);
+  };
+  for (const p of paths) walk(resolve(p));
+  return out;
+}
+
+export interface FileResult {
+  path: string;
+  outcome: ImportOutcome;
+  error?: { code: string; message: string };
+  summary?: string;
+}
+
+export interface ImportSummary {
+  files: number;
+  new: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  seconds: number;
+}
+
+export async function importFiles(
+  store: Store,
+  files: string[],
+  onResult: (r: FileResult, done: number) => void = () => {},
+): Promise<ImportSummary> {
+  const t0 = performance.now();
+  const summary: ImportSummary = {
+    files: files.length,
+    new: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    seconds: 0,
+  };
+  let done = 0;
+  for (const path of files) {
+    const r = await importOne(store, path);
+    if (r.outcome === "failed") summary.failed++;
+    else if (r.outcome === "new") summary.new++;
+    else if (r.outcome === "updated") summary.updated++;
+    else summary.unchanged++;
+    onResult(r, ++done);
+  }
+  summary.seconds = (performance.now() - t0) / 1000;
+  return summary;
+}
+
+export async function importOne(store: Store, path: string): Promise<FileResult> {
+  let bytes: Buffer;
+  try {
+    const st = statSync(path);
+    if (st.size > MAX_DOCUMENT_BYTES) {
+      const message = `document is ${st.size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit`;
+      const sha = createHash("sha256").update(`too_large:${path}:${st.size}:${st.mtimeMs}`).digest("hex");
+      store.recordFailure({ sha256: sha, origin: path, size: st.size }, "unknown", "too_large", message);
+      return { path, outcome: "failed", error: { code: "too_large", message } };
+    }
+    bytes = readFileSync(path);
+  } catch (e) {
+    const message = `cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    return { path, outcome: "failed", error: { code: "unreadable", message } };
+  }
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const doc = { sha256, origin: path, size: bytes.length };
+  const known = store.known(sha256);
+  if (known && known.status !== "failed") {
+    store.addOrigin(known.id, path);
+    return { path, outcome: "unchanged" };
+  }
+  try {
+    const p = await processDocument(bytes);
+    const outcome = store.saveReport(doc, p.form, p.charset, p.report);
+    const m = p.report.meta;
+    return {
+      path,
+      outcome,
+      summary: `${m.issuerName ?? "?"} ${m.reportYear ?? "?"} ${p.report.formatVersion} cells=${p.report.cells.length}`,
+    };
+  } catch (e) {
+    const code = e instanceof DocumentError ? e.code : "internal_error";
+    const message = e instanceof Error ? e.message : String(e);
+    store.recordFailure(doc, detectForm(bytes), code, message);
+    return { path, outcome: "failed", error: { code, message } };
+  }
+}

@@ -1,0 +1,107 @@
+// SQLite schema migrations, applied in order; each runs once and is recorded in schema_migrations.
+import type Database from "better-sqlite3";
+
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "documents, reports, cells, checks, flags",
+    sql: `
+CREATE TABLE documents (
+  id            INTEGER PRIMARY KEY,
+  sha256        TEXT NOT NULL UNIQUE,
+  origin        TEXT NOT NULL,             -- first path or URL the bytes came from
+  form          TEXT NOT NULL,             -- html | text | pdf | docx | doc | zip | binary | empty | unknown
+  charset       TEXT,
+  size          INTEGER NOT NULL,
+  status        TEXT NOT NULL,             -- imported | no_tables | failed | superseded
+  error_code    TEXT,
+  error         TEXT,
+  report_id     INTEGER REFERENCES reports(id),
+  imported_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE document_origins (
+  document_id   INTEGER NOT NULL REFERENCES documents(id),
+  origin        TEXT NOT NULL,
+  first_seen    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  PRIMARY KEY (document_id, origin)
+);
+CREATE INDEX document_origins_origin ON document_origins(origin);
+CREATE TABLE reports (
+  id                   INTEGER PRIMARY KEY,
+  identity             TEXT NOT NULL UNIQUE,   -- issuer|year, or origin when the issuer is unknown
+  issuer_name          TEXT,
+  report_year          INTEGER,
+  format_version       TEXT NOT NULL,
+  title                TEXT,
+  admin_level          TEXT NOT NULL,
+  issuer_type          TEXT NOT NULL,
+  scope                TEXT NOT NULL,
+  year_source          TEXT NOT NULL,
+  has_standard_tables  INTEGER NOT NULL,
+  current_document_id  INTEGER NOT NULL REFERENCES documents(id),
+  updated_at           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX reports_issuer_year ON reports(issuer_name, report_year);
+CREATE TABLE cells (
+  document_id   INTEGER NOT NULL REFERENCES documents(id),
+  key           TEXT NOT NULL,             -- canonical key, e.g. applications.new_received.total
+  value         REAL,                      -- count, or yuan for money; NULL unless status = 'number'
+  status        TEXT NOT NULL,             -- number | blank | dash | slash | text
+  raw           TEXT NOT NULL,             -- the printed cell text
+  unit          TEXT,
+  raw_unit      TEXT,
+  sign          TEXT,
+  source_label  TEXT,
+  confidence    REAL NOT NULL,
+  page INTEGER, line INTEGER, table_index INTEGER, row_index INTEGER, col_index INTEGER,
+  PRIMARY KEY (document_id, key)
+) WITHOUT ROWID;
+CREATE INDEX cells_key ON cells(key);
+CREATE TABLE check_results (
+  document_id   INTEGER NOT NULL REFERENCES documents(id),
+  rule          TEXT NOT NULL,             -- R1 | R2 | R3 | R5 | R12
+  status        TEXT NOT NULL,             -- pass | fail | unknown
+  failures      TEXT NOT NULL,             -- JSON array of failing instances
+  PRIMARY KEY (document_id, rule)
+) WITHOUT ROWID;
+CREATE TABLE flags (
+  id            INTEGER PRIMARY KEY,
+  document_id   INTEGER NOT NULL REFERENCES documents(id),
+  code          TEXT NOT NULL,
+  severity      TEXT NOT NULL,
+  message       TEXT NOT NULL,
+  keys          TEXT,                      -- JSON array of canonical keys or key prefixes covered
+  position      TEXT                       -- JSON source position
+);
+CREATE INDEX flags_document ON flags(document_id);
+CREATE TABLE prose (
+  document_id   INTEGER PRIMARY KEY REFERENCES documents(id),
+  text          TEXT NOT NULL
+);
+CREATE VIEW current_cells AS
+  SELECT r.id AS report_id, r.issuer_name, r.report_year, r.format_version, c.*
+  FROM reports r JOIN cells c ON c.document_id = r.current_document_id;
+`,
+  },
+];
+
+export function migrate(db: Database.Database): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
+  const done = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  let applied = 0;
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)").run(m.version, m.name);
+    })();
+    applied++;
+  }
+  return applied;
+}

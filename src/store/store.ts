@@ -1,0 +1,173 @@
+// The SQLite store: opens and migrates the database, writes one document (and its report) per transaction.
+import Database from "better-sqlite3";
+import type { Report } from "../normalize/schema.js";
+import { migrate } from "./migrations.js";
+
+export type ImportOutcome = "new" | "updated" | "unchanged" | "failed" | "duplicate_origin";
+
+export interface DocumentInput {
+  sha256: string;
+  origin: string;
+  size: number;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    migrate(this.db);
+    const db = this.db;
+    this.stmts = {
+      docBySha: db.prepare("SELECT id, status FROM documents WHERE sha256 = ?"),
+      addOrigin: db.prepare("INSERT OR IGNORE INTO document_origins (document_id, origin) VALUES (?, ?)"),
+      insertDoc: db.prepare(
+        "INSERT INTO documents (sha256, origin, form, charset, size, status, error_code, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      updateFailed: db.prepare(
+        "UPDATE documents SET form = ?, status = 'failed', error_code = ?, error = ?, imported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+      ),
+      reportByIdentity: db.prepare("SELECT id, current_document_id FROM reports WHERE identity = ?"),
+      insertReport:
+        db.prepare(`INSERT INTO reports (identity, issuer_name, report_year, format_version, title, admin_level,
+        issuer_type, scope, year_source, has_standard_tables, current_document_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
+      updateReport:
+        db.prepare(`UPDATE reports SET issuer_name=?, report_year=?, format_version=?, title=?, admin_level=?,
+        issuer_type=?, scope=?, year_source=?, has_standard_tables=?, current_document_id=?,
+        updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=?`),
+      supersede: db.prepare("UPDATE documents SET status = 'superseded' WHERE id = ?"),
+      linkDoc: db.prepare("UPDATE documents SET report_id = ?, status = ? WHERE id = ?"),
+      insertCell:
+        db.prepare(`INSERT INTO cells (document_id, key, value, status, raw, unit, raw_unit, sign, source_label,
+        confidence, page, line, table_index, row_index, col_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+      insertCheck: db.prepare(
+        "INSERT INTO check_results (document_id, rule, status, failures) VALUES (?,?,?,?)",
+      ),
+      insertFlag: db.prepare(
+        "INSERT INTO flags (document_id, code, severity, message, keys, position) VALUES (?,?,?,?,?,?)",
+      ),
+      insertProse: db.prepare("INSERT INTO prose (document_id, text) VALUES (?, ?)"),
+    };
+  }
+
+  /** Whether these bytes were already imported successfully (then re-importing changes nothing). */
+  known(sha256: string): { id: number; status: string } | undefined {
+    return this.stmts.docBySha.get(sha256) as { id: number; status: string } | undefined;
+  }
+
+  /** Records that known bytes were seen under another path or URL. */
+  addOrigin(documentId: number, origin: string): void {
+    this.stmts.addOrigin.run(documentId, origin);
+  }
+
+  /** Records a document that could not be read; stored reports are untouched. */
+  recordFailure(doc: DocumentInput, form: string, code: string, message: string): void {
+    this.db.transaction(() => {
+      const existing = this.known(doc.sha256);
+      if (existing) {
+        if (existing.status === "failed") this.stmts.updateFailed.run(form, code, message, existing.id);
+        this.stmts.addOrigin.run(existing.id, doc.origin);
+        return;
+      }
+      const id = Number(
+        this.stmts.insertDoc.run(doc.sha256, doc.origin, form, null, doc.size, "failed", code, message)
+          .lastInsertRowid,
+      );
+      this.stmts.addOrigin.run(id, doc.origin);
+    })();
+  }
+
+  /**
+   * Stores a processed document and makes it the current version of its report, in one transaction.
+   * Identical bytes are not stored twice; a new version keeps the old one (status superseded).
+   */
+  saveReport(doc: DocumentInput, form: string, charset: string | undefined, report: Report): ImportOutcome {
+    return this.db.transaction((): ImportOutcome => {
+      const existing = this.known(doc.sha256);
+      if (existing && existing.status !== "failed") {
+        this.stmts.addOrigin.run(existing.id, doc.origin);
+        return "unchanged";
+      }
+      if (existing) {
+        // A document that failed before and reads now: replace the failure record.
+        this.db.prepare("DELETE FROM document_origins WHERE document_id = ?").run(existing.id);
+        this.db.prepare("DELETE FROM documents WHERE id = ?").run(existing.id);
+      }
+      const hasTables = report.cells.length > 0;
+      const status = hasTables ? "imported" : "no_tables";
+      const docId = Number(
+        this.stmts.insertDoc.run(doc.sha256, doc.origin, form, charset ?? null, doc.size, status, null, null)
+          .lastInsertRowid,
+      );
+      this.stmts.addOrigin.run(docId, doc.origin);
+      const m = report.meta;
+      const identity =
+        m.issuerName && m.reportYear ? `${m.issuerName}|${m.reportYear}` : `origin:${doc.origin}`;
+      const prev = this.stmts.reportByIdentity.get(identity) as
+        | { id: number; current_document_id: number }
+        | undefined;
+      const fields = [
+        m.issuerName,
+        m.reportYear,
+        report.formatVersion,
+        m.titleRaw,
+        m.adminLevel,
+        m.issuerType,
+        m.scope,
+        m.yearSource,
+        hasTables ? 1 : 0,
+        docId,
+      ] as const;
+      let reportId: number;
+      if (prev) {
+        this.stmts.updateReport.run(...fields, prev.id);
+        this.stmts.supersede.run(prev.current_document_id);
+        reportId = prev.id;
+      } else {
+        reportId = Number(this.stmts.insertReport.run(identity, ...fields).lastInsertRowid);
+      }
+      this.stmts.linkDoc.run(reportId, status, docId);
+      for (const c of report.cells) {
+        this.stmts.insertCell.run(
+          docId,
+          c.key,
+          c.value,
+          c.status,
+          c.raw,
+          c.unit ?? null,
+          c.rawUnit ?? null,
+          c.sign ?? null,
+          c.sourceLabel ?? null,
+          c.confidence,
+          c.pos.page ?? null,
+          c.pos.line ?? null,
+          c.pos.table ?? null,
+          c.pos.row ?? null,
+          c.pos.col ?? null,
+        );
+      }
+      for (const r of report.rules)
+        this.stmts.insertCheck.run(docId, r.rule, r.status, JSON.stringify(r.failures));
+      for (const f of report.flags) {
+        this.stmts.insertFlag.run(
+          docId,
+          f.code,
+          f.severity,
+          f.message,
+          f.keys ? JSON.stringify(f.keys) : null,
+          f.pos ? JSON.stringify(f.pos) : null,
+        );
+      }
+      this.stmts.insertProse.run(docId, report.prose);
+      return prev ? "updated" : "new";
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
