@@ -101,11 +101,13 @@ export function extractText(raw: string): DocumentModel {
         if (text === "|" && nextIsBar && row) addCell("", no);
         else closeRow();
       } else if (text === "|") {
-        // One bar: an empty cell, or one bar of padding ending the row. A label after it means padding.
+        // One bar: an empty cell, or one bar of padding ending the row. A label after it ends the row,
+        // but the bar may still be the row's last (empty) cell: it is kept as an uncertain blank, and
+        // reconstruction drops it when the row has all its cells without it.
         const nextIsLabel =
           next !== undefined && !nextIsBar && !isValueText(cellLine(next.text)?.text ?? next.text);
-        if (nextIsLabel || !row) closeRow();
-        else addCell("", no, true);
+        if (row) addCell("", no, true);
+        if (nextIsLabel) closeRow();
       } else {
         closeRow();
       }

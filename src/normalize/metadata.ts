@@ -31,6 +31,7 @@ const PROSE_ISSUER_RE = new RegExp(
 const COMPILED_BY_RE = new RegExp(
   `由\\s*([^，,。；;《》]{2,40}?${SUFFIX})\\s*(?:根据|依据|按照|编制|编写|负责)`,
 );
+const SUBJECT_RE = new RegExp(`^([^，,。；;《》“”]{2,40}?${SUFFIX})(?:依照|根据|依据|按照)《`);
 const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
 
 function cleanIssuer(name: string): string | null {
@@ -39,7 +40,7 @@ function cleanIssuer(name: string): string | null {
   n = n.replace(GENERIC, "");
   // A town's 党政办公室 compiles the report on behalf of the town government.
   n = n.replace(/(人民政府|街道办事处|镇|乡|街道)(?:党政办公室|党政办|综合办公室|党政综合办公室)$/, "$1");
-  if (n.length < 2 || /^(?:本|我)(?:局|委|办|镇|乡|街道|单位|机关)$/.test(n)) return null;
+  if (n.length < 2 || /^(?:本|我)?(?:局|委|办|镇|乡|街道|单位|机关|部门|政府|本级政府)$/.test(n)) return null;
   return n;
 }
 
@@ -106,25 +107,41 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     }
   }
 
-  // Issuer: title, then "由…编制", then the first prose sentence "2020年，XX认真…".
-  let issuerName: string | null = null;
+  // Issuer: the title; then "由X编制", "X依照《条例》…", and the first prose sentence "2020年，X认真…".
+  // A later candidate that names the title's issuer more fully (漱石乡 → 漱石乡人民政府) wins.
+  const candidates: string[] = [];
   if (titleMatch) {
     const pre = (titleRaw ?? "").replace(/\s+/g, "").split(titleMatch[1])[0] ?? "";
     const candidate = cleanIssuer(`${pre.replace(/.*[，,。：:；;]/, "")}${titleMatch[2]}`);
-    if (candidate && !/^(?:政府|政务)?$/.test(candidate)) issuerName = candidate;
+    if (candidate) candidates.push(candidate);
   }
-  if (!issuerName) {
-    const m = COMPILED_BY_RE.exec(joined);
-    if (m) issuerName = cleanIssuer(m[1]);
-  }
-  if (!issuerName) {
-    for (const l of lines) {
-      const m = PROSE_ISSUER_RE.exec(l.replace(/\s+/g, ""));
-      if (m) {
-        issuerName = cleanIssuer(m[1]);
-        if (issuerName) break;
-      }
+  const compiled = COMPILED_BY_RE.exec(joined);
+  if (compiled) candidates.push(cleanIssuer(compiled[1]) ?? "");
+  for (const l of lines.slice(0, 60)) {
+    const m = SUBJECT_RE.exec(l.replace(/\s+/g, ""));
+    if (m) {
+      candidates.push(cleanIssuer(m[1]) ?? "");
+      break;
     }
+  }
+  for (const l of lines) {
+    const m = PROSE_ISSUER_RE.exec(l.replace(/\s+/g, ""));
+    const name = m ? cleanIssuer(m[1]) : null;
+    if (name) {
+      candidates.push(name);
+      break;
+    }
+  }
+  const named = candidates.filter((c) => c !== "");
+  let issuerName: string | null = named[0] ?? null;
+  if (issuerName) {
+    const fuller = named.find(
+      (c) => c.length > issuerName!.length && c.startsWith(issuerName!) && /(?:人民政府|办事处)$/.test(c),
+    );
+    if (fuller) issuerName = fuller;
+    // A bare place name (江宁市) is the government when the document itself prints 江宁市人民政府.
+    if (/[省市区县州旗盟]$/.test(issuerName) && joined.includes(`${issuerName}人民政府`))
+      issuerName += "人民政府";
   }
   if (!issuerName) {
     for (const l of lines.slice(0, 10)) {

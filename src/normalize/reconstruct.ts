@@ -107,6 +107,12 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
       }
     }
     const t3hits = matchT3Rows(u.own, 3);
+    const printed = u.values.some((v) => v.parsed.status !== "blank");
+    if (!t2row && t3hits.length === 0 && !printed && u.own) {
+      // A caption or header row padded with empty cells: text, not a data row.
+      applyAnchor(u.own);
+      if (ctx === "t2") header += `\n${u.own}`;
+    }
     if (ctx !== "t2" && ctx !== "t3" && ctx !== "t4" && t2row) ctx = "t2";
     if ((ctx === "t2" || ctx === "none") && t3hits.length > 0 && !t2row) {
       ctx = "t3";
@@ -242,15 +248,14 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
   }
 
   // ------------------------------------------------------------ Table 4
+  // The data row is the first with printed values; header rows (labels with placeholder blanks) are
+  // skipped. A row cut into several lines continues with label-free value lines only.
   const t4Tokens: { tok: ValueToken; unit: Unit }[] = [];
   for (const u of t4) {
-    if (
-      !u.values.some(
-        (v) => v.parsed.status === "number" || v.parsed.status === "dash" || v.parsed.status === "slash",
-      )
-    ) {
-      if (t4Tokens.length === 0) continue; // header rows with placeholder blanks
-    }
+    const printed = u.values.some((v) => v.parsed.status !== "blank");
+    if (t4Tokens.length === 0) {
+      if (!printed) continue;
+    } else if (u.own !== "" || !printed) break;
     for (const tok of u.values) t4Tokens.push({ tok, unit: u });
     if (t4Tokens.length >= 15) break;
   }

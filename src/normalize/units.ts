@@ -41,6 +41,8 @@ const PROSE_FOLLOWER = /^[年月日件条个项次人%％余多万亿号期届�
 function splitFlowLine(text: string): string[] {
   const t = text.trim();
   if (!/\d/.test(t) || /[。；;]/.test(t)) return [t];
+  // Headings and captions carry numbers that are not values: `## 表格 4`, `图 2`, `附件 1`.
+  if (/^#/.test(t) || /(?:表|表格|图|附件|附表|第|页|Page|P\.)\s*\d+\s*$/i.test(t)) return [t];
   const parts = t.split(/\s+/).filter((p) => p !== "");
   if (parts.length < 2) return [t];
   // In a table line the values close the line: `行政许可 97`, `四、结转… 0 0 0 0 0 0 0`. A number

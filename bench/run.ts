@@ -1,0 +1,11 @@
+// Runs every benchmark: bulk import of HTML/text reports, then the PDF path when available.
+import { existsSync } from "node:fs";
+import { runImportBench } from "./import.js";
+
+await runImportBench();
+if (existsSync(new URL("./pdf.ts", import.meta.url))) {
+  // Loaded by name so this file type-checks before the PDF benchmark exists.
+  const pdfBench = "./pdf.js";
+  const { runPdfBench } = (await import(pdfBench)) as { runPdfBench: () => Promise<unknown> };
+  await runPdfBench();
+}

@@ -1,0 +1,86 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { projectRoot, tempDir } from "../helpers.js";
+import {
+  report,
+  TABLE2_GOP2021,
+  TABLE4_ZEROS,
+  table3Paragraphs,
+  table3Values,
+} from "../normalize/fixtures.js";
+
+/** Runs the real command from source (tsx resolves from the project folder, so paths are absolute). */
+function zfxxgk(args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/main.ts"), ...args], {
+    cwd: projectRoot,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("zfxxgk command", () => {
+  it("imports a folder, records failures, exits 1 when some failed, and is idempotent", () => {
+    const dir = tempDir();
+    const docs = join(dir, "docs");
+    mkdirSync(join(docs, "2022"), { recursive: true });
+    writeFileSync(
+      join(docs, "2022", "report.html.txt"),
+      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
+    );
+    writeFileSync(join(docs, "empty.txt"), "");
+    writeFileSync(join(docs, "report.gold.json"), "{}");
+    const first = zfxxgk(["import", docs, "--db", join(dir, "out.sqlite")]);
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/imported 2 files .*1 new, 0 updated, 0 unchanged, 1 failed/);
+    expect(first.err).toMatch(/FAILED .*docs\/empty\.txt: \[empty\] document is empty/);
+    const again = zfxxgk(["import", docs, "--db", join(dir, "out.sqlite"), "--json"]);
+    expect(JSON.parse(again.out.trim())).toMatchObject({ files: 2, new: 0, unchanged: 1, failed: 1 });
+    const db = new Database(join(dir, "out.sqlite"), { readonly: true });
+    expect(db.prepare("SELECT count(*) AS n FROM reports").get()).toEqual({ n: 1 });
+    db.close();
+  });
+
+  it("scores a folder with gold files and ends --json output with the totals object", () => {
+    const dir = tempDir();
+    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    writeFileSync(join(dir, "r.txt"), text);
+    const gold = {
+      file: "r.txt",
+      report_year: 2022,
+      format_version: "GOP2021",
+      issuer_name: "青溪区测试局",
+      cells: {
+        "active.art20_5.licensing.decisions": 120,
+        "active.art20_6.coercion.decisions": "dash",
+        "applications.new_received.total": 7,
+      },
+    };
+    writeFileSync(join(dir, "r.txt.gold.json"), JSON.stringify(gold));
+    const r = zfxxgk(["eval", dir, "--json"]);
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.out.trim().split("\n").pop()!);
+    expect(last).toEqual({
+      documents: 1,
+      cells: 3,
+      exact: 2,
+      wrong: 1,
+      silent: 1,
+      missing: 0,
+      meta_wrong: 0,
+      failed_documents: 0,
+    });
+  });
+
+  it("prints help, and exits 2 on a usage error", () => {
+    const help = zfxxgk(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("import [options] <paths...>");
+    const bad = zfxxgk(["frobnicate"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("unknown command");
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { extractHtml, htmlInScriptStrings } from "../../src/extractors/html.js";
+import type { TableBlock } from "../../src/model/document.js";
+
+const tables = (html: string) => extractHtml(html).blocks.filter((b): b is TableBlock => b.kind === "table");
+
+describe("HTML extractor", () => {
+  it("expands colspan and rowspan into a grid and marks printed cells (text after NFKC)", () => {
+    const [t] = tables(`<table>
+      <tr><td rowspan="2">三、本年度办理结果</td><td colspan="2">（一）予以公开</td><td>5</td></tr>
+      <tr><td>（三）不予公开</td><td>1.属于国家秘密</td><td>&nbsp;</td></tr></table>`);
+    expect(t.rows[0].map((c) => c.text)).toEqual(["三、本年度办理结果", "(一)予以公开", "(一)予以公开", "5"]);
+    expect(t.rows[1].map((c) => c.text)).toEqual([
+      "三、本年度办理结果",
+      "(三)不予公开",
+      "1.属于国家秘密",
+      "",
+    ]);
+    expect(t.rows[1][0].origin).toBe(false);
+    expect(t.rows[0][2].origin).toBe(false);
+    expect(t.rows[1][3]).toMatchObject({ origin: true, text: "" });
+  });
+  it("keeps line breaks inside cells and drops page chrome", () => {
+    const doc = extractHtml(`<html><body><nav>首页 | 政务公开</nav><div id="zoom"><p>正文</p>
+      <table><tr><td><p>本年新<br/>制作数量</p></td></tr></table></div><footer>版权所有</footer></body></html>`);
+    const t = doc.blocks.find((b): b is TableBlock => b.kind === "table")!;
+    expect(t.rows[0][0].text).toBe("本年新\n制作数量");
+    const text = doc.blocks.filter((b) => b.kind === "text").map((b) => (b.kind === "text" ? b.text : ""));
+    expect(text).toEqual(["正文"]);
+  });
+  it("reads nested layout tables as flow and inner tables as grids", () => {
+    const ts = tables(
+      `<table><tr><td><p>标题</p><table><tr><td>规章</td><td>1</td></tr></table></td></tr></table>`,
+    );
+    expect(ts).toHaveLength(1);
+    expect(ts[0].rows[0].map((c) => c.text)).toEqual(["规章", "1"]);
+  });
+  it("finds an article embedded in a JavaScript string", () => {
+    const page = `<html><body><div id="c"></div><script>var content = "<p>二、主动公开政府信息情况<\\/p><table border=\\"1\\"><tr><td colspan=\\"2\\">第二十条第（一）项<\\/td><\\/tr><tr><td>规章<\\/td><td>7<\\/td><\\/tr><\\/table>${" ".repeat(200)}";</script></body></html>`;
+    expect(htmlInScriptStrings(page)).toHaveLength(1);
+    const [t] = tables(page);
+    expect(t.rows[1].map((c) => c.text)).toEqual(["规章", "7"]);
+  });
+});

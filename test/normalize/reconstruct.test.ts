@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import type { Report } from "../../src/normalize/schema.js";
+import { processDocument } from "../../src/pipeline.js";
+import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
+
+async function run(text: string): Promise<Report> {
+  return (await processDocument(Buffer.from(text, "utf8"))).report;
+}
+const cell = (r: Report, key: string) => r.cells.find((c) => c.key === key);
+const flagged = (r: Report, key: string) =>
+  r.flags.some((f) => f.severity !== "info" && f.keys?.some((k) => key === k || key.startsWith(`${k}.`)));
+
+describe("reconstruction", () => {
+  it("rebuilds a GOP2021 report from mixed pipe and paragraph tables", async () => {
+    const r = await run(
+      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
+    );
+    expect(r.formatVersion).toBe("GOP2021");
+    expect(r.meta).toMatchObject({
+      reportYear: 2022,
+      issuerName: "青溪区测试局",
+      issuerType: "department",
+      adminLevel: "county",
+    });
+    expect(r.cells).toHaveLength(200);
+    expect(cell(r, "active.art20_1.normative_docs.in_force")).toMatchObject({ value: 30, status: "number" });
+    expect(cell(r, "active.art20_6.coercion.decisions")).toMatchObject({
+      value: null,
+      status: "dash",
+      raw: "-",
+    });
+    expect(cell(r, "active.art20_8.admin_fees.amount_yuan")).toMatchObject({
+      value: 123456,
+      rawUnit: "万元",
+    });
+    expect(cell(r, "applications.result.unable.not_held.natural_person")?.value).toBe(2);
+    expect(cell(r, "appeals.review.total")?.value).toBe(1);
+    expect(r.rules.filter((x) => x.rule !== "R12").map((x) => x.status)).toEqual([
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+    ]);
+  });
+
+  it("keeps printed totals that do not add up, and flags the failing rule", async () => {
+    const rows = table3Values("GOP2019");
+    rows.set("result.withheld.third_party_rights", ["0", "0", "0", "1", "0", "0", "1"]);
+    const r = await run(report(2020, table3Paragraphs(rows), TABLE4_ZEROS));
+    expect(r.formatVersion).toBe("GOP2019");
+    expect(cell(r, "applications.result.withheld.third_party_rights.social_welfare_org")?.value).toBe(1);
+    expect(cell(r, "applications.result.total.total")?.value).toBe(6);
+    const r3 = r.rules.find((x) => x.rule === "R3")!;
+    expect(r3.status).toBe("fail");
+    expect(flagged(r, "applications.result.total.total")).toBe(true);
+  });
+
+  it("stores a collapsed （六）其他处理 row of a GOP2021 report under result.other.total", async () => {
+    const rows = table3Values("GOP2021");
+    for (const k of [
+      "result.other.no_correction_overdue",
+      "result.other.fee_unpaid_overdue",
+      "result.other.other",
+    ])
+      rows.delete(k);
+    const ordered = new Map<string, string[]>();
+    for (const [k, v] of rows) {
+      if (k === "result.total") ordered.set("result.other.total", ["0", "0", "0", "0", "0", "0", "0"]);
+      ordered.set(k, v);
+    }
+    const r = await run(
+      report(2023, TABLE2_GOP2021, table3Paragraphs(ordered, { collapseOther: true }), TABLE4_ZEROS),
+    );
+    expect(r.formatVersion).toBe("GOP2021");
+    expect(cell(r, "applications.result.other.total.total")?.value).toBe(0);
+    expect(cell(r, "applications.result.other.other.total")).toBeUndefined();
+    expect(r.flags.map((f) => f.code)).toContain("collapsed_other");
+  });
+
+  it("flags a row whose blanks were dropped instead of guessing silently", async () => {
+    const rows = table3Values("GOP2021");
+    rows.set("result.granted", ["3", "1", "", "", "", "", "4"]);
+    const r = await run(report(2022, TABLE2_GOP2021, table3Paragraphs(rows), TABLE4_ZEROS));
+    expect(cell(r, "applications.result.granted.natural_person")?.value).toBe(3);
+    expect(flagged(r, "applications.result.granted.total")).toBe(true);
+    expect(cell(r, "applications.result.partially_granted.total")?.value).toBe(0);
+  });
+
+  it("maps HYBRID Table 2 blocks by their own headers", async () => {
+    const t2 = TABLE2_GOP2021.replace(
+      "本年制发件数 | 本年废止件数 | 现行有效件数",
+      "本年新制作数量 | 本年新公开数量 | 对外公开总数量",
+    );
+    const r = await run(report(2021, t2, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS));
+    expect(r.formatVersion).toBe("HYBRID");
+    expect(cell(r, "active.art20_1.normative_docs.total_published")?.value).toBe(30);
+    expect(cell(r, "active.art20_5.licensing.decisions")?.value).toBe(120);
+  });
+
+  it("places unlabelled rows between labelled ones by template order and drops a stray value with a flag", async () => {
+    const lines = table3Paragraphs(table3Values("GOP2021")).split("\n\n");
+    // Lose the label of （二）部分公开 and put a stray "9" after （七）总计's values.
+    const i = lines.indexOf("(二)部分公开(区分处理的,只计这一情形,不计其他情形)");
+    lines.splice(i, 1, "度办理结");
+    const j = lines.indexOf("四、结转下年度继续办理");
+    lines.splice(j, 0, "附注", "9");
+    const r = await run(report(2022, TABLE2_GOP2021, lines.join("\n\n"), TABLE4_ZEROS));
+    expect(cell(r, "applications.result.partially_granted.total")?.value).toBe(0);
+    expect(cell(r, "applications.carried_forward.total")?.value).toBe(1);
+    expect(r.flags.map((f) => f.code)).toContain("stray_values");
+  });
+
+  it("stores a report without standard tables with its metadata and a flag", async () => {
+    const r = await run(
+      "某县人民政府2016年政府信息公开工作年度报告\n2016年，全县主动公开政府信息1200条，受理依申请公开12件。",
+    );
+    expect(r.cells).toHaveLength(0);
+    expect(r.meta.reportYear).toBe(2016);
+    expect(r.formatVersion).toBe("PRE2019");
+    expect(r.flags.map((f) => f.code)).toContain("no_standard_tables");
+  });
+});
