@@ -1,99 +1,6 @@
-// The `zfxxgk` command: import reports into SQLite, score extraction against gold labels, run the demo.
-import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Command, Option } from "commander";
-import { findGoldPairs, scoreDocument, totals } from "../eval/score.js";
-import { type FileResult, importFiles, listFiles } from "../importer.js";
-import { Store } from "../store/store.js";
-import { createProgress } from "./progress.js";
-import { printComparison } from "./report-views.js";
-
-const DEFAULT_DB = "zfxxgk.sqlite";
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-function describe(r: FileResult): string {
-  const rel = relative(process.cwd(), r.path) || r.path;
-  if (r.error) return `FAILED ${rel}: [${r.error.code}] ${r.error.message}`;
-  return `${r.outcome.padEnd(9)} ${rel}${r.summary ? `  ${r.summary}` : ""}`;
-}
-
-async function runImport(
-  paths: string[],
-  opts: { db: string; quiet?: boolean; json?: boolean },
-): Promise<number> {
-  const files = listFiles(paths);
-  if (files.length === 0) {
-    process.stderr.write("zfxxgk import: no files found under the given paths\n");
-    return 2;
-  }
-  const store = new Store(opts.db);
-  const progress = createProgress(files.length, { quiet: opts.quiet });
-  try {
-    const summary = await importFiles(store, files, (r) =>
-      progress.tick(describe(r), r.outcome === "failed"),
-    );
-    progress.stop();
-    const line = `imported ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s: ${summary.new} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed`;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ db: opts.db, ...summary })}\n`);
-    else process.stdout.write(`${line}\n`);
-    return summary.failed > 0 ? 1 : 0;
-  } finally {
-    store.close();
-  }
-}
-
-async function runEval(folders: string[], opts: { json?: boolean; verbose?: boolean }): Promise<number> {
-  const missing = folders.filter((f) => !existsSync(f));
-  if (missing.length > 0) {
-    process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
-    return 2;
-  }
-  const pairs = findGoldPairs(folders);
-  if (pairs.length === 0) {
-    process.stderr.write("zfxxgk eval: no <file>.gold.json files found\n");
-    return 2;
-  }
-  const scores = [];
-  for (const p of pairs) {
-    const s = await scoreDocument(p.doc, p.gold);
-    scores.push(s);
-    const pct = s.cells ? ((100 * s.exact) / s.cells).toFixed(1) : "-";
-    const extra = [s.error ? `ERROR ${s.error}` : "", ...s.metaWrong].filter(Boolean).join("; ");
-    process.stdout.write(
-      `${s.file.padEnd(40)} ${String(s.exact).padStart(4)}/${String(s.cells).padEnd(4)} exact (${pct}%)  wrong ${s.wrong}  silent ${s.silent}  missing ${s.missing}${extra ? `  ${extra}` : ""}\n`,
-    );
-    if (opts.verbose) {
-      for (const d of s.details.filter((d) => d.outcome !== "exact")) {
-        process.stdout.write(
-          `    ${d.outcome.padEnd(7)} ${d.key}: expected ${d.expected}, got ${d.got ?? "(none)"}\n`,
-        );
-      }
-    }
-  }
-  const t = totals(scores);
-  const pct = t.cells ? ((100 * t.exact) / t.cells).toFixed(2) : "-";
-  process.stdout.write(
-    `TOTAL ${t.documents} documents, ${t.cells} cells: ${t.exact} exact (${pct}%), ${t.wrong} wrong (${t.silent} silent), ${t.missing} missing, ${t.meta_wrong} metadata wrong, ${t.failed_documents} documents failed\n`,
-  );
-  if (opts.json) process.stdout.write(`${JSON.stringify(t)}\n`);
-  return 0;
-}
-
-async function runDemo(opts: { db: string }): Promise<number> {
-  const corpus = join(projectRoot, "corpus");
-  process.stdout.write(
-    `Importing the project's own reports from ${relative(process.cwd(), corpus) || corpus} into ${opts.db}\n`,
-  );
-  const code = await runImport([corpus], { db: opts.db, quiet: true });
-  const store = new Store(opts.db);
-  try {
-    printComparison(store);
-  } finally {
-    store.close();
-  }
-  return code === 2 ? 2 : 0;
-}
+// The `zfxxgk` command: builds the program from the command modules and runs it.
+import { Command } from "commander";
+import { registerCoreCommands } from "./commands/core.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -104,38 +11,8 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError()
     .exitOverride();
-  const db = () => new Option("--db <path>", "SQLite database file").default(DEFAULT_DB);
-  program
-    .command("import")
-    .description("import report files and folders (recursive); the form is detected from the bytes")
-    .argument("<paths...>", "files or folders")
-    .addOption(db())
-    .option("-q, --quiet", "print failures and the summary only")
-    .option("--json", "print the summary as one JSON line")
-    .addHelpText(
-      "after",
-      "\nExample:\n  zfxxgk import reports/2023 reports/2024 --db reports.sqlite\n\nExit code 1 when some documents failed (each failure is recorded in the documents table).",
-    )
-    .action(async (paths: string[], opts) => {
-      process.exitCode = await runImport(paths, opts);
-    });
-  program
-    .command("eval")
-    .description("score extraction against <file>.gold.json labels, with the same code path as import")
-    .argument("<folders...>", "folders holding documents and their gold files")
-    .option("--json", "end with one JSON line of totals")
-    .option("-v, --verbose", "list every cell that is not exact")
-    .addHelpText("after", "\nExample:\n  zfxxgk eval ../shared/corpus/real --json")
-    .action(async (folders: string[], opts) => {
-      process.exitCode = await runEval(folders, opts);
-    });
-  program
-    .command("demo")
-    .description("import the project's own corpus/ and print a cross-year comparison (what `npm start` runs)")
-    .addOption(db())
-    .action(async (opts) => {
-      process.exitCode = await runDemo(opts);
-    });
+  // Each command module registers its commands here, one line each.
+  registerCoreCommands(program);
   return program;
 }
 
