@@ -90,15 +90,29 @@ export async function importOne(store: Store, path: string): Promise<FileResult>
     const message = `cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     return { path, outcome: "failed", error: { code: "unreadable", message } };
   }
+  return importBytes(store, bytes, path);
+}
+
+/**
+ * Imports one document's bytes from any origin (a path, or a URL for the crawler). `httpCharset` is
+ * the charset an HTTP response declared, if any.
+ */
+export async function importBytes(
+  store: Store,
+  bytes: Uint8Array,
+  origin: string,
+  opts: { httpCharset?: string } = {},
+): Promise<FileResult> {
+  const path = origin;
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const doc = { sha256, origin: path, size: bytes.length };
+  const doc = { sha256, origin, size: bytes.length };
   const known = store.known(sha256);
   if (known && known.status !== "failed") {
-    store.addOrigin(known.id, path);
+    store.addOrigin(known.id, origin);
     return { path, outcome: "unchanged" };
   }
   try {
-    const p = await processDocument(bytes);
+    const p = await processDocument(bytes, opts);
     const outcome = store.saveReport(doc, p.form, p.charset, p.report);
     const m = p.report.meta;
     return {
