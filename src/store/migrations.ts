@@ -83,6 +83,77 @@ CREATE VIEW current_cells AS
   FROM reports r JOIN cells c ON c.document_id = r.current_document_id;
 `,
   },
+  {
+    version: 2,
+    name: "crawler: frontier, fetches, runs, lock",
+    sql: `
+CREATE TABLE crawl_runs (
+  id                   INTEGER PRIMARY KEY,
+  started_at           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  ended_at             TEXT,
+  status               TEXT NOT NULL,        -- running | ok | partial | failed | interrupted
+  pid                  INTEGER NOT NULL,
+  sources_file         TEXT,
+  pass                 INTEGER NOT NULL,     -- crawl pass worked on; a resumed run keeps the pass
+  resumed              INTEGER NOT NULL DEFAULT 0,
+  discovered           INTEGER NOT NULL DEFAULT 0,  -- URLs added to the frontier
+  fetched              INTEGER NOT NULL DEFAULT 0,  -- responses with a body (200)
+  not_modified         INTEGER NOT NULL DEFAULT 0,  -- 304 answers to conditional requests
+  skipped              INTEGER NOT NULL DEFAULT 0,  -- robots.txt or limits
+  new_reports          INTEGER NOT NULL DEFAULT 0,
+  changed_reports      INTEGER NOT NULL DEFAULT 0,
+  unchanged_documents  INTEGER NOT NULL DEFAULT 0,
+  failed               INTEGER NOT NULL DEFAULT 0,
+  bytes                INTEGER NOT NULL DEFAULT 0,
+  failures             TEXT NOT NULL DEFAULT '[]', -- JSON array of {url, reason}
+  error                TEXT                  -- why the run as a whole failed
+);
+CREATE TABLE crawl_frontier (
+  id          INTEGER PRIMARY KEY,
+  url         TEXT NOT NULL UNIQUE,
+  host        TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  kind        TEXT NOT NULL,                 -- list | report | attachment
+  depth       INTEGER NOT NULL,
+  redirects   INTEGER NOT NULL DEFAULT 0,
+  parent      TEXT,
+  pass        INTEGER NOT NULL,
+  state       TEXT NOT NULL,                 -- pending | queued | done | failed | skipped
+  reason      TEXT,
+  first_seen  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX crawl_frontier_state ON crawl_frontier(state, host);
+CREATE INDEX crawl_frontier_source ON crawl_frontier(source, pass);
+CREATE TABLE crawl_fetches (
+  id             INTEGER PRIMARY KEY,
+  run_id         INTEGER REFERENCES crawl_runs(id),
+  url            TEXT NOT NULL,
+  final_url      TEXT,                       -- after same-host redirects
+  fetched_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  status         INTEGER,                    -- HTTP status; NULL when no response came
+  outcome        TEXT NOT NULL,              -- fetched | not_modified | redirect | failed
+  headers        TEXT,                       -- JSON object of the response headers
+  etag           TEXT,
+  last_modified  TEXT,
+  size           INTEGER,
+  sha256         TEXT,                       -- raw bytes, stored under the data folder by this hash
+  document_id    INTEGER REFERENCES documents(id),
+  error          TEXT,
+  ms             INTEGER
+);
+CREATE INDEX crawl_fetches_url ON crawl_fetches(url, id);
+CREATE INDEX crawl_fetches_sha ON crawl_fetches(sha256);
+CREATE TABLE crawl_lock (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  pid           INTEGER NOT NULL,
+  hostname      TEXT NOT NULL,
+  run_id        INTEGER,
+  acquired_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  heartbeat_ms  INTEGER NOT NULL             -- epoch milliseconds of the holder's last heartbeat
+);
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): number {

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { importFiles, listFiles } from "../../src/importer.js";
 import { processDocument } from "../../src/pipeline.js";
+import { MIGRATIONS } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 import { tempDir } from "../helpers.js";
 import {
@@ -131,7 +132,9 @@ describe("store", () => {
     const { dbPath } = setup();
     new Store(dbPath).close();
     const store = new Store(dbPath);
-    expect(store.db.prepare("SELECT version FROM schema_migrations").all()).toEqual([{ version: 1 }]);
+    expect(store.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })),
+    );
     store.close();
     expect(readFileSync(dbPath).subarray(0, 15).toString()).toBe("SQLite format 3");
   });
