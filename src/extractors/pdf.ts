@@ -1,7 +1,205 @@
-// PDF extractor: positioned text from pdfjs-dist → lines → table grids. (Placeholder until it lands.)
+// PDF extractor: positioned text and rulings from pdfjs-dist → lines → table grids, in reading order.
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { DocumentError } from "./errors.js";
+import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
+import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 
-export async function extractPdf(_bytes: Uint8Array): Promise<DocumentModel> {
-  throw new DocumentError("unsupported_pdf", "PDF reports are not supported yet");
+export interface PdfOptions {
+  /** Give up on a document after this long (a hostile PDF must not hang a batch). Default 60 s. */
+  timeoutMs?: number;
+  /** Read at most this many pages (annual reports have a few dozen at most). Default 500. */
+  maxPages?: number;
+}
+
+export const PDF_TIMEOUT_MS = 60_000;
+
+type PdfjsLib = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
+
+let pdfjsPromise: Promise<PdfjsLib> | undefined;
+let assets: { cMapUrl: string; standardFontDataUrl: string; wasmUrl: string } | undefined;
+
+/**
+ * Loads the legacy pdfjs build once, with its worker code in this thread (Node has no web workers).
+ * The legacy bundles carry core-js, which replaces a few built-ins that Node already implements
+ * (Array.prototype.push, JSON.parse/stringify) with slower spec shims for every caller in the process;
+ * the native ones are put back, as pdfjs needs none of the shims' extras.
+ */
+function loadPdfjs(): Promise<PdfjsLib> {
+  pdfjsPromise ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const root = dirname(require.resolve("pdfjs-dist/package.json"));
+    // pdfjs wants folder locations ending in a separator; in Node it reads them with fs.
+    assets = {
+      cMapUrl: `${join(root, "cmaps")}/`,
+      standardFontDataUrl: `${join(root, "standard_fonts")}/`,
+      wasmUrl: `${join(root, "wasm")}/`,
+    };
+    const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
+    try {
+      const lib = await import("pdfjs-dist/legacy/build/pdf.mjs");
+      const workerModule: string = "pdfjs-dist/legacy/build/pdf.worker.mjs";
+      const worker = (await import(workerModule)) as { WorkerMessageHandler: unknown };
+      (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
+      lib.GlobalWorkerOptions.workerSrc = require.resolve(workerModule);
+      return lib;
+    } finally {
+      Array.prototype.push = natives.push;
+      JSON.parse = natives.parse;
+      JSON.stringify = natives.stringify;
+    }
+  })();
+  return pdfjsPromise;
+}
+
+/** A complete PDF ends with %%EOF (and has a startxref) near its end; a cut-off download does not. */
+function looksTruncated(bytes: Uint8Array): boolean {
+  const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 4096))).toString("latin1");
+  return !tail.includes("%%EOF") && !tail.includes("startxref");
+}
+
+/** Share of characters that cannot be real text (private-use glyph codes, replacement, controls). */
+function garbledShare(text: string): number {
+  const chars = [...text.replace(/\s+/g, "")];
+  if (chars.length === 0) return 0;
+  const bad = chars.filter((ch) => {
+    const code = ch.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0xe000 && code <= 0xf8ff) || code === 0xfffd;
+  }).length;
+  return bad / chars.length;
+}
+
+function asDocumentError(err: unknown): DocumentError {
+  if (err instanceof DocumentError) return err;
+  const e = err as { name?: string; message?: string };
+  const msg = e?.message ?? String(err);
+  if (e?.name === "PasswordException") {
+    return new DocumentError("encrypted", "PDF is encrypted with an open password and cannot be read");
+  }
+  if (e?.name === "InvalidPDFException") {
+    return new DocumentError("corrupt_pdf", `PDF structure is damaged or incomplete (${msg})`);
+  }
+  return new DocumentError("corrupt_pdf", `PDF could not be read: ${msg}`);
+}
+
+/** Reads a PDF report into the document model, or throws a DocumentError saying why it cannot. */
+export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Promise<DocumentModel> {
+  const timeoutMs = opts.timeoutMs ?? PDF_TIMEOUT_MS;
+  const maxPages = opts.maxPages ?? 500;
+  if (looksTruncated(bytes)) {
+    throw new DocumentError(
+      "corrupt_pdf",
+      `PDF is truncated: no end-of-file marker (%%EOF/startxref) in its last bytes (${bytes.length} bytes read); the download is probably incomplete`,
+    );
+  }
+  const pdfjs = await loadPdfjs();
+  // isEvalSupported no longer exists in pdfjs 6 (it never evaluates code); it is passed anyway so that
+  // a different pinned build cannot silently turn font-program compilation through eval back on.
+  const params: Exclude<Parameters<PdfjsLib["getDocument"]>[0], string | URL | ArrayBuffer> & {
+    isEvalSupported: boolean;
+  } = {
+    // pdfjs takes ownership of (and detaches) the buffer it is given: hand it a copy.
+    data: new Uint8Array(bytes),
+    cMapUrl: assets!.cMapUrl,
+    cMapPacked: true,
+    standardFontDataUrl: assets!.standardFontDataUrl,
+    wasmUrl: assets!.wasmUrl,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    useWorkerFetch: false,
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    enableXfa: false,
+    // Images are never decoded: text and rulings are all the extractor reads.
+    maxImageSize: 1,
+    verbosity: 0,
+  };
+  const task = pdfjs.getDocument(params);
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(
+        new DocumentError(
+          "timeout",
+          `PDF took longer than ${Math.round(timeoutMs / 1000)} s to read and was abandoned (hostile or pathological file)`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  const work = async (): Promise<DocumentModel> => {
+    const doc = await task.promise;
+    const OPS = pdfjs.OPS as unknown as OpCodes;
+    const pages: PageInput[] = [];
+    let chars = 0;
+    let allText = "";
+    const n = Math.min(doc.numPages, maxPages);
+    for (let p = 1; p <= n; p++) {
+      if (timedOut) break;
+      const page = await doc.getPage(p);
+      const viewport = page.getViewport({ scale: 1 });
+      const content = await page.getTextContent();
+      const items = content.items.filter(
+        (it): it is RawTextItem & (typeof content.items)[number] => "str" in it,
+      );
+      const pieces = textPieces(items, viewport.transform);
+      for (const it of items) {
+        chars += it.str.replace(/\s+/g, "").length;
+        if (allText.length < 20000) allText += it.str;
+      }
+      let segs: { h: PageInput["h"]; v: PageInput["v"] } = { h: [], v: [] };
+      // Operator lists are costly; only pages whose text looks tabular can hold a ruled table.
+      if (mayHoldTable(pieces)) {
+        const ops = await page.getOperatorList();
+        segs = rulings(ops.fnArray, ops.argsArray, OPS, viewport.transform);
+      }
+      pages.push({ page: p, width: viewport.width, height: viewport.height, pieces, ...segs });
+      page.cleanup();
+    }
+    if (chars < 20 * n && chars < 200) {
+      throw new DocumentError(
+        "needs_ocr",
+        `PDF has no text layer (${chars} characters of text on ${doc.numPages} page(s)): the pages are images and need OCR`,
+      );
+    }
+    if (garbledShare(allText) > 0.3) {
+      throw new DocumentError(
+        "needs_ocr",
+        "PDF text layer is unreadable (fonts without a Unicode mapping); the pages need OCR",
+      );
+    }
+    let title: string | undefined;
+    try {
+      const meta = await doc.getMetadata();
+      const raw = (meta.info as { Title?: unknown } | undefined)?.Title;
+      if (typeof raw === "string") {
+        title = raw
+          .replace(/^Microsoft (?:Word|Excel) - /, "")
+          .replace(/\.(?:docx?|wps|xlsx?|pdf)$/i, "")
+          .trim();
+      }
+    } catch {
+      // Metadata is optional.
+    }
+    const warnings =
+      doc.numPages > n
+        ? [{ code: "pages_skipped", message: `only the first ${n} of ${doc.numPages} pages were read` }]
+        : [];
+    return { form: "pdf", title: title || undefined, blocks: layoutPages(pages), warnings };
+  };
+  const result = work();
+  // Whichever loses the race must not surface as an unhandled rejection.
+  result.catch(() => undefined);
+  deadline.catch(() => undefined);
+  try {
+    return await Promise.race([result, deadline]);
+  } catch (err) {
+    throw asDocumentError(err);
+  } finally {
+    clearTimeout(timer);
+    await task.destroy().catch(() => undefined);
+  }
 }

@@ -1,0 +1,349 @@
+// PDF geometry: pdfjs text items → positioned text pieces, operator lists → horizontal/vertical rulings.
+// Everything is in display coordinates (origin top-left, y downwards, 1 unit = 1 pt at scale 1).
+
+/** A 2-D affine matrix [a, b, c, d, e, f] as PDF and pdfjs use them. */
+export type Matrix = [number, number, number, number, number, number];
+
+/** `m1 × m2`: the transform that applies m2 first, then m1 (pdfjs `Util.transform`). */
+export function multiply(m1: ArrayLike<number>, m2: ArrayLike<number>): Matrix {
+  return [
+    m1[0] * m2[0] + m1[2] * m2[1],
+    m1[1] * m2[0] + m1[3] * m2[1],
+    m1[0] * m2[2] + m1[2] * m2[3],
+    m1[1] * m2[2] + m1[3] * m2[3],
+    m1[0] * m2[4] + m1[2] * m2[5] + m1[4],
+    m1[1] * m2[4] + m1[3] * m2[5] + m1[5],
+  ];
+}
+
+function apply(m: ArrayLike<number>, x: number, y: number): [number, number] {
+  return [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
+}
+
+/** A run of text without whitespace, with its box on the page. */
+export interface Piece {
+  text: string;
+  x0: number;
+  x1: number;
+  top: number;
+  bottom: number;
+  /** Baseline (for vertical text: the box's vertical centre). */
+  base: number;
+  /** Font size in points. */
+  size: number;
+  /** Written top to bottom (vertical writing mode); such pieces only ever join table cells. */
+  vertical: boolean;
+  /** The piece followed whitespace inside the same pdfjs item (pdfjs saw a gap of 0.1–0.6 em). */
+  afterSpace?: boolean;
+}
+
+/** The subset of a pdfjs text item this module reads. */
+export interface RawTextItem {
+  str: string;
+  dir: string;
+  transform: number[];
+  width: number;
+  height: number;
+}
+
+const WIDE =
+  /[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u2018-\u201f\u2026\u3000-\u303f]/;
+
+/** Rough advance of a character in ems, used only to place the parts of a split item. */
+function charWeight(ch: string): number {
+  if (WIDE.test(ch)) return 1;
+  if (/[.,:;'!|il]/.test(ch)) return 0.3;
+  return 0.55;
+}
+
+/**
+ * Turns pdfjs text items into pieces. pdfjs joins glyphs less than 0.6 em apart into one item and
+ * marks the gaps with spaces, so `10 1` from two adjacent cells can arrive as one item: items are cut
+ * at whitespace and each part is placed by estimated glyph advances scaled to the item's real width.
+ */
+export function textPieces(items: RawTextItem[], viewport: ArrayLike<number>): Piece[] {
+  const out: Piece[] = [];
+  for (const it of items) {
+    if (!it.str || it.str.trim() === "") continue;
+    const m = multiply(viewport, it.transform);
+    const scaleX = Math.hypot(m[0], m[1]);
+    const size = Math.hypot(m[2], m[3]);
+    if (!(size > 0.5) || !(scaleX > 0)) continue;
+    if (it.dir === "ttb") {
+      // Vertical writing: the item runs downwards from its origin.
+      const x0 = m[4];
+      const top = m[5];
+      const h = Math.abs(it.height) || size * it.str.length;
+      out.push({
+        text: it.str.replace(/\s+/g, ""),
+        x0,
+        x1: x0 + (Math.abs(it.width) || size),
+        top,
+        bottom: top + h,
+        base: top + h / 2,
+        size,
+        vertical: true,
+      });
+      continue;
+    }
+    const dirX = m[0] / scaleX;
+    const dirY = m[1] / scaleX;
+    // Rotated text (stamps, watermarks, sideways labels) carries no table content we can place.
+    if (Math.abs(dirY) > 0.05 || dirX <= 0) continue;
+    const width = Math.abs(it.width);
+    const x = m[4];
+    const base = m[5];
+    const top = base - size * 0.85;
+    const bottom = base + size * 0.15;
+    const parts = it.str.split(/(\s+)/).filter((p) => p !== "");
+    if (parts.length === 1) {
+      out.push({ text: parts[0], x0: x, x1: x + width, top, bottom, base, size, vertical: false });
+      continue;
+    }
+    // Estimated advances: glyphs by class, whitespace takes what is left of the real width.
+    const glyphs = parts.map((p) =>
+      /^\s/.test(p) ? 0 : [...p].reduce((a, ch) => a + charWeight(ch), 0) * size,
+    );
+    const natural = glyphs.reduce((a, b) => a + b, 0);
+    const gaps = parts.filter((p) => /^\s/.test(p)).length;
+    const gapWidth = gaps > 0 ? Math.max(0.15 * size, (width - natural) / gaps) : 0;
+    const scale = width > 0 ? width / (natural + gaps * gapWidth) : 1;
+    let cursor = x;
+    let afterSpace = false;
+    parts.forEach((p, i) => {
+      const space = /^\s/.test(p);
+      const w = (space ? gapWidth : glyphs[i]) * scale;
+      if (!space)
+        out.push({
+          text: p,
+          x0: cursor,
+          x1: cursor + w,
+          top,
+          bottom,
+          base,
+          size,
+          vertical: false,
+          afterSpace,
+        });
+      afterSpace = space;
+      cursor += w;
+    });
+  }
+  return dedupe(out);
+}
+
+/** Drops the copies some producers print to fake bold text (same text, nearly the same place). */
+function dedupe(pieces: Piece[]): Piece[] {
+  const out: Piece[] = [];
+  const seen = new Map<string, Piece[]>();
+  for (const p of pieces) {
+    const same = seen.get(p.text);
+    const tol = p.size * 0.3;
+    if (same?.some((q) => Math.abs(q.x0 - p.x0) < tol && Math.abs(q.base - p.base) < tol)) continue;
+    if (same) same.push(p);
+    else seen.set(p.text, [p]);
+    out.push(p);
+  }
+  return out;
+}
+
+/** A horizontal ruling: y, from x0 to x1 (x0 < x1). */
+export interface HSeg {
+  y: number;
+  x0: number;
+  x1: number;
+}
+
+/** A vertical ruling: x, from y0 to y1 (y0 < y1). */
+export interface VSeg {
+  x: number;
+  y0: number;
+  y1: number;
+}
+
+/** The operator numbers this module needs (pdfjs `OPS`). */
+export interface OpCodes {
+  save: number;
+  restore: number;
+  transform: number;
+  constructPath: number;
+  paintFormXObjectBegin: number;
+  paintFormXObjectEnd: number;
+  setFillRGBColor: number;
+  setStrokeRGBColor: number;
+  setFillGray?: number;
+  setStrokeGray?: number;
+  setLineWidth: number;
+  stroke: number;
+  closeStroke: number;
+  fill: number;
+  eoFill: number;
+  fillStroke: number;
+  eoFillStroke: number;
+  closeFillStroke: number;
+  closeEOFillStroke: number;
+}
+
+interface GState {
+  ctm: Matrix;
+  fillLight: boolean;
+  strokeLight: boolean;
+  lineWidth: number;
+}
+
+/** True for colours too light to be a printed border (white cell backgrounds). */
+function isLight(args: unknown): boolean {
+  const a = args as unknown[];
+  const v = a?.[0];
+  if (typeof v === "string" && /^#[0-9a-f]{6}$/i.test(v)) {
+    return [1, 3, 5].every((i) => Number.parseInt(v.slice(i, i + 2), 16) >= 0xe8);
+  }
+  if (a && a.length >= 3 && a.slice(0, 3).every((x) => typeof x === "number")) {
+    const nums = a.slice(0, 3) as number[];
+    const max = Math.max(...nums);
+    return nums.every((x) => x >= (max > 1 ? 232 : 0.91));
+  }
+  return false;
+}
+
+const DRAW_MOVE = 0;
+const DRAW_LINE = 1;
+const DRAW_CURVE = 2;
+const DRAW_QUAD = 3;
+const DRAW_CLOSE = 4;
+
+/** Splits a pdfjs path buffer into sub-paths of points; sub-paths with curves are marked. */
+function subpaths(buf: ArrayLike<number>): { pts: [number, number][]; closed: boolean; curved: boolean }[] {
+  const out: { pts: [number, number][]; closed: boolean; curved: boolean }[] = [];
+  let cur: { pts: [number, number][]; closed: boolean; curved: boolean } | undefined;
+  for (let k = 0; k < buf.length; ) {
+    const op = buf[k++];
+    if (op === DRAW_MOVE) {
+      cur = { pts: [[buf[k], buf[k + 1]]], closed: false, curved: false };
+      out.push(cur);
+      k += 2;
+    } else if (op === DRAW_LINE) {
+      if (!cur) {
+        cur = { pts: [], closed: false, curved: false };
+        out.push(cur);
+      }
+      cur.pts.push([buf[k], buf[k + 1]]);
+      k += 2;
+    } else if (op === DRAW_CURVE) {
+      if (cur) {
+        cur.curved = true;
+        cur.pts.push([buf[k + 4], buf[k + 5]]);
+      }
+      k += 6;
+    } else if (op === DRAW_QUAD) {
+      if (cur) {
+        cur.curved = true;
+        cur.pts.push([buf[k + 2], buf[k + 3]]);
+      }
+      k += 4;
+    } else if (op === DRAW_CLOSE) {
+      if (cur) {
+        cur.closed = true;
+        // A new sub-path after closepath starts where this one started.
+        const start = cur.pts[0];
+        cur = start ? { pts: [start], closed: false, curved: false } : undefined;
+        if (cur) out.push(cur);
+      }
+    } else break;
+  }
+  return out.filter((s) => s.pts.length >= 2);
+}
+
+/**
+ * Reads the painted straight lines of a page's operator list: stroked horizontal and vertical
+ * segments (lines and rectangle edges) and thin filled rectangles (borders drawn as bars). Clipping
+ * paths, light-coloured paint and ordinary filled areas (cell shading) are not rulings.
+ */
+export function rulings(
+  fnArray: ArrayLike<number>,
+  argsArray: unknown[],
+  OPS: OpCodes,
+  viewport: ArrayLike<number>,
+): { h: HSeg[]; v: VSeg[] } {
+  const h: HSeg[] = [];
+  const v: VSeg[] = [];
+  let st: GState = { ctm: [1, 0, 0, 1, 0, 0], fillLight: false, strokeLight: false, lineWidth: 1 };
+  const stack: GState[] = [];
+  const strokes = new Set([
+    OPS.stroke,
+    OPS.closeStroke,
+    OPS.fillStroke,
+    OPS.eoFillStroke,
+    OPS.closeFillStroke,
+    OPS.closeEOFillStroke,
+  ]);
+  const fills = new Set([
+    OPS.fill,
+    OPS.eoFill,
+    OPS.fillStroke,
+    OPS.eoFillStroke,
+    OPS.closeFillStroke,
+    OPS.closeEOFillStroke,
+  ]);
+  const addSeg = (a: [number, number], b: [number, number]) => {
+    const dx = Math.abs(a[0] - b[0]);
+    const dy = Math.abs(a[1] - b[1]);
+    if (dy <= 1 && dx >= 1)
+      h.push({ y: (a[1] + b[1]) / 2, x0: Math.min(a[0], b[0]), x1: Math.max(a[0], b[0]) });
+    else if (dx <= 1 && dy >= 1)
+      v.push({ x: (a[0] + b[0]) / 2, y0: Math.min(a[1], b[1]), y1: Math.max(a[1], b[1]) });
+  };
+  for (let i = 0; i < fnArray.length; i++) {
+    const fn = fnArray[i];
+    const args = argsArray[i] as unknown[];
+    if (fn === OPS.save) stack.push({ ...st });
+    else if (fn === OPS.restore) st = stack.pop() ?? st;
+    else if (fn === OPS.transform) st.ctm = multiply(st.ctm, args as number[]);
+    else if (fn === OPS.paintFormXObjectBegin) {
+      stack.push({ ...st });
+      const m = args?.[0] as number[] | null;
+      if (m && m.length === 6) st.ctm = multiply(st.ctm, m);
+    } else if (fn === OPS.paintFormXObjectEnd) st = stack.pop() ?? st;
+    else if (fn === OPS.setFillRGBColor) st.fillLight = isLight(args);
+    else if (fn === OPS.setStrokeRGBColor) st.strokeLight = isLight(args);
+    else if (fn === OPS.setLineWidth) st.lineWidth = Number(args?.[0]) || 0;
+    else if (fn === OPS.constructPath) {
+      const paint = args?.[0] as number;
+      const buf = (args?.[1] as (ArrayLike<number> | null)[] | undefined)?.[0];
+      if (!buf) continue;
+      const doStroke = strokes.has(paint) && !st.strokeLight;
+      const doFill = fills.has(paint) && !st.fillLight;
+      if (!doStroke && !doFill) continue;
+      const m = multiply(viewport, st.ctm);
+      const widthScale = Math.sqrt(Math.abs(m[0] * m[3] - m[1] * m[2]));
+      // Very thick strokes are bars or shading, not borders.
+      const strokeOk = doStroke && st.lineWidth * widthScale <= 6;
+      for (const sp of subpaths(buf)) {
+        const pts = sp.pts.map(([x, y]) => apply(m, x, y));
+        if (strokeOk) {
+          for (let k = 1; k < pts.length; k++) addSeg(pts[k - 1], pts[k]);
+          if (sp.closed) addSeg(pts[pts.length - 1], pts[0]);
+        }
+        if (doFill && !sp.curved && pts.length >= 4 && pts.length <= 5) {
+          const xs = pts.map((p) => p[0]);
+          const ys = pts.map((p) => p[1]);
+          const x0 = Math.min(...xs);
+          const x1 = Math.max(...xs);
+          const y0 = Math.min(...ys);
+          const y1 = Math.max(...ys);
+          const axial = pts.every(
+            (p) =>
+              Math.min(Math.abs(p[0] - x0), Math.abs(p[0] - x1)) < 0.5 &&
+              Math.min(Math.abs(p[1] - y0), Math.abs(p[1] - y1)) < 0.5,
+          );
+          if (!axial) continue;
+          const w = x1 - x0;
+          const hh = y1 - y0;
+          if (hh <= 3 && w > 3 * hh && w >= 2) h.push({ y: (y0 + y1) / 2, x0, x1 });
+          else if (w <= 3 && hh > 3 * w && hh >= 2) v.push({ x: (x0 + x1) / 2, y0, y1 });
+        }
+      }
+    }
+  }
+  return { h, v };
+}

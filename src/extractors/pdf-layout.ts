@@ -1,0 +1,727 @@
+// PDF page layout: positioned pieces and rulings → text lines, ruled and borderless table grids, in
+// reading order, with page furniture (page numbers, running headers) removed.
+import type { Block, GridCell, TableBlock, TextBlock } from "../model/document.js";
+import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
+import type { HSeg, Piece, VSeg } from "./pdf-geometry.js";
+
+export interface PageInput {
+  /** 1-based page number. */
+  page: number;
+  width: number;
+  height: number;
+  pieces: Piece[];
+  h: HSeg[];
+  v: VSeg[];
+}
+
+interface Line {
+  pieces: Piece[];
+  top: number;
+  bottom: number;
+  base: number;
+  size: number;
+  /** 1-based line number on the page (all text, tables included), for positions. */
+  no: number;
+}
+
+const WIDE_CHAR =
+  /[\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f\u2018-\u201f\u2026]/;
+
+// ------------------------------------------------------------------ lines and text
+
+/** Groups horizontal pieces into lines by baseline, each line's pieces left to right. */
+function groupLines(pieces: Piece[]): Line[] {
+  const sorted = pieces.filter((p) => !p.vertical).sort((a, b) => a.base - b.base || a.x0 - b.x0);
+  const lines: Line[] = [];
+  let cur: Line | undefined;
+  for (const p of sorted) {
+    if (cur && Math.abs(p.base - cur.base) <= 0.45 * Math.min(p.size, cur.size)) {
+      cur.pieces.push(p);
+      cur.top = Math.min(cur.top, p.top);
+      cur.bottom = Math.max(cur.bottom, p.bottom);
+      cur.size = Math.max(cur.size, p.size);
+      continue;
+    }
+    cur = { pieces: [p], top: p.top, bottom: p.bottom, base: p.base, size: p.size, no: 0 };
+    lines.push(cur);
+  }
+  for (const l of lines) l.pieces.sort((a, b) => a.x0 - b.x0);
+  return lines;
+}
+
+/** Whether a space belongs between two neighbouring pieces of one line. */
+function spaceBetween(a: Piece, b: Piece): boolean {
+  const gap = b.x0 - a.x1;
+  const size = Math.min(a.size, b.size);
+  const wideA = WIDE_CHAR.test(a.text[a.text.length - 1]);
+  const wideB = WIDE_CHAR.test(b.text[0]);
+  if (wideA && wideB) return gap > 1.5 * size;
+  if (wideA || wideB) return gap > 0.5 * size;
+  return gap > 0.25 * size || (b.afterSpace === true && gap > -0.2 * size);
+}
+
+function joinLine(pieces: Piece[]): string {
+  let s = "";
+  pieces.forEach((p, i) => {
+    if (i > 0 && spaceBetween(pieces[i - 1], p)) s += " ";
+    s += p.text;
+  });
+  return s;
+}
+
+/** Text of a table cell: its lines top to bottom, wrapped lines joined without a space. */
+function cellText(pieces: Piece[]): string {
+  const vertical = pieces.filter((p) => p.vertical).sort((a, b) => a.x0 - b.x0 || a.top - b.top);
+  const lines = groupLines(pieces).map((l) => joinLine(l.pieces));
+  return normalizeText([...lines, ...vertical.map((p) => p.text)].join(""))
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+// ------------------------------------------------------------------ page furniture
+
+const PAGE_NUMBER =
+  /^(?:[-—–_~·•\s]*\d{1,4}[-—–_~·•\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*\/\s*\d{1,4}|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$/i;
+
+/** Lines in the top and bottom margins that are page numbers or repeat on most pages. */
+function furniture(pages: { page: PageInput; lines: Line[] }[]): Set<Line> {
+  const out = new Set<Line>();
+  const inMargin = (l: Line, p: PageInput) => l.top > p.height * 0.9 || l.bottom < p.height * 0.08;
+  const repeats = new Map<string, Line[]>();
+  for (const { page, lines } of pages) {
+    for (const l of lines) {
+      if (!inMargin(l, page)) continue;
+      const text = joinLine(l.pieces).trim();
+      if (PAGE_NUMBER.test(text)) {
+        out.add(l);
+        continue;
+      }
+      const key = `${Math.round(l.top / 4)}|${text.replace(/\d+/g, "#")}`;
+      const list = repeats.get(key) ?? [];
+      list.push(l);
+      repeats.set(key, list);
+    }
+  }
+  if (pages.length >= 2) {
+    for (const list of repeats.values()) {
+      if (list.length >= 2 && list.length >= pages.length / 2) for (const l of list) out.add(l);
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ ruled tables
+
+interface Grid {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  block: TableBlock;
+}
+
+function cluster(values: number[], tol: number): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const out: number[][] = [];
+  for (const v of sorted) {
+    const last = out[out.length - 1];
+    if (last && v - last[last.length - 1] <= tol) last.push(v);
+    else out.push([v]);
+  }
+  return out.map((c) => c.reduce((a, b) => a + b, 0) / c.length);
+}
+
+function mergeH(segs: HSeg[]): HSeg[] {
+  const out: HSeg[] = [];
+  for (const y of cluster(
+    segs.map((s) => s.y),
+    1,
+  )) {
+    const row = segs.filter((s) => Math.abs(s.y - y) <= 1.01).sort((a, b) => a.x0 - b.x0);
+    let cur: HSeg | undefined;
+    for (const s of row) {
+      if (cur && s.x0 <= cur.x1 + 2) cur.x1 = Math.max(cur.x1, s.x1);
+      else {
+        cur = { y, x0: s.x0, x1: s.x1 };
+        out.push(cur);
+      }
+    }
+  }
+  return out.filter((s) => s.x1 - s.x0 >= 3);
+}
+
+function mergeV(segs: VSeg[]): VSeg[] {
+  return mergeH(segs.map((s) => ({ y: s.x, x0: s.y0, x1: s.y1 }))).map((s) => ({
+    x: s.y,
+    y0: s.x0,
+    y1: s.x1,
+  }));
+}
+
+/** Share of [a, b] covered by the given intervals. */
+function coverage(intervals: [number, number][], a: number, b: number): number {
+  const parts = intervals
+    .map(([s, e]) => [Math.max(s, a), Math.min(e, b)] as [number, number])
+    .filter(([s, e]) => e > s)
+    .sort((x, y) => x[0] - y[0]);
+  let covered = 0;
+  let end = a;
+  for (const [s, e] of parts) {
+    if (e <= end) continue;
+    covered += e - Math.max(s, end);
+    end = e;
+  }
+  return b > a ? covered / (b - a) : 1;
+}
+
+class UnionFind {
+  parent: number[];
+  constructor(n: number) {
+    this.parent = Array.from({ length: n }, (_, i) => i);
+  }
+  find(i: number): number {
+    while (this.parent[i] !== i) {
+      this.parent[i] = this.parent[this.parent[i]];
+      i = this.parent[i];
+    }
+    return i;
+  }
+  union(a: number, b: number) {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+}
+
+/**
+ * Finds the ruled tables of a page: connected sets of horizontal and vertical rulings. Grid lines come
+ * from the ruling positions; two neighbouring grid cells belong to one (merged) cell where no ruling
+ * separates them. Pieces are placed in cells by their centre; the pieces used are removed from `free`.
+ */
+function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
+  const H = mergeH(page.h);
+  const V = mergeV(page.v);
+  if (H.length < 2 || V.length < 2) return [];
+  const tol = 2.5;
+  const uf = new UnionFind(H.length + V.length);
+  H.forEach((h, i) => {
+    V.forEach((v, j) => {
+      if (v.x >= h.x0 - tol && v.x <= h.x1 + tol && h.y >= v.y0 - tol && h.y <= v.y1 + tol)
+        uf.union(i, H.length + j);
+    });
+  });
+  const comps = new Map<number, { h: HSeg[]; v: VSeg[] }>();
+  H.forEach((h, i) => {
+    const r = uf.find(i);
+    const c = comps.get(r) ?? { h: [], v: [] };
+    c.h.push(h);
+    comps.set(r, c);
+  });
+  V.forEach((v, j) => {
+    const r = uf.find(H.length + j);
+    const c = comps.get(r) ?? { h: [], v: [] };
+    c.v.push(v);
+    comps.set(r, c);
+  });
+  const grids: Grid[] = [];
+  for (const comp of comps.values()) {
+    if (comp.h.length < 2 || comp.v.length < 2) continue;
+    const xs = cluster(
+      comp.v.map((v) => v.x),
+      2,
+    );
+    const ys = cluster(
+      comp.h.map((h) => h.y),
+      2,
+    );
+    // Edges without a ruling of their own (open-sided tables) are implicit borders.
+    const implicitX = new Set<number>();
+    const implicitY = new Set<number>();
+    const minX = Math.min(...comp.h.map((h) => h.x0));
+    const maxX = Math.max(...comp.h.map((h) => h.x1));
+    const minY = Math.min(...comp.v.map((v) => v.y0));
+    const maxY = Math.max(...comp.v.map((v) => v.y1));
+    if (minX < xs[0] - 4) {
+      xs.unshift(minX);
+      implicitX.add(0);
+    }
+    if (maxX > xs[xs.length - 1] + 4) {
+      xs.push(maxX);
+      implicitX.add(xs.length - 1);
+    }
+    if (minY < ys[0] - 4) {
+      ys.unshift(minY);
+      implicitY.add(0);
+    }
+    if (maxY > ys[ys.length - 1] + 4) {
+      ys.push(maxY);
+      implicitY.add(ys.length - 1);
+    }
+    const nc = xs.length - 1;
+    const nr = ys.length - 1;
+    if (nc < 1 || nr < 1 || nc * nr < 2) continue;
+    const vAt = xs.map((x) =>
+      comp.v.filter((v) => Math.abs(v.x - x) <= 2).map((v) => [v.y0, v.y1] as [number, number]),
+    );
+    const hAt = ys.map((y) =>
+      comp.h.filter((h) => Math.abs(h.y - y) <= 2).map((h) => [h.x0, h.x1] as [number, number]),
+    );
+    const cells = new UnionFind(nr * nc);
+    for (let r = 0; r < nr; r++) {
+      for (let c = 0; c < nc; c++) {
+        if (c + 1 < nc && !implicitX.has(c + 1) && coverage(vAt[c + 1], ys[r], ys[r + 1]) < 0.5) {
+          cells.union(r * nc + c, r * nc + c + 1);
+        }
+        if (r + 1 < nr && !implicitY.has(r + 1) && coverage(hAt[r + 1], xs[c], xs[c + 1]) < 0.5) {
+          cells.union(r * nc + c, (r + 1) * nc + c);
+        }
+      }
+    }
+    // Spans: the bounding box of each merged group, its origin at the top-left position.
+    const span = new Map<number, { r0: number; c0: number; r1: number; c1: number; pieces: Piece[] }>();
+    for (let r = 0; r < nr; r++) {
+      for (let c = 0; c < nc; c++) {
+        const root = cells.find(r * nc + c);
+        const s = span.get(root);
+        if (!s) span.set(root, { r0: r, c0: c, r1: r, c1: c, pieces: [] });
+        else {
+          s.r0 = Math.min(s.r0, r);
+          s.c0 = Math.min(s.c0, c);
+          s.r1 = Math.max(s.r1, r);
+          s.c1 = Math.max(s.c1, c);
+        }
+      }
+    }
+    const left = xs[0];
+    const right = xs[nc];
+    const top = ys[0];
+    const bottom = ys[nr];
+    const used: Piece[] = [];
+    for (const p of free) {
+      const cx = (p.x0 + p.x1) / 2;
+      const cy = (p.top + p.bottom) / 2;
+      if (cx < left - 1 || cx > right + 1 || cy < top - 1 || cy > bottom + 1) continue;
+      let c = 0;
+      while (c < nc - 1 && cx >= xs[c + 1]) c++;
+      let r = 0;
+      while (r < nr - 1 && cy >= ys[r + 1]) r++;
+      span.get(cells.find(r * nc + c))!.pieces.push(p);
+      used.push(p);
+    }
+    if (used.filter((p) => !p.vertical).length === 0) continue;
+    for (const p of used) free.delete(p);
+    const text = new Map<number, string>();
+    for (const [root, s] of span) text.set(root, cellText(s.pieces));
+    const rows: GridCell[][] = [];
+    for (let r = 0; r < nr; r++) {
+      const row: GridCell[] = [];
+      for (let c = 0; c < nc; c++) {
+        const root = cells.find(r * nc + c);
+        const s = span.get(root)!;
+        row.push({
+          text: text.get(root) ?? "",
+          origin: r === s.r0 && c === s.c0,
+          originRow: s.r0,
+          originCol: s.c0,
+          colspan: s.c1 - s.c0 + 1,
+          rowspan: s.r1 - s.r0 + 1,
+          pos: { page: page.page, row: r, col: c },
+        });
+      }
+      rows.push(row);
+    }
+    grids.push({
+      top,
+      bottom,
+      left,
+      right,
+      block: { kind: "table", rows, spans: "known", pos: { page: page.page } },
+    });
+  }
+  return grids;
+}
+
+// ------------------------------------------------------------------ borderless tables
+
+interface Segment {
+  pieces: Piece[];
+  text: string;
+  x0: number;
+  x1: number;
+  value: boolean;
+}
+
+/** Cuts a line where the gap is wide (a column gap), or between two values however close. */
+function segmentsOf(line: Line): Segment[] {
+  const segs: Segment[] = [];
+  let cur: Piece[] = [];
+  const flush = () => {
+    if (cur.length === 0) return;
+    const text = normalizeText(joinLine(cur)).trim();
+    segs.push({ pieces: cur, text, x0: cur[0].x0, x1: cur[cur.length - 1].x1, value: isValueText(text) });
+    cur = [];
+  };
+  for (const p of line.pieces) {
+    const prev = cur[cur.length - 1];
+    if (prev) {
+      const gap = p.x0 - prev.x1;
+      const size = Math.min(p.size, prev.size);
+      const bothValues = isValueText(prev.text) && isValueText(p.text);
+      if (gap >= 0.9 * size || (bothValues && (gap >= 0.15 * size || p.afterSpace))) flush();
+    }
+    cur.push(p);
+  }
+  flush();
+  return segs;
+}
+
+const ORDINAL = /^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、])/;
+
+interface RowLine {
+  line: Line;
+  segs: Segment[];
+  /** Index of the first value segment; -1 for label-only lines. */
+  firstValue: number;
+}
+
+function classify(line: Line): RowLine | undefined {
+  const segs = segmentsOf(line);
+  const firstValue = segs.findIndex((s) => s.value);
+  const label = segs
+    .slice(0, firstValue < 0 ? segs.length : firstValue)
+    .map((s) => s.text)
+    .join("");
+  if (/[。；;]/.test(label) || label.length > 40) return undefined;
+  if (firstValue >= 0) {
+    if (segs.slice(firstValue).some((s) => !s.value)) return undefined;
+    if (firstValue > 3) return undefined;
+    if (segs.length < 2) return undefined;
+    return { line, segs, firstValue };
+  }
+  if (segs.length === 1 && label.length <= 30) return { line, segs, firstValue: -1 };
+  return undefined;
+}
+
+/**
+ * Finds tables printed without rulings: runs of lines that end in separately placed values. Value
+ * columns come from clustering the x-extents of the values; a row's label is its text before the
+ * first value. Label-only lines inside the run (wrapped labels, group labels) join the nearest row
+ * when they continue its label, else stand as label-only rows.
+ */
+function borderlessTables(page: PageInput, lines: Line[]): { tables: Grid[]; consumed: Set<Line> } {
+  const tables: Grid[] = [];
+  const consumed = new Set<Line>();
+  const pitch = (a: Line, b: Line) => b.top - a.bottom;
+  let i = 0;
+  while (i < lines.length) {
+    const first = classify(lines[i]);
+    if (!first || first.firstValue < 0) {
+      i++;
+      continue;
+    }
+    const run: RowLine[] = [first];
+    let pending: RowLine[] = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const prev = pending.length > 0 ? pending[pending.length - 1].line : run[run.length - 1].line;
+      const l = lines[j];
+      if (pitch(prev, l) > 2.5 * Math.max(prev.size, l.size)) break;
+      const c = classify(l);
+      if (!c) break;
+      if (c.firstValue < 0) {
+        pending.push(c);
+        if (pending.length > 3) break;
+        continue;
+      }
+      run.push(...pending, c);
+      pending = [];
+    }
+    const valueRows = run.filter((r) => r.firstValue >= 0);
+    if (valueRows.length < 2) {
+      i++;
+      continue;
+    }
+    tables.push(buildBorderless(page, run));
+    for (const r of run) consumed.add(r.line);
+    i = i + run.length;
+  }
+  return { tables, consumed };
+}
+
+function buildBorderless(page: PageInput, run: RowLine[]): Grid {
+  const valueRows = run.filter((r) => r.firstValue >= 0);
+  // Value columns: clusters of overlapping x-extents.
+  const spans = valueRows
+    .flatMap((r) =>
+      r.segs.slice(r.firstValue).map((s) => [s.x0, s.x1, s.pieces[0].size] as [number, number, number]),
+    )
+    .sort((a, b) => a[0] - b[0]);
+  let cols: [number, number][] = [];
+  for (const [x0, x1, size] of spans) {
+    const t = 0.2 * size;
+    const hit = cols.find(([a, b]) => x0 <= b + t && x1 >= a - t);
+    if (hit) {
+      hit[0] = Math.min(hit[0], x0);
+      hit[1] = Math.max(hit[1], x1);
+    } else cols.push([x0, x1]);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    cols.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const c of cols) {
+      const last = merged[merged.length - 1];
+      if (last && c[0] <= last[1]) {
+        last[1] = Math.max(last[1], c[1]);
+        changed = true;
+      } else merged.push([...c] as [number, number]);
+    }
+    cols = merged;
+  }
+  const colOf = (s: Segment) => {
+    let best = 0;
+    let bestOverlap = Number.NEGATIVE_INFINITY;
+    cols.forEach(([a, b], k) => {
+      const overlap = Math.min(b, s.x1) - Math.max(a, s.x0);
+      if (overlap > bestOverlap) {
+        bestOverlap = overlap;
+        best = k;
+      }
+    });
+    return best;
+  };
+  // Label-only lines: continuation of a row's label, or a row of their own.
+  const labelParts = new Map<RowLine, { y: number; text: string }[]>();
+  for (const r of valueRows) {
+    const label = r.segs
+      .slice(0, r.firstValue)
+      .map((s) => s.text)
+      .join("");
+    labelParts.set(r, label ? [{ y: r.line.top, text: label }] : []);
+  }
+  const standalone: RowLine[] = [];
+  const mid = (l: Line) => (l.top + l.bottom) / 2;
+  run.forEach((r, idx) => {
+    if (r.firstValue >= 0) return;
+    const text = r.segs[0].text;
+    const lh = r.line.bottom - r.line.top;
+    const before = run
+      .slice(0, idx)
+      .reverse()
+      .find((x) => x.firstValue >= 0);
+    const after = run.slice(idx + 1).find((x) => x.firstValue >= 0);
+    const candidates = [before, after]
+      .filter((x): x is RowLine => x !== undefined)
+      .map((x) => ({ x, d: Math.abs(mid(x.line) - mid(r.line)) }))
+      .filter((c) => c.d <= 1.6 * Math.max(lh, c.x.line.bottom - c.x.line.top))
+      .filter((c) => {
+        if (!ORDINAL.test(text)) return true;
+        // A label with its own ordinal only completes a row whose label is missing or unnumbered.
+        const own = labelParts
+          .get(c.x)!
+          .map((p) => p.text)
+          .join("");
+        return own === "" || !ORDINAL.test(own);
+      })
+      .sort((a, b) => a.d - b.d);
+    if (candidates.length === 0) {
+      standalone.push(r);
+      return;
+    }
+    labelParts.get(candidates[0].x)!.push({ y: r.line.top, text });
+  });
+  const rows: GridCell[][] = [];
+  for (const r of run) {
+    const rowNo = rows.length;
+    const pos = (col: number) => ({ page: page.page, row: rowNo, col });
+    if (r.firstValue < 0) {
+      if (standalone.includes(r)) rows.push([cell(r.segs[0].text, rowNo, 0, pos(0))]);
+      continue;
+    }
+    const label = labelParts
+      .get(r)!
+      .sort((a, b) => a.y - b.y)
+      .map((p) => p.text)
+      .join("");
+    const values = cols.map(() => [] as string[]);
+    for (const s of r.segs.slice(r.firstValue)) values[colOf(s)].push(s.text);
+    rows.push([
+      cell(label, rowNo, 0, pos(0)),
+      ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1))),
+    ]);
+  }
+  const lines = run.map((r) => r.line);
+  return {
+    top: Math.min(...lines.map((l) => l.top)),
+    bottom: Math.max(...lines.map((l) => l.bottom)),
+    left: Math.min(...lines.map((l) => l.pieces[0].x0)),
+    right: Math.max(...lines.map((l) => l.pieces[l.pieces.length - 1].x1)),
+    block: { kind: "table", rows, spans: "known", pos: { page: page.page } },
+  };
+}
+
+function cell(text: string, row: number, col: number, pos: GridCell["pos"]): GridCell {
+  return { text, origin: true, originRow: row, originCol: col, colspan: 1, rowspan: 1, pos };
+}
+
+// ------------------------------------------------------------------ pages → blocks
+
+/** True when a page's text has values standing apart from other text, as table cells do. */
+export function mayHoldTable(pieces: Piece[]): boolean {
+  let isolated = 0;
+  for (const line of groupLines(pieces)) {
+    line.pieces.forEach((p, i) => {
+      if (!isValueText(p.text)) return;
+      const prev = line.pieces[i - 1];
+      const next = line.pieces[i + 1];
+      const apart = (a: Piece | undefined, b: Piece | undefined) => !a || !b || b.x0 - a.x1 >= 0.6 * p.size;
+      if (apart(prev, p) && apart(p, next)) isolated++;
+    });
+    if (isolated >= 3) return true;
+  }
+  return false;
+}
+
+/** Row signature for spotting a header repeated after a page break. */
+function rowSignature(row: GridCell[]): string {
+  return row
+    .filter((c) => c.origin)
+    .map((c) => labelKey(c.text))
+    .join("|");
+}
+
+function isHeaderRow(row: GridCell[]): boolean {
+  return row.some((c) => c.origin && c.text.trim() !== "" && !isValueText(c.text));
+}
+
+/** Removes the first k rows of a grid, re-basing spans that started above the cut. */
+function dropLeadingRows(t: TableBlock, k: number) {
+  t.rows = t.rows.slice(k).map((row, r) =>
+    row.map((c) => {
+      const originRow = Math.max(c.originRow - k, 0);
+      const rowspan = c.rowspan - (originRow - (c.originRow - k));
+      return {
+        ...c,
+        origin: r === originRow && c.pos.col === c.originCol,
+        originRow,
+        rowspan,
+        pos: { ...c.pos, row: r },
+      };
+    }),
+  );
+}
+
+/** The font size most of the text is set in. */
+function dominantSize(pieces: Piece[]): number {
+  const weight = new Map<number, number>();
+  for (const p of pieces) {
+    const k = Math.round(p.size * 2) / 2;
+    weight.set(k, (weight.get(k) ?? 0) + p.text.length);
+  }
+  let best = 0;
+  let bestW = -1;
+  for (const [k, w] of weight) {
+    if (w > bestW) {
+      best = k;
+      bestW = w;
+    }
+  }
+  return best;
+}
+
+/**
+ * A heading set in a larger type and wrapped over several lines (`淮安市洪泽区人民政府` /
+ * `2024年政府信息公开工作年度报告`) is one heading: consecutive text lines of the same large size,
+ * at most a line-height apart, become one text block.
+ */
+function joinHeadingLines(items: { top: number; block: Block; line?: Line }[], bodySize: number) {
+  for (let k = items.length - 1; k > 0; k--) {
+    const a = items[k - 1];
+    const b = items[k];
+    if (!a.line || !b.line || a.block.kind !== "text" || b.block.kind !== "text") continue;
+    const size = a.line.size;
+    if (bodySize <= 0 || size < bodySize * 1.2 || Math.abs(b.line.size - size) > 0.5) continue;
+    if (b.line.top - a.line.bottom > size) continue;
+    const sep =
+      WIDE_CHAR.test(a.block.text[a.block.text.length - 1]) || WIDE_CHAR.test(b.block.text[0]) ? "" : " ";
+    a.block.text = `${a.block.text}${sep}${b.block.text}`;
+    a.line = { ...a.line, bottom: b.line.bottom };
+    items.splice(k, 1);
+  }
+}
+
+/** Lays out all pages and returns the document's blocks in reading order. */
+export function layoutPages(pages: PageInput[]): Block[] {
+  const perPage = pages.map((page) => {
+    const lines = groupLines(page.pieces);
+    lines.forEach((l, i) => {
+      l.no = i + 1;
+    });
+    return { page, lines };
+  });
+  const drop = furniture(perPage);
+  const bodySize = dominantSize(pages.flatMap((p) => p.pieces));
+  const blocks: Block[] = [];
+  const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
+  for (const { page, lines } of perPage) {
+    const lineOf = new Map<Piece, Line>();
+    for (const l of lines) for (const p of l.pieces) lineOf.set(p, l);
+    const free = new Set(page.pieces.filter((p) => !(lineOf.has(p) && drop.has(lineOf.get(p)!))));
+    const ruled = ruledTables(page, free);
+    // Lines rebuilt from what the ruled tables left, keeping the page's line numbers.
+    const rest = groupLines([...free]);
+    for (const l of rest)
+      l.no = Math.min(...l.pieces.map((p) => lineOf.get(p)?.no ?? Number.POSITIVE_INFINITY));
+    const { tables: borderless, consumed } = borderlessTables(page, rest);
+    const items: { top: number; block: Block; line?: Line }[] = [];
+    for (const g of [...ruled, ...borderless]) items.push({ top: g.top, block: g.block });
+    for (const l of rest) {
+      if (consumed.has(l)) continue;
+      const text = normalizeText(joinLine(l.pieces)).replace(/\s+/g, " ").trim();
+      if (text === "") continue;
+      const tb: TextBlock = {
+        kind: "text",
+        text,
+        pos: { page: page.page, line: Number.isFinite(l.no) ? l.no : undefined },
+      };
+      items.push({ top: l.top, block: tb, line: l });
+    }
+    items.sort((a, b) => a.top - b.top);
+    joinHeadingLines(items, bodySize);
+    items.forEach((it, k) => {
+      blocks.push(it.block);
+      if (it.block.kind === "table") {
+        tableStarts.push({ block: it.block, page: page.page, first: k === 0, last: k === items.length - 1 });
+      }
+    });
+  }
+  // A table continued on the next page: drop the header rows it repeats.
+  let chainHead: TableBlock | undefined;
+  tableStarts.forEach((t, k) => {
+    const prev = tableStarts[k - 1];
+    const continues = prev?.last && t.first && t.page === prev.page + 1;
+    if (!continues || !chainHead) {
+      chainHead = t.block;
+      return;
+    }
+    let n = 0;
+    while (
+      n < t.block.rows.length &&
+      n < chainHead.rows.length - 1 &&
+      isHeaderRow(t.block.rows[n]) &&
+      rowSignature(t.block.rows[n]) === rowSignature(chainHead.rows[n])
+    ) {
+      n++;
+    }
+    if (n > 0) dropLeadingRows(t.block, n);
+  });
+  // Table indices in reading order.
+  let tableNo = 0;
+  for (const b of blocks) {
+    if (b.kind !== "table") continue;
+    const idx = tableNo++;
+    b.pos.table = idx;
+    for (const row of b.rows) for (const c of row) c.pos.table = idx;
+  }
+  return blocks.filter((b) => b.kind === "text" || b.rows.length > 0);
+}
