@@ -13,7 +13,7 @@ export async function runImportBench(
   from = join(root, "corpus"),
 ): Promise<{ reportsPerSecond: number; peakRssMb: number }> {
   const sources = readdirSync(from)
-    .filter((f) => /\.(html?|txt|md)$/i.test(f))
+    .filter((f) => /\.(html?|txt|md)$/i.test(f) && !/^readme/i.test(f))
     .map((f) => ({ name: f, bytes: readFileSync(join(from, f)) }));
   if (sources.length === 0) throw new Error("corpus/ has no HTML or text reports");
   const dir = join(tmpdir(), `zfxxgk-bench-${process.pid}`);

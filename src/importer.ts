@@ -63,13 +63,19 @@ export async function importFiles(
     seconds: 0,
   };
   let done = 0;
-  for (const path of files) {
-    const r = await importOne(store, path);
-    if (r.outcome === "failed") summary.failed++;
-    else if (r.outcome === "new") summary.new++;
-    else if (r.outcome === "updated") summary.updated++;
-    else summary.unchanged++;
-    onResult(r, ++done);
+  store.beginBatch();
+  try {
+    for (const path of files) {
+      const r = await importOne(store, path);
+      store.maybeCommit();
+      if (r.outcome === "failed") summary.failed++;
+      else if (r.outcome === "new") summary.new++;
+      else if (r.outcome === "updated") summary.updated++;
+      else summary.unchanged++;
+      onResult(r, ++done);
+    }
+  } finally {
+    store.endBatch();
   }
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;

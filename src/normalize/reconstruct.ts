@@ -371,15 +371,16 @@ function alignTable3(
   const n = units.length;
   const m = seq.length;
   const numeric = (u: Unit) => u.values.filter((v) => v.parsed.status !== "blank").length;
+  // Per-unit facts the scoring needs, computed once rather than per (unit, row) pair.
+  const facts = units.map((u, i) => ({
+    count: trimValues(u.values, 7).length,
+    ownLeaves: matches[i].own.filter((r) => T3_ROWS[r].key),
+    softLeaves: matches[i].soft.filter((r) => T3_ROWS[r].key),
+  }));
   const score = (i: number, j: number): number => {
-    const u = units[i];
     const row = seq[j];
-    const { own, soft } = matches[i];
-    const ownLeaves = own.filter((r) => T3_ROWS[r].key);
-    const softLeaves = soft.filter((r) => T3_ROWS[r].key);
-    let s = 0;
-    const count = trimValues(u.values, 7).length;
-    s += count === 7 ? 2 : count < 7 ? -1 : -3;
+    const { count, ownLeaves, softLeaves } = facts[i];
+    let s = count === 7 ? 2 : count < 7 ? -1 : -3;
     if (ownLeaves.length > 0) {
       if (ownLeaves.includes(row)) s += ownLeaves.length === 1 ? 10 : 6;
       else return Number.NEGATIVE_INFINITY;

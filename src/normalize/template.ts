@@ -204,6 +204,8 @@ export const T3_ROWS: T3Row[] = [
   { key: "carried_forward", label: "结转下年度继续办理", cores: ["结转下年度", "转下年度继续"] },
 ];
 
+const T3_LABEL_KEYS = T3_ROWS.map((r) => labelKey(r.label));
+
 /**
  * Indexes of T3_ROWS a label names. `after` is the index of the row last seen, so that `其他` and `总计`
  * (also column headers) only count inside the result block.
@@ -224,8 +226,7 @@ export function matchT3Rows(label: string, after = -1): number[] {
     // Typos and wraps that lost a core: fuzzy match on the whole label without its ordinal.
     const body = stripOrdinal(k.replace(/^\d+/, ""));
     if (body.length >= 5) {
-      T3_ROWS.forEach((r, i) => {
-        const target = labelKey(r.label);
+      T3_LABEL_KEYS.forEach((target, i) => {
         if (target.length >= 5 && editDistance(body, target, 2) <= 2) hits.push(i);
       });
     }

@@ -15,8 +15,17 @@ const PUNCT = /[\s()[\]{}<>「」『』【】〔〕《》“”‘’"'`,.;:!?�
  * The matching key of a label: NFKC, no whitespace, no punctuation or brackets or quotes.
  * `2.其他法律行政法规禁止公开` and `2．其他法律、行政法规禁止公开` give the same key.
  */
+const labelKeyCache = new Map<string, string>();
+const valueCache = new Map<string, ParsedValue>();
+/** Template labels and common values repeat across documents; bounded caches save most NFKC work. */
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size > 20000) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 export function labelKey(s: string): string {
-  return normalizeText(s).replace(PUNCT, "");
+  return labelKeyCache.get(s) ?? remember(labelKeyCache, s, normalizeText(s).replace(PUNCT, ""));
 }
 
 /** Removes a leading ordinal such as 一、 （三） 1. 2、 from a normalized label. */
@@ -42,7 +51,15 @@ export interface ParsedValue {
 const NUMBER_RE = /^([+-])?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万元|亿元|元|件|条|项|个)?$/;
 
 /** Classifies one printed cell: a number (with sign and unit), blank, dash, slash or other text. */
+/** Classifies one printed cell. The result is shared between equal texts: treat it as read-only. */
 export function parseCellValue(text: string): ParsedValue {
+  return (
+    valueCache.get(text) ??
+    (text.length > 64 ? parseUncached(text) : remember(valueCache, text, parseUncached(text)))
+  );
+}
+
+function parseUncached(text: string): ParsedValue {
   const raw = normalizeText(text).trim();
   if (raw === "") return { status: "blank", value: null, raw };
   if (/^[-—–－‐―ー一]{1,3}$/.test(raw) && raw !== "一") return { status: "dash", value: null, raw };
