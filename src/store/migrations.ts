@@ -1,5 +1,6 @@
 // SQLite schema migrations, applied in order; each runs once and is recorded in schema_migrations.
 import type Database from "better-sqlite3";
+import { analystSchemaSql } from "./analyst-schema.js";
 
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
@@ -42,9 +43,15 @@ CREATE TABLE reports (
   updated_at           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 CREATE INDEX reports_issuer_year ON reports(issuer_name, report_year);
-CREATE TABLE cells (
+-- Canonical keys are stored once; cell rows carry a small integer key id, which keeps the by-key index
+-- compact (bulk inserts touch one index page per cell) and the database small at millions of cells.
+CREATE TABLE cell_keys (
+  id            INTEGER PRIMARY KEY,
+  key           TEXT NOT NULL UNIQUE       -- canonical key, e.g. applications.new_received.total
+);
+CREATE TABLE cell_values (
   document_id   INTEGER NOT NULL REFERENCES documents(id),
-  key           TEXT NOT NULL,             -- canonical key, e.g. applications.new_received.total
+  key_id        INTEGER NOT NULL REFERENCES cell_keys(id),
   value         REAL,                      -- count, or yuan for money; NULL unless status = 'number'
   status        TEXT NOT NULL,             -- number | blank | dash | slash | text
   raw           TEXT NOT NULL,             -- the printed cell text
@@ -54,9 +61,14 @@ CREATE TABLE cells (
   source_label  TEXT,
   confidence    REAL NOT NULL,
   page INTEGER, line INTEGER, table_index INTEGER, row_index INTEGER, col_index INTEGER,
-  PRIMARY KEY (document_id, key)
+  PRIMARY KEY (document_id, key_id)
 ) WITHOUT ROWID;
-CREATE INDEX cells_key ON cells(key);
+CREATE INDEX cell_values_key ON cell_values(key_id);
+-- cells: one row per printed cell of one document version, with the key as text.
+CREATE VIEW cells AS
+  SELECT v.document_id, k.key, v.value, v.status, v.raw, v.unit, v.raw_unit, v.sign, v.source_label,
+         v.confidence, v.page, v.line, v.table_index, v.row_index, v.col_index
+  FROM cell_values v JOIN cell_keys k ON k.id = v.key_id;
 CREATE TABLE check_results (
   document_id   INTEGER NOT NULL REFERENCES documents(id),
   rule          TEXT NOT NULL,             -- R1 | R2 | R3 | R5 | R12
@@ -153,6 +165,11 @@ CREATE TABLE crawl_lock (
   heartbeat_ms  INTEGER NOT NULL             -- epoch milliseconds of the holder's last heartbeat
 );
 `,
+  },
+  {
+    version: 3,
+    name: "analyst layer: regions, corrections, key catalogue, prose search, views",
+    sql: analystSchemaSql(),
   },
 ];
 

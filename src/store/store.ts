@@ -1,6 +1,7 @@
 // The SQLite store: opens and migrates the database, writes one document (and its report) per transaction.
 import Database from "better-sqlite3";
 import type { Report } from "../normalize/schema.js";
+import { versionKeys } from "../normalize/template.js";
 import { migrate } from "./migrations.js";
 
 export type ImportOutcome = "new" | "updated" | "unchanged" | "failed" | "duplicate_origin";
@@ -23,6 +24,12 @@ export class Store {
     this.db.pragma("cache_size = -65536"); // 64 MiB of page cache: bulk imports revisit index pages
     migrate(this.db);
     const db = this.db;
+    // Every canonical key of both templates exists before any document is written, so that a rolled-back
+    // document can never take a key row with it.
+    const addKey = db.prepare("INSERT OR IGNORE INTO cell_keys (key) VALUES (?)");
+    db.transaction(() => {
+      for (const k of new Set([...versionKeys("GOP2019"), ...versionKeys("GOP2021")])) addKey.run(k);
+    })();
     this.stmts = {
       docBySha: db.prepare("SELECT id, status FROM documents WHERE sha256 = ?"),
       addOrigin: db.prepare("INSERT OR IGNORE INTO document_origins (document_id, origin) VALUES (?, ?)"),
@@ -43,8 +50,10 @@ export class Store {
       supersede: db.prepare("UPDATE documents SET status = 'superseded' WHERE id = ?"),
       linkDoc: db.prepare("UPDATE documents SET report_id = ?, status = ? WHERE id = ?"),
       insertCell:
-        db.prepare(`INSERT INTO cells (document_id, key, value, status, raw, unit, raw_unit, sign, source_label,
-        confidence, page, line, table_index, row_index, col_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+        db.prepare(`INSERT INTO cell_values (document_id, key_id, value, status, raw, unit, raw_unit, sign,
+        source_label, confidence, page, line, table_index, row_index, col_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+      keyId: db.prepare("SELECT id FROM cell_keys WHERE key = ?").pluck(),
+      insertKey: db.prepare("INSERT INTO cell_keys (key) VALUES (?)"),
       insertCheck: db.prepare(
         "INSERT INTO check_results (document_id, rule, status, failures) VALUES (?,?,?,?)",
       ),
@@ -53,6 +62,20 @@ export class Store {
       ),
       insertProse: db.prepare("INSERT INTO prose (document_id, text) VALUES (?, ?)"),
     };
+  }
+
+  private readonly keyIds = new Map<string, number>();
+
+  /** The integer id of a canonical key, adding the key on first use. */
+  private keyId(key: string): number {
+    let id = this.keyIds.get(key);
+    if (id === undefined) {
+      id =
+        (this.stmts.keyId.get(key) as number | undefined) ??
+        Number(this.stmts.insertKey.run(key).lastInsertRowid);
+      this.keyIds.set(key, id);
+    }
+    return id;
   }
 
   private batchStarted = 0;
@@ -118,6 +141,20 @@ export class Store {
    * Identical bytes are not stored twice; a new version keeps the old one (status superseded).
    */
   saveReport(doc: DocumentInput, form: string, charset: string | undefined, report: Report): ImportOutcome {
+    try {
+      return this.writeReport(doc, form, charset, report);
+    } catch (e) {
+      this.keyIds.clear(); // a key added by the rolled-back write is gone again
+      throw e;
+    }
+  }
+
+  private writeReport(
+    doc: DocumentInput,
+    form: string,
+    charset: string | undefined,
+    report: Report,
+  ): ImportOutcome {
     return this.db.transaction((): ImportOutcome => {
       const existing = this.known(doc.sha256);
       if (existing && existing.status !== "failed") {
@@ -166,7 +203,7 @@ export class Store {
       for (const c of report.cells) {
         this.stmts.insertCell.run(
           docId,
-          c.key,
+          this.keyId(c.key),
           c.value,
           c.status,
           c.raw,
