@@ -1,8 +1,10 @@
 // Extractor registry: detects a document's form from its bytes and runs the matching extractor.
 import type { DocumentForm, DocumentModel } from "../model/document.js";
 import { decodeBytes, garbleRatio } from "./charset.js";
+import { extractDocx } from "./docx.js";
 import { DocumentError } from "./errors.js";
 import { extractHtml } from "./html.js";
+import { extractLegacy } from "./legacy.js";
 import { extractPdf } from "./pdf.js";
 import { extractText } from "./text.js";
 
@@ -20,7 +22,12 @@ export function detectForm(bytes: Uint8Array): DocumentForm | "zip" | "binary" |
   if (head.trimStart().startsWith("%PDF-") || head.slice(0, 1024).includes("%PDF-")) return "pdf";
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
     const names = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 65536))).toString("latin1");
-    return names.includes("word/") ? "docx" : "zip";
+    // An OpenDocument text stores its media type first, uncompressed (.odt goes the legacy way).
+    if (/^mimetype[\s\S]{0,64}?application\/vnd\.oasis\.opendocument\.text/.test(names.slice(30, 200)))
+      return "doc";
+    // Part names sit in the local headers and again in the central directory at the end.
+    const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 65536))).toString("latin1");
+    return names.includes("word/") || tail.includes("word/") ? "docx" : "zip";
   }
   if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return "doc";
   if (head.startsWith("{\\rtf")) return "doc";
@@ -59,9 +66,9 @@ export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } 
     case "pdf":
       return { model: await extractPdf(bytes) };
     case "docx":
-      throw new DocumentError("unsupported_docx", "DOCX reports are not supported yet");
+      return { model: await extractDocx(bytes) };
     case "doc":
-      throw new DocumentError("unsupported_doc", "DOC/WPS/RTF reports are not supported yet");
+      return { model: await extractLegacy(bytes) };
   }
   const decoded = decodeBytes(bytes, opts.httpCharset);
   if (garbleRatio(decoded.text) > 0.02) {
