@@ -7,6 +7,10 @@ import { DocumentError } from "./extractors/errors.js";
 import { detectForm, MAX_DOCUMENT_BYTES } from "./extractors/index.js";
 import { processDocument } from "./pipeline.js";
 import type { ImportOutcome, Store } from "./store/store.js";
+import type { DocumentWorkers } from "./workers.js";
+
+/** Forms whose extraction is slow enough to run in worker threads. */
+const HEAVY_FORMS = new Set(["pdf", "docx", "doc"]);
 
 /** Files that sit beside reports but are not reports: gold labels, readmes, hidden files. */
 const DEFAULT_EXCLUDE = [/\.gold\.json$/i, /^readme(\.\w+)?$/i, /^\./, /\.sqlite(?:-wal|-shm)?$/i];
@@ -48,10 +52,16 @@ export interface ImportSummary {
   seconds: number;
 }
 
+export interface ImportOptions {
+  /** Worker threads for PDF and Word documents; without it every document is processed in this thread. */
+  workers?: DocumentWorkers;
+}
+
 export async function importFiles(
   store: Store,
   files: string[],
   onResult: (r: FileResult, done: number) => void = () => {},
+  opts: ImportOptions = {},
 ): Promise<ImportSummary> {
   const t0 = performance.now();
   const summary: ImportSummary = {
@@ -63,17 +73,27 @@ export async function importFiles(
     seconds: 0,
   };
   let done = 0;
+  const record = (r: FileResult) => {
+    store.maybeCommit();
+    if (r.outcome === "failed") summary.failed++;
+    else if (r.outcome === "new") summary.new++;
+    else if (r.outcome === "updated") summary.updated++;
+    else summary.unchanged++;
+    onResult(r, ++done);
+  };
+  // HTML and text are processed here as they come; PDF and Word go to the workers. At most a few
+  // documents per worker are in flight, so memory stays flat however long the batch.
+  const limit = opts.workers ? opts.workers.size * 2 : 1;
+  const inflight = new Set<Promise<void>>();
   store.beginBatch();
   try {
     for (const path of files) {
-      const r = await importOne(store, path);
-      store.maybeCommit();
-      if (r.outcome === "failed") summary.failed++;
-      else if (r.outcome === "new") summary.new++;
-      else if (r.outcome === "updated") summary.updated++;
-      else summary.unchanged++;
-      onResult(r, ++done);
+      const p = importOne(store, path, opts).then(record);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      if (inflight.size >= limit) await Promise.race(inflight);
     }
+    await Promise.all(inflight);
   } finally {
     store.endBatch();
   }
@@ -81,7 +101,7 @@ export async function importFiles(
   return summary;
 }
 
-export async function importOne(store: Store, path: string): Promise<FileResult> {
+export async function importOne(store: Store, path: string, opts: ImportOptions = {}): Promise<FileResult> {
   let bytes: Buffer;
   try {
     const st = statSync(path);
@@ -96,7 +116,7 @@ export async function importOne(store: Store, path: string): Promise<FileResult>
     const message = `cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     return { path, outcome: "failed", error: { code: "unreadable", message } };
   }
-  return importBytes(store, bytes, path);
+  return importBytes(store, bytes, path, {}, opts);
 }
 
 /**
@@ -108,6 +128,7 @@ export async function importBytes(
   bytes: Uint8Array,
   origin: string,
   opts: { httpCharset?: string } = {},
+  { workers }: ImportOptions = {},
 ): Promise<FileResult> {
   const path = origin;
   const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -118,7 +139,8 @@ export async function importBytes(
     return { path, outcome: "unchanged" };
   }
   try {
-    const p = await processDocument(bytes, opts);
+    const heavy = workers && HEAVY_FORMS.has(detectForm(bytes));
+    const p = heavy ? await workers.process(bytes, opts) : await processDocument(bytes, opts);
     const outcome = store.saveReport(doc, p.form, p.charset, p.report);
     const m = p.report.meta;
     return {

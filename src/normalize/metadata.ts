@@ -35,7 +35,11 @@ const SUBJECT_RE = new RegExp(`^([^，,。；;《》“”]{2,40}?${SUFFIX})(?:�
 const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
 
 function cleanIssuer(name: string): string | null {
-  let n = name.replace(/\s+/g, "").replace(/[“”"《》【】[\]]/g, "");
+  // Markup or code around a title (`# `, `var title = "`) is not part of the name.
+  let n = name
+    .replace(/\s+/g, "")
+    .replace(/[“”"《》【】[\]]/g, "")
+    .replace(/^[^\u4e00-\u9fff]+/, "");
   n = n.replace(/^.*?(?:公布|发布|现将|印发)/, "");
   n = n.replace(GENERIC, "");
   // A town's 党政办公室 compiles the report on behalf of the town government.

@@ -2,10 +2,11 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { findGoldPairs, scoreDocument, totals } from "../../eval/score.js";
 import { type FileResult, importFiles, listFiles } from "../../importer.js";
 import { Store } from "../../store/store.js";
+import { DocumentWorkers } from "../../workers.js";
 import { dbOption } from "../options.js";
 import { createProgress } from "../progress.js";
 import { printComparison } from "../report-views.js";
@@ -20,7 +21,7 @@ function describe(r: FileResult): string {
 
 async function runImport(
   paths: string[],
-  opts: { db: string; quiet?: boolean; json?: boolean },
+  opts: { db: string; quiet?: boolean; json?: boolean; timeout: number },
 ): Promise<number> {
   const files = listFiles(paths);
   if (files.length === 0) {
@@ -29,9 +30,15 @@ async function runImport(
   }
   const store = new Store(opts.db);
   const progress = createProgress(files.length, { quiet: opts.quiet });
+  const workers = new DocumentWorkers({ timeoutMs: opts.timeout * 1000 });
   try {
-    const summary = await importFiles(store, files, (r) =>
-      progress.tick(describe(r), r.outcome === "failed"),
+    const summary = await importFiles(
+      store,
+      files,
+      (r) => progress.tick(describe(r), r.outcome === "failed"),
+      {
+        workers,
+      },
     );
     progress.stop();
     const line = `imported ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s: ${summary.new} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed`;
@@ -39,6 +46,7 @@ async function runImport(
     else process.stdout.write(`${line}\n`);
     return summary.failed > 0 ? 1 : 0;
   } finally {
+    await workers.close();
     store.close();
   }
 }
@@ -85,7 +93,7 @@ async function runDemo(opts: { db: string }): Promise<number> {
   process.stdout.write(
     `Importing the project's own reports from ${relative(process.cwd(), corpus) || corpus} into ${opts.db}\n`,
   );
-  const code = await runImport([corpus], { db: opts.db, quiet: true });
+  const code = await runImport([corpus], { db: opts.db, quiet: true, timeout: 120 });
   const store = new Store(opts.db);
   try {
     printComparison(store);
@@ -103,6 +111,18 @@ export function registerCoreCommands(program: Command): void {
     .addOption(dbOption())
     .option("-q, --quiet", "print failures and the summary only")
     .option("--json", "print the summary as one JSON line")
+    .addOption(
+      new Option(
+        "--timeout <seconds>",
+        "time limit per PDF or Word document; its worker thread is stopped after it",
+      )
+        .default(120)
+        .argParser((v) => {
+          const n = Number(v);
+          if (!(n > 0)) throw new InvalidArgumentError("a positive number of seconds");
+          return n;
+        }),
+    )
     .addHelpText(
       "after",
       "\nExample:\n  zfxxgk import reports/2023 reports/2024 --db reports.sqlite\n\nExit code 1 when some documents failed (each failure is recorded in the documents table).",

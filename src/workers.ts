@@ -1,0 +1,144 @@
+// A pool of worker threads that run processDocument for the heavy forms (PDF, Word), so a batch uses
+// every core; a document that exceeds its time limit has its worker terminated and replaced.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { DocumentError } from "./extractors/errors.js";
+import type { Processed } from "./pipeline.js";
+
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  opts: { httpCharset?: string };
+  resolve: (p: Processed) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+  timer?: NodeJS.Timeout;
+}
+
+export interface WorkerPoolOptions {
+  /** Threads; default: one per core. */
+  size?: number;
+  /** Hard limit per document, after which its worker is terminated. */
+  timeoutMs?: number;
+}
+
+const fromSource = import.meta.url.endsWith(".ts");
+const workerUrl = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url);
+
+/**
+ * Starts one worker. Run from the TypeScript sources (tests, development), the worker first registers
+ * tsx's loader, which worker threads do not inherit from `--import` on Node 20.
+ */
+function startWorker(): Worker {
+  if (!fromSource) return new Worker(workerUrl);
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+export class DocumentWorkers {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 0;
+  private closed = false;
+  readonly size: number;
+  private readonly timeoutMs: number;
+
+  constructor(opts: WorkerPoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? availableParallelism());
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: startWorker() };
+    slot.worker.on(
+      "message",
+      (msg: { id: number; ok?: Processed; error?: { code: string; message: string } }) => {
+        const job = slot.job;
+        if (!job || job.id !== msg.id) return;
+        this.finish(slot);
+        if (msg.ok) job.resolve(msg.ok);
+        else
+          job.reject(
+            new DocumentError(msg.error?.code ?? "internal_error", msg.error?.message ?? "worker failed"),
+          );
+      },
+    );
+    slot.worker.on("error", (e) =>
+      this.replace(slot, new DocumentError("internal_error", `worker crashed: ${e.message}`)),
+    );
+    slot.worker.on("exit", (code) => {
+      if (!this.closed && slot.job)
+        this.replace(slot, new DocumentError("internal_error", `worker exited with code ${code}`));
+    });
+    slot.worker.unref();
+    return slot;
+  }
+
+  private finish(slot: Slot) {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.job = undefined;
+    slot.timer = undefined;
+    this.pump();
+  }
+
+  /** Ends a slot's job with an error and puts a fresh worker in its place. */
+  private replace(slot: Slot, error: Error) {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.job = undefined;
+    slot.worker.removeAllListeners();
+    void slot.worker.terminate();
+    const i = this.slots.indexOf(slot);
+    if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
+    job?.reject(error);
+    this.pump();
+  }
+
+  private pump() {
+    // Threads start on first use: a batch of HTML and text never pays for them.
+    while (
+      this.slots.length < Math.min(this.size, this.queue.length + this.slots.filter((x) => x.job).length)
+    ) {
+      this.slots.push(this.spawn());
+    }
+    for (const slot of this.slots) {
+      if (slot.job || this.queue.length === 0) continue;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      slot.worker.ref();
+      slot.timer = setTimeout(
+        () =>
+          this.replace(
+            slot,
+            new DocumentError("timeout", `document took longer than ${this.timeoutMs / 1000} s; stopped`),
+          ),
+        this.timeoutMs,
+      );
+      slot.worker.postMessage({ id: job.id, bytes: job.bytes, opts: job.opts });
+    }
+    for (const slot of this.slots) if (!slot.job) slot.worker.unref();
+  }
+
+  /** Number of documents queued or running. */
+  get pending(): number {
+    return this.queue.length + this.slots.filter((s) => s.job).length;
+  }
+
+  process(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Processed> {
+    if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, bytes, opts, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { extractMeta } from "../../src/normalize/metadata.js";
+
+describe("report metadata", () => {
+  it("takes the year from the statistics period over the title and the text", () => {
+    const m = extractMeta([
+      "某市交通运输局2021年政府信息公开工作年度报告",
+      "本报告中所列数据的统计期限自2020年1月1日起至2020年12月31日止。",
+      "2021年，我局……",
+    ]);
+    expect(m).toMatchObject({ reportYear: 2020, yearSource: "period" });
+  });
+  it("reads a title split over two lines and a period split by spaces", () => {
+    const m = extractMeta([
+      "2024 年上海市科委政府信息公开工作",
+      "年度报告",
+      "本年度报告中所列数据的统计周期",
+      "为 2024 年 1 月 1 日至 12 月 31 日。",
+    ]);
+    expect(m).toMatchObject({ reportYear: 2024, issuerName: "上海市科委", adminLevel: "provincial" });
+  });
+  it("cleans markup and code around the issuer, and prefers the fuller name the document prints", () => {
+    expect(
+      extractMeta(['var title = "江宁市人民政府办公室2020年政府信息公开工作年度报告";']).issuerName,
+    ).toBe("江宁市人民政府办公室");
+    expect(
+      extractMeta(["# 江宁市2022年政府信息公开工作年度报告", "江宁市人民政府认真贯彻……"]).issuerName,
+    ).toBe("江宁市人民政府");
+    expect(
+      extractMeta(["2021年度漱石乡政府信息公开工作年度报告", "本报告由漱石乡人民政府党政综合办公室编制。"])
+        .issuerName,
+    ).toBe("漱石乡人民政府");
+  });
+  it("classifies issuer type and level from the name", () => {
+    expect(extractMeta(["重庆市万盛经济技术开发区管理委员会2020年政府信息公开工作年度报告"])).toMatchObject({
+      issuerType: "functional_zone",
+      adminLevel: "county",
+      scope: "ambiguous",
+    });
+    expect(extractMeta(["2019年上海市人民政府办公厅政府信息公开工作年度报告"])).toMatchObject({
+      issuerType: "government_office",
+      adminLevel: "provincial",
+    });
+    expect(extractMeta(["白沙镇人民政府2022年政府信息公开工作年度报告"])).toMatchObject({
+      issuerType: "town_street",
+      adminLevel: "township",
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DocumentWorkers } from "../src/workers.js";
+import { projectRoot } from "./helpers.js";
+
+const html = readFileSync(join(projectRoot, "corpus", "jiangning-2022.html"));
+
+describe("worker pool", () => {
+  it("processes documents in worker threads", async () => {
+    const pool = new DocumentWorkers({ size: 2 });
+    try {
+      const results = await Promise.all([pool.process(html), pool.process(html), pool.process(html)]);
+      expect(results.map((r) => r.report.cells.length)).toEqual([200, 200, 200]);
+      expect(results[0].report.meta.issuerName).toBe("江宁市人民政府");
+    } finally {
+      await pool.close();
+    }
+  });
+  it("stops a document that exceeds the time limit and keeps serving the next ones", async () => {
+    const pool = new DocumentWorkers({ size: 1, timeoutMs: 1 });
+    try {
+      await expect(pool.process(html)).rejects.toMatchObject({ code: "timeout" });
+    } finally {
+      await pool.close();
+    }
+    const slow = new DocumentWorkers({ size: 1, timeoutMs: 30_000 });
+    try {
+      expect((await slow.process(html)).report.cells).toHaveLength(200);
+    } finally {
+      await slow.close();
+    }
+  });
+});
