@@ -1,6 +1,7 @@
 // The `zfxxgk` command: builds the program from the command modules and runs it.
 import { Command } from "commander";
 import { registerCoreCommands } from "./commands/core.js";
+import { registerCrawlCommands } from "./commands/crawl.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Each command module registers its commands here, one line each.
   registerCoreCommands(program);
+  registerCrawlCommands(program);
   return program;
 }
 

@@ -1,0 +1,190 @@
+// Crawl runs and the run lock: one row per run (counts, failures, status), and a lock row with pid and
+// heartbeat so two overlapping runs never work on one database.
+import { hostname } from "node:os";
+import type Database from "better-sqlite3";
+
+export type RunStatus = "running" | "ok" | "partial" | "failed" | "interrupted";
+
+export interface RunCounts {
+  discovered: number;
+  fetched: number;
+  not_modified: number;
+  skipped: number;
+  new_reports: number;
+  changed_reports: number;
+  unchanged_documents: number;
+  failed: number;
+  bytes: number;
+}
+
+export const emptyCounts = (): RunCounts => ({
+  discovered: 0,
+  fetched: 0,
+  not_modified: 0,
+  skipped: 0,
+  new_reports: 0,
+  changed_reports: 0,
+  unchanged_documents: 0,
+  failed: 0,
+  bytes: 0,
+});
+
+export interface Failure {
+  url: string;
+  reason: string;
+}
+
+export interface RunRow extends RunCounts {
+  id: number;
+  started_at: string;
+  ended_at: string | null;
+  status: RunStatus;
+  pid: number;
+  sources_file: string | null;
+  pass: number;
+  resumed: number;
+  failures: string;
+  error: string | null;
+}
+
+/** Failures kept in a run row; the count is always exact. */
+export const MAX_FAILURES_KEPT = 500;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  runId: number | null;
+  heartbeatAgeMs: number;
+}
+
+export class LockHeldError extends Error {
+  constructor(readonly holder: LockHolder) {
+    super(
+      `another crawl (pid ${holder.pid} on ${holder.hostname}${holder.runId ? `, run ${holder.runId}` : ""}) holds the lock on this database; its last heartbeat was ${Math.round(holder.heartbeatAgeMs / 1000)} s ago`,
+    );
+  }
+}
+
+/**
+ * The run lock: a single row in crawl_lock. A holder refreshes its heartbeat every few seconds; a lock
+ * whose holder is dead (same machine, pid gone) or silent for `staleMs` is taken over.
+ */
+export class RunLock {
+  private timer?: NodeJS.Timeout;
+  private constructor(
+    private readonly db: Database.Database,
+    readonly pid: number,
+  ) {}
+
+  static acquire(db: Database.Database, opts: { staleMs?: number; heartbeatMs?: number } = {}): RunLock {
+    const staleMs = opts.staleMs ?? 120_000;
+    const me = hostname();
+    const take = db.transaction(() => {
+      const row = db
+        .prepare("SELECT pid, hostname, run_id, heartbeat_ms FROM crawl_lock WHERE id = 1")
+        .get() as { pid: number; hostname: string; run_id: number | null; heartbeat_ms: number } | undefined;
+      if (row) {
+        const age = Date.now() - row.heartbeat_ms;
+        const dead = row.hostname === me && !pidAlive(row.pid);
+        if (!dead && age < staleMs && !(row.hostname === me && row.pid === process.pid)) {
+          throw new LockHeldError({
+            pid: row.pid,
+            hostname: row.hostname,
+            runId: row.run_id,
+            heartbeatAgeMs: age,
+          });
+        }
+      }
+      db.prepare(
+        "INSERT OR REPLACE INTO crawl_lock (id, pid, hostname, run_id, heartbeat_ms) VALUES (1, ?, ?, NULL, ?)",
+      ).run(process.pid, me, Date.now());
+    });
+    take.immediate();
+    const lock = new RunLock(db, process.pid);
+    lock.timer = setInterval(() => lock.beat(), opts.heartbeatMs ?? 5000);
+    lock.timer.unref();
+    return lock;
+  }
+
+  setRun(runId: number): void {
+    this.db.prepare("UPDATE crawl_lock SET run_id = ? WHERE id = 1 AND pid = ?").run(runId, this.pid);
+  }
+
+  beat(): void {
+    try {
+      this.db
+        .prepare("UPDATE crawl_lock SET heartbeat_ms = ? WHERE id = 1 AND pid = ?")
+        .run(Date.now(), this.pid);
+    } catch {
+      // a busy database skips one heartbeat; the next one follows in a few seconds
+    }
+  }
+
+  release(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.db.prepare("DELETE FROM crawl_lock WHERE id = 1 AND pid = ?").run(this.pid);
+  }
+}
+
+/** Run records. */
+export class Runs {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Runs still marked running belong to dead processes once we hold the lock. */
+  markInterrupted(): number {
+    return this.db
+      .prepare(
+        "UPDATE crawl_runs SET status = 'interrupted', ended_at = coalesce(ended_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE status = 'running'",
+      )
+      .run().changes;
+  }
+
+  start(opts: { sourcesFile?: string; pass: number; resumed: boolean }): number {
+    return Number(
+      this.db
+        .prepare(
+          "INSERT INTO crawl_runs (status, pid, sources_file, pass, resumed) VALUES ('running', ?, ?, ?, ?)",
+        )
+        .run(process.pid, opts.sourcesFile ?? null, opts.pass, opts.resumed ? 1 : 0).lastInsertRowid,
+    );
+  }
+
+  /** Saves the counts so far (an interrupted run still shows what it did). */
+  save(id: number, c: RunCounts, failures: Failure[]): void {
+    this.db
+      .prepare(
+        `UPDATE crawl_runs SET discovered=@discovered, fetched=@fetched, not_modified=@not_modified, skipped=@skipped,
+         new_reports=@new_reports, changed_reports=@changed_reports, unchanged_documents=@unchanged_documents,
+         failed=@failed, bytes=@bytes, failures=@failures WHERE id=@id`,
+      )
+      .run({ ...c, failures: JSON.stringify(failures.slice(0, MAX_FAILURES_KEPT)), id });
+  }
+
+  finish(id: number, status: RunStatus, c: RunCounts, failures: Failure[], error?: string): void {
+    this.db.transaction(() => {
+      this.save(id, c, failures);
+      this.db
+        .prepare(
+          "UPDATE crawl_runs SET status = ?, error = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+        )
+        .run(status, error ?? null, id);
+    })();
+  }
+
+  list(limit = 20): RunRow[] {
+    return this.db.prepare("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?").all(limit) as RunRow[];
+  }
+
+  get(id: number): RunRow | undefined {
+    return this.db.prepare("SELECT * FROM crawl_runs WHERE id = ?").get(id) as RunRow | undefined;
+  }
+}
