@@ -248,16 +248,18 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
   }
 
   // ------------------------------------------------------------ Table 4
-  // The data row is the first with printed values; header rows (labels with placeholder blanks) are
-  // skipped. A row cut into several lines continues with label-free value lines only.
+  // Table 4's values: every printed value after the header, header rows (labels with placeholder
+  // blanks) skipped, until 15 — the table may be split into a review part and a litigation part. A
+  // template left unfilled has one row of 15 empty cells and no label.
   const t4Tokens: { tok: ValueToken; unit: Unit }[] = [];
   for (const u of t4) {
-    const printed = u.values.some((v) => v.parsed.status !== "blank");
-    if (t4Tokens.length === 0) {
-      if (!printed) continue;
-    } else if (u.own !== "" || !printed) break;
+    if (!u.values.some((v) => v.parsed.status !== "blank")) continue;
     for (const tok of u.values) t4Tokens.push({ tok, unit: u });
     if (t4Tokens.length >= 15) break;
+  }
+  if (t4Tokens.length === 0) {
+    const empty = t4.find((u) => u.own === "" && u.values.length === 15);
+    if (empty) for (const tok of empty.values) t4Tokens.push({ tok, unit: empty });
   }
   if (t4Tokens.length > 0) {
     let toks = t4Tokens;

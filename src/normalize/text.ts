@@ -6,7 +6,8 @@ export function normalizeText(s: string): string {
     .normalize("NFKC")
     .replace(/\r\n?/g, "\n")
     .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
-    .replace(/\u00a0|\u3000/g, " ");
+    .replace(/\u00a0|\u3000/g, " ")
+    .replace(/\u2212/g, "-"); // the minus sign NFKC leaves alone
 }
 
 const PUNCT = /[\s()[\]{}<>「」『』【】〔〕《》“”‘’"'`,.;:!?、，。；：！？…·•\-—–_~|/\\*#=+]/g;
@@ -48,7 +49,7 @@ export interface ParsedValue {
   cellUnit?: "万元" | "元" | "亿元";
 }
 
-const NUMBER_RE = /^([+-])?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万元|亿元|元|件|条|项|个)?$/;
+const NUMBER_RE = /^([+-])?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万元|亿元|元|万|亿|件|条|项|个)?$/;
 
 /** Classifies one printed cell: a number (with sign and unit), blank, dash, slash or other text. */
 /** Classifies one printed cell. The result is shared between equal texts: treat it as read-only. */
@@ -71,7 +72,9 @@ function parseUncached(text: string): ParsedValue {
   const value = Number(intPart + frac) * (m[1] === "-" ? -1 : 1);
   const out: ParsedValue = { status: "number", value, raw };
   if (m[1]) out.sign = m[1] as "+" | "-";
-  if (m[4] === "万元" || m[4] === "元" || m[4] === "亿元") out.cellUnit = m[4];
+  if (m[4] === "万元" || m[4] === "万") out.cellUnit = "万元";
+  else if (m[4] === "亿元" || m[4] === "亿") out.cellUnit = "亿元";
+  else if (m[4] === "元") out.cellUnit = "元";
   return out;
 }
 

@@ -134,6 +134,21 @@ export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: 
         return;
       }
       run = undefined;
+      // A table row of empty cells without a label is a data row left blank (an unfilled template).
+      if (line.isRow && lastLabel < 0 && parsed.length >= 5) {
+        units.push({
+          own: "",
+          ownCells: [],
+          floating,
+          values: parsed.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain })),
+          rowBound: true,
+          pos: line.pos,
+          seq,
+          endSeq: seq,
+        });
+        floating = [];
+        return;
+      }
       if (own) floating.push(own);
       return;
     }

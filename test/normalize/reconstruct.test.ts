@@ -110,6 +110,25 @@ describe("reconstruction", () => {
     expect(r.flags.map((f) => f.code)).toContain("stray_values");
   });
 
+  it("reads a Table 4 printed as a review table and a litigation table", async () => {
+    const t4 = [
+      "四、政府信息公开行政复议、行政诉讼情况",
+      "| 行政复议 | | | | |",
+      "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |",
+      "| 2 | 1 | 0 | 1 | 4 |",
+      "| 行政诉讼 | | | | | | | | | |",
+      "| 未经复议直接起诉 | 复议后起诉 |",
+      "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |",
+      "| 1 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 2 | 2 |",
+      "五、存在的主要问题及改进情况",
+    ].join("\n");
+    const r = await run(report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), t4));
+    expect(cell(r, "appeals.review.total")?.value).toBe(4);
+    expect(cell(r, "appeals.litigation_direct.upheld")?.value).toBe(1);
+    expect(cell(r, "appeals.litigation_after_review.pending")?.value).toBe(2);
+    expect(r.rules.find((x) => x.rule === "R5")?.status).toBe("pass");
+  });
+
   it("stores a report without standard tables with its metadata and a flag", async () => {
     const r = await run(
       "某县人民政府2016年政府信息公开工作年度报告\n2016年，全县主动公开政府信息1200条，受理依申请公开12件。",

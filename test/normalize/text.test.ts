@@ -23,6 +23,8 @@ describe("parseCellValue", () => {
     expect(parseCellValue("１２３")).toMatchObject({ value: 123 });
     expect(parseCellValue("2,822,652")).toMatchObject({ value: 2822652 });
     expect(parseCellValue("1.属于国家秘密").status).toBe("text");
+    expect(parseCellValue("\u22125")).toMatchObject({ value: -5, sign: "-" });
+    expect(parseCellValue("86万")).toMatchObject({ value: 86, cellUnit: "万元" });
   });
 });
 
