@@ -1,0 +1,238 @@
+// Schema of the analyst layer (migration 3): regions, human corrections, the key catalogue, prose search
+// and the SQL views analysts query (wide per table, long cells, comparability, derived keys).
+import { derivedTerms, keyCatalog } from "../analyst/catalog.js";
+
+const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** Column name of a key in a wide view: the key without its table prefix, dots as double underscores. */
+export function wideColumn(key: string): string {
+  return key.split(".").slice(1).join("__");
+}
+
+/**
+ * Effective value of one key for the report row `o` (columns report_id, document_id): the active human
+ * correction when there is one, otherwise the extracted cell. Written as correlated look-ups so that a
+ * wide view computes only the columns a query selects.
+ */
+function effectiveExpr(key: string): string {
+  const k = q(key);
+  return `IIF(EXISTS (SELECT 1 FROM corrections k WHERE k.report_id = o.report_id AND k.key = ${k} AND k.active = 1),
+    (SELECT k.value FROM corrections k WHERE k.report_id = o.report_id AND k.key = ${k} AND k.active = 1),
+    (SELECT c.value FROM cells c WHERE c.document_id = o.document_id AND c.key = ${k}))`;
+}
+
+function derivedExpr(key: string): string {
+  return `(SELECT d.value FROM derived_cells d WHERE d.report_id = o.report_id AND d.key = ${q(key)})`;
+}
+
+function wideView(name: string, table: string): string {
+  const derived = new Set(derivedTerms().map((d) => d.key));
+  const cols = keyCatalog()
+    .filter((k) => k.table === table)
+    .map((k) => {
+      // A derived key that some version prints (（六）其他处理) reads the printed cell first.
+      const printed = k.gop2019 === "printed" || k.gop2021 === "printed";
+      const expr = !derived.has(k.key)
+        ? effectiveExpr(k.key)
+        : printed
+          ? `COALESCE(${effectiveExpr(k.key)}, ${derivedExpr(k.key)})`
+          : derivedExpr(k.key);
+      return `  ${expr} AS ${wideColumn(k.key)}`;
+    });
+  return `CREATE VIEW ${name} AS
+SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_level, o.issuer_type, o.scope,
+  o.report_kind, o.province_code, o.province_name, o.prefecture_code, o.prefecture_name, o.county_code,
+  o.county_name, o.township_name, o.region_code, o.region_name, o.region_level, o.rules_failed,
+  (SELECT group_concat(k.key, ' ') FROM corrections k WHERE k.report_id = o.report_id AND k.active = 1
+     AND k.key LIKE ${q(`${table}.%`)}) AS corrected_keys,
+${cols.join(",\n")}
+FROM report_overview o;`;
+}
+
+function catalogRows(): string {
+  return keyCatalog()
+    .map(
+      (k) =>
+        `(${[k.key, k.table, k.label, k.gop2019, k.gop2021, k.comparability].map(q).join(", ")}, ${k.nearKey ? q(k.nearKey) : "NULL"}, ${q(k.note)}, ${k.order})`,
+    )
+    .join(",\n");
+}
+
+function derivedRows(): string {
+  const rows: string[] = [];
+  for (const d of derivedTerms())
+    d.variants.forEach((terms, v) => {
+      for (const t of terms) rows.push(`(${q(d.key)}, ${v}, ${q(t)}, ${terms.length})`);
+    });
+  return rows.join(",\n");
+}
+
+export function analystSchemaSql(): string {
+  return `
+-- Region of each report's issuer (GB/T 2260), recomputed when the report gets a new current document.
+CREATE TABLE report_regions (
+  report_id        INTEGER PRIMARY KEY REFERENCES reports(id),
+  document_id      INTEGER NOT NULL,          -- the current document it was resolved for
+  status           TEXT NOT NULL,             -- resolved | partial | unresolved
+  region_code      TEXT,                      -- GB/T 2260 code of the issuer's place (county code for townships); NULL unless resolved
+  region_name      TEXT,
+  region_level     TEXT,                      -- province | prefecture | county | township
+  province_code    TEXT, province_name   TEXT,
+  prefecture_code  TEXT, prefecture_name TEXT,
+  county_code      TEXT, county_name     TEXT,
+  township_code    TEXT, township_name   TEXT, -- 9-digit statistical code of a township
+  method           TEXT,                      -- name | name+host | name+text | …
+  confidence       REAL NOT NULL,
+  reason           TEXT,                      -- why it is partial or unresolved, or how an ambiguity was settled
+  resolved_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX report_regions_region ON report_regions(region_code);
+CREATE INDEX report_regions_province ON report_regions(province_code);
+
+-- Human corrections, kept apart from the extracted cells; the latest per report and key is active.
+CREATE TABLE corrections (
+  id                INTEGER PRIMARY KEY,
+  report_id         INTEGER NOT NULL REFERENCES reports(id),
+  report_identity   TEXT NOT NULL,
+  key               TEXT NOT NULL,
+  value             REAL,                     -- NULL unless status = 'number'
+  status            TEXT NOT NULL,            -- number | blank | dash | slash | reverted
+  note              TEXT NOT NULL,
+  document_id       INTEGER,                  -- the current document when the correction was made
+  extracted_value   REAL,
+  extracted_status  TEXT,
+  author            TEXT,
+  active            INTEGER NOT NULL DEFAULT 1,
+  created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX corrections_active ON corrections(report_id, key) WHERE active = 1;
+
+-- Every canonical key (printed and derived) with its comparability across GOP2019 and GOP2021.
+CREATE TABLE key_catalog (
+  key            TEXT PRIMARY KEY,
+  table_name     TEXT NOT NULL,
+  label          TEXT NOT NULL,
+  gop2019        TEXT NOT NULL,               -- printed | derived | absent
+  gop2021        TEXT NOT NULL,
+  comparability  TEXT NOT NULL,               -- comparable | caution | not_comparable
+  near_key       TEXT,
+  note           TEXT NOT NULL,
+  sort_order     INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO key_catalog VALUES
+${catalogRows()};
+
+-- Terms of each derived key; a variant is used only when all its terms are printed numbers.
+CREATE TABLE derived_terms (
+  derived_key  TEXT NOT NULL,
+  variant      INTEGER NOT NULL,
+  term_key     TEXT NOT NULL,
+  n_terms      INTEGER NOT NULL,
+  PRIMARY KEY (derived_key, variant, term_key)
+) WITHOUT ROWID;
+INSERT INTO derived_terms VALUES
+${derivedRows()};
+CREATE INDEX derived_terms_term ON derived_terms(term_key);
+
+-- Full-text search over report prose (trigram: any substring of 3+ characters).
+CREATE VIRTUAL TABLE prose_fts USING fts5(text, content='prose', content_rowid='document_id', tokenize='trigram');
+INSERT INTO prose_fts(prose_fts) VALUES ('rebuild');
+CREATE TRIGGER prose_fts_insert AFTER INSERT ON prose BEGIN
+  INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
+END;
+CREATE TRIGGER prose_fts_delete AFTER DELETE ON prose BEGIN
+  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
+END;
+CREATE TRIGGER prose_fts_update AFTER UPDATE ON prose BEGIN
+  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
+  INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
+END;
+
+CREATE INDEX reports_current_document ON reports(current_document_id);
+CREATE INDEX reports_year ON reports(report_year);
+
+-- One row per report: metadata, region, kind (government-wide, office, department, township, zone).
+CREATE VIEW report_overview AS
+SELECT r.id AS report_id, r.identity, r.issuer_name, r.report_year, r.format_version, r.admin_level,
+  r.issuer_type, r.scope,
+  CASE
+    WHEN r.issuer_type = 'people_government' AND r.admin_level IN ('national','provincial','prefecture','county') THEN 'government'
+    WHEN r.issuer_type = 'town_street' OR (r.issuer_type = 'people_government' AND r.admin_level = 'township') THEN 'township'
+    WHEN r.issuer_type IN ('government_office','department','functional_zone') THEN r.issuer_type
+    ELSE 'other'
+  END AS report_kind,
+  g.region_code, g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code,
+  g.prefecture_name, g.county_code, g.county_name, g.township_code, g.township_name,
+  IFNULL(g.status, 'unresolved') AS region_status, IFNULL(g.reason, 'not resolved yet') AS region_reason,
+  r.title, r.has_standard_tables, r.year_source, r.current_document_id AS document_id, d.origin, d.form,
+  (SELECT group_concat(x.rule, ',') FROM check_results x WHERE x.document_id = r.current_document_id AND x.status = 'fail') AS rules_failed
+FROM reports r
+LEFT JOIN report_regions g ON g.report_id = r.id
+LEFT JOIN documents d ON d.id = r.current_document_id;
+
+-- Printed cells of each report's current version with active corrections applied, plus corrections of
+-- keys the extraction did not find.
+CREATE VIEW effective_cells AS
+SELECT r.id AS report_id, c.document_id, c.key,
+  IIF(k.id IS NULL, c.value, k.value) AS value, IIF(k.id IS NULL, c.status, k.status) AS status,
+  k.id IS NOT NULL AS corrected
+FROM reports r JOIN cells c ON c.document_id = r.current_document_id
+LEFT JOIN corrections k ON k.report_id = r.id AND k.key = c.key AND k.active = 1
+UNION ALL
+SELECT k.report_id, r.current_document_id, k.key, k.value, k.status, 1
+FROM corrections k JOIN reports r ON r.id = k.report_id
+WHERE k.active = 1
+  AND NOT EXISTS (SELECT 1 FROM cells c WHERE c.document_id = r.current_document_id AND c.key = k.key);
+
+-- Derived keys: sums over printed numbers only; none where any term is blank, dash, slash or missing,
+-- and none where the report prints the key itself.
+CREATE VIEW derived_cells AS
+SELECT report_id, document_id, key, value, 'derived' AS status, corrected FROM (
+  SELECT report_id, document_id, key, value, corrected, MIN(variant) AS variant FROM (
+    SELECT e.report_id, e.document_id, t.derived_key AS key, t.variant, SUM(e.value) AS value,
+      MAX(e.corrected) AS corrected, COUNT(*) AS n, SUM(e.status = 'number') AS numbers, MAX(t.n_terms) AS n_terms
+    FROM derived_terms t JOIN effective_cells e ON e.key = t.term_key
+    GROUP BY e.report_id, t.derived_key, t.variant
+  ) WHERE n = n_terms AND numbers = n_terms
+  GROUP BY report_id, key
+) d
+WHERE NOT EXISTS (SELECT 1 FROM effective_cells p WHERE p.report_id = d.report_id AND p.key = d.key);
+
+-- The long view: one row per report and key (printed, corrected or derived), with report metadata, region,
+-- where the value came from and the rules that failed on it.
+CREATE VIEW cells_long AS
+SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_level, o.issuer_type, o.scope,
+  o.report_kind, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
+  o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
+  e.key, e.value, e.status, e.corrected,
+  c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit, c.raw_unit, c.sign, c.source_label,
+  c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
+  (SELECT k.note FROM corrections k WHERE k.report_id = e.report_id AND k.key = e.key AND k.active = 1) AS correction_note,
+  (SELECT group_concat(substr(f.code, 1, instr(f.code, '_') - 1), ',') FROM flags f
+     WHERE f.document_id = e.document_id AND f.code GLOB 'R*_fail'
+       AND EXISTS (SELECT 1 FROM json_each(f.keys) j WHERE e.key = j.value OR e.key LIKE j.value || '.%')) AS rules_failed,
+  e.document_id
+FROM effective_cells e
+JOIN report_overview o ON o.report_id = e.report_id
+LEFT JOIN cells c ON c.document_id = e.document_id AND c.key = e.key
+UNION ALL
+SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_level, o.issuer_type, o.scope,
+  o.report_kind, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
+  o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
+  d.key, d.value, d.status, d.corrected,
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.document_id
+FROM derived_cells d
+JOIN report_overview o ON o.report_id = d.report_id;
+
+-- Per key: is it comparable across GOP2019 and GOP2021?
+CREATE VIEW key_comparability AS
+SELECT key, table_name, label, gop2019, gop2021, comparability, near_key, note
+FROM key_catalog ORDER BY sort_order;
+
+${wideView("active_wide", "active")}
+
+${wideView("applications_wide", "applications")}
+
+${wideView("appeals_wide", "appeals")}
+`;
+}
