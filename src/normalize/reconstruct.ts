@@ -195,7 +195,7 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
       if (colset && p.unit.values.length > 0) {
         flags.push({
           code: "t2_header_missing",
-          severity: "info",
+          severity: "warning",
           message: `no column header before ${p.row.row}; ${colset.version} columns assumed`,
           keys: [`active.${p.row.block}.${p.row.row}`],
           pos: p.unit.pos,
@@ -211,7 +211,7 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
       const truncated = vals.length < n && p.unit.endSeq >= lastSeq;
       flags.push({
         code: truncated ? "row_truncated" : "ambiguous_alignment",
-        severity: truncated ? "info" : "warning",
+        severity: "warning",
         message: `${prefix}: ${vals.length} values printed for ${n} columns; assigned left to right`,
         keys: [prefix],
         pos: p.unit.pos,
@@ -268,7 +268,7 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
       const truncated = toks.length < 15 && toks[toks.length - 1].unit.endSeq >= lastSeq;
       flags.push({
         code: truncated ? "row_truncated" : "ambiguous_alignment",
-        severity: truncated ? "info" : "warning",
+        severity: "warning",
         message: `Table 4: ${toks.length} values printed for 15 columns; assigned left to right`,
         keys: ["appeals"],
         pos: toks[0].unit.pos,
@@ -470,7 +470,7 @@ function alignTable3(
     if (!labelled && !softly) {
       flags.push({
         code: "row_label_inferred",
-        severity: "info",
+        severity: "warning",
         message: `${rowKey}: row printed without its label; placed by template order between labelled rows`,
         keys: [rowKey],
         pos: u.pos,
@@ -513,7 +513,7 @@ function placeShortRow(
   if (atEnd) {
     flags.push({
       code: "row_truncated",
-      severity: "info",
+      severity: "warning",
       message: `${rowKey}: the text ends after ${vals.length} of 7 values`,
       keys: [rowKey],
       pos: u.pos,
@@ -523,7 +523,7 @@ function placeShortRow(
   if (vals.length === 1 && styleTotalOnly) {
     flags.push({
       code: "total_only_row",
-      severity: "info",
+      severity: "warning",
       message: `${rowKey}: one value printed; read as 总计 (the table fills only 总计), other columns blank`,
       keys: [rowKey],
       pos: u.pos,
