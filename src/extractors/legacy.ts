@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -23,11 +24,11 @@ export const NEEDS_LIBREOFFICE =
 /** Longest a conversion may take before LibreOffice is killed (ZFXXGK_SOFFICE_TIMEOUT_MS overrides it). */
 export const SOFFICE_TIMEOUT_MS = Number(process.env.ZFXXGK_SOFFICE_TIMEOUT_MS) || 60_000;
 
-/** The `soffice` executable on the PATH, if any. */
-export function findSoffice(): string | undefined {
+/** An executable on the PATH, if any. */
+function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (!dir) continue;
-    const p = join(dir, "soffice");
+    const p = join(dir, name);
     try {
       accessSync(p, constants.X_OK);
       return p;
@@ -36,6 +37,11 @@ export function findSoffice(): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The `soffice` executable on the PATH, if any. */
+export function findSoffice(): string | undefined {
+  return onPath("soffice");
 }
 
 /** The legacy format of the bytes, as the file extension LibreOffice is given. */
@@ -51,9 +57,39 @@ export function legacyExtension(bytes: Uint8Array): "doc" | "rtf" | "odt" {
 let profileRoot: string | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
+/**
+ * Removes profile folders left by processes that have ended (a thread terminated mid-conversion cannot
+ * clean up after itself). Each folder names its owner process in `owner`.
+ */
+function sweepStaleProfiles(): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith("zfxxgk-lo-"));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(dir, "owner"), "utf8"));
+    } catch {
+      continue; // not one of ours, or still being set up
+    }
+    if (!(pid > 0) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 function profile(): string {
   if (!profileRoot) {
+    sweepStaleProfiles();
     const root = mkdtempSync(join(tmpdir(), "zfxxgk-lo-"));
+    writeFileSync(join(root, "owner"), String(process.pid));
     profileRoot = root;
     process.once("exit", () => rmSync(root, { recursive: true, force: true }));
   }
@@ -103,8 +139,14 @@ export function convertToDocx(
       ];
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
         (resolve, reject) => {
-          // Its own process group, so that a timeout kills soffice.bin and every helper it started.
-          const child = spawn(soffice, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+          // Its own process group, so that a timeout kills soffice.bin and every helper it started. coreutils
+          // `timeout` is a second watchdog outside this thread: it still kills the group when the thread
+          // running this conversion is terminated (the import's worker pool does that past its own limit).
+          const watchdog = onPath("timeout");
+          const [cmd, cmdArgs] = watchdog
+            ? [watchdog, ["-s", "KILL", `${Math.ceil(timeoutMs / 1000) + 5}s`, soffice, ...args]]
+            : [soffice, args];
+          const child = spawn(cmd, cmdArgs, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
           let err = "";
           child.stderr.on("data", (d: Buffer) => {
             err = (err + d.toString("utf8")).slice(-2000);
