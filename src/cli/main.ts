@@ -1,5 +1,6 @@
 // The `zfxxgk` command: builds the program from the command modules and runs it.
 import { Command } from "commander";
+import { registerAnalystCommands } from "./commands/analyst.js";
 import { registerCoreCommands } from "./commands/core.js";
 import { registerCrawlCommands } from "./commands/crawl.js";
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Each command module registers its commands here, one line each.
   registerCoreCommands(program);
+  registerAnalystCommands(program);
   registerCrawlCommands(program);
   return program;
 }

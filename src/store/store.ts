@@ -1,5 +1,6 @@
 // The SQLite store: opens and migrates the database, writes one document (and its report) per transaction.
 import Database from "better-sqlite3";
+import { storeRegion } from "../analyst/regions.js";
 import type { Report } from "../normalize/schema.js";
 import { versionKeys } from "../normalize/template.js";
 import { migrate } from "./migrations.js";
@@ -232,6 +233,9 @@ export class Store {
         );
       }
       this.stmts.insertProse.run(docId, report.prose);
+      try {
+        storeRegion(this.db, reportId); // GB/T 2260 region of the issuer; analyst commands retry any left out
+      } catch {}
       return prev ? "updated" : "new";
     })();
   }

