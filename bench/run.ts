@@ -9,3 +9,5 @@ if (existsSync(new URL("./pdf.ts", import.meta.url))) {
   const { runPdfBench } = (await import(pdfBench)) as { runPdfBench: () => Promise<unknown> };
   await runPdfBench();
 }
+const { runCrawlBench } = (await import("./crawl.js")) as { runCrawlBench: () => Promise<unknown> };
+await runCrawlBench();

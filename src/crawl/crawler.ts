@@ -165,8 +165,9 @@ class CrawlRun {
           const have = inflight.get(host) ?? 0;
           const probe = new URL(`http://${host}/`);
           const slot = this.fetcher.slot(probe);
-          const cap = slot.queue.concurrency + 2;
-          if (have >= cap) continue;
+          // Refill in batches (one claim per batch), keeping every host's queue ahead of its slots.
+          const cap = slot.queue.concurrency * 3;
+          if (have > slot.queue.concurrency) continue;
           const rows = this.frontier.claim(host, cap - have);
           if (rows.length < cap - have) this.hosts.delete(host);
           for (const row of rows) {
@@ -357,11 +358,13 @@ class CrawlRun {
       // A report follows its attachments only (its other links are site chrome); an index follows all.
       if (!r.index) follow = links.filter((l) => l.kind === "attachment");
     }
-    // Links are scheduled before the page is marked done: a kill in between re-fetches the page, it
-    // never loses its links.
-    for (const l of follow) this.schedule(src, l, row.depth, row.url, 0);
+    // The links and the page's completion are written in one transaction: a kill before it re-fetches
+    // the page, a kill after it loses nothing.
     const record = this.fetchRecord(row.url, res, sha, documentId);
-    this.frontier.finish(row.id, "done", null, record);
+    this.opts.store.db.transaction(() => {
+      for (const l of follow) this.schedule(src, l, row.depth, row.url, 0);
+      this.frontier.finish(row.id, "done", null, record);
+    })();
     this.opts.log.log("info", res.kind === "ok" ? "fetched" : "not_modified", {
       url: row.url,
       kind: row.kind,

@@ -21,10 +21,18 @@ export const ROBOTS_TOKEN = "zfxxgk";
 const MAX_CRAWL_DELAY_MS = 60_000;
 const MAX_ROBOTS_BYTES = 512 * 1024;
 
-/** One host's politeness state: a p-queue for concurrency and a reservation clock for spacing. */
+/**
+ * One host's politeness state: a p-queue for concurrency, and spacing between requests. With a delay,
+ * the next request starts no earlier than `delayMs` after the previous one was answered (headers
+ * received, or failed): it certainly reached the server by then, so the server never sees two requests
+ * closer than `delayMs`, however late an event loop busy with an import actually sent the earlier one.
+ */
 export class HostSlot {
   readonly queue: PQueue;
   private nextStart = 0;
+  private lastAnswered = Number.NEGATIVE_INFINITY;
+  private unanswered = false;
+  private waiters: (() => void)[] = [];
   constructor(
     readonly host: string,
     concurrency: number,
@@ -36,14 +44,30 @@ export class HostSlot {
   /** Waits until this host may receive another request, and reserves that moment. */
   async turn(): Promise<void> {
     for (;;) {
+      if (this.delayMs > 0 && this.unanswered) {
+        await new Promise<void>((r) => this.waiters.push(r));
+        continue;
+      }
       const now = performance.now();
-      if (now >= this.nextStart) {
+      const at = Math.max(this.nextStart, this.lastAnswered + this.delayMs);
+      if (now >= at) {
         this.nextStart = now + this.delayMs;
+        this.unanswered = true;
         return;
       }
       // Timers may fire a little early; loop until the reserved moment has really passed.
-      await sleep(Math.ceil(this.nextStart - now));
+      await sleep(Math.ceil(at - now));
     }
+  }
+
+  /** The request of the last turn was answered (or failed). */
+  answered(): void {
+    if (!this.unanswered) return;
+    this.unanswered = false;
+    this.lastAnswered = performance.now();
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
   }
 
   /** No request to this host before `ms` from now (a 429's Retry-After). */
@@ -165,6 +189,7 @@ export class Fetcher {
 
   constructor(private readonly opts: FetcherOptions) {}
 
+
   /** The politeness slot of a URL's host (host:port), created on first use. */
   slot(url: URL, p: Politeness = this.opts.politeness): HostSlot {
     let s = this.slots.get(url.host);
@@ -260,6 +285,8 @@ export class Fetcher {
         retryReason = describeError(e);
         waitMs = p.backoffMs * 2 ** attempt;
         res = undefined as never;
+      } finally {
+        slot.answered();
       }
       if (!retryReason) {
         const status = res.status;
