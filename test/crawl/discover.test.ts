@@ -1,0 +1,135 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import iconv from "iconv-lite";
+import { describe, expect, it } from "vitest";
+import { createPageHtmlUrls, decodePage, extractLinks } from "../../src/crawl/discover.js";
+import { retryAfterMs } from "../../src/crawl/fetch.js";
+import { hostAllowed, parseSources, SourcesError } from "../../src/crawl/sources.js";
+import { projectRoot } from "../helpers.js";
+
+const config = parseSources({
+  sources: [{ name: "s", startUrls: ["http://www.example.gov.cn/xxgk/ndbg/index.html"] }],
+});
+const src = config.sources[0];
+
+describe("sources file", () => {
+  it("fills defaults: hosts from the start URLs, politeness, limits, an honest User-Agent", () => {
+    expect(src.allowedHosts).toEqual(["www.example.gov.cn"]);
+    expect(src.politeness).toMatchObject({ concurrencyPerHost: 2, delayMs: 1000, retries: 3, robots: true });
+    expect(src.limits).toEqual({ maxPages: 2000, maxListPages: 200, maxDepth: 3 });
+    expect(config.userAgent).toMatch(/^zfxxgk\/0\.1 \(/);
+    const withContact = parseSources({
+      contact: "https://example.org/crawler",
+      sources: [{ name: "a", startUrls: ["https://a.gov.cn/"] }],
+    });
+    expect(withContact.userAgent).toBe("zfxxgk/0.1 (+https://example.org/crawler)");
+  });
+
+  it("names every bad field", () => {
+    const bad = () =>
+      parseSources({
+        politeness: { delayMs: "1s" },
+        sources: [
+          { name: "a", startUrls: ["javascript:alert(1)"], linkPatterns: { report: ["(unclosed"] } },
+          { name: "a", startUrls: [], extra: true },
+        ],
+      });
+    expect(bad).toThrow(SourcesError);
+    let msg = "";
+    try {
+      bad();
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain("politeness.delayMs:");
+    expect(msg).toContain("sources[0].startUrls[0]: must be an absolute http:// or https:// URL");
+    expect(msg).toContain("sources[0].linkPatterns.report[0]: must be a valid regular expression");
+    expect(msg).toContain("sources[1].startUrls:");
+    expect(msg).toMatch(/sources\[1\].*extra/);
+  });
+
+  it("allows only http(s) on the allowed hosts", () => {
+    expect(hostAllowed(new URL("https://www.example.gov.cn/a"), ["www.example.gov.cn"])).toBe(true);
+    expect(hostAllowed(new URL("ftp://www.example.gov.cn/a"), ["www.example.gov.cn"])).toBe(false);
+    expect(hostAllowed(new URL("http://evil.example.com/"), ["www.example.gov.cn"])).toBe(false);
+    expect(hostAllowed(new URL("http://x.example.gov.cn/"), ["*.example.gov.cn"])).toBe(true);
+    expect(hostAllowed(new URL("http://example.gov.cn.evil.com/"), ["*.example.gov.cn"])).toBe(false);
+  });
+
+  it("the example sources file is valid", () => {
+    const ex = JSON.parse(readFileSync(join(projectRoot, "examples", "sources.json"), "utf8"));
+    expect(parseSources(ex).sources.length).toBeGreaterThan(0);
+  });
+});
+
+describe("link discovery", () => {
+  const page = "http://www.example.gov.cn/xxgk/ndbg/index.html";
+
+  it("expands createPageHTML scripts into the list's pages", () => {
+    expect(createPageHtmlUrls('createPageHTML(4, 0, "index", "shtml");', new URL(page))).toEqual([
+      "http://www.example.gov.cn/xxgk/ndbg/index.shtml",
+      "http://www.example.gov.cn/xxgk/ndbg/index_1.shtml",
+      "http://www.example.gov.cn/xxgk/ndbg/index_2.shtml",
+      "http://www.example.gov.cn/xxgk/ndbg/index_3.shtml",
+    ]);
+    // The variant with a container id first.
+    expect(
+      createPageHtmlUrls("createPageHTML('page_div', 2, 1, 'index', 'html', 30);", new URL(page)),
+    ).toEqual([
+      "http://www.example.gov.cn/xxgk/ndbg/index.html",
+      "http://www.example.gov.cn/xxgk/ndbg/index_1.html",
+    ]);
+  });
+
+  it("classifies pagination, reports and attachments, and drops everything else", () => {
+    const html = `<html><head><base href="http://www.example.gov.cn/xxgk/ndbg/"></head><body>
+      <a href="t20240115_1.html">江宁区2023年政府信息公开工作年度报告</a>
+      <a href="/zwgk/ndbg/2022.html" title="2022年年报"></a>
+      <a href="files/附件1.PDF">附件</a>
+      <a href="index_1.html">2</a>
+      <a href="?page=3">下一页</a>
+      <a href="/other/index_5.html">5</a>
+      <a href="https://evil.example.com/ndbg.html">2023年年报</a>
+      <a href="javascript:void(0)">年报</a>
+      <a href="mailto:a@b.c">年报</a>
+      <a href="/xxgk/zcwj/">政策文件</a>
+      <a href="#top">年度报告</a></body></html>`;
+    const links = extractLinks(html, page, src, "list").map(
+      (l) => `${l.kind} ${l.url.replace("http://www.example.gov.cn", "")}`,
+    );
+    expect(links).toEqual([
+      "report /xxgk/ndbg/t20240115_1.html",
+      "report /zwgk/ndbg/2022.html",
+      "attachment /xxgk/ndbg/files/%E9%99%84%E4%BB%B61.PDF",
+      "list /xxgk/ndbg/index_1.html",
+      "list /xxgk/ndbg/?page=3",
+    ]);
+    // From a report page: no pagination.
+    expect(extractLinks(html, page, src, "report").map((l) => l.kind)).not.toContain("list");
+  });
+
+  it("reads link text of GBK list pages with no charset anywhere", () => {
+    const bytes = iconv.encode(
+      '<html><body><a href="t1.html">2020年政府信息公开工作年度报告</a></body></html>',
+      "gbk",
+    );
+    expect(extractLinks(decodePage(bytes, "text/html"), page, src, "list")).toEqual([
+      {
+        url: "http://www.example.gov.cn/xxgk/ndbg/t1.html",
+        kind: "report",
+        text: "2020年政府信息公开工作年度报告",
+      },
+    ]);
+    const gbkReport = readFileSync(join(projectRoot, "corpus", "jiangning-2020-gbk.html"));
+    expect(decodePage(gbkReport)).toContain("政府信息公开");
+    expect(decodePage(iconv.encode("<p>年度报告</p>", "gbk"), "text/html; charset=GB2312")).toContain(
+      "年度报告",
+    );
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(retryAfterMs("7")).toBe(7000);
+    expect(retryAfterMs(new Date(Date.now() + 3000).toUTCString(), Date.now())).toBeGreaterThan(1000);
+    expect(retryAfterMs("soon")).toBeUndefined();
+  });
+});
