@@ -189,7 +189,6 @@ export class Fetcher {
 
   constructor(private readonly opts: FetcherOptions) {}
 
-
   /** The politeness slot of a URL's host (host:port), created on first use. */
   slot(url: URL, p: Politeness = this.opts.politeness): HostSlot {
     let s = this.slots.get(url.host);
