@@ -48,16 +48,26 @@ function textBoxesAsPict(fragment: string): string {
  *   in place (after the paragraph anchoring them);
  * - bookmarks between table rows or cells make mammoth drop every vertical merge of the table: removed;
  * - a row that starts after `w:gridBefore` grid columns gets a spanning empty cell there, so that its cells
- *   and vertical merges stay in their grid columns.
+ *   and vertical merges stay in their grid columns;
+ * - hidden runs (`w:vanish`) are not printed: removed;
+ * - formatting mammoth would parse for nothing (run, paragraph, table and section properties, revision
+ *   ids) is removed, keeping cell merges and deletion marks: parsing the XML is most of mammoth's time,
+ *   and a Word table carries several times more formatting than text.
  */
 export function prepareDocumentXml(xml: string): string {
   let s = xml.replace(/<w:bookmark(?:Start|End)\b[^>]*\/>/g, "");
-  s = replaceRanges(s, outerElements(s, "mc:AlternateContent"), (alt) => {
+  if (s.includes("<w:txbxContent")) s = liftTextBoxes(s);
+  if (s.includes("<w:gridBefore")) s = fillGridBefore(s);
+  return slim(s);
+}
+
+function liftTextBoxes(xml: string): string {
+  let s = replaceRanges(xml, outerElements(xml, "mc:AlternateContent"), (alt) => {
     if (!alt.includes("<w:txbxContent")) return alt;
     const [choice] = outerElements(alt, "mc:Choice");
     const [fallback] = outerElements(alt, "mc:Fallback");
-    const fromFallback = fallback && alt.slice(...fallback).includes("<w:txbxContent");
-    return textBoxesAsPict(fromFallback ? alt.slice(...fallback) : alt.slice(...choice));
+    const part = fallback && alt.slice(...fallback).includes("<w:txbxContent") ? fallback : choice;
+    return part ? textBoxesAsPict(alt.slice(...part)) : alt;
   });
   const drawings = [
     ...outerElements(s, "w:drawing"),
@@ -65,15 +75,52 @@ export function prepareDocumentXml(xml: string): string {
     ...outerElements(s, "w:object"),
   ].sort((a, b) => a[0] - b[0]);
   // Only outermost ones: a picture inside a text box inside a drawing goes with its drawing.
-  const outer = drawings.filter((r, i) => !drawings.some((o, j) => j !== i && o[0] <= r[0] && r[1] <= o[1]));
+  const outer: [number, number][] = [];
+  for (const r of drawings) if (outer.length === 0 || r[0] >= outer[outer.length - 1][1]) outer.push(r);
   s = replaceRanges(s, outer, (d) => (d.includes("<w:txbxContent") ? textBoxesAsPict(d) : d));
-  s = s.replace(/(<w:trPr(?:\s[^/>]*)?>)([\s\S]*?)(<\/w:trPr>)/g, (all, open, body: string, close) => {
+  return s;
+}
+
+function fillGridBefore(xml: string): string {
+  return xml.replace(/(<w:trPr(?:\s[^/>]*)?>)([\s\S]*?)(<\/w:trPr>)/g, (all, open, body: string, close) => {
     const before = /<w:gridBefore\b[^>]*\bw:val="(\d+)"/.exec(body);
     const n = before ? Number(before[1]) : 0;
     if (!(n > 0)) return all;
     return `${open}${body}${close}<w:tc><w:tcPr><w:gridSpan w:val="${n}"/></w:tcPr><w:p/></w:tc>`;
   });
-  return s;
+}
+
+const HIDDEN = /<w:vanish\s*\/>|<w:vanish\s+w:val="(?:1|true|on)"\s*\/>/;
+
+/** Drops hidden runs and the formatting mammoth does not use (see prepareDocumentXml). */
+function slim(xml: string): string {
+  // Revision records hold a second copy of the properties they changed (and nest tcPr, tblGrid …).
+  let s = xml;
+  if (/PrChange|tblGridChange/.test(s))
+    s = s.replace(
+      /<w:(\w+PrChange|tblGridChange)\b[^>]*\/>|<w:(\w+PrChange|tblGridChange)\b[^>]*>[\s\S]*?<\/w:\2>/g,
+      "",
+    );
+  // A run whose properties come first and which holds no other run (a text box holds runs).
+  if (s.includes("<w:vanish"))
+    s = s.replace(
+      /<w:r(?:\s[^>]*)?>\s*<w:rPr>((?:(?!<\/w:rPr>)[\s\S])*)<\/w:rPr>(?:(?!<w:r[\s>]|<\/w:r>)[\s\S])*<\/w:r>/g,
+      (run, props: string) => (HIDDEN.test(props) ? "" : run),
+    );
+  // Run properties, except on a paragraph mark that records a deleted or inserted paragraph.
+  s = s.replace(/<w:rPr\/>|<w:rPr>([\s\S]*?)<\/w:rPr>/g, (all, body?: string) =>
+    body && /<w:(?:del|ins)\b/.test(body) ? all : "",
+  );
+  s = s.replace(/<w:pPr\/>|<w:pPr>([\s\S]*?)<\/w:pPr>/g, (_all, body?: string) => {
+    const mark = body ? /<w:rPr>[\s\S]*?<\/w:rPr>/.exec(body)?.[0] : undefined;
+    return mark ? `<w:pPr>${mark}</w:pPr>` : "";
+  });
+  s = s.replace(/<w:tcPr\/>|<w:tcPr>([\s\S]*?)<\/w:tcPr>/g, (_all, body?: string) => {
+    const merges = body?.match(/<w:(?:gridSpan|vMerge|hMerge)\b[^>]*?(?:\/>|>\s*<\/w:\w+>)/g);
+    return merges ? `<w:tcPr>${merges.join("")}</w:tcPr>` : "";
+  });
+  s = s.replace(/<w:(tblPr|tblGrid|sectPr)\/>|<w:(tblPr|tblGrid|sectPr)\b[^>]*>[\s\S]*?<\/w:\2>/g, "");
+  return s.replace(/\s(?:w:rsid\w*|w14:paraId|w14:textId)="[^"]*"/g, "");
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
@@ -139,6 +186,9 @@ export async function extractDocx(bytes: Uint8Array): Promise<DocumentModel> {
   let html: string;
   try {
     const result = await mammoth.convertToHtml({ file } as unknown as { buffer: Buffer }, {
+      // Style names only choose between <p>, <h1> … and <li>, all of them lines to the HTML extractor.
+      includeDefaultStyleMap: false,
+      includeEmbeddedStyleMap: false,
       // Images are never read: report tables published as pictures cannot be extracted anyway.
       convertImage: mammoth.images.imgElement(async () => ({ src: "" })),
       externalFileAccess: false,

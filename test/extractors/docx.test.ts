@@ -193,6 +193,23 @@ describe("DOCX cell text and grid", () => {
     expect(t.rows[1][1]).toMatchObject({ origin: false, originRow: 0, originCol: 1 });
     expect(t.rows[0][0].rowspan).toBe(1);
   });
+  it("drops hidden runs and formatting but keeps merges written either way", async () => {
+    const hidden = `<w:r><w:rPr><w:b/><w:vanish/></w:rPr><w:t>隐藏</w:t></w:r>`;
+    const shown = `<w:r><w:rPr><w:vanish w:val="0"/><w:sz w:val="21"/></w:rPr><w:t>公开</w:t></w:r>`;
+    const tcPr = (merge: string) =>
+      `<w:tcPr><w:tcW w:w="1200" w:type="dxa"/>${merge}<w:tcBorders><w:top w:val="single"/></w:tcBorders><w:tcPrChange w:id="1"><w:tcPr><w:gridSpan w:val="3"/></w:tcPr></w:tcPrChange></w:tcPr>`;
+    const m = await extractDocx(
+      docx(
+        `<w:tbl><w:tblPr><w:tblW w:w="0"/></w:tblPr><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid><w:tr w:rsidR="00AB"><w:tc>${tcPr('<w:vMerge w:val="restart"></w:vMerge>')}<w:p><w:pPr><w:jc w:val="center"/><w:rPr><w:b/></w:rPr></w:pPr>${hidden}${shown}</w:p></w:tc><w:tc>${tcPr("")}<w:p>${run("1")}</w:p></w:tc></w:tr><w:tr><w:tc>${tcPr("<w:vMerge/>")}<w:p/></w:tc><w:tc><w:p>${run("2")}</w:p></w:tc></w:tr></w:tbl><w:sectPr><w:pgSz w:w="11906"/></w:sectPr>`,
+      ),
+    );
+    const [t] = tables(m);
+    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ["公开", "1"],
+      ["公开", "2"],
+    ]);
+    expect(t.rows[1][0].origin).toBe(false);
+  });
   it("leaves documents without text boxes or row offsets as they are", () => {
     const xml = `<w:body><w:p><w:r><w:drawing><wp:inline/></w:drawing></w:r></w:p><w:tbl><w:tr><w:trPr/><w:tc/></w:tr></w:tbl></w:body>`;
     expect(prepareDocumentXml(xml)).toBe(xml);
