@@ -11,3 +11,5 @@ if (existsSync(new URL("./pdf.ts", import.meta.url))) {
 }
 const { runCrawlBench } = (await import("./crawl.js")) as { runCrawlBench: () => Promise<unknown> };
 await runCrawlBench();
+const { runDocxBench } = (await import("./docx.js")) as { runDocxBench: () => Promise<unknown> };
+await runDocxBench();
