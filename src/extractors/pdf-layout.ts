@@ -228,13 +228,14 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     if (comp.h.length < 2 || comp.v.length < 2) continue;
     const xs = cluster(
       comp.v.map((v) => v.x),
-      2,
+      3.5,
     );
     const ys = cluster(
       comp.h.map((h) => h.y),
-      2,
+      3.5,
     );
-    // Edges without a ruling of their own (open-sided tables) are implicit borders.
+    // Grid lines closer than 3.5 pt (double rules, slightly offset borders) are one line. Edges
+    // without a ruling of their own (open-sided tables) are implicit borders.
     const implicitX = new Set<number>();
     const implicitY = new Set<number>();
     const minX = Math.min(...comp.h.map((h) => h.x0));
@@ -261,10 +262,10 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     const nr = ys.length - 1;
     if (nc < 1 || nr < 1 || nc * nr < 2) continue;
     const vAt = xs.map((x) =>
-      comp.v.filter((v) => Math.abs(v.x - x) <= 2).map((v) => [v.y0, v.y1] as [number, number]),
+      comp.v.filter((v) => Math.abs(v.x - x) <= 3).map((v) => [v.y0, v.y1] as [number, number]),
     );
     const hAt = ys.map((y) =>
-      comp.h.filter((h) => Math.abs(h.y - y) <= 2).map((h) => [h.x0, h.x1] as [number, number]),
+      comp.h.filter((h) => Math.abs(h.y - y) <= 3).map((h) => [h.x0, h.x1] as [number, number]),
     );
     const cells = new UnionFind(nr * nc);
     for (let r = 0; r < nr; r++) {
@@ -366,8 +367,17 @@ function segmentsOf(line: Line): Segment[] {
     if (prev) {
       const gap = p.x0 - prev.x1;
       const size = Math.min(p.size, prev.size);
-      const bothValues = isValueText(prev.text) && isValueText(p.text);
-      if (gap >= 0.9 * size || (bothValues && (gap >= 0.15 * size || p.afterSpace))) flush();
+      const valueA = isValueText(prev.text);
+      const valueB = isValueText(p.text);
+      const spaced = p.afterSpace === true;
+      // Two values are two cells however close; a label and a value are apart at a visible gap.
+      if (
+        gap >= 0.9 * size ||
+        (valueA && valueB && (gap >= 0.15 * size || spaced)) ||
+        (valueA !== valueB && (gap >= 0.3 * size || spaced))
+      ) {
+        flush();
+      }
     }
     cur.push(p);
   }
@@ -395,11 +405,9 @@ function classify(line: Line): RowLine | undefined {
   if (firstValue >= 0) {
     if (segs.slice(firstValue).some((s) => !s.value)) return undefined;
     if (firstValue > 3) return undefined;
-    if (segs.length < 2) return undefined;
     return { line, segs, firstValue };
   }
-  if (segs.length === 1 && label.length <= 30) return { line, segs, firstValue: -1 };
-  return undefined;
+  return { line, segs, firstValue: -1 };
 }
 
 /**
@@ -415,40 +423,61 @@ function borderlessTables(page: PageInput, lines: Line[]): { tables: Grid[]; con
   let i = 0;
   while (i < lines.length) {
     const first = classify(lines[i]);
-    if (!first || first.firstValue < 0) {
+    // A table starts at a line with a label and a value, or several values; a lone value may only
+    // continue one (a row whose label wrapped onto the lines around it).
+    if (!first || first.firstValue < 0 || first.segs.length < 2) {
       i++;
       continue;
     }
     const run: RowLine[] = [first];
     let pending: RowLine[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
+    // Left edge of the value columns: text-only lines reaching past it are headers or prose.
+    let valueLeft = first.segs[first.firstValue].x0;
+    for (let j = i + 1; j < lines.length; j++) {
       const prev = pending.length > 0 ? pending[pending.length - 1].line : run[run.length - 1].line;
       const l = lines[j];
       if (pitch(prev, l) > 2.5 * Math.max(prev.size, l.size)) break;
       const c = classify(l);
       if (!c) break;
       if (c.firstValue < 0) {
+        if (c.segs[c.segs.length - 1].x1 > valueLeft + 0.5 * l.size) break;
         pending.push(c);
-        if (pending.length > 3) break;
+        if (pending.length > 6) break;
         continue;
       }
+      valueLeft = Math.min(valueLeft, c.segs[c.firstValue].x0);
       run.push(...pending, c);
       pending = [];
     }
     const valueRows = run.filter((r) => r.firstValue >= 0);
-    if (valueRows.length < 2) {
+    // One line of several values (Table 4) is a table too: its header may show blank columns.
+    if (valueRows.length < 2 && valueRows[0].segs.length - valueRows[0].firstValue < 3) {
       i++;
       continue;
     }
-    tables.push(buildBorderless(page, run));
+    tables.push(buildBorderless(page, run, headerAbove(lines, i)));
     for (const r of run) consumed.add(r.line);
     i = i + run.length;
   }
   return { tables, consumed };
 }
 
-function buildBorderless(page: PageInput, run: RowLine[]): Grid {
+/** Text-only lines directly above line i (a table's header rows), nearest first. */
+function headerAbove(lines: Line[], i: number): Line[] {
+  const out: Line[] = [];
+  let below = lines[i];
+  for (let k = i - 1; k >= 0 && out.length < 6; k--) {
+    const l = lines[k];
+    if (below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
+    const segs = segmentsOf(l);
+    if (segs.some((s) => s.value || /[。；;]/.test(s.text) || s.text.length > 40)) break;
+    out.push(l);
+    below = l;
+  }
+  return out;
+}
+
+function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid {
   const valueRows = run.filter((r) => r.firstValue >= 0);
   // Value columns: clusters of overlapping x-extents.
   const spans = valueRows
@@ -478,6 +507,19 @@ function buildBorderless(page: PageInput, run: RowLine[]): Grid {
     }
     cols = merged;
   }
+  // Columns blank in every row, right of the last printed value, still have a header above them
+  // (too many only adds trailing blanks, which reconstruction trims).
+  const lastRight = cols[cols.length - 1][1];
+  const size = valueRows[0].line.size;
+  const pitch = cols.length > 1 ? (cols[cols.length - 1][0] - cols[0][0]) / (cols.length - 1) : 3 * size;
+  const extra = cluster(
+    header
+      .flatMap((l) => l.pieces)
+      .map((p) => (p.x0 + p.x1) / 2)
+      .filter((x) => x > lastRight + 0.3 * size),
+    Math.max(size, pitch * 0.5),
+  );
+  const blankCols = extra.length;
   const colOf = (s: Segment) => {
     let best = 0;
     let bestOverlap = Number.NEGATIVE_INFINITY;
@@ -490,61 +532,62 @@ function buildBorderless(page: PageInput, run: RowLine[]): Grid {
     });
     return best;
   };
-  // Label-only lines: continuation of a row's label, or a row of their own.
-  const labelParts = new Map<RowLine, { y: number; text: string }[]>();
+  // Label-only lines, fragment by fragment (a group label and a wrapped row label can share a line):
+  // each continues the label of the nearest row, or stands as a label-only row of its own.
+  const ownLabel = new Map<RowLine, string>();
+  const labelParts = new Map<RowLine, { y: number; x: number; text: string }[]>();
   for (const r of valueRows) {
-    const label = r.segs
-      .slice(0, r.firstValue)
-      .map((s) => s.text)
-      .join("");
-    labelParts.set(r, label ? [{ y: r.line.top, text: label }] : []);
+    const own = r.segs.slice(0, r.firstValue);
+    ownLabel.set(r, own.map((s) => s.text).join(""));
+    labelParts.set(
+      r,
+      own.map((s) => ({ y: r.line.top, x: s.x0, text: s.text })),
+    );
   }
-  const standalone: RowLine[] = [];
+  const standalone = new Map<RowLine, string[]>();
   const mid = (l: Line) => (l.top + l.bottom) / 2;
   run.forEach((r, idx) => {
     if (r.firstValue >= 0) return;
-    const text = r.segs[0].text;
     const lh = r.line.bottom - r.line.top;
     const before = run
       .slice(0, idx)
       .reverse()
       .find((x) => x.firstValue >= 0);
     const after = run.slice(idx + 1).find((x) => x.firstValue >= 0);
-    const candidates = [before, after]
+    const near = [before, after]
       .filter((x): x is RowLine => x !== undefined)
       .map((x) => ({ x, d: Math.abs(mid(x.line) - mid(r.line)) }))
       .filter((c) => c.d <= 1.6 * Math.max(lh, c.x.line.bottom - c.x.line.top))
-      .filter((c) => {
-        if (!ORDINAL.test(text)) return true;
-        // A label with its own ordinal only completes a row whose label is missing or unnumbered.
-        const own = labelParts
-          .get(c.x)!
-          .map((p) => p.text)
-          .join("");
-        return own === "" || !ORDINAL.test(own);
-      })
       .sort((a, b) => a.d - b.d);
-    if (candidates.length === 0) {
-      standalone.push(r);
-      return;
+    for (const seg of r.segs) {
+      // A fragment with its own ordinal only completes a row whose printed label is missing or
+      // unnumbered; otherwise it is a label of its own (a group label between rows).
+      const target = near.find((c) => {
+        if (!ORDINAL.test(seg.text)) return true;
+        const own = ownLabel.get(c.x) ?? "";
+        return own === "" || !ORDINAL.test(own);
+      });
+      if (target) labelParts.get(target.x)!.push({ y: r.line.top, x: seg.x0, text: seg.text });
+      else standalone.set(r, [...(standalone.get(r) ?? []), seg.text]);
     }
-    labelParts.get(candidates[0].x)!.push({ y: r.line.top, text });
   });
   const rows: GridCell[][] = [];
   for (const r of run) {
     const rowNo = rows.length;
     const pos = (col: number) => ({ page: page.page, row: rowNo, col });
     if (r.firstValue < 0) {
-      if (standalone.includes(r)) rows.push([cell(r.segs[0].text, rowNo, 0, pos(0))]);
+      const alone = standalone.get(r);
+      if (alone) rows.push([cell(alone.join(""), rowNo, 0, pos(0))]);
       continue;
     }
     const label = labelParts
       .get(r)!
-      .sort((a, b) => a.y - b.y)
+      .sort((a, b) => a.y - b.y || a.x - b.x)
       .map((p) => p.text)
       .join("");
     const values = cols.map(() => [] as string[]);
     for (const s of r.segs.slice(r.firstValue)) values[colOf(s)].push(s.text);
+    for (let k = 0; k < blankCols; k++) values.push([]);
     rows.push([
       cell(label, rowNo, 0, pos(0)),
       ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1))),
@@ -650,6 +693,32 @@ function joinHeadingLines(items: { top: number; block: Block; line?: Line }[], b
   }
 }
 
+/**
+ * A row broken by the page break leaves the end of its label on top of the next page, in a row with
+ * no values (`认或重新出具已获取信息`). Such a row continues the last row of the previous part: its
+ * text is appended there, cell by cell, and the row is dropped.
+ */
+function joinSplitRow(before: TableBlock, after: TableBlock) {
+  const first = after.rows[0];
+  const last = before.rows[before.rows.length - 1];
+  if (!first || !last || first.length !== last.length) return;
+  const printed = first.filter((c) => c.origin && c.text.trim() !== "");
+  if (printed.length === 0 || printed.some((c) => isValueText(c.text) || ORDINAL.test(c.text.trim()))) return;
+  if (!last.some((c) => c.origin && isValueText(c.text))) return;
+  for (const c of printed) {
+    const target = last[c.pos.col!];
+    const origin = before.rows[target.originRow]?.[target.originCol];
+    if (origin) origin.text += c.text;
+  }
+  // Copies of a spanning cell carry its text too.
+  for (const row of before.rows) {
+    for (const c of row) {
+      if (!c.origin) c.text = before.rows[c.originRow][c.originCol].text;
+    }
+  }
+  dropLeadingRows(after, 1);
+}
+
 /** Lays out all pages and returns the document's blocks in reading order. */
 export function layoutPages(pages: PageInput[]): Block[] {
   const perPage = pages.map((page) => {
@@ -714,6 +783,7 @@ export function layoutPages(pages: PageInput[]): Block[] {
       n++;
     }
     if (n > 0) dropLeadingRows(t.block, n);
+    joinSplitRow(prev.block, t.block);
   });
   // Table indices in reading order.
   let tableNo = 0;
