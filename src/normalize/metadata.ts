@@ -22,9 +22,11 @@ export interface ReportMeta {
 const plausibleYear = (y: number) => y >= 2000 && y <= 2035;
 
 const TITLE_RE =
-  /((?:19|20)\d{2})\s*年\s*度?\s*(.{0,40}?)(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报|工作年度|情况报告)/;
+  /((?:19|20)\d{2})\s*年\s*度?\s*((?:(?!(?:政府|政务)信息公开)[^_|｜—]){0,40})(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报|工作年度|情况报告)/;
+/** A title without a year: 鹤汀镇人民政府政府信息公开工作年度报告. */
+const TITLE_NO_YEAR_RE = /^(.{2,40})(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报)$/;
 const SUFFIX =
-  "(?:人民政府办公厅|人民政府办公室|人民政府|政府办公室|政府办公厅|街道办事处|办事处|管理委员会|管委会|委员会|办公室|办公厅|局|委|办|镇|乡|街道|中心|院|所|馆|署)";
+  "(?:人民政府办公厅|人民政府办公室|人民政府|政府办公室|政府办公厅|街道办事处|办事处|管理委员会|管委会|委员会|办公室|办公厅|厅|局|委|办|镇|乡|街道|中心|院|所|馆|署)";
 const PROSE_ISSUER_RE = new RegExp(
   `^(?:19|20)\\d{2}\\s*年度?[，,]\\s*(?:在[^，,。]{2,30}[，,]\\s*)?([^，,。；;“”"]{2,40}?${SUFFIX})(?:认真|高度|坚持|深入|全面|积极|严格|紧紧|以|按照|围绕|进一步|扎实|始终|继续|不断|持续|切实|贯彻|紧扣|聚焦|根据|依据|全力|加强)`,
 );
@@ -32,6 +34,7 @@ const COMPILED_BY_RE = new RegExp(
   `由\\s*([^，,。；;《》]{2,40}?${SUFFIX})\\s*(?:根据|依据|按照|编制|编写|负责)`,
 );
 const SUBJECT_RE = new RegExp(`^([^，,。；;《》“”]{2,40}?${SUFFIX})(?:依照|根据|依据|按照)《`);
+const SIGNED_DATE_RE = /^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日$/;
 const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
 
 function cleanIssuer(name: string): string | null {
@@ -67,11 +70,21 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
   const titleCandidates = [docTitle ?? "", ...lines.slice(0, 40)];
   let titleRaw: string | null = null;
   let titleMatch: RegExpExecArray | null = null;
-  for (const t of titleCandidates) {
+  for (let i = 0; i < titleCandidates.length; i++) {
+    const t = titleCandidates[i];
     const m = TITLE_RE.exec(t.replace(/\s+/g, ""));
     if (m) {
       titleRaw = t.trim();
       titleMatch = m;
+      // The issuer on its own line above a title that starts with the year (岫川省交通运输厅 / 2024 年…).
+      const before = i >= 2 ? titleCandidates[i - 1].replace(/\s+/g, "") : "";
+      if (
+        m.index === 0 &&
+        m[2] === "" &&
+        new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$|^[^，,。；;：:]{2,20}[省市区县旗州盟]$`).test(before)
+      ) {
+        titleRaw = `${titleCandidates[i - 1].trim()}${titleRaw}`;
+      }
       break;
     }
   }
@@ -99,6 +112,29 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     }
   }
   if (reportYear === null) {
+    // A paragraph that opens with the year it describes: "2023年，街道…".
+    for (const l of lines) {
+      const m = /^\s*((?:19|20)\d{2})\s*年度?\s*[，,]/.exec(l);
+      if (m && plausibleYear(Number(m[1]))) {
+        reportYear = Number(m[1]);
+        yearSource = "text";
+        break;
+      }
+    }
+  }
+  if (reportYear === null) {
+    // Reports are published early in the following year: a closing or published date gives year − 1.
+    for (const l of [...lines.slice(-6), ...lines.slice(0, 10)]) {
+      const m =
+        SIGNED_DATE_RE.exec(l.trim()) ?? /发布(?:时间|日期)[:：]?\s*((?:19|20)\d{2})[-./年](\d{1,2})/.exec(l);
+      if (m && Number(m[2]) <= 6 && plausibleYear(Number(m[1]) - 1)) {
+        reportYear = Number(m[1]) - 1;
+        yearSource = "text";
+        break;
+      }
+    }
+  }
+  if (reportYear === null) {
     const counts = new Map<number, number>();
     for (const m of joined.matchAll(/((?:19|20)\d{2})\s*年/g)) {
       const y = Number(m[1]);
@@ -119,6 +155,17 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     const candidate = cleanIssuer(`${pre.replace(/.*[，,。：:；;]/, "")}${titleMatch[2]}`);
     if (candidate) candidates.push(candidate);
   }
+  if (!titleMatch) {
+    for (const l of [docTitle ?? "", ...lines.slice(0, 10)]) {
+      const m = TITLE_NO_YEAR_RE.exec(l.replace(/\s+/g, ""));
+      const name = m ? cleanIssuer(m[1]) : null;
+      if (name) {
+        candidates.push(name);
+        titleRaw ??= l.trim();
+        break;
+      }
+    }
+  }
   const compiled = COMPILED_BY_RE.exec(joined);
   if (compiled) candidates.push(cleanIssuer(compiled[1]) ?? "");
   for (const l of lines.slice(0, 60)) {
@@ -133,6 +180,17 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     const name = m ? cleanIssuer(m[1]) : null;
     if (name) {
       candidates.push(name);
+      break;
+    }
+  }
+  // Last resort: the signature that closes the report (澄霁街道办事处 / 2024年1月22日).
+  const tail = lines.slice(-6);
+  for (let i = tail.length - 2; i >= 0; i--) {
+    if (
+      SIGNED_DATE_RE.test(tail[i + 1].trim()) &&
+      new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$`).test(tail[i].replace(/\s+/g, ""))
+    ) {
+      candidates.push(cleanIssuer(tail[i]) ?? "");
       break;
     }
   }
@@ -184,7 +242,7 @@ function classifyType(name: string | null, text: string): IssuerType {
   if (/(?:镇|乡|街道|街道办事处|办事处)(?:人民政府)?$/.test(name)) return "town_street";
   if (/(?:政府办公厅|政府办公室|政府办)$/.test(name)) return "government_office";
   if (/人民政府$/.test(name) || /^[^局委办]{2,12}[省市区县旗州盟]$/.test(name)) return "people_government";
-  if (/(?:局|委员会|委|办|办公室|办公厅|中心|馆|院|所|支队|大队|署|站)$/.test(name)) return "department";
+  if (/(?:局|委员会|委|办|办公室|办公厅|厅|中心|馆|院|所|支队|大队|署|站)$/.test(name)) return "department";
   return "unknown";
 }
 

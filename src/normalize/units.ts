@@ -32,6 +32,14 @@ interface StreamLine {
   pos: SourcePosition;
 }
 
+/** Words printed in a value cell to say "none": kept as text values, not read as labels. */
+const NONE_WORDS = new Set(["无", "暂无", "没有", "不适用", "N/A", "NA"]);
+
+/** A printed value: a number, dash or slash, or a word such as 无 standing in a value cell. */
+function isPrinted(v: ParsedValue): boolean {
+  return v.status !== "blank" && (v.status !== "text" || NONE_WORDS.has(v.raw));
+}
+
 const PROSE_FOLLOWER = /^[年月日件条个项次人%％余多万亿号期届家名份]/;
 
 /**
@@ -108,10 +116,10 @@ export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: 
   lines.forEach((line, seq) => {
     const parsed = line.cells.map((c) => ({ ...c, v: parseCellValue(c.text) }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    const firstValue = parsed.findIndex((c) => c.v.status !== "text" && c.v.status !== "blank");
+    const firstValue = parsed.findIndex((c) => isPrinted(c.v));
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
-      .filter((c) => c.v.status === "text");
+      .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
     const own = labelCells.map((c) => c.text).join("");
     if (firstValue === -1) {
       // No printed value on this line. A table row whose label is followed by blank cells still holds

@@ -31,6 +31,23 @@ describe("report metadata", () => {
         .issuerName,
     ).toBe("漱石乡人民政府");
   });
+  it("finds the issuer above a year-first title, in a title without a year, or in the signature", () => {
+    expect(extractMeta(["岫川省交通运输厅", "2024 年政府信息公开工作年度报告"]).issuerName).toBe(
+      "岫川省交通运输厅",
+    );
+    expect(extractMeta(["鹤汀镇人民政府政府信息公开工作年度报告"]).issuerName).toBe("鹤汀镇人民政府");
+    expect(
+      extractMeta(["某县人民政府2020年政府信息公开工作年度报告_政府信息公开年报_某县人民政府"]).issuerName,
+    ).toBe("某县人民政府");
+    const tail = extractMeta([
+      "(五)不予处理 |",
+      "2023年,街道工作取得成效。2024年,街道将继续。",
+      "澄霁街道办事处",
+      "2024年1月22日",
+    ]);
+    expect(tail).toMatchObject({ issuerName: "澄霁街道办事处", reportYear: 2023 });
+    expect(extractMeta(["发布时间:2024-01-19", "全年工作……"]).reportYear).toBe(2023);
+  });
   it("classifies issuer type and level from the name", () => {
     expect(extractMeta(["重庆市万盛经济技术开发区管理委员会2020年政府信息公开工作年度报告"])).toMatchObject({
       issuerType: "functional_zone",
