@@ -136,6 +136,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     const pages: PageInput[] = [];
     let chars = 0;
     let allText = "";
+    const textless: number[] = [];
     const n = Math.min(doc.numPages, maxPages);
     for (let p = 1; p <= n; p++) {
       if (timedOut) break;
@@ -146,10 +147,13 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
         (it): it is RawTextItem & (typeof content.items)[number] => "str" in it,
       );
       const pieces = textPieces(items, viewport.transform);
+      let pageChars = 0;
       for (const it of items) {
-        chars += it.str.replace(/\s+/g, "").length;
+        pageChars += it.str.replace(/\s+/g, "").length;
         if (allText.length < 20000) allText += it.str;
       }
+      chars += pageChars;
+      if (pageChars < 3) textless.push(p);
       let segs: { h: PageInput["h"]; v: PageInput["v"] } = { h: [], v: [] };
       // Operator lists are costly; only pages whose text looks tabular can hold a ruled table.
       if (mayHoldTable(pieces)) {
@@ -159,7 +163,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       pages.push({ page: p, width: viewport.width, height: viewport.height, pieces, ...segs });
       page.cleanup();
     }
-    if (chars < 20 * n && chars < 200) {
+    if (chars < 10 * n) {
       throw new DocumentError(
         "needs_ocr",
         `PDF has no text layer (${chars} characters of text on ${doc.numPages} page(s)): the pages are images and need OCR`,
@@ -184,10 +188,19 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     } catch {
       // Metadata is optional.
     }
-    const warnings =
-      doc.numPages > n
-        ? [{ code: "pages_skipped", message: `only the first ${n} of ${doc.numPages} pages were read` }]
-        : [];
+    const warnings: DocumentModel["warnings"] = [];
+    if (doc.numPages > n) {
+      warnings.push({
+        code: "pages_skipped",
+        message: `only the first ${n} of ${doc.numPages} pages were read`,
+      });
+    }
+    if (textless.length > 0) {
+      warnings.push({
+        code: "pages_without_text",
+        message: `page(s) ${textless.join(", ")} have no text layer (scanned or image pages); their content was not read`,
+      });
+    }
     return { form: "pdf", title: title || undefined, blocks: layoutPages(pages), warnings };
   };
   const result = work();

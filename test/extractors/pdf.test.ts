@@ -1,0 +1,228 @@
+// PDF extraction: the project's PDF reports and the real hzq PDFs to their gold cells, the layout the
+// model carries (positions, page furniture, repeated headers, glued values), and broken PDFs.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DocumentError } from "../../src/extractors/errors.js";
+import { extract } from "../../src/extractors/index.js";
+import { extractPdf } from "../../src/extractors/pdf.js";
+import { textPieces } from "../../src/extractors/pdf-geometry.js";
+import type { DocumentModel, TableBlock, TextBlock } from "../../src/model/document.js";
+import { processDocument } from "../../src/pipeline.js";
+import { projectRoot, sharedCorpus } from "../helpers.js";
+import { buildPdf, gridLines, text } from "./pdf-builder.js";
+
+const corpus = join(projectRoot, "corpus");
+const fixtures = join(projectRoot, "test", "fixtures", "pdf");
+const read = (path: string) => new Uint8Array(readFileSync(path));
+const tables = (m: DocumentModel) => m.blocks.filter((b): b is TableBlock => b.kind === "table");
+const texts = (m: DocumentModel) => m.blocks.filter((b): b is TextBlock => b.kind === "text");
+const rowTexts = (t: TableBlock) => t.rows.map((r) => r.filter((c) => c.origin).map((c) => c.text));
+
+/** Gold cells the pipeline got wrong or missed, as `key: expected ≠ got` lines (empty when exact). */
+async function goldMismatches(doc: string): Promise<string[]> {
+  const gold = JSON.parse(readFileSync(`${doc}.gold.json`, "utf8")) as {
+    cells: Record<string, number | string>;
+  };
+  const { report } = await processDocument(read(doc));
+  const byKey = new Map(report.cells.map((c) => [c.key, c]));
+  const out: string[] = [];
+  for (const [key, expected] of Object.entries(gold.cells)) {
+    const c = byKey.get(key);
+    const got = c === undefined ? undefined : c.status === "number" ? c.value : c.status;
+    if (got !== expected) out.push(`${key}: ${expected} ≠ ${got}`);
+  }
+  return out;
+}
+
+/** The DocumentError extraction raises, and how long it took. */
+async function failure(run: () => Promise<unknown>): Promise<{ error: DocumentError; ms: number }> {
+  const t0 = performance.now();
+  try {
+    await run();
+  } catch (e) {
+    if (!(e instanceof DocumentError)) throw e;
+    return { error: e, ms: performance.now() - t0 };
+  }
+  throw new Error("the PDF was accepted");
+}
+
+beforeAll(async () => {
+  // Loading pdfjs once (about a second) is not the time of any one test.
+  await extractPdf(read(join(corpus, "qingxi-2021-ruled.pdf")));
+});
+
+describe("the project's PDF reports", () => {
+  for (const name of ["qingxi-2021-ruled.pdf", "jiaoyu-2020-pagebreak.pdf", "shuiwu-2023-borderless.pdf"]) {
+    it(`${name}: every gold cell exact`, async () => {
+      expect(await goldMismatches(join(corpus, name))).toEqual([]);
+    });
+  }
+
+  it("ruled tables: merged header cells, wrapped labels joined, 10 and 1 in adjacent cells kept apart", async () => {
+    const m = await extractPdf(read(join(corpus, "qingxi-2021-ruled.pdf")));
+    expect(m.form).toBe("pdf");
+    const find = (re: RegExp) =>
+      tables(m).find((t) =>
+        rowTexts(t)
+          .flat()
+          .some((c) => re.test(c)),
+      )!;
+    const [t2, t3, t4] = [find(/^规章$/), find(/勾稽关系/), find(/复议后起诉/)];
+    expect(rowTexts(t2)[0]).toEqual(["第二十条第(一)项"]);
+    expect(t2.rows[0][0].colspan).toBe(4);
+    const header = t3.rows[0][0];
+    expect(header.text).toBe("(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)");
+    expect([header.rowspan, header.colspan]).toEqual([3, 3]);
+    expect(rowTexts(t3).flat()).toContain("商业企业");
+    expect(rowTexts(t3).flat()).toContain("(二)部分公开(区分处理的,只计这一情形,不计其他情形)");
+    expect(rowTexts(t4).at(-1)?.slice(0, 3)).toEqual(["10", "1", "0"]);
+    // Positions: cells carry page/table/row/col, text blocks page/line.
+    const cell = t4.rows.at(-1)![0];
+    expect(cell.pos).toMatchObject({
+      page: 2,
+      table: tables(m).indexOf(t4),
+      row: t4.rows.length - 1,
+      col: 0,
+    });
+    expect(texts(m)[0].pos).toEqual({ page: 1, line: 1 });
+    expect(texts(m)[0].text).toBe("江宁市青溪区人民政府2021年政府信息公开工作年度报告");
+  });
+
+  it("a table across a page break: no page number among the rows, the repeated header dropped", async () => {
+    const m = await extractPdf(read(join(corpus, "jiaoyu-2020-pagebreak.pdf")));
+    expect(texts(m).map((b) => b.text)).not.toContain("- 3 -");
+    const t3parts = tables(m).filter((t) =>
+      rowTexts(t)
+        .flat()
+        .some((c) => /不予处理|予以公开/.test(c)),
+    );
+    expect(t3parts.map((t) => t.pos.page)).toEqual([3, 4]);
+    const headers = t3parts.flatMap((t) => rowTexts(t).filter((r) => r.includes("申请人情况")));
+    expect(headers).toHaveLength(1);
+    expect(rowTexts(t3parts[1])[0]).toContain("1.本机关不掌握相关政府信息");
+    const allCells = t3parts.flatMap((t) => rowTexts(t).flat());
+    expect(allCells.some((c) => /^-\s*\d+\s*-$/.test(c))).toBe(false);
+  });
+
+  it("borderless tables: columns from text positions, blanks where a column is empty", async () => {
+    const m = await extractPdf(read(join(corpus, "shuiwu-2023-borderless.pdf")));
+    const row = tables(m)
+      .flatMap((t) => rowTexts(t))
+      .find((r) => r[0]?.includes("危及"));
+    expect(row?.slice(1)).toEqual(["", "", "", "", "", "", "0"]);
+  });
+});
+
+describe.skipIf(!existsSync(join(sharedCorpus, "hzq2023.pdf")))(
+  "the real hzq PDFs in ../shared/corpus (skipped when ../shared is absent)",
+  () => {
+    for (const name of ["hzq2023.pdf", "hzq2024.pdf"]) {
+      it(`${name}: every gold cell exact`, async () => {
+        expect(await goldMismatches(join(sharedCorpus, name))).toEqual([]);
+      });
+    }
+
+    it("hzq2023: Table 4 kept as printed (10 1 0 0 0) and R5 fails", async () => {
+      const { report } = await processDocument(read(join(sharedCorpus, "hzq2023.pdf")));
+      const v = (k: string) => report.cells.find((c) => c.key === k)?.value;
+      expect([v("appeals.review.upheld"), v("appeals.review.corrected"), v("appeals.review.total")]).toEqual([
+        10, 1, 0,
+      ]);
+      expect(report.rules.find((r) => r.rule === "R5")?.status).toBe("fail");
+      expect(report.meta.issuerName).toMatch(/洪泽区人民政府$/);
+    });
+  },
+);
+
+describe("geometry", () => {
+  it("an item pdfjs joined across two cells ('10 1') is cut into two placed pieces", () => {
+    const pieces = textPieces(
+      [{ str: "10 1", dir: "ltr", transform: [10, 0, 0, 10, 125, 100], width: 39, height: 10 }],
+      [1, 0, 0, -1, 0, 200],
+    );
+    expect(pieces.map((p) => p.text)).toEqual(["10", "1"]);
+    expect(pieces[0].x1).toBeLessThan(150);
+    expect(pieces[1].x0).toBeGreaterThan(150);
+    expect(pieces[0].top).toBeCloseTo(100 - 8.5, 5);
+  });
+
+  it("a ruled PDF whose values were written as one text run keeps them in their cells", async () => {
+    const pdf = buildPdf([
+      {
+        width: 300,
+        height: 200,
+        content: [
+          gridLines([20, 120, 150, 180], [150, 130, 110]),
+          text(25, 135, "Label"),
+          text(125, 135, "10 1", 20),
+          text(25, 115, "Other"),
+          text(125, 115, "3"),
+          text(155, 115, "4"),
+        ].join("\n"),
+      },
+    ]);
+    const m = await extractPdf(pdf);
+    const [t] = tables(m);
+    expect(rowTexts(t)).toEqual([
+      ["Label", "10", "1"],
+      ["Other", "3", "4"],
+    ]);
+  });
+});
+
+describe("PDFs that cannot be read", () => {
+  it("a scan (image only, no text layer) needs OCR", async () => {
+    const { error, ms } = await failure(() => extract(read(join(fixtures, "scanned-report.pdf"))));
+    expect(error.code).toBe("needs_ocr");
+    expect(error.message).toMatch(/no text layer.*OCR/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it("a hand-made PDF with an image and no text needs OCR", async () => {
+    const pdf = buildPdf([
+      { content: "q 400 0 0 560 90 140 cm /Im1 Do Q" },
+      { content: "q 1 0 0 1 0 0 cm Q" },
+    ]);
+    const { error } = await failure(() => extractPdf(pdf));
+    expect(error.code).toBe("needs_ocr");
+    expect(error.message).toContain("2 page(s)");
+  });
+
+  it("an encrypted PDF is reported as such", async () => {
+    const { error, ms } = await failure(() => extract(read(join(fixtures, "encrypted-report.pdf"))));
+    expect(error.code).toBe("encrypted");
+    expect(error.message).toMatch(/password/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it("a truncated PDF (a cut-off download) gives a clear error", async () => {
+    const bytes = read(join(corpus, "qingxi-2021-ruled.pdf"));
+    const { error, ms } = await failure(() => extract(bytes.subarray(0, Math.floor(bytes.length / 2))));
+    expect(error.code).toBe("corrupt_pdf");
+    expect(error.message).toMatch(/truncated/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it("a damaged PDF (garbage after the header) gives a clear error", async () => {
+    const junk = Buffer.concat([
+      Buffer.from("%PDF-1.7\n"),
+      Buffer.alloc(4000, "x"),
+      Buffer.from("\nstartxref\n123456\n%%EOF\n"),
+    ]);
+    const { error, ms } = await failure(() => extract(new Uint8Array(junk)));
+    expect(error.code).toBe("corrupt_pdf");
+    expect(error.message).toMatch(/PDF/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it("a document over its time limit is abandoned", async () => {
+    const { error } = await failure(() =>
+      extractPdf(read(join(corpus, "jiaoyu-2020-pagebreak.pdf")), { timeoutMs: 1 }),
+    );
+    expect(error.code).toBe("timeout");
+    // The extractor still works afterwards.
+    const m = await extractPdf(read(join(corpus, "jiaoyu-2020-pagebreak.pdf")));
+    expect(tables(m).length).toBeGreaterThan(0);
+  });
+});
