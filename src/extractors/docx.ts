@@ -2,6 +2,7 @@
 import mammoth from "mammoth";
 import type { DocumentModel } from "../model/document.js";
 import { normalizeText } from "../normalize/text.js";
+import { renderListNumbers } from "./docx-numbering.js";
 import { DocumentError } from "./errors.js";
 import { extractHtml } from "./html.js";
 import { openZip, type ZipArchive } from "./zip.js";
@@ -43,6 +44,8 @@ function textBoxesAsPict(fragment: string): string {
 
 /**
  * Rewrites word/document.xml where mammoth would lose or misplace content:
+ * - list numbers (三、 （一） 1.) that Word draws for numbered paragraphs, which mammoth leaves out, are
+ *   written into the paragraphs as text (from the numbering and styles parts, when given);
  * - text boxes drawn with DrawingML (`wps:txbx`), which mammoth skips, and those it reads only through a VML
  *   fallback, become one VML picture holding their `w:txbxContent`, so their paragraphs and tables are read
  *   in place (after the paragraph anchoring them);
@@ -54,8 +57,9 @@ function textBoxesAsPict(fragment: string): string {
  *   ids) is removed, keeping cell merges and deletion marks: parsing the XML is most of mammoth's time,
  *   and a Word table carries several times more formatting than text.
  */
-export function prepareDocumentXml(xml: string): string {
+export function prepareDocumentXml(xml: string, parts: { numbering?: string; styles?: string } = {}): string {
   let s = xml.replace(/<w:bookmark(?:Start|End)\b[^>]*\/>/g, "");
+  if (parts.numbering) s = renderListNumbers(s, parts.numbering, parts.styles);
   if (s.includes("<w:txbxContent")) s = liftTextBoxes(s);
   if (s.includes("<w:gridBefore")) s = fillGridBefore(s);
   return slim(s);
@@ -144,6 +148,27 @@ function mainDocumentPath(zip: ZipArchive): string {
   return "word/document.xml";
 }
 
+/** The part a relationship of the main document points to (numbering, styles …), if present. */
+function relatedPart(zip: ZipArchive, main: string, type: string): string | undefined {
+  const slash = main.lastIndexOf("/");
+  const dir = slash >= 0 ? main.slice(0, slash + 1) : "";
+  const rels = `${dir}_rels/${main.slice(slash + 1)}.rels`;
+  if (zip.has(rels)) {
+    for (const rel of zip.text(rels).match(/<Relationship\b[^>]*>/g) ?? []) {
+      if (!new RegExp(`\\bType="[^"]*/${type}"`).test(rel)) continue;
+      const target = unescapeXml(/\bTarget="([^"]+)"/.exec(rel)?.[1] ?? "");
+      const path = target.startsWith("/") ? target.slice(1) : dir + target;
+      const parts: string[] = [];
+      for (const p of path.split("/")) {
+        if (p === "..") parts.pop();
+        else if (p !== "." && p !== "") parts.push(p);
+      }
+      if (zip.has(parts.join("/"))) return parts.join("/");
+    }
+  }
+  return zip.has(`${dir}${type}.xml`) ? `${dir}${type}.xml` : undefined;
+}
+
 /** Opens a DOCX and checks that it is a Word document; throws zip_bomb, corrupt_docx or not_word_zip. */
 export function openDocx(bytes: Uint8Array): { zip: ZipArchive; main: string } {
   const zip = openZip(bytes, { corruptCode: "corrupt_docx", what: "Word (DOCX) file" });
@@ -167,11 +192,18 @@ export function openDocx(bytes: Uint8Array): { zip: ZipArchive; main: string } {
 /** Turns DOCX bytes into the document model: merged cells kept as spans, text boxes and nested tables read. */
 export async function extractDocx(bytes: Uint8Array): Promise<DocumentModel> {
   const { zip, main } = openDocx(bytes);
-  const documentXml = prepareDocumentXml(zip.text(main));
+  const numbering = relatedPart(zip, main, "numbering");
+  const styles = relatedPart(zip, main, "styles");
+  const documentXml = prepareDocumentXml(zip.text(main), {
+    numbering: numbering && zip.text(numbering),
+    styles: styles && zip.text(styles),
+  });
+  // Numbering and styles are spent above; hidden from mammoth, which would only parse them again.
+  const hidden = new Set([numbering, styles]);
   // mammoth reads its parts through this object (its `file` input), so every part is inflated by the
   // bounded reader above and the main part is the prepared one.
   const file = {
-    exists: (name: string) => zip.has(name),
+    exists: (name: string) => zip.has(name) && !hidden.has(name),
     read: (name: string, encoding?: string): Promise<Uint8Array | string> => {
       try {
         if (name === main) return Promise.resolve(encoding ? documentXml : Buffer.from(documentXml));

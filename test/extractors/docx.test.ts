@@ -31,14 +31,43 @@ async function failure(bytes: Uint8Array): Promise<{ error: DocumentError; ms: n
   throw new Error("extract() accepted the document");
 }
 
-/** Rebuilds a DOCX with its document.xml rewritten. */
-function rewriteDocx(bytes: Uint8Array, f: (xml: string) => string): Buffer {
+/** Rebuilds a DOCX with its document.xml rewritten, and other parts replaced or added. */
+function rewriteDocx(
+  bytes: Uint8Array,
+  f: (xml: string) => string,
+  parts: Record<string, string> = {},
+): Buffer {
   const { zip, main } = openDocx(bytes);
-  const entries: BuildEntry[] = [...zip.entries.keys()].map((name) => ({
-    name,
-    data: name === main ? Buffer.from(f(zip.text(main))) : zip.read(name),
-  }));
+  const entries: BuildEntry[] = [...zip.entries.keys()]
+    .filter((name) => !(name in parts))
+    .map((name) => ({ name, data: name === main ? Buffer.from(f(zip.text(main))) : zip.read(name) }));
+  for (const [name, text] of Object.entries(parts)) entries.push({ name, data: Buffer.from(text) });
   return buildZip(entries);
+}
+
+const W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+/** Three list levels as government reports number them: 三、 （一） 1. */
+const REPORT_LEVELS = `<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/><w:lvlText w:val="%1、"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/><w:lvlText w:val="（%2）"/></w:lvl><w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>`;
+const numberingPart = (nums: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><w:numbering ${W_NS}><w:abstractNum w:abstractNumId="0">${REPORT_LEVELS}</w:abstractNum>${nums}</w:numbering>`;
+
+/**
+ * Table 3 as Word users often make it: its row labels' numbers (一、 （三） 1.) are not typed but drawn by
+ * one numbered list (w:numPr), whose counters restart under each parent.
+ */
+function numberTable3Labels(xml: string): string {
+  const [s, e] = tableHolding(xml, "申请人情况");
+  const label =
+    /<w:p>(<w:pPr>(?:(?!<\/w:pPr>)[\s\S])*<\/w:pPr>)?((?:(?!<\/w:p>|<w:p>|<w:t[\s>])[\s\S])*)<w:t([^>]*)>(?:（[一二三四五六七八九十]+）()|[一二三四五六七八九十]+、()|\d+\.(?!\d)())/g;
+  let n = 0;
+  const table = xml.slice(s, e).replace(label, (_all, pPr, mid, attrs, l1, l0) => {
+    n++;
+    const level = l0 !== undefined ? 0 : l1 !== undefined ? 1 : 2;
+    const numPr = `<w:numPr><w:ilvl w:val="${level}"/><w:numId w:val="1"/></w:numPr>`;
+    return `<w:p>${pPr ? pPr.replace("<w:pPr>", `<w:pPr>${numPr}`) : `<w:pPr>${numPr}</w:pPr>`}${mid}<w:t${attrs}>`;
+  });
+  if (n < 25) throw new Error(`only ${n} Table 3 labels numbered`);
+  return xml.slice(0, s) + table + xml.slice(e);
 }
 
 /** Scores DOCX bytes against a gold file of the corpus, through the import path. */
@@ -158,6 +187,26 @@ describe("Word-style DOCX variants of a corpus report", () => {
     });
   }
 
+  it("writes out the label numbers Word draws for numbered paragraphs (w:numPr)", async () => {
+    const numbering = numberingPart('<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>');
+    const bytes = rewriteDocx(source, numberTable3Labels, { "word/numbering.xml": numbering });
+    const t3 = tables(await extractDocx(bytes)).find((t) =>
+      t.rows.some((r) => r.some((c) => c.text === "申请人情况")),
+    )!;
+    const labels = t3.rows
+      .flat()
+      .filter((c) => c.origin)
+      .map((c) => c.text);
+    expect(labels).toContain("三、本年度办理结果");
+    expect(labels).toContain("(三)不予公开");
+    expect(labels).toContain("8. 属于行政查询事项");
+    expect(labels).toContain("(七)总计");
+    // without the numbers, labels such as 总计 and 其他处理 are ambiguous: mammoth alone loses them
+    const raw = await mammoth.convertToHtml({ buffer: bytes });
+    expect(raw.value).not.toContain("（七）总计");
+    await exact(bytes);
+  });
+
   it("reads Table 4 nested in a frame table's cell", async () => {
     const bytes = rewriteDocx(source, (xml) => {
       const [s, e] = tableHolding(xml, "行政复议");
@@ -209,6 +258,43 @@ describe("DOCX cell text and grid", () => {
       ["公开", "2"],
     ]);
     expect(t.rows[1][0].origin).toBe(false);
+  });
+  it("numbers paragraphs like Word: levels restart, overrides, styles, bullets left out", async () => {
+    const p = (numPr: string, t: string, style = "") =>
+      `<w:p><w:pPr>${style ? `<w:pStyle w:val="${style}"/>` : ""}${numPr ? `<w:numPr>${numPr}</w:numPr>` : ""}</w:pPr>${run(t)}</w:p>`;
+    const np = (ilvl: number, id: number) => `<w:ilvl w:val="${ilvl}"/><w:numId w:val="${id}"/>`;
+    const body = [
+      p(np(0, 1), "总体情况"),
+      p(np(1, 1), "主动公开"),
+      p(np(1, 1), "依申请公开"),
+      p(np(0, 1), "主动公开政府信息情况"),
+      p(np(1, 1), "规章"),
+      p(np(2, 1), "属于国家秘密"),
+      p(np(0, 2), "第十一项"),
+      p(np(0, 3), "圆点"),
+      p("", "标题", "Heading1"),
+      p("", "标题", "Heading1"),
+      p(np(0, 0), "不编号", "Heading1"),
+    ].join("");
+    const numbering = `<?xml version="1.0"?><w:numbering ${W_NS}><w:abstractNum w:abstractNumId="0">${REPORT_LEVELS}</w:abstractNum><w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl></w:abstractNum><w:abstractNum w:abstractNumId="2"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimalEnclosedCircle"/><w:suff w:val="nothing"/><w:lvlText w:val="%1"/><w:pStyle w:val="Heading1"/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="0"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="11"/></w:lvlOverride></w:num><w:num w:numId="3"><w:abstractNumId w:val="1"/></w:num><w:num w:numId="4"><w:abstractNumId w:val="2"/></w:num></w:numbering>`;
+    const styles = `<?xml version="1.0"?><w:styles ${W_NS}><w:style w:type="paragraph" w:styleId="Heading1"><w:pPr><w:numPr><w:numId w:val="4"/></w:numPr></w:pPr></w:style></w:styles>`;
+    const entries = minimalDocx(body);
+    entries.push({ name: "word/numbering.xml", data: Buffer.from(numbering) });
+    entries.push({ name: "word/styles.xml", data: Buffer.from(styles) });
+    const m = await extractDocx(buildZip(entries));
+    expect(m.blocks.map((b) => (b.kind === "text" ? b.text : ""))).toEqual([
+      "一、总体情况",
+      "(一)主动公开",
+      "(二)依申请公开",
+      "二、主动公开政府信息情况",
+      "(一)规章",
+      "1. 属于国家秘密",
+      "十一、第十一项",
+      "圆点",
+      "1标题", // ① ② after NFKC
+      "2标题",
+      "不编号",
+    ]);
   });
   it("leaves documents without text boxes or row offsets as they are", () => {
     const xml = `<w:body><w:p><w:r><w:drawing><wp:inline/></w:drawing></w:r></w:p><w:tbl><w:tr><w:trPr/><w:tc/></w:tr></w:tbl></w:body>`;
