@@ -43,7 +43,7 @@ describe("crawl of a simulated portal", () => {
     const reports = q<{ issuer_name: string; report_year: number }>(
       "SELECT issuer_name, report_year FROM reports WHERE has_standard_tables = 1 ORDER BY issuer_name, report_year",
     ).map((x) => `${x.issuer_name} ${x.report_year}`);
-    expect(reports).toEqual([
+    expect(reports, JSON.stringify(r.failures)).toEqual([
       "江宁市交通运输局 2021",
       "江宁市交通运输局 2022", // 500, 500, then 200
       "江宁市人民政府 2019",

@@ -275,7 +275,7 @@ export function portalSites(): Map<string, Page>[] {
     body: textAsHtml("qingxi-2020.txt"),
     special: async (_req, res, hit) => {
       if (hit > 1) return false;
-      await new Promise((r) => setTimeout(r, 4000));
+      await new Promise((r) => setTimeout(r, 6000));
       res.writeHead(200, { "content-type": "text/html" }).end("<html><body>too late</body></html>");
       return true;
     },
@@ -349,9 +349,9 @@ export function portalSources(bases: string[], politeness: Record<string, unknow
     politeness: {
       concurrencyPerHost: 2,
       delayMs: 0,
-      timeoutMs: 2500,
+      timeoutMs: 4000,
       maxBytes: 1024 * 1024,
-      retries: 2,
+      retries: 3,
       backoffMs: 50,
       maxRetryAfterMs: 5000,
       ...politeness,
