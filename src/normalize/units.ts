@@ -116,56 +116,14 @@ export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: 
   lines.forEach((line, seq) => {
     const parsed = line.cells.map((c) => ({ ...c, v: parseCellValue(c.text) }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    const firstValue = parsed.findIndex((c) => isPrinted(c.v));
-    const labelCells = parsed
-      .slice(0, firstValue === -1 ? parsed.length : firstValue)
-      .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
-    const own = labelCells.map((c) => c.text).join("");
-    if (firstValue === -1) {
-      // No printed value on this line. A table row whose label is followed by blank cells still holds
-      // values (blanks); anything else is text.
-      const lastLabel = parsed.reduce((acc, c, i) => (c.v.status === "text" ? i : acc), -1);
-      const trailingBlanks = parsed.slice(lastLabel + 1).filter((c) => c.v.status === "blank");
-      if (line.isRow && lastLabel >= 0 && trailingBlanks.length > 0 && labelKey(own) !== "") {
-        run = undefined;
-        units.push({
-          own,
-          ownCells: labelCells.map((c) => c.text),
-          floating,
-          values: trailingBlanks.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain })),
-          rowBound: true,
-          pos: line.pos,
-          seq,
-          endSeq: seq,
-        });
-        floating = [];
-        return;
-      }
-      run = undefined;
-      // A table row of empty cells without a label is a data row left blank (an unfilled template).
-      if (line.isRow && lastLabel < 0 && parsed.length >= 5) {
-        units.push({
-          own: "",
-          ownCells: [],
-          floating,
-          values: parsed.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain })),
-          rowBound: true,
-          pos: line.pos,
-          seq,
-          endSeq: seq,
-        });
-        floating = [];
-        return;
-      }
-      if (own) floating.push(own);
-      return;
-    }
-    const values = parsed.slice(firstValue).map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
-    if (line.isRow || own !== "") {
+    const tokens = (cells: typeof parsed): ValueToken[] =>
+      cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+    /** Closes any open run and adds a unit bound to this row or line. */
+    const rowUnit = (labels: typeof parsed, values: ValueToken[]) => {
       run = undefined;
       units.push({
-        own,
-        ownCells: labelCells.map((c) => c.text),
+        own: labels.map((c) => c.text).join(""),
+        ownCells: labels.map((c) => c.text),
         floating,
         values,
         rowBound: true,
@@ -174,6 +132,31 @@ export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: 
         endSeq: seq,
       });
       floating = [];
+    };
+    const firstValue = parsed.findIndex((c) => isPrinted(c.v));
+    const labelCells = parsed
+      .slice(0, firstValue === -1 ? parsed.length : firstValue)
+      .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
+    const own = labelCells.map((c) => c.text).join("");
+    if (firstValue === -1) {
+      // No printed value on this line. A table row whose label is followed by blank cells still holds
+      // values (blanks); a row of empty cells without a label is a data row left blank (an unfilled
+      // template); anything else is text.
+      const lastLabel = parsed.reduce((acc, c, i) => (c.v.status === "text" ? i : acc), -1);
+      const trailingBlanks = parsed.slice(lastLabel + 1).filter((c) => c.v.status === "blank");
+      if (line.isRow && lastLabel >= 0 && trailingBlanks.length > 0 && labelKey(own) !== "") {
+        rowUnit(labelCells, tokens(trailingBlanks));
+      } else if (line.isRow && lastLabel < 0 && parsed.length >= 5) {
+        rowUnit([], tokens(parsed));
+      } else {
+        run = undefined;
+        if (own) floating.push(own);
+      }
+      return;
+    }
+    const values = tokens(parsed.slice(firstValue));
+    if (line.isRow || own !== "") {
+      rowUnit(labelCells, values);
       return;
     }
     // A line holding only values (one cell per paragraph): extend the open run.
