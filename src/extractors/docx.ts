@@ -2,6 +2,7 @@
 import mammoth from "mammoth";
 import type { DocumentModel } from "../model/document.js";
 import { normalizeText } from "../normalize/text.js";
+import { decodeBytes } from "./charset.js";
 import { renderListNumbers } from "./docx-numbering.js";
 import { DocumentError } from "./errors.js";
 import { extractHtml } from "./html.js";
@@ -58,7 +59,8 @@ function textBoxesAsPict(fragment: string): string {
  *   and a Word table carries several times more formatting than text.
  */
 export function prepareDocumentXml(xml: string, parts: { numbering?: string; styles?: string } = {}): string {
-  let s = xml.replace(/<w:bookmark(?:Start|End)\b[^>]*\/>/g, "");
+  // Carriage returns inside a run are line breaks to Word; mammoth knows only w:br.
+  let s = xml.replace(/<w:bookmark(?:Start|End)\b[^>]*\/>/g, "").replace(/<w:cr\s*\/>/g, "<w:br/>");
   if (parts.numbering) s = renderListNumbers(s, parts.numbering, parts.styles);
   if (s.includes("<w:txbxContent")) s = liftTextBoxes(s);
   if (s.includes("<w:gridBefore")) s = fillGridBefore(s);
@@ -148,25 +150,99 @@ function mainDocumentPath(zip: ZipArchive): string {
   return "word/document.xml";
 }
 
-/** The part a relationship of the main document points to (numbering, styles …), if present. */
-function relatedPart(zip: ZipArchive, main: string, type: string): string | undefined {
+interface Relationship {
+  id: string;
+  type: string;
+  /** The target as a part name in the zip. */
+  path: string;
+}
+
+/** The relationships of the main document part, with their targets resolved to part names. */
+function mainRelationships(zip: ZipArchive, main: string): Relationship[] {
   const slash = main.lastIndexOf("/");
   const dir = slash >= 0 ? main.slice(0, slash + 1) : "";
   const rels = `${dir}_rels/${main.slice(slash + 1)}.rels`;
-  if (zip.has(rels)) {
-    for (const rel of zip.text(rels).match(/<Relationship\b[^>]*>/g) ?? []) {
-      if (!new RegExp(`\\bType="[^"]*/${type}"`).test(rel)) continue;
-      const target = unescapeXml(/\bTarget="([^"]+)"/.exec(rel)?.[1] ?? "");
-      const path = target.startsWith("/") ? target.slice(1) : dir + target;
-      const parts: string[] = [];
-      for (const p of path.split("/")) {
-        if (p === "..") parts.pop();
-        else if (p !== "." && p !== "") parts.push(p);
-      }
-      if (zip.has(parts.join("/"))) return parts.join("/");
+  if (!zip.has(rels)) return [];
+  return (zip.text(rels).match(/<Relationship\b[^>]*>/g) ?? []).map((rel) => {
+    const target = unescapeXml(/\bTarget="([^"]+)"/.exec(rel)?.[1] ?? "");
+    const parts: string[] = [];
+    for (const p of (target.startsWith("/") ? target.slice(1) : dir + target).split("/")) {
+      if (p === "..") parts.pop();
+      else if (p !== "." && p !== "") parts.push(p);
     }
+    return {
+      id: /\bId="([^"]*)"/.exec(rel)?.[1] ?? "",
+      type: /\bType="([^"]*)"/.exec(rel)?.[1] ?? "",
+      path: parts.join("/"),
+    };
+  });
+}
+
+/** The part a relationship of the main document points to (numbering, styles …), if present. */
+function relatedPart(zip: ZipArchive, main: string, rels: Relationship[], type: string): string | undefined {
+  const found = rels.find((r) => r.type.endsWith(`/${type}`) && zip.has(r.path));
+  if (found) return found.path;
+  const fallback = `${main.slice(0, main.lastIndexOf("/") + 1)}${type}.xml`;
+  return zip.has(fallback) ? fallback : undefined;
+}
+
+/** The HTML of an MHT (MIME) document: its first text/html part, decoded. */
+export function htmlFromMht(raw: Buffer): string | undefined {
+  const text = raw.toString("latin1");
+  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(text)?.[1];
+  for (const part of boundary ? text.split(`--${boundary}`) : [text]) {
+    const sep = /\r?\n\r?\n/.exec(part);
+    if (!sep) continue;
+    const headers = part.slice(0, sep.index);
+    if (!/content-type:\s*text\/html/i.test(headers)) continue;
+    const body = part.slice(sep.index + sep[0].length);
+    const encoding = /content-transfer-encoding:\s*([\w-]+)/i.exec(headers)?.[1]?.toLowerCase();
+    const bytes =
+      encoding === "base64"
+        ? Buffer.from(body, "base64")
+        : Buffer.from(
+            encoding === "quoted-printable"
+              ? body
+                  .replace(/=\r?\n/g, "")
+                  .replace(/=([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+              : body,
+            "latin1",
+          );
+    return decodeBytes(bytes, /charset="?([\w-]+)"?/i.exec(headers)?.[1]).text;
   }
-  return zip.has(`${dir}${type}.xml`) ? `${dir}${type}.xml` : undefined;
+  return undefined;
+}
+
+const chunkMark = (i: number) => `ZFXXGKALTCHUNK${i}X`;
+
+/**
+ * Content imported whole into the document (w:altChunk: HTML or MHT, as "export to Word" tools write it),
+ * which mammoth skips: each becomes a marker paragraph, replaced by the chunk's HTML after mammoth.
+ */
+function takeAltChunks(
+  xml: string,
+  zip: ZipArchive,
+  rels: Relationship[],
+): { xml: string; chunks: string[] } {
+  const chunks: string[] = [];
+  const out = xml.replace(/<w:altChunk\b[^>]*?(?:\/>|>[\s\S]*?<\/w:altChunk>)/g, (el) => {
+    const id = /\br:id="([^"]*)"/.exec(el)?.[1];
+    const part = rels.find((r) => r.id === id && zip.has(r.path));
+    if (!part) return "";
+    const raw = zip.read(part.path);
+    const head = raw.subarray(0, 4096).toString("latin1");
+    const html =
+      /^\s*(?:MIME-Version|Content-Type):/im.test(head) && /multipart|text\/html/i.test(head)
+        ? htmlFromMht(raw)
+        : decodeBytes(raw).text;
+    if (!html) return "";
+    const body =
+      /<body\b[^>]*>([\s\S]*?)(?:<\/body>|$)/i.exec(html)?.[1] ??
+      html.replace(/<head\b[\s\S]*?<\/head>/i, "");
+    chunks.push(body);
+    return `<w:p><w:r><w:t>${chunkMark(chunks.length - 1)}</w:t></w:r></w:p>`;
+  });
+  return { xml: out, chunks };
 }
 
 /** Opens a DOCX and checks that it is a Word document; throws zip_bomb, corrupt_docx or not_word_zip. */
@@ -192,9 +268,13 @@ export function openDocx(bytes: Uint8Array): { zip: ZipArchive; main: string } {
 /** Turns DOCX bytes into the document model: merged cells kept as spans, text boxes and nested tables read. */
 export async function extractDocx(bytes: Uint8Array): Promise<DocumentModel> {
   const { zip, main } = openDocx(bytes);
-  const numbering = relatedPart(zip, main, "numbering");
-  const styles = relatedPart(zip, main, "styles");
-  const documentXml = prepareDocumentXml(zip.text(main), {
+  const rels = mainRelationships(zip, main);
+  const numbering = relatedPart(zip, main, rels, "numbering");
+  const styles = relatedPart(zip, main, rels, "styles");
+  let source = zip.text(main);
+  let chunks: string[] = [];
+  if (source.includes("<w:altChunk")) ({ xml: source, chunks } = takeAltChunks(source, zip, rels));
+  const documentXml = prepareDocumentXml(source, {
     numbering: numbering && zip.text(numbering),
     styles: styles && zip.text(styles),
   });
@@ -226,6 +306,9 @@ export async function extractDocx(bytes: Uint8Array): Promise<DocumentModel> {
       externalFileAccess: false,
     });
     html = result.value;
+    chunks.forEach((chunk, i) => {
+      html = html.replace(`<p>${chunkMark(i)}</p>`, () => `<div>${chunk}</div>`);
+    });
   } catch (e) {
     if (e instanceof DocumentError) throw e;
     throw new DocumentError("corrupt_docx", `Word (DOCX) file could not be read: ${(e as Error).message}`);

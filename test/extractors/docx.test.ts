@@ -216,6 +216,53 @@ describe("Word-style DOCX variants of a corpus report", () => {
   });
 });
 
+describe("DOCX made by export-to-Word tools (w:altChunk)", () => {
+  const html = readFileSync(join(projectRoot, "corpus", "jiangning-2022.html"));
+  const gold = join(projectRoot, "corpus", "jiangning-2022.html.gold.json");
+  const withChunk = (name: string, data: Buffer) => {
+    const entries = minimalDocx(
+      `<w:p><w:r><w:t>附件</w:t></w:r></w:p><w:altChunk r:id="chunk1"/><w:sectPr/>`,
+    );
+    entries.push({
+      name: "word/_rels/document.xml.rels",
+      data: Buffer.from(
+        `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="chunk1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="/word/${name}"/></Relationships>`,
+      ),
+    });
+    entries.push({ name: `word/${name}`, data });
+    return buildZip(entries);
+  };
+  /** Quoted-printable, as MHT files carry their HTML. */
+  const qp = (bytes: Buffer) => {
+    let out = "";
+    let line = 0;
+    for (const b of bytes) {
+      const c =
+        b === 0x0a
+          ? "\r\n"
+          : b >= 0x7f || b === 0x3d || b < 0x20
+            ? `=${b.toString(16).toUpperCase().padStart(2, "0")}`
+            : String.fromCharCode(b);
+      if (line + c.length > 75 && c !== "\r\n") {
+        out += "=\r\n";
+        line = 0;
+      }
+      out += c;
+      line = c === "\r\n" ? 0 : line + c.length;
+    }
+    return out;
+  };
+  it("reads an HTML chunk: every gold cell exact", async () => {
+    const s = await scoreBytes(withChunk("afchunk.htm", html), gold);
+    expect(s.details.filter((d) => d.outcome !== "exact")).toEqual([]);
+  });
+  it("reads an MHT chunk (quoted-printable, as html-docx-js writes it): every gold cell exact", async () => {
+    const mht = `MIME-Version: 1.0\r\nContent-Type: multipart/related; type="text/html"; boundary="----=mhtDocumentPart"\r\n\r\n------=mhtDocumentPart\r\nContent-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Location: file:///C:/fake/document.html\r\n\r\n${qp(html)}\r\n------=mhtDocumentPart--\r\n`;
+    const s = await scoreBytes(withChunk("afchunk.mht", Buffer.from(mht, "latin1")), gold);
+    expect(s.details.filter((d) => d.outcome !== "exact")).toEqual([]);
+  });
+});
+
 describe("DOCX cell text and grid", () => {
   const docx = (body: string) => buildZip(minimalDocx(body));
   const run = (t: string) => `<w:r><w:t xml:space="preserve">${t}</w:t></w:r>`;
@@ -295,6 +342,14 @@ describe("DOCX cell text and grid", () => {
       "2标题",
       "不编号",
     ]);
+  });
+  it("keeps w:cr carriage returns as line breaks inside cells", async () => {
+    const m = await extractDocx(
+      docx(
+        `<w:tbl><w:tr><w:tc><w:p><w:r><w:t>商业</w:t><w:cr/><w:t>企业</w:t></w:r></w:p></w:tc></w:tr></w:tbl>`,
+      ),
+    );
+    expect(tables(m)[0].rows[0][0].text).toBe("商业\n企业");
   });
   it("leaves documents without text boxes or row offsets as they are", () => {
     const xml = `<w:body><w:p><w:r><w:drawing><wp:inline/></w:drawing></w:r></w:p><w:tbl><w:tr><w:trPr/><w:tc/></w:tr></w:tbl></w:body>`;
