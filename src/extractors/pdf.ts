@@ -7,13 +7,22 @@ import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geome
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 
 export interface PdfOptions {
-  /** Give up on a document after this long (a hostile PDF must not hang a batch). Default 60 s. */
+  /**
+   * Give up on a document after this long (a hostile PDF must not hang a batch). Default 60 s. The
+   * limit is checked whenever pdfjs hands back control (between pages and between the text and the
+   * drawing of a page); one pathological page can still run past it, which is why `import` also runs
+   * PDFs in worker threads that it terminates at a hard limit.
+   */
   timeoutMs?: number;
   /** Read at most this many pages (annual reports have a few dozen at most). Default 500. */
   maxPages?: number;
 }
 
 export const PDF_TIMEOUT_MS = 60_000;
+
+/** Beyond these, a page is not a report page but a pathological (or hostile) drawing. */
+const MAX_PAGE_ITEMS = 20_000;
+const MAX_PAGE_RULINGS = 20_000;
 
 type PdfjsLib = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
 
@@ -117,18 +126,17 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     verbosity: 0,
   };
   const task = pdfjs.getDocument(params);
+  const started = performance.now();
+  // The clock is read at each hand-back from pdfjs too: a timer cannot fire while pdfjs holds the thread.
+  const expired = () => performance.now() - started > timeoutMs;
+  const timeoutError = () =>
+    new DocumentError(
+      "timeout",
+      `PDF took longer than ${Math.round(timeoutMs / 1000)} s to read and was abandoned (hostile or pathological file)`,
+    );
   let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(
-        new DocumentError(
-          "timeout",
-          `PDF took longer than ${Math.round(timeoutMs / 1000)} s to read and was abandoned (hostile or pathological file)`,
-        ),
-      );
-    }, timeoutMs);
+    timer = setTimeout(() => reject(timeoutError()), timeoutMs);
   });
   const work = async (): Promise<DocumentModel> => {
     const doc = await task.promise;
@@ -137,12 +145,14 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     let chars = 0;
     let allText = "";
     const textless: number[] = [];
+    const warnings: DocumentModel["warnings"] = [];
     const n = Math.min(doc.numPages, maxPages);
     for (let p = 1; p <= n; p++) {
-      if (timedOut) break;
+      if (expired()) throw timeoutError();
       const page = await doc.getPage(p);
       const viewport = page.getViewport({ scale: 1 });
       const content = await page.getTextContent();
+      if (expired()) throw timeoutError();
       const items = content.items.filter(
         (it): it is RawTextItem & (typeof content.items)[number] => "str" in it,
       );
@@ -155,10 +165,24 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       chars += pageChars;
       if (pageChars < 3) textless.push(p);
       let segs: { h: PageInput["h"]; v: PageInput["v"] } = { h: [], v: [] };
-      // Operator lists are costly; only pages whose text looks tabular can hold a ruled table.
-      if (mayHoldTable(pieces)) {
+      // Operator lists are costly; only pages whose text looks tabular can hold a ruled table. A page
+      // of tens of thousands of text runs is no report page: its text is kept, its drawing skipped.
+      if (items.length > MAX_PAGE_ITEMS) {
+        warnings.push({
+          code: "page_too_complex",
+          message: `page ${p} has ${items.length} text runs; read as plain lines, without table rulings`,
+        });
+      } else if (mayHoldTable(pieces)) {
         const ops = await page.getOperatorList();
+        if (expired()) throw timeoutError();
         segs = rulings(ops.fnArray, ops.argsArray, OPS, viewport.transform);
+        if (segs.h.length + segs.v.length > MAX_PAGE_RULINGS) {
+          warnings.push({
+            code: "page_too_complex",
+            message: `page ${p} draws ${segs.h.length + segs.v.length} straight lines; its rulings were ignored`,
+          });
+          segs = { h: [], v: [] };
+        }
       }
       pages.push({ page: p, width: viewport.width, height: viewport.height, pieces, ...segs });
       page.cleanup();
@@ -188,7 +212,6 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     } catch {
       // Metadata is optional.
     }
-    const warnings: DocumentModel["warnings"] = [];
     if (doc.numPages > n) {
       warnings.push({
         code: "pages_skipped",

@@ -216,6 +216,18 @@ describe("PDFs that cannot be read", () => {
     expect(ms).toBeLessThan(2000);
   });
 
+  it("a page of tens of thousands of text runs is read as plain text, quickly", async () => {
+    const rows = Array.from(
+      { length: 700 },
+      (_, i) =>
+        `BT /F1 6 Tf ${20 + (i % 7) * 80} ${800 - Math.floor(i / 7) * 7} Td ${"(1) Tj 2 0 Td ".repeat(30)}ET`,
+    );
+    const t0 = performance.now();
+    const m = await extractPdf(buildPdf([{ content: rows.join("\n") }]));
+    expect(m.warnings.map((w) => w.code)).toContain("page_too_complex");
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
   it("a document over its time limit is abandoned", async () => {
     const { error } = await failure(() =>
       extractPdf(read(join(corpus, "jiaoyu-2020-pagebreak.pdf")), { timeoutMs: 1 }),
