@@ -50,6 +50,7 @@ export class ZipArchive {
     private readonly bytes: Buffer,
     entries: ZipEntry[],
     private readonly corruptCode: string,
+    private readonly what = "zip archive",
   ) {
     for (const e of entries) if (!this.entries.has(e.name)) this.entries.set(e.name, e);
   }
@@ -61,7 +62,12 @@ export class ZipArchive {
   /** The inflated bytes of an entry; refuses data that inflates past its declared size or fails its CRC. */
   read(name: string): Buffer {
     const e = this.entries.get(name);
-    if (!e) throw new DocumentError(this.corruptCode, `archive has no entry ${name}`);
+    if (!e) throw new DocumentError(this.corruptCode, `${this.what} has no entry ${name}`);
+    const bomb = () =>
+      new DocumentError(
+        "zip_bomb",
+        `${this.what} refused as a possible zip bomb: entry ${name} inflates past its declared ${e.size} bytes`,
+      );
     const data = this.bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
     let out: Buffer;
     if (e.method === 0) out = data;
@@ -71,17 +77,19 @@ export class ZipArchive {
         out = inflateRawSync(data, { maxOutputLength: e.size + 1 });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ERR_BUFFER_TOO_LARGE" || err instanceof RangeError) {
-          throw new DocumentError("zip_bomb", `entry ${name} inflates past its declared ${e.size} bytes`);
-        }
-        throw new DocumentError(this.corruptCode, `entry ${name} is damaged (${code ?? String(err)})`);
+        if (code === "ERR_BUFFER_TOO_LARGE" || err instanceof RangeError) throw bomb();
+        throw new DocumentError(
+          this.corruptCode,
+          `${this.what} is damaged: entry ${name} (${code ?? String(err)})`,
+        );
       }
     }
-    if (out.length > e.size) {
-      throw new DocumentError("zip_bomb", `entry ${name} inflates past its declared ${e.size} bytes`);
-    }
+    if (out.length > e.size) throw bomb();
     if (out.length !== e.size || crc32(out) >>> 0 !== e.crc) {
-      throw new DocumentError(this.corruptCode, `entry ${name} is damaged (size or CRC does not match)`);
+      throw new DocumentError(
+        this.corruptCode,
+        `${this.what} is damaged: entry ${name} (size or CRC does not match)`,
+      );
     }
     return out;
   }
@@ -217,5 +225,5 @@ export function openZip(
       throw corrupt(`data of ${e.name} runs past the end of the archive (truncated)`);
     }
   }
-  return new ZipArchive(bytes, entries, opts.corruptCode);
+  return new ZipArchive(bytes, entries, opts.corruptCode, opts.what);
 }
