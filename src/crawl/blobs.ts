@@ -1,6 +1,7 @@
 // Content-addressed storage of fetched bytes: <data>/ab/cdef… named by SHA-256 only, written atomically.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { access, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The default data folder of a database: `<db>.data` beside it. */
@@ -13,6 +14,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 export class BlobStore {
+  private readonly made = new Set<string>();
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
@@ -32,10 +34,37 @@ export class BlobStore {
     const sha = sha256(bytes);
     const target = this.path(sha);
     if (existsSync(target)) return sha;
-    mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
+    if (!this.made.has(sha.slice(0, 2))) {
+      mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
+      this.made.add(sha.slice(0, 2));
+    }
     const tmp = join(this.dir, sha.slice(0, 2), `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
     writeFileSync(tmp, bytes);
     renameSync(tmp, target);
+    return sha;
+  }
+
+  /**
+   * The same as put, with the file system calls off the main thread (file creation can take a
+   * millisecond or more, which would hold up every request in flight).
+   */
+  async putAsync(bytes: Uint8Array): Promise<string> {
+    const sha = sha256(bytes);
+    const target = this.path(sha);
+    const sub = sha.slice(0, 2);
+    if (!this.made.has(sub)) {
+      await mkdir(join(this.dir, sub), { recursive: true });
+      this.made.add(sub);
+    }
+    try {
+      await access(target);
+      return sha;
+    } catch {
+      // not stored yet
+    }
+    const tmp = join(this.dir, sub, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
     return sha;
   }
 

@@ -338,7 +338,7 @@ class CrawlRun {
       this.counts.fetched++;
       this.counts.bytes += res.body.length;
       bytes = res.body;
-      sha = this.blobs.put(bytes);
+      sha = await this.blobs.putAsync(bytes);
       contentType = res.headers["content-type"];
     }
     const finalUrl = res.finalUrl;

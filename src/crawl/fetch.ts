@@ -2,6 +2,7 @@
 // Retry-After, redirects kept inside allowed hosts, conditional requests, size and time limits.
 import PQueue from "p-queue";
 import robotsParserModule from "robots-parser";
+import { type HttpResponse, httpGet, TooLarge } from "./http.js";
 import type { Politeness } from "./sources.js";
 
 /** robots-parser is CommonJS (module.exports is the function); its typings declare an ES default export. */
@@ -142,44 +143,10 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-function headersObject(h: Headers): Record<string, string> {
-  const o: Record<string, string> = {};
-  h.forEach((v, k) => {
-    o[k] = v;
-  });
-  return o;
-}
-
-class TooLarge extends Error {}
-
-/** Reads a body, abandoning it once it passes `max` bytes. */
-async function readLimited(res: Response, max: number): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (declared > max) {
-    await res.body?.cancel().catch(() => {});
-    throw new TooLarge(`response declares ${declared} bytes, over the ${max}-byte limit`);
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      throw new TooLarge(`response passed the ${max}-byte limit`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
-}
-
 function describeError(e: unknown): string {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as { name?: string; code?: string; message?: string };
   if (err.name === "TimeoutError" || err.name === "AbortError") return "timeout";
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  return err.code ?? err.message ?? String(e);
 }
 
 /** Fetches URLs politely. One Fetcher serves a whole run; hosts share nothing but the agent. */
@@ -274,12 +241,12 @@ export class Fetcher {
       const validated = current === (conditional.finalUrl ?? url);
       if (validated && conditional.etag) headers["if-none-match"] = conditional.etag;
       if (validated && conditional.lastModified) headers["if-modified-since"] = conditional.lastModified;
-      let res: Response;
+      let res: HttpResponse;
       const signal = AbortSignal.timeout(p.timeoutMs);
       let retryReason: string | undefined;
       let waitMs = 0;
       try {
-        res = await fetch(current, { headers, redirect: "manual", signal });
+        res = await httpGet(current, headers, signal);
       } catch (e) {
         retryReason = describeError(e);
         waitMs = p.backoffMs * 2 ** attempt;
@@ -289,10 +256,10 @@ export class Fetcher {
       }
       if (!retryReason) {
         const status = res.status;
-        const h = headersObject(res.headers);
+        const h = res.headers;
         if (status >= 300 && status < 400 && status !== 304) {
-          await res.body?.cancel().catch(() => {});
-          const loc = res.headers.get("location");
+          res.discard();
+          const loc = h.location;
           if (!loc)
             return {
               kind: "failed",
@@ -354,13 +321,12 @@ export class Fetcher {
           continue;
         }
         if (status === 304) {
-          await res.body?.cancel().catch(() => {});
+          res.discard();
           return { kind: "not_modified", url, finalUrl: current, status, headers: h, ms: ms() };
         }
         if (status === 429 || status >= 500) {
-          await res.body?.cancel().catch(() => {});
-          const ra =
-            status === 429 || status === 503 ? retryAfterMs(res.headers.get("retry-after")) : undefined;
+          res.discard();
+          const ra = status === 429 || status === 503 ? retryAfterMs(h["retry-after"] ?? null) : undefined;
           if (ra !== undefined && ra > p.maxRetryAfterMs) {
             return {
               kind: "failed",
@@ -389,7 +355,7 @@ export class Fetcher {
           }
         } else if (status >= 200 && status < 300) {
           try {
-            const body = await readLimited(res, p.maxBytes);
+            const body = await res.body(p.maxBytes);
             return { kind: "ok", url, finalUrl: current, status, headers: h, body, ms: ms() };
           } catch (e) {
             if (e instanceof TooLarge)
@@ -398,7 +364,7 @@ export class Fetcher {
             waitMs = p.backoffMs * 2 ** attempt;
           }
         } else {
-          await res.body?.cancel().catch(() => {});
+          res.discard();
           return { kind: "failed", url, status, headers: h, reason: `HTTP ${status}`, ms: ms() };
         }
       }

@@ -54,7 +54,7 @@ describe("crawl of a simulated portal", () => {
       "江宁市人民政府办公室 2021", // 429 with Retry-After: 1
       "江宁市青溪区人民政府 2020", // the first answer is too slow, the retry is not
       "江宁市青溪区人民政府 2023",
-      "白沙镇人民政府 2020",
+      "白沙镇人民政府 2020", // sent gzip-compressed
       "青溪区白沙镇人民政府 2022",
     ]);
     expect(r.counts.new_reports).toBe(12);

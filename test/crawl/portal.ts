@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import iconv from "iconv-lite";
 import { projectRoot } from "../helpers.js";
 
@@ -52,6 +53,8 @@ export interface Page {
   special?: (req: IncomingMessage, res: ServerResponse, hit: number) => boolean | Promise<boolean>;
   /** Delay before answering (ms). */
   delayMs?: number;
+  /** Send the body gzip-compressed when the client accepts it. */
+  gzip?: boolean;
 }
 
 export interface RequestLog {
@@ -138,8 +141,13 @@ export async function startServers(sites: Map<string, Page>[]): Promise<Portal> 
           return;
         }
       }
-      headers["content-length"] = String(body.length);
-      res.writeHead(200, headers).end(body);
+      let out = body;
+      if (page.gzip && /gzip/.test(String(req.headers["accept-encoding"] ?? ""))) {
+        out = gzipSync(body);
+        headers["content-encoding"] = "gzip";
+      }
+      headers["content-length"] = String(out.length);
+      res.writeHead(200, headers).end(out);
     });
     server.keepAliveTimeout = 5000;
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -338,7 +346,7 @@ export function portalSites(): Map<string, Page>[] {
     type: "text/plain",
     validator: "none",
   });
-  b.set("/gov/ndbg/bs2020.html", { body: corpus("baisha-2020.txt"), type: "text/plain" });
+  b.set("/gov/ndbg/bs2020.html", { body: corpus("baisha-2020.txt"), type: "text/plain", gzip: true });
   return [a, b];
 }
 
