@@ -83,28 +83,37 @@ function cellText(pieces: Piece[]): string {
 const PAGE_NUMBER =
   /^(?:[-—–_~·•\s]*\d{1,4}[-—–_~·•\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*\/\s*\d{1,4}|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$/i;
 
-/** Lines in the top and bottom margins that are page numbers or repeat on most pages. */
+/**
+ * Page furniture: the outermost lines of a page, in its top or bottom margin, that are page numbers or
+ * repeat (digits aside) at the same height on at least half the pages. Only the run of such lines at
+ * the very top or bottom is taken, so a table row that happens to reach into the margin stays.
+ */
 function furniture(pages: { page: PageInput; lines: Line[] }[]): Set<Line> {
   const out = new Set<Line>();
-  const inMargin = (l: Line, p: PageInput) => l.top > p.height * 0.9 || l.bottom < p.height * 0.08;
-  const repeats = new Map<string, Line[]>();
+  const text = (l: Line) => joinLine(l.pieces).trim();
+  const key = (l: Line) => `${Math.round(l.top / 4)}|${text(l).replace(/\d+/g, "#")}`;
+  const inTop = (l: Line, p: PageInput) => l.bottom < p.height * 0.08;
+  const inBottom = (l: Line, p: PageInput) => l.top > p.height * 0.92;
+  const counts = new Map<string, number>();
   for (const { page, lines } of pages) {
-    for (const l of lines) {
-      if (!inMargin(l, page)) continue;
-      const text = joinLine(l.pieces).trim();
-      if (PAGE_NUMBER.test(text)) {
-        out.add(l);
-        continue;
-      }
-      const key = `${Math.round(l.top / 4)}|${text.replace(/\d+/g, "#")}`;
-      const list = repeats.get(key) ?? [];
-      list.push(l);
-      repeats.set(key, list);
+    for (const k of new Set(lines.filter((l) => inTop(l, page) || inBottom(l, page)).map(key))) {
+      counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
-  if (pages.length >= 2) {
-    for (const list of repeats.values()) {
-      if (list.length >= 2 && list.length >= pages.length / 2) for (const l of list) out.add(l);
+  const isFurniture = (l: Line) => {
+    if (PAGE_NUMBER.test(text(l))) return true;
+    const n = counts.get(key(l)) ?? 0;
+    return pages.length >= 2 && n >= 2 && n >= pages.length / 2;
+  };
+  for (const { page, lines } of pages) {
+    const sorted = [...lines].sort((a, b) => a.top - b.top);
+    for (const l of sorted) {
+      if (!inTop(l, page) || !isFurniture(l)) break;
+      out.add(l);
+    }
+    for (const l of sorted.reverse()) {
+      if (!inBottom(l, page) || !isFurniture(l)) break;
+      out.add(l);
     }
   }
   return out;
