@@ -13,3 +13,5 @@ const { runCrawlBench } = (await import("./crawl.js")) as { runCrawlBench: () =>
 await runCrawlBench();
 const { runDocxBench } = (await import("./docx.js")) as { runDocxBench: () => Promise<unknown> };
 await runDocxBench();
+const { runAnalystBench } = (await import("./analyst.js")) as { runAnalystBench: () => Promise<unknown> };
+await runAnalystBench();

@@ -1,9 +1,10 @@
 // `compare`: one key across years (as columns) by issuer, region or administrative level, with the
 // comparability check, rule-failure and correction marks, and derived keys computed from printed numbers.
 import type Database from "better-sqlite3";
+import { REPORT_KIND } from "../store/analyst-schema.js";
 import { derivedTerms, type KeyInfo, keyCatalog, keyInfo, nominalVersion } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
-import { refreshRegions } from "./regions.js";
+import { ensureRegions } from "./regions.js";
 
 export type CompareBy = "issuer" | "region" | "level";
 
@@ -51,6 +52,12 @@ export interface CompareResult {
 /** Refusal of a key that is not comparable across the years asked; the message explains why. */
 export class NotComparableError extends UsageError {}
 
+/** One collator for all comparisons (localeCompare with a locale builds one per call). */
+const collator = new Intl.Collator("zh");
+
+/** Shared by every cell without failed rules (never mutated: cells copy before adding). */
+const NO_RULES: string[] = [];
+
 const LEVEL_ORDER = ["national", "provincial", "prefecture", "county", "township", "unknown"];
 
 /** Checks the key against the versions the years span (report-format.md §5.4). */
@@ -87,13 +94,11 @@ interface Row {
   issuer_name: string | null;
   report_year: number;
   admin_level: string;
-  report_kind: string;
   region_code: string | null;
   region_name: string | null;
   province_name: string | null;
   prefecture_name: string | null;
   county_name: string | null;
-  region_status: string;
   value: number | null;
   status: string | null;
   corrected: number;
@@ -101,6 +106,243 @@ interface Row {
 
 function covers(flagKey: string, key: string): boolean {
   return key === flagKey || key.startsWith(`${flagKey}.`);
+}
+
+/** Rules whose failure covers one of `keys`, per document (from the R*_fail flags, which are few). */
+function failedRules(db: Database.Database, keys: Set<string>): Map<number, Set<string>> {
+  const failed = new Map<number, Set<string>>();
+  for (const f of db
+    .prepare("SELECT document_id, code, keys FROM flags WHERE code GLOB 'R*_fail' AND keys IS NOT NULL")
+    .iterate() as Iterable<{ document_id: number; code: string; keys: string }>) {
+    const covered = JSON.parse(f.keys) as string[];
+    if (covered.some((fk) => [...keys].some((t) => covers(fk, t)))) {
+      const set = failed.get(f.document_id) ?? new Set<string>();
+      set.add(f.code.replace(/_fail$/, ""));
+      failed.set(f.document_id, set);
+    }
+  }
+  return failed;
+}
+
+function notesFor(by: CompareBy, kind: string, unplaced: number): string[] {
+  const notes: string[] = [];
+  if (unplaced > 0)
+    notes.push(
+      `${unplaced} report${unplaced > 1 ? "s" : ""} without a resolved region ${unplaced > 1 ? "are" : "is"} left out; see region_status and region_reason in report_overview (or compare --by issuer).`,
+    );
+  if (by !== "issuer" && kind !== "all")
+    notes.push(
+      `Only ${kind} reports are counted (--kind all adds the others; a place's departments and townships report separately from its government).`,
+    );
+  return notes;
+}
+
+function sortRows(rows: CompareRow[], by: CompareBy): CompareRow[] {
+  return rows.sort((a, b) => {
+    if (by === "level") return LEVEL_ORDER.indexOf(a.group) - LEVEL_ORDER.indexOf(b.group);
+    const ca = a.regionCode ?? "~";
+    const cb = b.regionCode ?? "~";
+    return ca < cb ? -1 : ca > cb ? 1 : collator.compare(a.label, b.label);
+  });
+}
+
+/** report_overview without the columns compare never reads (it skips the documents join). */
+const REPORTS_LIGHT = `(SELECT r.id AS report_id, r.current_document_id AS document_id, r.issuer_name, r.report_year,
+    r.format_version, r.admin_level, r.issuer_type, r.scope, ${REPORT_KIND} AS report_kind, g.region_code,
+    g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code, g.prefecture_name,
+    g.county_code, g.county_name, g.township_code, g.township_name, IFNULL(g.status, 'unresolved') AS region_status
+  FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id) o`;
+
+/**
+ * A printed key: SQLite joins every report to its cell (one seek in the covering key index), its
+ * correction and its failed rules, and groups by issuer, region or level (by issuer in the order of the
+ * issuer index, without a sort); each group comes back as one row with its reports as a JSON array.
+ */
+/** By level: few groups over many reports, so SQLite sums per level and year; no report ids are kept. */
+function levelsInSql(
+  db: Database.Database,
+  info: KeyInfo,
+  kind: string,
+  askedYears: number[] | undefined,
+  conds: string[],
+  params: (string | number)[],
+  failed: Map<number, Set<string>>,
+  corr: boolean,
+): CompareResult {
+  const sql = `SELECT o.admin_level, o.report_year, SUM(v), COUNT(*), COUNT(v), MAX(st), MAX(corrected),
+      GROUP_CONCAT(CASE WHEN o.document_id IN (SELECT value FROM json_each(?)) THEN o.document_id END)
+    FROM (SELECT o.admin_level, o.report_year, o.document_id,
+        ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"} AS v,
+        IFNULL(${corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status"}, 'missing') AS st,
+        ${corr ? "k.id IS NOT NULL" : "0"} AS corrected
+      FROM ${REPORTS_LIGHT}
+      LEFT JOIN cell_values c INDEXED BY cell_values_key_value
+        ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
+      ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
+      WHERE ${conds.join(" AND ")}) o
+    GROUP BY o.admin_level, o.report_year`;
+  const out = db
+    .prepare(sql)
+    .raw()
+    .all(JSON.stringify([...failed.keys()]), info.key, ...(corr ? [info.key] : []), ...params) as [
+    string,
+    number,
+    number | null,
+    number,
+    number,
+    string,
+    number,
+    string | null,
+  ][];
+  const groups = new Map<string, CompareRow>();
+  const seenYears = new Set<number>();
+  for (const [level, y, sum, reports, numbers, st, corrected, docs] of out) {
+    if (askedYears && !askedYears.includes(y)) continue;
+    seenYears.add(y);
+    let row = groups.get(level);
+    if (!row) {
+      row = { group: level, label: level, regionCode: null, regionPath: null, cells: {} };
+      groups.set(level, row);
+    }
+    const rules = new Set<string>();
+    for (const d of docs ? docs.split(",") : []) for (const r of failed.get(Number(d)) ?? []) rules.add(r);
+    row.cells[y] = {
+      value: numbers > 0 ? sum : null,
+      status: reports === 1 ? st : numbers === reports ? "number" : "mixed",
+      reports,
+      numbers,
+      rulesFailed: [...rules],
+      corrected: corrected === 1,
+      derived: false,
+      reportIds: [],
+    };
+  }
+  const years = askedYears ?? [...seenYears].sort((a, b) => a - b);
+  const check = comparabilityCheck(info, years);
+  if (check.refuse) throw new NotComparableError(check.refuse);
+  return {
+    metric: info.key,
+    info,
+    by: "level",
+    kind,
+    years,
+    rows: sortRows([...groups.values()], "level"),
+    warnings: check.warn ? [check.warn] : [],
+    notes: notesFor("level", kind, 0),
+  };
+}
+
+function compareInSql(
+  db: Database.Database,
+  info: KeyInfo,
+  by: CompareBy,
+  kind: string,
+  askedYears: number[] | undefined,
+  conds: string[],
+  params: (string | number)[],
+  failed: Map<number, Set<string>>,
+): CompareResult {
+  // Corrections are rare: join them only when this key has any. Failed rules are matched here by document.
+  const corr = !!db.prepare("SELECT 1 FROM corrections WHERE key = ? AND active = 1 LIMIT 1").get(info.key);
+  if (by === "level") return levelsInSql(db, info, kind, askedYears, conds, params, failed, corr);
+  const group = by === "issuer" ? "o.issuer_name" : "o.region_code";
+  const region = (col: string) => (by === "region" ? `MAX(o.${col})` : "NULL");
+  const sql = `SELECT ${group} AS grp, ${by === "region" ? "MAX(o.region_name)" : group} AS label,
+      MAX(o.region_code) AS code, ${region("province_name")}, ${region("prefecture_name")},
+      ${region("county_name")}, COUNT(*) AS n,
+      json_group_array(json_array(o.report_year, ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"},
+        IFNULL(${corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status"}, 'missing'),
+        ${corr ? "k.id IS NOT NULL" : "0"}, o.document_id, o.report_id)) AS ys
+    FROM ${REPORTS_LIGHT}
+    LEFT JOIN cell_values c INDEXED BY cell_values_key_value
+      ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
+    ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
+    WHERE ${conds.join(" AND ")}
+    GROUP BY ${group}`;
+  type Out = [
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    number,
+    string,
+  ];
+  const out = db
+    .prepare(sql)
+    .raw()
+    .all(info.key, ...(corr ? [info.key] : []), ...params) as Out[];
+  let unplaced = 0;
+  const rows: CompareRow[] = [];
+  const seenYears = new Set<number>();
+  const wanted = askedYears ? new Set(askedYears) : undefined;
+  for (const [grp, label, code, prov, pref, county, n, ys] of out) {
+    if (grp === null && by === "region") {
+      unplaced += n; // reports without a resolved region
+      continue;
+    }
+    const cells: Record<number, CompareCell> = {};
+    for (const [y, v, st, corrected, doc, id] of JSON.parse(ys) as [
+      number,
+      number | null,
+      string,
+      number,
+      number,
+      number,
+    ][]) {
+      if (wanted && !wanted.has(y)) continue;
+      seenYears.add(y);
+      const rules = failed.get(doc);
+      const cell = cells[y];
+      if (!cell) {
+        // The common case (one report per group and year) allocates one object and one array.
+        cells[y] = {
+          value: v,
+          status: st,
+          reports: 1,
+          numbers: v === null ? 0 : 1,
+          rulesFailed: rules ? [...rules] : NO_RULES,
+          corrected: corrected === 1,
+          derived: false,
+          reportIds: [id],
+        };
+        continue;
+      }
+      cell.reports++;
+      cell.reportIds.push(id);
+      if (v !== null) {
+        cell.value = (cell.value ?? 0) + v;
+        cell.numbers++;
+      }
+      if (corrected) cell.corrected = true;
+      if (rules)
+        for (const rule of rules)
+          if (!cell.rulesFailed.includes(rule)) cell.rulesFailed = [...cell.rulesFailed, rule];
+      cell.status = cell.numbers === cell.reports ? "number" : "mixed";
+    }
+    const path = [prov, pref, county].filter((x): x is string => !!x);
+    rows.push({
+      group: grp ?? "(issuer unknown)",
+      label: label ?? (by === "issuer" ? "(issuer unknown)" : (grp ?? "")),
+      regionCode: code,
+      regionPath: by === "region" && path.length ? [...new Set(path)].join(" ") : null,
+      cells,
+    });
+  }
+  const years = askedYears ?? [...seenYears].sort((a, b) => a - b);
+  const check = comparabilityCheck(info, years);
+  if (check.refuse) throw new NotComparableError(check.refuse);
+  return {
+    metric: info.key,
+    info,
+    by,
+    kind,
+    years,
+    rows: sortRows(rows, by),
+    warnings: check.warn ? [check.warn] : [],
+    notes: notesFor(by, kind, unplaced),
+  };
 }
 
 export function compare(db: Database.Database, opts: CompareOptions): CompareResult {
@@ -118,7 +360,7 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
   }
   const by = opts.by ?? "issuer";
   const kind = opts.kind ?? (by === "issuer" ? "all" : "government");
-  refreshRegions(db);
+  ensureRegions(db);
   const where = parseWhere(opts.where ?? []);
   const conds = [where.sql];
   const params: (string | number)[] = [...where.params];
@@ -128,36 +370,76 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
     params.push(...kinds);
   }
   if (opts.years) {
-    conds.push(`o.report_year BETWEEN ? AND ?`);
+    // Unary + keeps SQLite from walking the year index: a scan in rowid order is faster for most ranges.
+    conds.push(`+o.report_year BETWEEN ? AND ?`);
     params.push(opts.years[0], opts.years[opts.years.length - 1]);
-  } else conds.push("o.report_year >= 2019");
+  } else conds.push("+o.report_year >= 2019");
 
-  const years =
-    opts.years ??
+  const derivedDef = derivedTerms().find((d) => d.key === info.key);
+  const keyIds = !!db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cell_keys'")
+    .get();
+  const failed = failedRules(db, new Set([info.key, ...(derivedDef?.variants.flat() ?? [])]));
+  if (!derivedDef && keyIds) return compareInSql(db, info, by, kind, opts.years, conds, params, failed);
+
+  // Derived keys (and the old schema): reports, then the key's cells and corrections, joined here.
+  const printedSomewhere = info.gop2019 === "printed" || info.gop2021 === "printed";
+  const cols =
+    by === "issuer"
+      ? "o.issuer_name, o.region_code, NULL, NULL, NULL, NULL, NULL"
+      : by === "region"
+        ? "NULL, o.region_code, o.region_name, o.province_name, o.prefecture_name, o.county_name, NULL"
+        : "NULL, NULL, NULL, NULL, NULL, NULL, o.admin_level";
+  const raw = db
+    .prepare(
+      `SELECT o.report_id, o.document_id, o.report_year, ${cols} FROM report_overview o WHERE ${conds.join(" AND ")}`,
+    )
+    .raw()
+    .all(...params) as [number, number, number, ...(string | null)[]][];
+  const cellsByDoc = new Map<number, [number | null, string]>();
+  if (printedSomewhere) {
+    const q = keyIds
+      ? db.prepare(
+          "SELECT document_id, value, status FROM cell_values WHERE key_id = (SELECT id FROM cell_keys WHERE key = ?)",
+        )
+      : db.prepare("SELECT document_id, value, status FROM cells WHERE key = ?");
+    for (const [doc, value, status] of q.raw().all(info.key) as [number, number | null, string][])
+      cellsByDoc.set(doc, [value, status]);
+  }
+  const corr = new Map(
     (
       db
-        .prepare(
-          `SELECT DISTINCT o.report_year AS y FROM report_overview o WHERE ${conds.join(" AND ")} ORDER BY 1`,
-        )
-        .all(...params) as { y: number }[]
-    ).map((r) => r.y);
+        .prepare("SELECT report_id, value, status FROM corrections WHERE key = ? AND active = 1")
+        .raw()
+        .all(info.key) as [number, number | null, string][]
+    ).map(([id, v, st]) => [id, [v, st] as [number | null, string]]),
+  );
+  const rows: Row[] = raw.map(
+    ([report_id, document_id, report_year, issuer, code, rname, prov, pref, county, level]) => {
+      const k = corr.get(report_id);
+      const c = k ?? cellsByDoc.get(document_id);
+      return {
+        report_id,
+        document_id,
+        report_year,
+        issuer_name: issuer ?? null,
+        region_code: code ?? null,
+        region_name: rname ?? null,
+        province_name: prov ?? null,
+        prefecture_name: pref ?? null,
+        county_name: county ?? null,
+        admin_level: level ?? "",
+        value: c ? c[0] : null,
+        status: c ? c[1] : null,
+        corrected: k ? 1 : 0,
+      };
+    },
+  );
+  const years = opts.years ?? [...new Set(rows.map((r) => r.report_year))].sort((a, b) => a - b);
   const check = comparabilityCheck(info, years);
   if (check.refuse) throw new NotComparableError(check.refuse);
   const warnings = check.warn ? [check.warn] : [];
   const notes: string[] = [];
-
-  // Printed (or corrected) cells: one indexed look-up per report.
-  const derivedDef = derivedTerms().find((d) => d.key === info.key);
-  const printedSomewhere = info.gop2019 === "printed" || info.gop2021 === "printed";
-  const sql = `SELECT o.report_id, o.document_id, o.issuer_name, o.report_year, o.admin_level, o.report_kind,
-      o.region_code, o.region_name, o.province_name, o.prefecture_name, o.county_name, o.region_status,
-      IIF(k.id IS NULL, c.value, k.value) AS value, IIF(k.id IS NULL, c.status, k.status) AS status,
-      k.id IS NOT NULL AS corrected
-    FROM report_overview o
-    LEFT JOIN cells c ON ${printedSomewhere ? "c.document_id = o.document_id AND c.key = ?" : "0"}
-    LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1
-    WHERE ${conds.join(" AND ")}`;
-  const rows = db.prepare(sql).all(...(printedSomewhere ? [info.key] : []), info.key, ...params) as Row[];
 
   // Derived values where nothing is printed.
   if (derivedDef) {
@@ -179,22 +461,6 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
           r.corrected = d.corrected;
         }
       }
-    }
-  }
-
-  // Rule failures covering the key (or, for a derived key, any of its terms).
-  const terms = new Set([info.key, ...(derivedDef?.variants.flat() ?? [])]);
-  const failed = new Map<number, Set<string>>();
-  const docs = new Set(rows.map((r) => r.document_id));
-  for (const f of db
-    .prepare("SELECT document_id, code, keys FROM flags WHERE code GLOB 'R*_fail' AND keys IS NOT NULL")
-    .iterate() as Iterable<{ document_id: number; code: string; keys: string }>) {
-    if (!docs.has(f.document_id)) continue;
-    const keys = JSON.parse(f.keys) as string[];
-    if (keys.some((fk) => [...terms].some((t) => covers(fk, t)))) {
-      const set = failed.get(f.document_id) ?? new Set<string>();
-      set.add(f.code.replace(/_fail$/, ""));
-      failed.set(f.document_id, set);
     }
   }
 
@@ -255,17 +521,7 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
       if (!cell.rulesFailed.includes(rule)) cell.rulesFailed.push(rule);
     cell.status = cell.reports === 1 ? status : cell.numbers === cell.reports ? "number" : "mixed";
   }
-  if (unplaced > 0)
-    notes.push(
-      `${unplaced} report${unplaced > 1 ? "s" : ""} without a resolved region ${unplaced > 1 ? "are" : "is"} left out; see region_status and region_reason in report_overview (or compare --by issuer).`,
-    );
-  if (by !== "issuer" && kind !== "all")
-    notes.push(
-      `Only ${kind} reports are counted (--kind all adds the others; a place's departments and townships report separately from its government).`,
-    );
-  const rowsOut = [...groups.values()].sort((a, b) => {
-    if (by === "level") return LEVEL_ORDER.indexOf(a.group) - LEVEL_ORDER.indexOf(b.group);
-    return (a.regionCode ?? "~").localeCompare(b.regionCode ?? "~") || a.label.localeCompare(b.label, "zh");
-  });
+  notes.push(...notesFor(by, kind, unplaced));
+  const rowsOut = sortRows([...groups.values()], by);
   return { metric: info.key, info, by, kind, years, rows: rowsOut, warnings, notes };
 }

@@ -4,7 +4,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { fileWriter, parquetWriteRows } from "hyparquet-writer";
 import { parseWhere, UsageError } from "./filters.js";
-import { refreshRegions } from "./regions.js";
+import { ensureRegions } from "./regions.js";
 
 export const EXPORT_VIEWS = [
   "cells_long",
@@ -68,7 +68,7 @@ function query(db: Database.Database, opts: ExportOptions): Database.Statement {
 
 /** Writes the export; returns the number of rows. */
 export async function exportData(db: Database.Database, opts: ExportOptions): Promise<number> {
-  refreshRegions(db);
+  ensureRegions(db);
   const stmt = query(db, opts);
   const columns = stmt.columns().map((c) => c.name);
   if (opts.format === "parquet") {

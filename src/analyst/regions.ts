@@ -121,6 +121,19 @@ function load(): Dataset {
   const add = (n: string, div: Division, alias: boolean) => {
     if (/直辖|市辖区/.test(n)) return;
     const list = names.get(n) ?? [];
+    // A division renumbered in place is listed twice (三元区 350403 and 350404): keep the newer code.
+    const twin = list.findIndex(
+      (x) =>
+        x.div.name === div.name &&
+        x.div.level === div.level &&
+        x.div.parent === div.parent &&
+        x.alias === alias,
+    );
+    if (twin >= 0) {
+      if (div.code > list[twin].div.code || (div.townCode ?? "") > (list[twin].div.townCode ?? ""))
+        list[twin] = { div, alias };
+      return;
+    }
     if (!list.some((x) => x.div === div)) list.push({ div, alias });
     names.set(n, list);
   };
@@ -592,4 +605,14 @@ export function refreshRegions(db: Database.Database): number {
     for (const s of stale) storeRegion(db, s.id);
   })();
   return stale.length;
+}
+
+/**
+ * Cheap check before queries: resolves missing regions when some report has none (a database imported
+ * before regions existed). The store resolves every report it saves, so counts are enough here.
+ */
+export function ensureRegions(db: Database.Database): number {
+  const a = (prep(db, "SELECT count(*) AS n FROM reports").get() as { n: number }).n;
+  const b = (prep(db, "SELECT count(*) AS n FROM report_regions").get() as { n: number }).n;
+  return a === b ? 0 : refreshRegions(db);
 }

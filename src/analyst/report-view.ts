@@ -12,7 +12,7 @@ import {
   t3RowLabel,
 } from "./catalog.js";
 import { findReport } from "./filters.js";
-import { refreshRegions } from "./regions.js";
+import { ensureRegions, storeRegion } from "./regions.js";
 
 export interface CellView {
   key: string;
@@ -52,8 +52,12 @@ function position(c: {
 }
 
 export function reportDetail(db: Database.Database, ref: string): ReportDetail {
-  refreshRegions(db);
+  ensureRegions(db);
   const r = findReport(db, ref);
+  const region = db.prepare("SELECT document_id FROM report_regions WHERE report_id = ?").get(r.report_id) as
+    | { document_id: number }
+    | undefined;
+  if (region?.document_id !== r.document_id) storeRegion(db, r.report_id);
   const report = db.prepare("SELECT * FROM report_overview WHERE report_id = ?").get(r.report_id) as Record<
     string,
     unknown

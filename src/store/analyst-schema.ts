@@ -2,6 +2,14 @@
 // and the SQL views analysts query (wide per table, long cells, comparability, derived keys).
 import { derivedTerms, keyCatalog } from "../analyst/catalog.js";
 
+/** The kind of a report (reports r): a place's government-wide report, its office's, a department's, … */
+export const REPORT_KIND = `CASE
+    WHEN r.issuer_type = 'people_government' AND r.admin_level IN ('national','provincial','prefecture','county') THEN 'government'
+    WHEN r.issuer_type = 'town_street' OR (r.issuer_type = 'people_government' AND r.admin_level = 'township') THEN 'township'
+    WHEN r.issuer_type IN ('government_office','department','functional_zone') THEN r.issuer_type
+    ELSE 'other'
+  END`;
+
 const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** Column name of a key in a wide view: the key without its table prefix, dots as double underscores. */
@@ -21,8 +29,19 @@ function effectiveExpr(key: string): string {
     (SELECT c.value FROM cells c WHERE c.document_id = o.document_id AND c.key = ${k}))`;
 }
 
+/**
+ * A derived key for the report row `o`: the sum of its terms when every term is a number (a cell's value
+ * is NULL unless its status is number), else NULL; the first complete variant wins.
+ */
 function derivedExpr(key: string): string {
-  return `(SELECT d.value FROM derived_cells d WHERE d.report_id = o.report_id AND d.key = ${q(key)})`;
+  const d = derivedTerms().find((x) => x.key === key)!;
+  const variants = d.variants.map(
+    (terms) => `(SELECT IIF(count(*) = ${terms.length} AND count(v) = ${terms.length}, sum(v), NULL) FROM (
+      SELECT IIF(k.id IS NULL, c.value, k.value) AS v FROM cells c
+      LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = c.key AND k.active = 1
+      WHERE c.document_id = o.document_id AND c.key IN (${terms.map(q).join(", ")})))`,
+  );
+  return variants.length === 1 ? variants[0] : `COALESCE(${variants.join(", ")})`;
 }
 
 function wideView(name: string, table: string): string {
@@ -149,18 +168,17 @@ CREATE TRIGGER prose_fts_update AFTER UPDATE ON prose BEGIN
 END;
 
 CREATE INDEX reports_current_document ON reports(current_document_id);
+-- compare reads one key for every report: a covering index makes that one contiguous range instead of one
+-- random table look-up per report. It also serves every look-up by key, so it replaces cell_values_key.
+CREATE INDEX cell_values_key_value ON cell_values(key_id, document_id, value, status);
+DROP INDEX cell_values_key;
 CREATE INDEX reports_year ON reports(report_year);
 
 -- One row per report: metadata, region, kind (government-wide, office, department, township, zone).
 CREATE VIEW report_overview AS
 SELECT r.id AS report_id, r.identity, r.issuer_name, r.report_year, r.format_version, r.admin_level,
   r.issuer_type, r.scope,
-  CASE
-    WHEN r.issuer_type = 'people_government' AND r.admin_level IN ('national','provincial','prefecture','county') THEN 'government'
-    WHEN r.issuer_type = 'town_street' OR (r.issuer_type = 'people_government' AND r.admin_level = 'township') THEN 'township'
-    WHEN r.issuer_type IN ('government_office','department','functional_zone') THEN r.issuer_type
-    ELSE 'other'
-  END AS report_kind,
+  ${REPORT_KIND} AS report_kind,
   g.region_code, g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code,
   g.prefecture_name, g.county_code, g.county_name, g.township_code, g.township_name,
   IFNULL(g.status, 'unresolved') AS region_status, IFNULL(g.reason, 'not resolved yet') AS region_reason,
@@ -175,11 +193,13 @@ LEFT JOIN documents d ON d.id = r.current_document_id;
 CREATE VIEW effective_cells AS
 SELECT r.id AS report_id, c.document_id, c.key,
   IIF(k.id IS NULL, c.value, k.value) AS value, IIF(k.id IS NULL, c.status, k.status) AS status,
-  k.id IS NOT NULL AS corrected
+  k.id IS NOT NULL AS corrected, c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit,
+  c.raw_unit, c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index
 FROM reports r JOIN cells c ON c.document_id = r.current_document_id
 LEFT JOIN corrections k ON k.report_id = r.id AND k.key = c.key AND k.active = 1
 UNION ALL
-SELECT k.report_id, r.current_document_id, k.key, k.value, k.status, 1
+SELECT k.report_id, r.current_document_id, k.key, k.value, k.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL, NULL, NULL
 FROM corrections k JOIN reports r ON r.id = k.report_id
 WHERE k.active = 1
   AND NOT EXISTS (SELECT 1 FROM cells c WHERE c.document_id = r.current_document_id AND c.key = k.key);
@@ -204,9 +224,8 @@ CREATE VIEW cells_long AS
 SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_level, o.issuer_type, o.scope,
   o.report_kind, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
   o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
-  e.key, e.value, e.status, e.corrected,
-  c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit, c.raw_unit, c.sign, c.source_label,
-  c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
+  e.key, e.value, e.status, e.corrected, e.extracted_value, e.extracted_status, e.raw, e.unit, e.raw_unit,
+  e.sign, e.source_label, e.confidence, e.page, e.line, e.table_index, e.row_index, e.col_index,
   (SELECT k.note FROM corrections k WHERE k.report_id = e.report_id AND k.key = e.key AND k.active = 1) AS correction_note,
   (SELECT group_concat(substr(f.code, 1, instr(f.code, '_') - 1), ',') FROM flags f
      WHERE f.document_id = e.document_id AND f.code GLOB 'R*_fail'
@@ -214,7 +233,6 @@ SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_leve
   e.document_id
 FROM effective_cells e
 JOIN report_overview o ON o.report_id = e.report_id
-LEFT JOIN cells c ON c.document_id = e.document_id AND c.key = e.key
 UNION ALL
 SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_level, o.issuer_type, o.scope,
   o.report_kind, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
