@@ -4,6 +4,7 @@ import { detectForm } from "../extractors/index.js";
 import { importBytes } from "../importer.js";
 import { processDocument } from "../pipeline.js";
 import type { Store } from "../store/store.js";
+import type { DocumentWorkers } from "../workers.js";
 import { BlobStore } from "./blobs.js";
 import { decodePage, extractLinks, headerCharset, type Link } from "./discover.js";
 import { Fetcher, type FetchResult } from "./fetch.js";
@@ -25,6 +26,8 @@ export interface CrawlOptions {
   signal?: AbortSignal;
   /** A lock whose holder has been silent this long is taken over. */
   lockStaleMs?: number;
+  /** Worker threads for PDF and Word documents (with their time limit), as `zfxxgk import` uses. */
+  workers?: DocumentWorkers;
 }
 
 export interface CrawlResult {
@@ -415,7 +418,7 @@ class CrawlRun {
       if (!p || (p.report.cells.length === 0 && (attachments > 0 || reports >= 2)))
         return { documentId: null, index: true };
     }
-    const r = await importBytes(store, bytes, row.url, { httpCharset });
+    const r = await importBytes(store, bytes, row.url, { httpCharset }, { workers: this.opts.workers });
     const documentId = store.known(sha)?.id ?? null;
     if (r.outcome === "new") this.counts.new_reports++;
     else if (r.outcome === "updated") this.counts.changed_reports++;

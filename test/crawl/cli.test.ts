@@ -175,6 +175,44 @@ describe("zfxxgk crawl and runs (child processes)", () => {
     });
   }, 120_000);
 
+  it("on SIGTERM finishes the requests in flight, records the run as interrupted and releases the lock", async () => {
+    const db = join(dir, "term.sqlite");
+    portal.resetStats();
+    const run = zfxxgk(["crawl", "--sources", sources, "--db", db, "--log", "json"]);
+    const t0 = Date.now();
+    while (portal.requests.filter((r) => !r.path.includes("/index")).length < 4) {
+      if (Date.now() - t0 > 60_000) throw new Error("the crawl did not get going in 60 s");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    run.child.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^run 1 interrupted/);
+    expect(r.err).toMatch(/"event":"stopping"/);
+    const store = new Store(db);
+    expect(store.db.prepare("SELECT status, ended_at IS NOT NULL AS ended FROM crawl_runs").all()).toEqual([
+      { status: "interrupted", ended: 1 },
+    ]);
+    expect(store.db.prepare("SELECT count(*) AS n FROM crawl_lock").get()).toEqual({ n: 0 });
+    expect(
+      (
+        store.db.prepare("SELECT count(*) AS n FROM crawl_frontier WHERE state = 'pending'").get() as {
+          n: number;
+        }
+      ).n,
+    ).toBeGreaterThan(0);
+    store.close();
+    const again = await zfxxgk(["crawl", "--sources", sources, "--db", db, "--json", "--log", "none"]).done;
+    expect(again.code).toBe(0);
+    const s2 = new Store(db);
+    expect(s2.db.prepare("SELECT count(*) AS n FROM reports").get()).toEqual({ n: 14 });
+    expect(s2.db.prepare("SELECT status, resumed FROM crawl_runs ORDER BY id").all()).toEqual([
+      { status: "interrupted", resumed: 0 },
+      { status: "ok", resumed: 1 },
+    ]);
+    s2.close();
+  }, 120_000);
+
   it("refuses to overlap a live run (exit 3), and takes over a dead one", async () => {
     const db = join(dir, "lock.sqlite");
     const store = new Store(db);

@@ -6,6 +6,7 @@ import { createLogger, type LogFormat } from "../../crawl/log.js";
 import { LockHeldError, type RunRow, Runs } from "../../crawl/runs.js";
 import { loadSources, type Politeness, SourcesError } from "../../crawl/sources.js";
 import { Store } from "../../store/store.js";
+import { DocumentWorkers } from "../../workers.js";
 import { dbOption } from "../options.js";
 
 /** Exit code when another run holds the lock (cron can tell "skipped" from "failed"). */
@@ -63,6 +64,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       : undefined;
   timer?.unref();
   const store = new Store(opts.db);
+  const workers = new DocumentWorkers();
   try {
     const r = await crawl({
       store,
@@ -72,6 +74,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       log,
       politeness,
       signal: controller.signal,
+      workers,
     });
     const c = r.counts;
     if (opts.json) process.stdout.write(`${JSON.stringify({ run: r.runId, status: r.status, ...c })}\n`);
@@ -90,6 +93,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
     if (timer) clearTimeout(timer);
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
+    await workers.close();
     store.close();
   }
 }
