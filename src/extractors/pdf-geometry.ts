@@ -63,8 +63,16 @@ function charWeight(ch: string): number {
  */
 export function textPieces(items: RawTextItem[], viewport: ArrayLike<number>): Piece[] {
   const out: Piece[] = [];
+  // pdfjs reports a gap it reads as a space (0.1–0.6 em between runs) as a whitespace-only item.
+  let spaceItem = false;
   for (const it of items) {
-    if (!it.str || it.str.trim() === "") continue;
+    if (!it.str) continue;
+    if (it.str.trim() === "") {
+      spaceItem = true;
+      continue;
+    }
+    const afterSpaceItem = spaceItem;
+    spaceItem = false;
     const m = multiply(viewport, it.transform);
     const scaleX = Math.hypot(m[0], m[1]);
     const size = Math.hypot(m[2], m[3]);
@@ -97,7 +105,17 @@ export function textPieces(items: RawTextItem[], viewport: ArrayLike<number>): P
     const bottom = base + size * 0.15;
     const parts = it.str.split(/(\s+)/).filter((p) => p !== "");
     if (parts.length === 1) {
-      out.push({ text: parts[0], x0: x, x1: x + width, top, bottom, base, size, vertical: false });
+      out.push({
+        text: parts[0],
+        x0: x,
+        x1: x + width,
+        top,
+        bottom,
+        base,
+        size,
+        vertical: false,
+        afterSpace: afterSpaceItem || undefined,
+      });
       continue;
     }
     // Estimated advances: glyphs by class, whitespace takes what is left of the real width.
@@ -109,7 +127,7 @@ export function textPieces(items: RawTextItem[], viewport: ArrayLike<number>): P
     const gapWidth = gaps > 0 ? Math.max(0.15 * size, (width - natural) / gaps) : 0;
     const scale = width > 0 ? width / (natural + gaps * gapWidth) : 1;
     let cursor = x;
-    let afterSpace = false;
+    let afterSpace = afterSpaceItem || /^\s/.test(it.str);
     parts.forEach((p, i) => {
       const space = /^\s/.test(p);
       const w = (space ? gapWidth : glyphs[i]) * scale;
@@ -130,6 +148,52 @@ export function textPieces(items: RawTextItem[], viewport: ArrayLike<number>): P
     });
   }
   return dedupe(out);
+}
+
+/** Estimated x-offset of every character boundary of a piece (0 … width), glyphs by class. */
+function boundaries(p: Piece): number[] {
+  const chars = [...p.text];
+  const weights = chars.map(charWeight);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const scale = total > 0 ? (p.x1 - p.x0) / total : 0;
+  const out = [0];
+  let acc = 0;
+  for (const w of weights) {
+    acc += w * scale;
+    out.push(acc);
+  }
+  return out;
+}
+
+function cut(p: Piece, at: number): [Piece, Piece] | undefined {
+  const chars = [...p.text];
+  if (at <= 0 || at >= chars.length) return undefined;
+  const x = p.x0 + boundaries(p)[at];
+  return [
+    { ...p, text: chars.slice(0, at).join(""), x1: x },
+    { ...p, text: chars.slice(at).join(""), x0: x, afterSpace: false },
+  ];
+}
+
+/**
+ * Cuts a piece at the character boundary nearest to x (a cell border it crosses). pdfjs joins text
+ * runs less than 0.1 em apart without a space, so `权益49` can arrive as one item across two cells.
+ */
+export function splitPieceAt(p: Piece, x: number): [Piece, Piece] | undefined {
+  const b = boundaries(p);
+  let best = -1;
+  for (let i = 1; i < b.length - 1; i++) {
+    if (best < 0 || Math.abs(p.x0 + b[i] - x) < Math.abs(p.x0 + b[best] - x)) best = i;
+  }
+  if (best < 0 || Math.abs(p.x0 + b[best] - x) > 0.6 * p.size) return undefined;
+  return cut(p, best);
+}
+
+/** Cuts a number off the end of a label piece (`保护第三方合法权益49` → label, `49`). */
+export function splitTrailingNumber(p: Piece): [Piece, Piece] | undefined {
+  const m = /^(.*[^\d.,+\-\s])([+-]?\d[\d,]*(?:\.\d+)?)$/u.exec(p.text);
+  if (!m) return undefined;
+  return cut(p, [...m[1]].length);
 }
 
 /** Drops the copies some producers print to fake bold text (same text, nearly the same place). */

@@ -2,7 +2,7 @@
 // reading order, with page furniture (page numbers, running headers) removed.
 import type { Block, GridCell, TableBlock, TextBlock } from "../model/document.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
-import type { HSeg, Piece, VSeg } from "./pdf-geometry.js";
+import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
 export interface PageInput {
   /** 1-based page number. */
@@ -306,19 +306,37 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     const right = xs[nc];
     const top = ys[0];
     const bottom = ys[nr];
+    const rowOf = (cy: number) => {
+      let r = 0;
+      while (r < nr - 1 && cy >= ys[r + 1]) r++;
+      return r;
+    };
     const used: Piece[] = [];
+    const placed: Piece[] = [];
     for (const p of free) {
       const cx = (p.x0 + p.x1) / 2;
       const cy = (p.top + p.bottom) / 2;
       if (cx < left - 1 || cx > right + 1 || cy < top - 1 || cy > bottom + 1) continue;
-      let c = 0;
-      while (c < nc - 1 && cx >= xs[c + 1]) c++;
-      let r = 0;
-      while (r < nr - 1 && cy >= ys[r + 1]) r++;
-      span.get(cells.find(r * nc + c))!.pieces.push(p);
       used.push(p);
+      // Text never crosses a cell border: a piece that does holds the text of two cells.
+      const r = rowOf(cy);
+      let parts = [p];
+      for (let k = 1; k < nc; k++) {
+        if (coverage(vAt[k], ys[r], ys[r + 1]) < 0.5) continue;
+        parts = parts.flatMap((q) => {
+          if (q.vertical || xs[k] <= q.x0 + 0.2 * q.size || xs[k] >= q.x1 - 0.2 * q.size) return [q];
+          return splitPieceAt(q, xs[k]) ?? [q];
+        });
+      }
+      for (const q of parts) {
+        const qx = (q.x0 + q.x1) / 2;
+        let c = 0;
+        while (c < nc - 1 && qx >= xs[c + 1]) c++;
+        span.get(cells.find(r * nc + c))!.pieces.push(q);
+        placed.push(q);
+      }
     }
-    if (used.filter((p) => !p.vertical).length === 0) continue;
+    if (placed.filter((p) => !p.vertical).length === 0) continue;
     for (const p of used) free.delete(p);
     const text = new Map<number, string>();
     for (const [root, s] of span) text.set(root, cellText(s.pieces));
@@ -541,6 +559,24 @@ function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid 
     });
     return best;
   };
+  // A value glued to the end of its row's label (`保护第三方合法权益49`, runs < 0.1 em apart) is cut
+  // off when it sits in a value column the row leaves empty.
+  for (const r of valueRows) {
+    if (r.firstValue < 1) continue;
+    const seg = r.segs[r.firstValue - 1];
+    const last = seg.pieces[seg.pieces.length - 1];
+    if (last.x1 <= cols[0][0]) continue;
+    const parts = splitTrailingNumber(last);
+    if (!parts) continue;
+    const [label, num] = parts;
+    const value: Segment = { pieces: [num], text: num.text, x0: num.x0, x1: num.x1, value: true };
+    const taken = new Set(r.segs.slice(r.firstValue).map(colOf));
+    if (num.x1 <= cols[0][0] || taken.has(colOf(value))) continue;
+    seg.pieces = [...seg.pieces.slice(0, -1), label];
+    seg.text = normalizeText(joinLine(seg.pieces)).trim();
+    seg.x1 = label.x1;
+    r.segs.splice(r.firstValue, 0, value);
+  }
   // Label-only lines, fragment by fragment (a group label and a wrapped row label can share a line):
   // each continues the label of the nearest row, or stands as a label-only row of its own.
   const ownLabel = new Map<RowLine, string>();

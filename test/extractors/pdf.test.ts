@@ -147,6 +147,27 @@ describe("geometry", () => {
     expect(pieces[0].top).toBeCloseTo(100 - 8.5, 5);
   });
 
+  it("a label and a value run together across a cell border are cut at the border", async () => {
+    const pdf = buildPdf([
+      {
+        width: 200,
+        height: 160,
+        content: [
+          gridLines([20, 62.5, 100], [140, 120, 100, 80, 60]),
+          text(24, 125, "One"),
+          text(66, 125, "7"),
+          text(24, 105, "Two"),
+          text(66, 105, "5"),
+          text(24, 85, "Three"),
+          text(66, 85, "6"),
+          text(40.3, 65, "Total49"),
+        ].join("\n"),
+      },
+    ]);
+    const [t] = tables(await extractPdf(pdf));
+    expect(rowTexts(t).at(-1)).toEqual(["Total", "49"]);
+  });
+
   it("a ruled PDF whose values were written as one text run keeps them in their cells", async () => {
     const pdf = buildPdf([
       {
