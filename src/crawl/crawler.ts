@@ -177,7 +177,10 @@ class CrawlRun {
             total++;
             inflight.set(host, (inflight.get(host) ?? 0) + 1);
             slot.queue
-              .add(() => this.process(row))
+              // Once stopped, rows still waiting in the queue are left queued: the next run takes them.
+              .add(async () => {
+                if (!this.opts.signal?.aborted) await this.process(row);
+              })
               .catch((e) => {
                 error ??= e;
               })
