@@ -1,5 +1,6 @@
-// A generated portal for crawl load tests, run in its own process on 127.0.0.1 so that its clock is not
-// the crawler's: paginated list pages linking report pages, and per-host counts of concurrency and gaps.
+// A generated portal for crawl load tests, in its own process on 127.0.0.1, measuring per-host politeness.
+
+// Its clock is not the crawler's. Paginated list pages link report pages.
 // Usage: node --import tsx bench/crawl-portal.ts <hosts> <reportsPerHost> [crawlDelaySeconds] [holdMs]
 // Prints one JSON line {"bases":[…]}; GET /__stats answers {host: {requests, maxConcurrent, minGapMs}}.
 import { createServer } from "node:http";

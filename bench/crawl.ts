@@ -1,6 +1,7 @@
-// Benchmark: crawls a generated local portal (≥5,000 pages on 127.0.0.1) with politeness off and
-// prints pages/second; then with 2 requests per host and 100 ms spacing, and prints the largest
-// concurrency and the smallest gap per host as the portal's own process measured them.
+// Benchmark: crawls a generated local portal (≥5,000 pages on 127.0.0.1) and reports speed and politeness.
+
+// Politeness off: pages/second. With 2 requests per host and 100 ms spacing: the largest concurrency and
+// the smallest gap per host, as the portal's own process measured them.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

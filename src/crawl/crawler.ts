@@ -1,5 +1,6 @@
-// The crawl run: lock, resume or start a pass, then discover → fetch → store raw bytes → import, with
-// every step recorded in SQLite so that a killed run continues where it stopped.
+// One crawl run: lock, resume or start a pass, discover → fetch → store raw bytes → import.
+
+// Every step is recorded in SQLite, so a killed run continues where it stopped.
 import { detectForm } from "../extractors/index.js";
 import { importBytes } from "../importer.js";
 import { processDocument } from "../pipeline.js";

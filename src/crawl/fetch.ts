@@ -1,5 +1,6 @@
-// Polite HTTP fetching: per-host concurrency and spacing, robots.txt, retries with backoff, 429
-// Retry-After, redirects kept inside allowed hosts, conditional requests, size and time limits.
+// Polite HTTP fetching: per-host concurrency and spacing, robots.txt, retries, redirects, conditional GETs.
+
+// Also: 429 Retry-After, redirects kept inside allowed hosts, size and time limits.
 import PQueue from "p-queue";
 import robotsParserModule from "robots-parser";
 import { type HttpResponse, httpGet, TooLarge } from "./http.js";

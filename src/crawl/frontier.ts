@@ -1,5 +1,6 @@
-// The crawl frontier and fetch log in SQLite: what to fetch, what was fetched, and the validators
-// (ETag, Last-Modified, hash) for conditional requests. Surviving a kill is the point of keeping it here.
+// The crawl frontier and fetch log in SQLite: what to fetch, what was fetched, and its validators.
+
+// Validators (ETag, Last-Modified, hash) drive conditional requests; keeping all this in SQLite survives a kill.
 import type Database from "better-sqlite3";
 import type { LinkKind } from "./discover.js";
 

@@ -1,5 +1,6 @@
-// A small HTTP/1.1 GET client on node:http(s): keep-alive agents, no automatic redirects, gzip/deflate/br
-// decoding, a byte limit on the decoded body and an abort signal covering headers and body.
+// A small HTTP/1.1 GET client on node:http(s) with keep-alive, gzip/deflate/br and a body size limit.
+
+// No automatic redirects; an abort signal covers headers and body.
 import http from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";

@@ -1,5 +1,4 @@
-// Crawl runs and the run lock: one row per run (counts, failures, status), and a lock row with pid and
-// heartbeat so two overlapping runs never work on one database.
+// Crawl run records (counts, failures, status) and the lock against overlapping runs on one database.
 import { hostname } from "node:os";
 import type Database from "better-sqlite3";
 

@@ -1,3 +1,4 @@
+// The crawl and runs commands as cron runs them: child processes, kill and resume, SIGTERM, the lock.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";

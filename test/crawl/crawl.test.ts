@@ -1,3 +1,4 @@
+// Crawls of the simulated portal: discovery, politeness, incremental re-runs, changed reports.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// The sources file schema and link discovery (pagination styles, GBK list pages, Retry-After).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";

@@ -1,7 +1,8 @@
-// A simulated government portal on 127.0.0.1 for the crawler tests: paginated list pages in several CMS
-// styles, GBK pages without charset headers, real report pages from corpus/, attachments, robots.txt,
-// 500s that recover, 429 with Retry-After, ETag/Last-Modified, a redirect loop, an oversized file and a
-// slow response. The server records every request and the per-host concurrency and gaps it saw.
+// A simulated government portal on 127.0.0.1 for the crawler tests.
+
+// Paginated list pages in several CMS styles, GBK pages without charset headers, real report pages from
+// corpus/, attachments, robots.txt, 500s that recover, 429 with Retry-After, ETag/Last-Modified, a redirect
+// loop, an oversized file and a slow response. The server records every request.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
