@@ -1,7 +1,7 @@
 // `compare`: one key across years (as columns) by issuer, region or administrative level, with the
 // comparability check, rule-failure and correction marks, and derived keys computed from printed numbers.
 import type Database from "better-sqlite3";
-import { REPORT_KIND } from "../store/analyst-schema.js";
+import { derivedExpr, REPORT_KIND } from "../store/analyst-schema.js";
 import { derivedTerms, type KeyInfo, keyCatalog, keyInfo, nominalVersion } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
 import { ensureRegions } from "./regions.js";
@@ -54,9 +54,6 @@ export class NotComparableError extends UsageError {}
 
 /** One collator for all comparisons (localeCompare with a locale builds one per call). */
 const collator = new Intl.Collator("zh");
-
-/** Shared by every cell without failed rules (never mutated: cells copy before adding). */
-const NO_RULES: string[] = [];
 
 const LEVEL_ORDER = ["national", "provincial", "prefecture", "county", "township", "unknown"];
 
@@ -146,18 +143,120 @@ function sortRows(rows: CompareRow[], by: CompareBy): CompareRow[] {
   });
 }
 
-/** report_overview without the columns compare never reads (it skips the documents join). */
-const REPORTS_LIGHT = `(SELECT r.id AS report_id, r.current_document_id AS document_id, r.issuer_name, r.report_year,
-    r.format_version, r.admin_level, r.issuer_type, r.scope, ${REPORT_KIND} AS report_kind, g.region_code,
-    g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code, g.prefecture_name,
-    g.county_code, g.county_name, g.township_code, g.township_name, IFNULL(g.status, 'unresolved') AS region_status
-  FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id) o`;
+/**
+ * Forces the covering key index (SQLite prefers the table's primary key, one random page per report);
+ * a database created before the index existed falls back to the planner's choice.
+ */
+function coveringIndex(db: Database.Database): string {
+  const has = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cell_values_key_value'")
+    .get();
+  return has ? "INDEXED BY cell_values_key_value" : "";
+}
 
 /**
- * A printed key: SQLite joins every report to its cell (one seek in the covering key index), its
- * correction and its failed rules, and groups by issuer, region or level (by issuer in the order of the
- * issuer index, without a sort); each group comes back as one row with its reports as a JSON array.
+ * Cells of one compare result held column-wise (typed arrays), so that a query over 100,000 reports
+ * allocates no object per cell; a row's cells are built when first read.
  */
+class CellGrid {
+  readonly value: Float64Array;
+  readonly reports: Uint32Array;
+  readonly numbers: Uint32Array;
+  readonly corrected: Uint8Array;
+  readonly firstId: Float64Array;
+  readonly statuses = new Map<number, string>();
+  readonly rules = new Map<number, string[]>();
+  readonly moreIds = new Map<number, number[]>();
+  constructor(
+    rows: number,
+    readonly years: number[],
+  ) {
+    const n = rows * years.length;
+    this.value = new Float64Array(n);
+    this.reports = new Uint32Array(n);
+    this.numbers = new Uint32Array(n);
+    this.corrected = new Uint8Array(n);
+    this.firstId = new Float64Array(n);
+  }
+
+  /** Adds one report's cell; `st` is null for a number (statuses are kept only where they say more). */
+  add(
+    at: number,
+    v: number | null,
+    st: string | null,
+    corrected: boolean,
+    rules: Set<string> | undefined,
+    id: number,
+  ) {
+    const n = ++this.reports[at];
+    if (n === 1) this.firstId[at] = id;
+    else this.moreIds.set(at, [...(this.moreIds.get(at) ?? []), id]);
+    if (v !== null) {
+      this.value[at] += v;
+      this.numbers[at]++;
+    }
+    if (n === 1) {
+      if (st !== null) this.statuses.set(at, st);
+    } else this.statuses.set(at, this.numbers[at] === n ? "number" : "mixed");
+    if (corrected) this.corrected[at] = 1;
+    if (rules) this.rules.set(at, [...new Set([...(this.rules.get(at) ?? []), ...rules])]);
+  }
+
+  cellsOf(row: number): Record<number, CompareCell> {
+    const out: Record<number, CompareCell> = {};
+    this.years.forEach((y, i) => {
+      const at = row * this.years.length + i;
+      const reports = this.reports[at];
+      if (reports === 0) return;
+      out[y] = {
+        value: this.numbers[at] > 0 ? this.value[at] : null,
+        status: this.statuses.get(at) ?? "number",
+        reports,
+        numbers: this.numbers[at],
+        rulesFailed: this.rules.get(at) ?? [],
+        corrected: this.corrected[at] === 1,
+        derived: false,
+        reportIds: [this.firstId[at], ...(this.moreIds.get(at) ?? [])],
+      };
+    });
+    return out;
+  }
+}
+
+/** A compare row whose cells live in a CellGrid until read. */
+class GridRow implements CompareRow {
+  private built?: Record<number, CompareCell>;
+  constructor(
+    readonly group: string,
+    readonly label: string,
+    readonly regionCode: string | null,
+    readonly regionPath: string | null,
+    private readonly grid: CellGrid,
+    private readonly index: number,
+  ) {}
+  get cells(): Record<number, CompareCell> {
+    this.built ??= this.grid.cellsOf(this.index);
+    return this.built;
+  }
+}
+
+/** A cell status for the JSON payload: null for a number (the common case), 'missing' for no cell. */
+function statusExpr(st: string): string {
+  return `CASE WHEN ${st} IS NULL THEN 'missing' WHEN ${st} = 'number' THEN NULL ELSE ${st} END`;
+}
+
+/** report_overview without the columns compare never reads: no documents join, regions only if used. */
+function reportsLight(withRegions: boolean): string {
+  const region = withRegions
+    ? `g.region_code, g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code,
+    g.prefecture_name, g.county_code, g.county_name, g.township_code, g.township_name,
+    IFNULL(g.status, 'unresolved') AS region_status`
+    : "NULL AS region_code";
+  return `(SELECT r.id AS report_id, r.current_document_id AS document_id, r.issuer_name, r.report_year,
+    r.format_version, r.admin_level, r.issuer_type, r.scope, ${REPORT_KIND} AS report_kind, ${region}
+  FROM reports r ${withRegions ? "LEFT JOIN report_regions g ON g.report_id = r.id" : ""}) o`;
+}
+
 /** By level: few groups over many reports, so SQLite sums per level and year; no report ids are kept. */
 function levelsInSql(
   db: Database.Database,
@@ -175,8 +274,8 @@ function levelsInSql(
         ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"} AS v,
         IFNULL(${corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status"}, 'missing') AS st,
         ${corr ? "k.id IS NOT NULL" : "0"} AS corrected
-      FROM ${REPORTS_LIGHT}
-      LEFT JOIN cell_values c INDEXED BY cell_values_key_value
+      FROM ${reportsLight(/o\.(region|province|prefecture|county|township)_/.test(conds.join(" ")))}
+      LEFT JOIN cell_values c ${coveringIndex(db)}
         ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
       ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
       WHERE ${conds.join(" AND ")}) o
@@ -232,6 +331,11 @@ function levelsInSql(
   };
 }
 
+/**
+ * A printed key by issuer or region: SQLite joins every report to its cell (one seek in the covering
+ * key index), and groups in the order of the issuer (or region) index, so no sort; each group comes back
+ * as one row with its reports as a JSON array, and the cells go into typed arrays.
+ */
 function compareInSql(
   db: Database.Database,
   info: KeyInfo,
@@ -245,16 +349,34 @@ function compareInSql(
   // Corrections are rare: join them only when this key has any. Failed rules are matched here by document.
   const corr = !!db.prepare("SELECT 1 FROM corrections WHERE key = ? AND active = 1 LIMIT 1").get(info.key);
   if (by === "level") return levelsInSql(db, info, kind, askedYears, conds, params, failed, corr);
+  const withRegions =
+    by === "region" || /o\.(region|province|prefecture|county|township)_/.test(conds.join(" "));
+  const candidates =
+    askedYears ??
+    (
+      db
+        .prepare("SELECT DISTINCT report_year AS y FROM reports WHERE report_year >= 2019 ORDER BY 1")
+        .all() as {
+        y: number;
+      }[]
+    ).map((r) => r.y);
+  // Year → column, as an array lookup (this runs once per report).
+  const minYear = candidates.length ? candidates[0] : 0;
+  const yearAt = new Int16Array(candidates.length ? candidates[candidates.length - 1] - minYear + 1 : 0).fill(
+    -1,
+  );
+  candidates.forEach((y, i) => {
+    yearAt[y - minYear] = i;
+  });
   const group = by === "issuer" ? "o.issuer_name" : "o.region_code";
   const region = (col: string) => (by === "region" ? `MAX(o.${col})` : "NULL");
   const sql = `SELECT ${group} AS grp, ${by === "region" ? "MAX(o.region_name)" : group} AS label,
       MAX(o.region_code) AS code, ${region("province_name")}, ${region("prefecture_name")},
       ${region("county_name")}, COUNT(*) AS n,
-      json_group_array(json_array(o.report_year, ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"},
-        IFNULL(${corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status"}, 'missing'),
-        ${corr ? "k.id IS NOT NULL" : "0"}, o.document_id, o.report_id)) AS ys
-    FROM ${REPORTS_LIGHT}
-    LEFT JOIN cell_values c INDEXED BY cell_values_key_value
+      json_group_array(json_array(o.report_year, o.report_id, ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"},
+        ${statusExpr(corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status")}${corr ? ", k.id IS NOT NULL" : ""})) AS ys
+    FROM ${reportsLight(withRegions)}
+    LEFT JOIN cell_values c ${coveringIndex(db)}
       ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
     ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
     WHERE ${conds.join(" AND ")}
@@ -273,64 +395,61 @@ function compareInSql(
     .prepare(sql)
     .raw()
     .all(info.key, ...(corr ? [info.key] : []), ...params) as Out[];
+  // Failed rules are keyed by document; the payload carries report ids.
+  const failedByReport = new Map<number, Set<string>>();
+  if (failed.size > 0)
+    for (const [id, doc] of db
+      .prepare(
+        "SELECT id, current_document_id FROM reports WHERE current_document_id IN (SELECT value FROM json_each(?))",
+      )
+      .raw()
+      .all(JSON.stringify([...failed.keys()])) as [number, number][])
+      failedByReport.set(id, failed.get(doc)!);
+  const anyFailed = failedByReport.size > 0;
   let unplaced = 0;
+  const grid = new CellGrid(out.length, candidates);
   const rows: CompareRow[] = [];
-  const seenYears = new Set<number>();
-  const wanted = askedYears ? new Set(askedYears) : undefined;
+  const seen = new Uint8Array(candidates.length);
+  const width = candidates.length;
   for (const [grp, label, code, prov, pref, county, n, ys] of out) {
     if (grp === null && by === "region") {
       unplaced += n; // reports without a resolved region
       continue;
     }
-    const cells: Record<number, CompareCell> = {};
-    for (const [y, v, st, corrected, doc, id] of JSON.parse(ys) as [
+    const index = rows.length;
+    // [year, report id, value, status (null for number), corrected?]: small, since 100,000 cross here.
+    for (const [y, id, v, st, corrected] of JSON.parse(ys) as [
+      number,
       number,
       number | null,
-      string,
-      number,
-      number,
-      number,
+      string | null,
+      number?,
     ][]) {
-      if (wanted && !wanted.has(y)) continue;
-      seenYears.add(y);
-      const rules = failed.get(doc);
-      const cell = cells[y];
-      if (!cell) {
-        // The common case (one report per group and year) allocates one object and one array.
-        cells[y] = {
-          value: v,
-          status: st,
-          reports: 1,
-          numbers: v === null ? 0 : 1,
-          rulesFailed: rules ? [...rules] : NO_RULES,
-          corrected: corrected === 1,
-          derived: false,
-          reportIds: [id],
-        };
-        continue;
-      }
-      cell.reports++;
-      cell.reportIds.push(id);
-      if (v !== null) {
-        cell.value = (cell.value ?? 0) + v;
-        cell.numbers++;
-      }
-      if (corrected) cell.corrected = true;
-      if (rules)
-        for (const rule of rules)
-          if (!cell.rulesFailed.includes(rule)) cell.rulesFailed = [...cell.rulesFailed, rule];
-      cell.status = cell.numbers === cell.reports ? "number" : "mixed";
+      const yi = y >= minYear && y - minYear < yearAt.length ? yearAt[y - minYear] : -1;
+      if (yi < 0) continue;
+      seen[yi] = 1;
+      grid.add(
+        index * width + yi,
+        v,
+        st,
+        corrected === 1,
+        anyFailed ? failedByReport.get(id) : undefined,
+        id,
+      );
     }
     const path = [prov, pref, county].filter((x): x is string => !!x);
-    rows.push({
-      group: grp ?? "(issuer unknown)",
-      label: label ?? (by === "issuer" ? "(issuer unknown)" : (grp ?? "")),
-      regionCode: code,
-      regionPath: by === "region" && path.length ? [...new Set(path)].join(" ") : null,
-      cells,
-    });
+    rows.push(
+      new GridRow(
+        grp ?? "(issuer unknown)",
+        label ?? (by === "issuer" ? "(issuer unknown)" : (grp ?? "")),
+        code,
+        by === "region" && path.length ? [...new Set(path)].join(" ") : null,
+        grid,
+        index,
+      ),
+    );
   }
-  const years = askedYears ?? [...seenYears].sort((a, b) => a - b);
+  const years = askedYears ?? candidates.filter((_, i) => seen[i]);
   const check = comparabilityCheck(info, years);
   if (check.refuse) throw new NotComparableError(check.refuse);
   return {
@@ -339,7 +458,8 @@ function compareInSql(
     by,
     kind,
     years,
-    rows: sortRows(rows, by),
+    // GROUP BY walked the issuer (or region) index: rows are already in order.
+    rows,
     warnings: check.warn ? [check.warn] : [],
     notes: notesFor(by, kind, unplaced),
   };
@@ -445,14 +565,25 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
   if (derivedDef) {
     const need = rows.filter((r) => r.status === null);
     if (need.length > 0) {
-      const derived = new Map<number, { value: number; corrected: number }>();
-      const q = db.prepare(
-        "SELECT report_id, value, corrected FROM derived_cells WHERE key = ? AND report_id = ?",
+      // One query: each report's terms summed where all are numbers (the wide views' expression).
+      const terms = [...new Set(derivedDef.variants.flat())];
+      const derived = new Map(
+        (
+          db
+            .prepare(`SELECT o.report_id, ${derivedExpr(info.key)} AS v,
+                EXISTS (SELECT 1 FROM corrections k WHERE k.report_id = o.report_id AND k.active = 1
+                  AND k.key IN (SELECT value FROM json_each(?))) AS corrected
+              FROM ${reportsLight(true)} WHERE o.report_id IN (SELECT value FROM json_each(?))`)
+            .raw()
+            .all(JSON.stringify(terms), JSON.stringify(need.map((r) => r.report_id))) as [
+            number,
+            number | null,
+            number,
+          ][]
+        )
+          .filter(([, v]) => v !== null)
+          .map(([id, v, corrected]) => [id, { value: v as number, corrected }]),
       );
-      for (const r of need) {
-        const d = q.get(info.key, r.report_id) as { value: number; corrected: number } | undefined;
-        if (d) derived.set(r.report_id, d);
-      }
       for (const r of need) {
         const d = derived.get(r.report_id);
         if (d) {

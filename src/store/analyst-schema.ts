@@ -33,7 +33,7 @@ function effectiveExpr(key: string): string {
  * A derived key for the report row `o`: the sum of its terms when every term is a number (a cell's value
  * is NULL unless its status is number), else NULL; the first complete variant wins.
  */
-function derivedExpr(key: string): string {
+export function derivedExpr(key: string): string {
   const d = derivedTerms().find((x) => x.key === key)!;
   const variants = d.variants.map(
     (terms) => `(SELECT IIF(count(*) = ${terms.length} AND count(v) = ${terms.length}, sum(v), NULL) FROM (
@@ -173,6 +173,9 @@ CREATE INDEX reports_current_document ON reports(current_document_id);
 CREATE INDEX cell_values_key_value ON cell_values(key_id, document_id, value, status);
 DROP INDEX cell_values_key;
 CREATE INDEX reports_year ON reports(report_year);
+-- compare by issuer walks this index: issuers in order (no sort) and the current document without
+-- reading the reports table.
+CREATE INDEX reports_issuer_document ON reports(issuer_name, report_year, current_document_id);
 
 -- One row per report: metadata, region, kind (government-wide, office, department, township, zone).
 CREATE VIEW report_overview AS

@@ -89,12 +89,12 @@ describe("compare", () => {
     expect(refused.err).toMatch(/total_published .*measures something else/);
     const ok = zfxxgk(["compare", "--metric", key, "--years", "2021-2024", "--format", "csv", "--db", db]);
     expect(ok.code).toBe(0);
-    expect(ok.out.startsWith("\uFEFFissuer,region_code,2021,2022,2023,2024,change,notes")).toBe(true);
+    expect(ok.out.startsWith("\uFEFFissuer,2021,2022,2023,2024,change,notes")).toBe(true);
     const line = ok.out
       .split("\r\n")
       .find((l) => l.startsWith("江宁市人民政府,"))!
       .split(",");
-    expect(line.slice(2, 6).map(Number)).toEqual(
+    expect(line.slice(1, 5).map(Number)).toEqual(
       [2021, 2022, 2023, 2024].map((y) => goldOf("江宁市人民政府", y)!.cells[key]),
     );
   });

@@ -126,17 +126,9 @@ export function formatCompare(res: CompareResult, format: "table" | "csv" | "jso
     )}\n`;
   }
   const groupCols =
-    res.by === "issuer"
-      ? ["issuer", "region_code"]
-      : res.by === "region"
-        ? ["region_code", "region", "path"]
-        : ["level"];
+    res.by === "issuer" ? ["issuer"] : res.by === "region" ? ["region_code", "region", "path"] : ["level"];
   const groupVals = (r: CompareResult["rows"][number]) =>
-    res.by === "issuer"
-      ? [r.label, r.regionCode]
-      : res.by === "region"
-        ? [r.group, r.label, r.regionPath]
-        : [r.label];
+    res.by === "issuer" ? [r.label] : res.by === "region" ? [r.group, r.label, r.regionPath] : [r.label];
   if (format === "csv") {
     const lines = [[...groupCols, ...years.map(String), "change", "notes"].map(csvField).join(",")];
     for (const r of res.rows)
