@@ -311,9 +311,9 @@ class CrawlRun {
       if (!rules.allows(row.url)) return this.skip(row, "disallowed by robots.txt");
     }
     const prev = this.frontier.validators(row.url);
-    const prevBytes = prev ? this.blobs.get(prev.sha256) : undefined;
+    // Conditional only while the stored copy exists: a 304 needs it (links, or a retried import).
     const cond =
-      prev && prevBytes
+      prev && this.blobs.has(prev.sha256)
         ? { etag: prev.etag, lastModified: prev.last_modified, finalUrl: prev.final_url }
         : {};
     const res = await this.fetcher.fetch(row.url, p, cond);
@@ -322,20 +322,24 @@ class CrawlRun {
       const record = this.fetchRecord(row.url, res);
       if (row.redirects + 1 > p.maxRedirects)
         return this.fail(row, `more than ${p.maxRedirects} redirects`, record);
-      this.schedule(
-        src,
-        { url: res.location, kind: row.kind, text: "" },
-        row.depth - (row.kind === "list" ? 0 : 1),
-        row.url,
-        row.redirects + 1,
-      );
-      this.frontier.finish(row.id, "done", `redirect to ${res.location}`, record);
+      this.opts.store.db.transaction(() => {
+        const depth = row.depth - (row.kind === "list" ? 0 : 1);
+        this.schedule(
+          src,
+          { url: res.location, kind: row.kind, text: "" },
+          depth,
+          row.url,
+          row.redirects + 1,
+        );
+        this.frontier.finish(row.id, "done", `redirect to ${res.location}`, record);
+      })();
       return;
     }
     let bytes: Buffer;
     let sha: string;
     let contentType: string | undefined;
     if (res.kind === "not_modified") {
+      const prevBytes = prev ? this.blobs.get(prev.sha256) : undefined;
       if (!prev || !prevBytes) return this.fail(row, "304 Not Modified without a stored copy");
       this.counts.not_modified++;
       bytes = prevBytes;

@@ -22,6 +22,23 @@ describe("crawl of a simulated portal", () => {
   beforeAll(async () => {
     portal = await startServers(portalSites());
     [A, B] = portal.bases;
+    // A redirect to the other (allowed) host: queued under that host's politeness.
+    const list2 = portal.pages[0].get("/xxgk/ndbg/index_2.html")!;
+    list2.body = Buffer.from(
+      (list2.body as Buffer)
+        .toString()
+        .replace("</ul>", '<li><a href="elsewhere.html">2019年年报（新址）</a></li></ul>'),
+    );
+    portal.pages[0].set("/xxgk/ndbg/elsewhere.html", {
+      body: Buffer.alloc(0),
+      special: (_req, res) => {
+        res.writeHead(302, { location: `${B}/gov/ndbg/moved-2019.html` }).end();
+        return true;
+      },
+    });
+    portal.pages[1].set("/gov/ndbg/moved-2019.html", {
+      body: portal.pages[0].get("/xxgk/ndbg/t2019.html")!.body,
+    });
     dir = tempDir("zfcrawl-test-");
     store = new Store(join(dir, "db.sqlite"));
   });
@@ -93,7 +110,10 @@ describe("crawl of a simulated portal", () => {
       `${A}/xxgk/ndbg/copy/t2019.html`,
     );
     expect(dup).toHaveLength(1);
-    expect(dup[0].n).toBe(2);
+    expect(dup[0].n).toBe(3); // and once more behind the cross-host redirect
+    expect(
+      q("SELECT state, reason FROM crawl_frontier WHERE url = ?", `${A}/xxgk/ndbg/elsewhere.html`),
+    ).toEqual([{ state: "done", reason: `redirect to ${B}/gov/ndbg/moved-2019.html` }]);
     // The wrapper page around the attachments is not a report; its attachments are stored as documents.
     expect(
       q("SELECT document_id FROM document_origins WHERE origin = ?", `${A}/xxgk/ndbg/t2023.html`),
