@@ -44,6 +44,16 @@ export function addCorrection(db: Database.Database, input: CorrectionInput): Co
       `${input.key} is derived, never printed; correct the printed cells it is summed from`,
     );
   const report = findReport(db, input.report);
+  const presence =
+    report.format_version === "GOP2019"
+      ? info.gop2019
+      : report.format_version === "GOP2021"
+        ? info.gop2021
+        : undefined;
+  if (presence === "absent")
+    throw new UsageError(
+      `${input.key} does not exist in the ${report.format_version} template of report #${report.report_id} (${info.note})`,
+    );
   const extracted = db
     .prepare("SELECT value, status FROM cells WHERE document_id = ? AND key = ?")
     .get(report.document_id, input.key) as { value: number | null; status: string } | undefined;

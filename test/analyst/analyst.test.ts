@@ -548,6 +548,18 @@ describe("correct", () => {
     expect(
       zfxxgk(["correct", "1", "appeals.litigation_total.total", "3", "--note", "x", "--db", dbc]).err,
     ).toMatch(/derived, never printed/);
+    const notInTemplate = zfxxgk([
+      "correct",
+      "江宁市人民政府/2019",
+      "active.art20_1.rules.in_force",
+      "3",
+      "--note",
+      "x",
+      "--db",
+      dbc,
+    ]);
+    expect(notInTemplate.code).toBe(2);
+    expect(notInTemplate.err).toMatch(/does not exist in the GOP2019 template/);
   });
 });
 

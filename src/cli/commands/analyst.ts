@@ -215,6 +215,8 @@ Examples:
             kind: opts.kind,
           });
           for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
+          // The table prints its notes under it; CSV and JSON keep standard output for the data.
+          if (opts.format === "csv") for (const n of res.notes) process.stderr.write(`note: ${n}\n`);
           process.stdout.write(formatCompare(res, opts.format));
           return 0;
         } finally {
