@@ -1,6 +1,6 @@
 // The crawl and runs commands as cron runs them: child processes, kill and resume, SIGTERM, the lock.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -93,6 +93,7 @@ describe("zfxxgk crawl and runs (child processes)", () => {
   });
   afterAll(async () => {
     await portal?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("resumes after a kill: nothing done is fetched again, every report is stored exactly once", async () => {

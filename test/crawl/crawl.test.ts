@@ -1,5 +1,5 @@
 // Crawls of the simulated portal: discovery, politeness, incremental re-runs, changed reports.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLoadPortal } from "../../bench/crawl.js";
@@ -45,6 +45,7 @@ describe("crawl of a simulated portal", () => {
   afterAll(async () => {
     store?.close();
     await portal?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const run = () =>
@@ -206,6 +207,7 @@ describe("politeness", () => {
     } finally {
       store.close();
       portal.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
@@ -225,6 +227,7 @@ describe("politeness", () => {
     } finally {
       store.close();
       portal.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
