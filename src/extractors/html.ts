@@ -3,6 +3,7 @@ import * as cheerio from "cheerio";
 import type { AnyNode, Element } from "domhandler";
 import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
 import { normalizeText } from "../normalize/text.js";
+import { extractText } from "./text.js";
 
 const DROP = "script, style, noscript, nav, header, footer, select, iframe, object, svg, template, button";
 const BLOCK_TAGS = new Set([
@@ -205,6 +206,17 @@ export function extractHtml(html: string): DocumentModel {
       const froot = $f("body")[0] ?? $f.root()[0];
       linearize($f, (froot as Element).children ?? [], blocks, counter);
     }
+  }
+  // A page that carries its tables as pipe-text lines (`<p>| 规章 | 0 |</p>`, copied from another
+  // site) is read the way a text dump is, so the pipe dialects give rows.
+  const texts = blocks.filter((b) => b.kind === "text");
+  if (!blocks.some((b) => b.kind === "table") && texts.filter((b) => b.text.includes("|")).length >= 8) {
+    return {
+      form: "html",
+      title,
+      blocks: extractText(texts.map((b) => b.text).join("\n")).blocks,
+      warnings: [],
+    };
   }
   return { form: "html", title, blocks, warnings: [] };
 }

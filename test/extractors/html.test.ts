@@ -41,4 +41,23 @@ describe("HTML extractor", () => {
     const [t] = tables(page);
     expect(t.rows[1].map((c) => c.text)).toEqual(["规章", "7"]);
   });
+  it("reads pipe-text tables pasted into paragraphs like a text dump", () => {
+    const lines = [
+      "二、主动公开政府信息情况",
+      "|",
+      "第二十条第(一)项 | |||",
+      "|",
+      "信息内容 |",
+      "本年制发件数 |",
+      "本年废止件数 |",
+      "现行有效件数 |",
+    ];
+    lines.push("|", "规章 |", "0 |", "0 |", "0 |", "|", "行政规范性文件 |", "5 |", "12 |", "8 |");
+    const doc = extractHtml(`<html><body>${lines.map((l) => `<p>${l}</p>`).join("")}</body></html>`);
+    const rows = doc.blocks.flatMap((b) =>
+      b.kind === "table" ? b.rows.map((r) => r.map((c) => c.text)) : [],
+    );
+    expect(rows).toContainEqual(["行政规范性文件", "5", "12", "8"]);
+    expect(doc.form).toBe("html");
+  });
 });
