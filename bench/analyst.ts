@@ -1,5 +1,4 @@
-// Benchmark: builds a database of 100,000+ synthetic reports (about 20 million cells) with prepared
-// statements in large transactions, then times compare queries over all of them and prints the size.
+// Benchmark: 100,000 synthetic reports (~20 million cells) in SQLite; times compare and prints the size.
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";

@@ -1,5 +1,4 @@
-// The analyst key catalogue: every canonical key with its labels, the versions that print or derive it,
-// its comparability across GOP2019/GOP2021 (report-format.md §5.4) and the terms of each derived key.
+// The analyst key catalogue: every key's labels, versions, GOP2019/GOP2021 comparability and derived terms.
 import { T2_ROWS, T3_COLUMNS, T3_ROWS, T4_KEYS, versionKeys } from "../normalize/template.js";
 
 export type Presence = "printed" | "derived" | "absent";

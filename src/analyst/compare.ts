@@ -1,5 +1,4 @@
-// `compare`: one key across years (as columns) by issuer, region or administrative level, with the
-// comparability check, rule-failure and correction marks, and derived keys computed from printed numbers.
+// `compare`: one key across years by issuer, region or level, with comparability checks and cell marks.
 import type Database from "better-sqlite3";
 import { derivedExpr, REPORT_KIND } from "../store/analyst-schema.js";
 import { derivedTerms, type KeyInfo, keyCatalog, keyInfo, nominalVersion } from "./catalog.js";

@@ -1,5 +1,4 @@
-// Human corrections: stored apart from the extracted cells (table corrections), tied to the report so they
-// survive re-import and re-crawl; the latest per report and key is active and the views show it, marked.
+// Human corrections, stored apart from extracted cells and tied to the report so they survive re-import.
 import type Database from "better-sqlite3";
 import { keyInfo } from "./catalog.js";
 import { findReport, type ReportRow, UsageError } from "./filters.js";

@@ -1,5 +1,4 @@
-// `check`: cross-year rules over the whole database, per issuer and year, as warnings (report-format.md §6):
-// R7 carry-over chain (上年结转 of year t = 结转下年度 of t−1) and R8 stock and flow of 规章/规范性文件.
+// `check`: cross-year rules R7 (carry-over chain) and R8 (stock and flow) per issuer and year, as warnings.
 import type Database from "better-sqlite3";
 import { T3_COLUMNS } from "../normalize/template.js";
 import { parseWhere } from "./filters.js";

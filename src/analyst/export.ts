@@ -1,5 +1,4 @@
-// `export`: writes an analyst view as CSV (UTF-8 with BOM, so Excel reads Chinese), JSON or Parquet
-// (hyparquet-writer, pure JavaScript), streaming rows from SQLite.
+// `export`: writes an analyst view as CSV (UTF-8 with BOM), JSON or Parquet, streaming rows from SQLite.
 import { closeSync, openSync, writeSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { fileWriter, parquetWriteRows } from "hyparquet-writer";

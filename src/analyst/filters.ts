@@ -1,5 +1,4 @@
-// Filters shared by the analyst commands: `--where FIELD=VALUE` terms over report_overview, `--years`,
-// and finding one report from `REPORT` (an id or ISSUER/YEAR).
+// Filters shared by the analyst commands: `--where` terms, `--years`, and finding a report by id or issuer.
 import type Database from "better-sqlite3";
 
 /** `--where` fields and the report_overview columns they filter. */

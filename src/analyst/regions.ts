@@ -1,5 +1,4 @@
-// Region resolution: places each report's issuer in the GB/T 2260 divisions (province / prefecture / county,
-// plus the township for 乡镇/街道 reports) from its name, its title, the hosting site and the report text.
+// Region resolution: places each issuer in the GB/T 2260 divisions from its name, title, site and text.
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { pinyin } from "pinyin-pro";
@@ -171,6 +170,8 @@ interface Token {
   text: string;
   start: number;
   candidates: Division[];
+  /** Matched only as a short form (江宁 for 江宁区). */
+  alias: boolean;
 }
 
 /** Reads the chain of place names at the start of an issuer name (南京市 江宁区 …), longest match first. */
@@ -187,7 +188,7 @@ function placeTokens(name: string, from = 0): Token[] {
       const after = name.slice(i + len);
       const usable = hits.filter((h) => !h.alias || !DIVISION_SUFFIX.test(after));
       if (usable.length === 0) continue;
-      found = { text, start: i, candidates: usable.map((h) => h.div) };
+      found = { text, start: i, candidates: usable.map((h) => h.div), alias: usable.every((h) => h.alias) };
       break;
     }
     if (!found) break;
@@ -201,6 +202,7 @@ function cleanName(s: string): string {
   return s
     .normalize("NFKC")
     .replace(/\s+/g, "")
+    .replace(/中华人民共和国/g, "") // the state's name (《中华人民共和国政府信息公开条例》), never a place here
     .replace(/^(中共|中国共产党)/, "");
 }
 
@@ -403,8 +405,13 @@ function unknownPlace(name: string, from: number): string | undefined {
 /** Resolves one issuer. Pure: the dataset is loaded once per process. */
 export function resolveRegion(input: RegionInput): RegionResult {
   const name = cleanName(input.issuerName ?? "");
-  const title = cleanName(input.title ?? "").replace(/^(19|20)\d{2}年度?/, "");
-  const text = `${input.title ?? ""}\n${(input.text ?? "").slice(0, 4000)}`;
+  // The title helps only when it is a report title (metadata sometimes holds a sentence instead).
+  const rawTitle = cleanName(input.title ?? "");
+  const title =
+    /政府信息公开|政务公开|年度报告|年报/.test(rawTitle) && rawTitle.length <= 60
+      ? rawTitle.replace(/^(19|20)\d{2}年度?/, "")
+      : "";
+  const text = `${input.title ?? ""}\n${(input.text ?? "").slice(0, 4000)}`.replace(/中华人民共和国/g, "");
   const hints = hostHints(input.origins ?? []);
   const want = expectedLevel(input.adminLevel);
 
@@ -418,7 +425,7 @@ export function resolveRegion(input: RegionInput): RegionResult {
       // The chain may start after a prefix (国家税务总局南京市…): the first full division name.
       for (let i = 1; i < Math.min(s.length, 10) && tokens.length === 0; i++) {
         const t = placeTokens(s, i);
-        if (t.length > 0 && t[0].candidates.some((c) => c.level !== "township")) tokens = t;
+        if (t.length > 0 && !t[0].alias && t[0].candidates.some((c) => c.level !== "township")) tokens = t;
       }
     }
     const c = resolveChain(tokens);

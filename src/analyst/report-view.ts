@@ -1,5 +1,4 @@
-// `show`: one report's three tables laid out as in the template, with statuses, rule failures, flags,
-// corrections and where each printed value came from (label as printed, page/line/table position).
+// `show`: one report's tables in template layout, with statuses, rules, flags, corrections and sources.
 import type Database from "better-sqlite3";
 import { T2_ROWS, versionKeys } from "../normalize/template.js";
 import {

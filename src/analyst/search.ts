@@ -1,5 +1,4 @@
-// `search`: full-text search over the prose of current report versions: FTS5 trigram for words of three or
-// more characters, LIKE for one- and two-character words; results carry highlighted snippets.
+// `search`: full-text search over report prose (FTS5 trigram, LIKE for short words) with highlighted snippets.
 import type Database from "better-sqlite3";
 import { parseWhere, UsageError } from "./filters.js";
 
@@ -93,6 +92,7 @@ export function searchProse(db: Database.Database, query: string, opts: SearchOp
     });
   }
   for (const r of rows) {
+    r.snippet = r.snippet.replace(/\s+/g, " ");
     const text = (
       db.prepare("SELECT text FROM prose WHERE document_id = ?").get(r.document_id) as
         | { text: string }

@@ -1,5 +1,4 @@
-// Schema of the analyst layer (migration 3): regions, human corrections, the key catalogue, prose search
-// and the SQL views analysts query (wide per table, long cells, comparability, derived keys).
+// Schema of the analyst layer (migration 3): regions, corrections, key catalogue, prose search and views.
 import { derivedTerms, keyCatalog } from "../analyst/catalog.js";
 
 /** The kind of a report (reports r): a place's government-wide report, its office's, a department's, … */
@@ -184,7 +183,8 @@ SELECT r.id AS report_id, r.identity, r.issuer_name, r.report_year, r.format_ver
   ${REPORT_KIND} AS report_kind,
   g.region_code, g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code,
   g.prefecture_name, g.county_code, g.county_name, g.township_code, g.township_name,
-  IFNULL(g.status, 'unresolved') AS region_status, IFNULL(g.reason, 'not resolved yet') AS region_reason,
+  IFNULL(g.status, 'unresolved') AS region_status,
+  IIF(g.report_id IS NULL, 'not resolved yet', g.reason) AS region_reason,
   r.title, r.has_standard_tables, r.year_source, r.current_document_id AS document_id, d.origin, d.form,
   (SELECT group_concat(x.rule, ',') FROM check_results x WHERE x.document_id = r.current_document_id AND x.status = 'fail') AS rules_failed
 FROM reports r

@@ -1,5 +1,4 @@
-// Shared set-up for the analyst tests: the project's corpus imported into a temporary SQLite file, its gold
-// files by document, and the real command run from source.
+// Set-up for the analyst tests: the corpus in a temporary SQLite file, its gold files, the real command.
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";

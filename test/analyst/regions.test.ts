@@ -86,6 +86,13 @@ describe("resolveRegion", () => {
       method: "host",
     });
     expect(r("审计局", "county").status).toBe("unresolved");
+    // A sentence in place of the title, and the state's name, are no places (共和 is also 共和县).
+    expect(
+      r("区政府办公室", "county", {
+        title:
+          "根据《中华人民共和国政府信息公开条例》和政府信息公开工作的有关要求,现将我办2022年度政府信息公开情况报告如下:",
+      }).status,
+    ).toBe("unresolved");
     expect(hostHints(["http://www.sxjiaxian.gov.cn/x"]).divisions.size).toBeGreaterThan(0);
   });
 
