@@ -323,6 +323,7 @@ interface HostHints {
 export function hostHints(origins: string[]): HostHints {
   const hints: HostHints = { provinces: new Set(), divisions: new Set(), hosts: [] };
   for (const o of origins) {
+    if (!/^https?:\/\//i.test(o)) continue; // a file path names no host (and new URL would throw)
     let host: string;
     try {
       host = new URL(o).hostname.toLowerCase();

@@ -48,11 +48,19 @@ interface T2Pending {
   unit: Unit;
 }
 
-function trimValues(values: ValueToken[], n: number): ValueToken[] {
+/**
+ * Fits a row's printed cells to the n cells the template expects: trailing blanks beyond n are padding;
+ * then uncertain blanks (possibly padding or label spans) are dropped, first ones first, while the row
+ * is still too long.
+ */
+function trimValues<T extends { parsed: { status: string }; uncertain?: boolean }>(
+  values: T[],
+  n: number,
+): T[] {
   const v = [...values];
   while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
   while (v.length > n) {
-    const i = v.findIndex((t) => t.uncertain);
+    const i = v.findIndex((t) => t.uncertain && t.parsed.status === "blank");
     if (i < 0) break;
     v.splice(i, 1);
   }
@@ -262,8 +270,10 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
     if (empty) for (const tok of empty.values) t4Tokens.push({ tok, unit: empty });
   }
   if (t4Tokens.length > 0) {
-    let toks = t4Tokens;
-    while (toks.length > 15 && toks[toks.length - 1].tok.parsed.status === "blank") toks = toks.slice(0, -1);
+    const toks = trimValues(
+      t4Tokens.map((t) => ({ ...t, parsed: t.tok.parsed, uncertain: t.tok.uncertain })),
+      15,
+    );
     if (toks.length !== 15) {
       const truncated = toks.length < 15 && toks[toks.length - 1].unit.endSeq >= lastSeq;
       flags.push({

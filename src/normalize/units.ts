@@ -154,7 +154,16 @@ export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: 
       }
       return;
     }
-    const values = tokens(parsed.slice(firstValue));
+    // In a table row the values may start right after the label with empty cells (a row that prints
+    // only its 总计). Empty cells there can also be the rest of a label spanning several columns, so
+    // they are kept as uncertain: the template's cell count decides. Blanks before the label are
+    // rowspan placeholders.
+    let values = tokens(parsed.slice(firstValue));
+    if (line.isRow) {
+      const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
+      const lead = tokens(parsed.slice(lastLabel + 1, firstValue)).map((t) => ({ ...t, uncertain: true }));
+      values = [...lead, ...values];
+    }
     if (line.isRow || own !== "") {
       rowUnit(labelCells, values);
       return;

@@ -110,6 +110,34 @@ describe("reconstruction", () => {
     expect(r.flags.map((f) => f.code)).toContain("stray_values");
   });
 
+  it("keeps empty applicant cells before a printed 总计 (HTML and pipe rows)", async () => {
+    const blanks = "<td>&nbsp;</td>".repeat(6);
+    const html = `<html><body><p>青溪区测试局2022年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p><table>
+      <tr><td colspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="7">申请人情况</td></tr>
+      <tr><td colspan="3">一、本年新收政府信息公开申请数量</td>${blanks}<td>19</td></tr></table></body></html>`;
+    const r = await run(html);
+    expect(cell(r, "applications.new_received.total")?.value).toBe(19);
+    expect(cell(r, "applications.new_received.natural_person")?.status).toBe("blank");
+    const pipe = await run(
+      report(
+        2022,
+        "三、收到和处理政府信息公开申请情况",
+        "| 一、本年新收政府信息公开申请数量 |  |  |  |  |  |  | 19 |",
+      ),
+    );
+    expect(cell(pipe, "applications.new_received.total")?.value).toBe(19);
+    // A label spanning three columns, printed as empty cells, is not taken for values.
+    const spanned = await run(
+      report(
+        2022,
+        "三、收到和处理政府信息公开申请情况",
+        "| 一、本年新收政府信息公开申请数量 |  |  | 5 | 1 | 0 | 0 | 0 | 0 | 6 |",
+      ),
+    );
+    expect(cell(spanned, "applications.new_received.natural_person")?.value).toBe(5);
+    expect(cell(spanned, "applications.new_received.total")?.value).toBe(6);
+  });
+
   it("reads a Table 4 printed as a review table and a litigation table", async () => {
     const t4 = [
       "四、政府信息公开行政复议、行政诉讼情况",
