@@ -5,7 +5,21 @@ import type { Block, DocumentModel, GridCell, TableBlock } from "../model/docume
 import { normalizeText } from "../normalize/text.js";
 import { extractText } from "./text.js";
 
-const DROP = "script, style, noscript, nav, header, footer, select, iframe, object, svg, template, button";
+/** Page chrome and non-content elements, skipped while walking (cheaper than removing them by selector). */
+const DROP_TAGS = new Set([
+  "script",
+  "style",
+  "noscript",
+  "nav",
+  "header",
+  "footer",
+  "select",
+  "iframe",
+  "object",
+  "svg",
+  "template",
+  "button",
+]);
 const BLOCK_TAGS = new Set([
   "p",
   "div",
@@ -60,13 +74,14 @@ export function htmlInScriptStrings(source: string): string[] {
   return out;
 }
 
-function cellText(_$: cheerio.CheerioAPI, el: Element): string {
+function cellText(el: Element): string {
   // <br> and block children separate lines inside a cell; label wraps are rejoined downstream.
   const parts: string[] = [];
   const walk = (node: AnyNode) => {
     if (node.type === "text") parts.push((node as unknown as { data: string }).data);
     else if (node.type === "tag") {
       const tag = (node as Element).tagName.toLowerCase();
+      if (DROP_TAGS.has(tag)) return;
       if (tag === "br") parts.push("\n");
       const isBlock = BLOCK_TAGS.has(tag);
       if (isBlock) parts.push("\n");
@@ -83,38 +98,63 @@ function cellText(_$: cheerio.CheerioAPI, el: Element): string {
 }
 
 /** Expands colspan/rowspan into a grid. Every grid position gets a cell; copies have origin=false. */
-function expandTable($: cheerio.CheerioAPI, table: Element, tableIndex: number): TableBlock {
+const isTag = (n: AnyNode, ...names: string[]): boolean =>
+  n.type === "tag" && names.includes((n as Element).tagName.toLowerCase());
+
+/** The rows of a table itself (inside thead/tbody/tfoot or directly), not those of nested tables. */
+function ownRows(table: Element): Element[] {
+  const out: Element[] = [];
+  for (const child of table.children) {
+    if (isTag(child, "tr")) out.push(child as Element);
+    else if (isTag(child, "thead", "tbody", "tfoot")) {
+      for (const tr of (child as Element).children) if (isTag(tr, "tr")) out.push(tr as Element);
+    }
+  }
+  return out;
+}
+
+function hasNestedTable(el: Element): boolean {
+  for (const c of el.children)
+    if (c.type === "tag" && (isTag(c, "table") || hasNestedTable(c as Element))) return true;
+  return false;
+}
+
+function spanAttr(el: Element, name: string, max: number): number {
+  return Math.max(1, Math.min(max, Number.parseInt(el.attribs[name] ?? "1", 10) || 1));
+}
+
+/** Expands colspan/rowspan into a grid. Every grid position gets a cell; copies have origin=false. */
+function expandTable(table: Element, tableIndex: number): TableBlock {
   const rows: GridCell[][] = [];
-  const trs = $(table)
-    .find("tr")
-    .filter((_, tr) => $(tr).closest("table")[0] === table);
-  trs.each((r, tr) => {
+  // Plain DOM walking: cheerio wrappers per row and cell cost more than the parse on bulk imports.
+  const trs = ownRows(table);
+  trs.forEach((tr, r) => {
     rows[r] ??= [];
     let c = 0;
-    $(tr)
-      .children("td, th")
-      .each((_, td) => {
-        while (rows[r][c]) c++;
-        const colspan = Math.max(1, Math.min(50, Number.parseInt($(td).attr("colspan") ?? "1", 10) || 1));
-        const rowspan = Math.max(1, Math.min(200, Number.parseInt($(td).attr("rowspan") ?? "1", 10) || 1));
-        const text = cellText($, td);
-        for (let dr = 0; dr < rowspan; dr++) {
-          if (dr > 0 && r + dr >= trs.length) break;
-          rows[r + dr] ??= [];
-          for (let dc = 0; dc < colspan; dc++) {
-            rows[r + dr][c + dc] = {
-              text,
-              origin: dr === 0 && dc === 0,
-              originRow: r,
-              originCol: c,
-              colspan,
-              rowspan,
-              pos: { table: tableIndex, row: r + dr, col: c + dc },
-            };
-          }
+    for (const td of (tr as Element).children) {
+      if (!isTag(td, "td", "th")) continue;
+      const cell = td as Element;
+      while (rows[r][c]) c++;
+      const colspan = spanAttr(cell, "colspan", 50);
+      const rowspan = spanAttr(cell, "rowspan", 200);
+      const text = cellText(cell);
+      for (let dr = 0; dr < rowspan; dr++) {
+        if (dr > 0 && r + dr >= trs.length) break;
+        rows[r + dr] ??= [];
+        for (let dc = 0; dc < colspan; dc++) {
+          rows[r + dr][c + dc] = {
+            text,
+            origin: dr === 0 && dc === 0,
+            originRow: r,
+            originCol: c,
+            colspan,
+            rowspan,
+            pos: { table: tableIndex, row: r + dr, col: c + dc },
+          };
         }
-        c += colspan;
-      });
+      }
+      c += colspan;
+    }
   });
   // Holes left by malformed spans become empty non-origin cells so that rows stay indexable.
   const grid = rows.map((row, r) =>
@@ -156,14 +196,15 @@ function linearize($: cheerio.CheerioAPI, root: AnyNode[], blocks: Block[], coun
     if (node.type !== "tag") return;
     const el = node as Element;
     const tag = el.tagName.toLowerCase();
+    if (DROP_TAGS.has(tag)) return;
     if (tag === "table") {
       flush();
       // A table holding other tables is page layout: read its cells as flow content.
-      if ($(el).find("table").length > 0) {
+      if (hasNestedTable(el)) {
         for (const c of el.children) walk(c);
         flush();
       } else {
-        const t = expandTable($, el, counter.table++);
+        const t = expandTable(el, counter.table++);
         if (t.rows.length > 0) blocks.push(t);
       }
       return;
@@ -192,7 +233,6 @@ const PARSE = {
 export function extractHtml(html: string): DocumentModel {
   const $ = cheerio.load(html, PARSE);
   const title = normalizeText($("title").first().text()).trim() || undefined;
-  $(DROP).remove();
   const blocks: Block[] = [];
   const counter = { table: 0 };
   const body = $("body")[0] ?? $.root()[0];
@@ -202,7 +242,6 @@ export function extractHtml(html: string): DocumentModel {
   if (!hasTables) {
     for (const fragment of htmlInScriptStrings(html)) {
       const $f = cheerio.load(fragment, PARSE);
-      $f(DROP).remove();
       const froot = $f("body")[0] ?? $f.root()[0];
       linearize($f, (froot as Element).children ?? [], blocks, counter);
     }

@@ -164,7 +164,8 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
   }
   const t3Matches = t3.map((u) => ({
     own: matchT3Rows(u.own, 3),
-    soft: matchT3Rows(u.floating.join("\n"), 3),
+    // A floating label is the text just before the values (a wrapped label spans a few lines at most).
+    soft: matchT3Rows(u.floating.slice(-4).join("\n"), 3),
   }));
   const subRowIdx = new Set(t3Sequence("GOP2021").filter((i) => T3_ROWS[i].only === "GOP2021"));
   const otherTotalIdx = T3_ROWS.findIndex((r) => r.key === "result.other.total");

@@ -26,6 +26,8 @@ function remember<T>(cache: Map<string, T>, key: string, value: T): T {
 }
 
 export function labelKey(s: string): string {
+  // Only label-sized strings are cached: prose paragraphs also pass through here and would fill the cache.
+  if (s.length > 80) return normalizeText(s).replace(PUNCT, "");
   return labelKeyCache.get(s) ?? remember(labelKeyCache, s, normalizeText(s).replace(PUNCT, ""));
 }
 
@@ -54,10 +56,9 @@ const NUMBER_RE = /^([+-])?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万元|亿元|
 /** Classifies one printed cell: a number (with sign and unit), blank, dash, slash or other text. */
 /** Classifies one printed cell. The result is shared between equal texts: treat it as read-only. */
 export function parseCellValue(text: string): ParsedValue {
-  return (
-    valueCache.get(text) ??
-    (text.length > 64 ? parseUncached(text) : remember(valueCache, text, parseUncached(text)))
-  );
+  // No printed value is this long: a label or a paragraph is text, without the cost of NFKC.
+  if (text.length > 40) return { status: "text", value: null, raw: text.trim() };
+  return valueCache.get(text) ?? remember(valueCache, text, parseUncached(text));
 }
 
 function parseUncached(text: string): ParsedValue {
