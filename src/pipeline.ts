@@ -8,6 +8,7 @@ import { extractMeta } from "./normalize/metadata.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, reportSchema } from "./normalize/schema.js";
+import { buildUnits } from "./normalize/units.js";
 
 export interface Processed {
   form: DocumentForm;
@@ -20,20 +21,12 @@ export async function processDocument(
   opts: { httpCharset?: string } = {},
 ): Promise<Processed> {
   const { model, charset } = await extract(bytes, opts);
-  // The year is read first from the text alone: it is only a prior for the version when no
-  // template fingerprint is visible.
-  const textLines = model.blocks.flatMap((b) =>
-    b.kind === "text"
-      ? [b.text]
-      : b.rows.map((r) =>
-          r
-            .filter((c) => c.origin)
-            .map((c) => c.text)
-            .join(" "),
-        ),
-  );
+  // One linearization serves metadata, reconstruction and the prose rule. The year is read first
+  // from the text alone: it is only a prior for the version when no template fingerprint is visible.
+  const built = buildUnits(model);
+  const textLines = built.lines.map((l) => l.text);
   const meta = extractMeta(textLines, model.title);
-  const rec = reconstruct(model, meta.reportYear ?? undefined);
+  const rec = reconstruct(built, meta.reportYear ?? undefined);
   if (
     rec.cells.length === 0 &&
     !/(?:政府|政务)信息公开|信息公开工作|年度报告|年报/.test(textLines.join("\n"))
@@ -43,7 +36,7 @@ export async function processDocument(
       "no report text or tables found (not a 政府信息公开工作年度报告)",
     );
   }
-  const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, rec.lines)];
+  const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, textLines)];
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,

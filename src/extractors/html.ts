@@ -176,7 +176,7 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
 }
 
 /** Walks the DOM in reading order, turning flow content into text blocks and data tables into grids. */
-function linearize($: cheerio.CheerioAPI, root: AnyNode[], blocks: Block[], counter: { table: number }) {
+function linearize(root: AnyNode[], blocks: Block[], counter: { table: number }) {
   let buf = "";
   const flush = () => {
     const text = normalizeText(buf)
@@ -236,14 +236,14 @@ export function extractHtml(html: string): DocumentModel {
   const blocks: Block[] = [];
   const counter = { table: 0 };
   const body = $("body")[0] ?? $.root()[0];
-  linearize($, (body as Element).children ?? [], blocks, counter);
+  linearize((body as Element).children ?? [], blocks, counter);
   const hasTables = blocks.some((b) => b.kind === "table");
   // Script-embedded articles are read when the page itself shows no tables (the usual CMS case).
   if (!hasTables) {
     for (const fragment of htmlInScriptStrings(html)) {
       const $f = cheerio.load(fragment, PARSE);
       const froot = $f("body")[0] ?? $f.root()[0];
-      linearize($f, (froot as Element).children ?? [], blocks, counter);
+      linearize((froot as Element).children ?? [], blocks, counter);
     }
   }
   // A page that carries its tables as pipe-text lines (`<p>| 规章 | 0 |</p>`, copied from another

@@ -1,6 +1,5 @@
 // Template-driven reconstruction of Tables 2–4 from units: finds each table by its anchors, maps rows
 // by label (Table 3 by aligning units to the template order), detects the format version.
-import type { DocumentModel } from "../model/document.js";
 import type { CanonicalCell, Flag } from "./cells.js";
 import {
   type FormatVersion,
@@ -16,7 +15,7 @@ import {
   t3Sequence,
 } from "./template.js";
 import { labelKey, scaleExact } from "./text.js";
-import { buildUnits, type Unit, type ValueToken } from "./units.js";
+import type { BuiltUnits, Unit, ValueToken } from "./units.js";
 
 export interface Reconstruction {
   cells: CanonicalCell[];
@@ -24,8 +23,6 @@ export interface Reconstruction {
   formatVersion: FormatVersion;
   /** Which tables were found. */
   tables: { t2: boolean; t3: boolean; t4: boolean };
-  /** The document's text lines in order (for metadata and prose rules). */
-  lines: string[];
 }
 
 type Context = "none" | "t2" | "t3" | "t4";
@@ -71,8 +68,8 @@ function numberText(raw: string): string {
   return raw.replace(/[^\d.+-]/g, "");
 }
 
-export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstruction {
-  const { units, lines } = buildUnits(doc);
+/** Reconstructs the tables from a document's units (buildUnits), which the caller also reads for metadata. */
+export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Reconstruction {
   const lastSeq = lines.length - 1;
   const flags: Flag[] = [];
   const cells: CanonicalCell[] = [];
@@ -303,7 +300,6 @@ export function reconstruct(doc: DocumentModel, yearHint?: number): Reconstructi
     flags,
     formatVersion: version,
     tables: { t2: t2.length > 0, t3: t3.length > 0, t4: t4Tokens.length > 0 },
-    lines: lines.map((l) => l.text),
   };
 }
 

@@ -105,8 +105,14 @@ function toLines(blocks: Block[]): StreamLine[] {
   return out;
 }
 
+export interface BuiltUnits {
+  units: Unit[];
+  /** Every line of the document in reading order, as text (rows with their cells joined by " | "). */
+  lines: { text: string; seq: number }[];
+}
+
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
-export function buildUnits(doc: DocumentModel): { units: Unit[]; lines: { text: string; seq: number }[] } {
+export function buildUnits(doc: DocumentModel): BuiltUnits {
   const lines = toLines(doc.blocks);
   const units: Unit[] = [];
   const textLines: { text: string; seq: number }[] = [];
