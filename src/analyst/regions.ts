@@ -75,16 +75,23 @@ function aliases(name: string, level: Level): string[] {
   return out.filter((a) => a.length >= 2 && a !== name);
 }
 
+/** One row of the GB/T 2260 dataset: code, name, and the codes of its province, prefecture, township. */
+export interface DatasetRow {
+  c: string;
+  n: string;
+  y: string | 0;
+  a: string | 0;
+  t: string | 0;
+}
+
+/** The raw rows of the region dataset package. */
+export function datasetRows(): DatasetRow[] {
+  return createRequire(import.meta.url)(`${REGION_DATASET}/data.min.json`) as DatasetRow[];
+}
+
 function load(): Dataset {
   if (dataset) return dataset;
-  const require = createRequire(import.meta.url);
-  const rows = require(`${REGION_DATASET}/data.min.json`) as {
-    c: string;
-    n: string;
-    y: string | 0;
-    a: string | 0;
-    t: string | 0;
-  }[];
+  const rows = datasetRows();
   const byCode = new Map<string, Division>();
   const all: Division[] = [];
   const towns: { row: (typeof rows)[number] }[] = [];
