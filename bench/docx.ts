@@ -2,9 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { importFiles } from "../src/importer.js";
-import { Store } from "../src/store/store.js";
-import { DocumentWorkers } from "../src/workers.js";
+import { importOneThreadAndPool } from "./common.js";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -18,24 +16,6 @@ function withComment(zip: Buffer, comment: string): Buffer {
     return Buffer.concat([zip.subarray(0, i), end, text]);
   }
   throw new Error("not a zip archive");
-}
-
-async function timedImport(files: string[], db: string, workers?: DocumentWorkers) {
-  const store = new Store(db);
-  let peak = process.memoryUsage().rss;
-  try {
-    const summary = await importFiles(
-      store,
-      files,
-      () => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      },
-      { workers },
-    );
-    return { summary, peakMb: peak / 2 ** 20 };
-  } finally {
-    store.close();
-  }
 }
 
 export async function runDocxBench(
@@ -57,14 +37,7 @@ export async function runDocxBench(
     files.push(path);
   }
   try {
-    const one = await timedImport(files, join(dir, "one.sqlite"));
-    const workers = new DocumentWorkers();
-    let pool: Awaited<ReturnType<typeof timedImport>>;
-    try {
-      pool = await timedImport(files, join(dir, "pool.sqlite"), workers);
-    } finally {
-      await workers.close();
-    }
+    const { one, pool, poolSize } = await importOneThreadAndPool(files, dir);
     const rate = one.summary.files / one.summary.seconds;
     const poolRate = pool.summary.files / pool.summary.seconds;
     console.log(
@@ -74,7 +47,7 @@ export async function runDocxBench(
       `  one thread: ${rate.toFixed(1)} documents/second (${one.summary.seconds.toFixed(2)} s, ${one.summary.failed} failed, peak RSS ${one.peakMb.toFixed(0)} MB)`,
     );
     console.log(
-      `  ${workers.size} worker threads (as \`zfxxgk import\`): ${poolRate.toFixed(1)} documents/second (${pool.summary.seconds.toFixed(2)} s, ${pool.summary.failed} failed)`,
+      `  ${poolSize} worker threads (as \`zfxxgk import\`): ${poolRate.toFixed(1)} documents/second (${pool.summary.seconds.toFixed(2)} s, ${pool.summary.failed} failed)`,
     );
     return { docsPerSecond: rate, docsPerSecondWorkers: poolRate, peakRssMb: one.peakMb };
   } finally {

@@ -4,10 +4,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { importFiles } from "../src/importer.js";
 import { processDocument } from "../src/pipeline.js";
-import { Store } from "../src/store/store.js";
-import { DocumentWorkers } from "../src/workers.js";
+import { importOneThreadAndPool } from "./common.js";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -45,15 +43,6 @@ let peakRss = 0;
 const sampleRss = () => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 };
-
-async function timedImport(files: string[], db: string, workers?: DocumentWorkers) {
-  const store = new Store(db);
-  try {
-    return await importFiles(store, files, sampleRss, { workers });
-  } finally {
-    store.close();
-  }
-}
 
 export async function runPdfBench(batchSize = 520, rounds = 10): Promise<PdfBenchResult> {
   const pdfs = benchPdfs();
@@ -113,14 +102,8 @@ export async function runPdfBench(batchSize = 520, rounds = 10): Promise<PdfBenc
     files.push(path);
   }
   try {
-    const one = await timedImport(files, join(dir, "one.sqlite"));
-    const workers = new DocumentWorkers();
-    let pool: Awaited<ReturnType<typeof timedImport>>;
-    try {
-      pool = await timedImport(files, join(dir, "pool.sqlite"), workers);
-    } finally {
-      await workers.close();
-    }
+    const timed = await importOneThreadAndPool(files, dir, sampleRss);
+    const [one, pool] = [timed.one.summary, timed.pool.summary];
     sampleRss();
     // maxRSS covers the whole process, worker threads included (kilobytes).
     const peakRssMb = Math.max(peakRss / 2 ** 20, process.resourceUsage().maxRSS / 1024);
@@ -133,13 +116,13 @@ export async function runPdfBench(batchSize = 520, rounds = 10): Promise<PdfBenc
       `    one thread: ${rate.toFixed(1)} documents/second (${one.seconds.toFixed(1)} s, ${one.failed} failed)`,
     );
     console.log(
-      `    ${workers.size} worker threads: ${poolRate.toFixed(1)} documents/second (${pool.seconds.toFixed(1)} s, ${pool.failed} failed)`,
+      `    ${timed.poolSize} worker threads: ${poolRate.toFixed(1)} documents/second (${pool.seconds.toFixed(1)} s, ${pool.failed} failed)`,
     );
     console.log(`  peak RSS ${peakRssMb.toFixed(0)} MB`);
     return {
       perDocument,
       ratio,
-      batch: { documents: batchSize, oneThread: rate, workers: poolRate, workerThreads: workers.size },
+      batch: { documents: batchSize, oneThread: rate, workers: poolRate, workerThreads: timed.poolSize },
       peakRssMb,
     };
   } finally {
