@@ -4,7 +4,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { processDocument } from "../src/pipeline.js";
+import { importBytes } from "../src/importer.js";
+import { Store } from "../src/store/store.js";
 import { importOneThreadAndPool } from "./common.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -26,17 +27,24 @@ function hasPdftotext(): boolean {
   return spawnSync("pdftotext", ["-v"], { stdio: "ignore" }).error === undefined;
 }
 
-/** The PDFs to time: the project's corpus, plus the shared real reports when they are present. */
+/**
+ * The PDFs to time: the project's corpus and its TrueType-font fixture (office-made reports embed
+ * TrueType programs), plus the shared real reports when they are present.
+ */
 function benchPdfs(): string[] {
   const dirs = [join(root, "corpus"), resolve(root, "..", "shared", "corpus", "real")];
-  return dirs
-    .filter((d) => existsSync(d))
-    .flatMap((d) =>
-      readdirSync(d)
-        .filter((f) => f.endsWith(".pdf"))
-        .sort()
-        .map((f) => join(d, f)),
-    );
+  const truetype = join(root, "test", "fixtures", "pdf", "qingxi-2021-truetype.pdf");
+  return [
+    truetype,
+    ...dirs
+      .filter((d) => existsSync(d))
+      .flatMap((d) =>
+        readdirSync(d)
+          .filter((f) => f.endsWith(".pdf"))
+          .sort()
+          .map((f) => join(d, f)),
+      ),
+  ];
 }
 
 let peakRss = 0;
@@ -49,18 +57,26 @@ export async function runPdfBench(batchSize = 520, rounds = 10): Promise<PdfBenc
   if (pdfs.length === 0) throw new Error("no PDF reports to benchmark (corpus/*.pdf)");
   const pdftotext = hasPdftotext();
   console.log(
-    `pdf: ${pdfs.length} PDF reports; pipeline = processDocument (extract → reconstruct → validate), warm, median of ${rounds}`,
+    `pdf: ${pdfs.length} PDF reports; pipeline = import of one document (extract → reconstruct → validate → store), warm, median of ${rounds}`,
   );
   if (!pdftotext) console.log("  pdftotext not found (apt-get install poppler-utils): no ratio");
   const perDocument: PdfBenchResult["perDocument"] = [];
+  const timingDb = join(tmpdir(), `zfxxgk-bench-pdf-${process.pid}.sqlite`);
+  rmSync(timingDb, { force: true });
+  const store = new Store(timingDb);
   for (const file of pdfs) {
-    const bytes = new Uint8Array(readFileSync(file));
-    for (let i = 0; i < 2; i++) await processDocument(bytes);
+    const original = readFileSync(file);
+    // Each round imports new bytes (a comment after %%EOF), so each is a whole import, store included.
+    const copies = Array.from({ length: rounds + 2 }, (_, i) =>
+      Buffer.concat([original, Buffer.from(`\n% zfxxgk timing copy ${i}\n`)]),
+    );
+    for (const bytes of copies.slice(0, 2)) await importBytes(store, bytes, file);
     const times: number[] = [];
-    for (let i = 0; i < rounds; i++) {
+    for (const bytes of copies.slice(2)) {
       const t0 = performance.now();
-      await processDocument(bytes);
+      const result = await importBytes(store, bytes, file);
       times.push(performance.now() - t0);
+      if (result.outcome === "failed") throw new Error(`${basename(file)}: ${result.error?.message}`);
       sampleRss();
     }
     let pdftotextMs: number | null = null;
@@ -84,6 +100,8 @@ export async function runPdfBench(batchSize = 520, rounds = 10): Promise<PdfBenc
       } ms   ratio ${ratio === null ? "n/a" : `${ratio.toFixed(2)}×`}`,
     );
   }
+  store.close();
+  rmSync(timingDb, { force: true });
   const sum = (k: "pipelineMs" | "pdftotextMs") => perDocument.reduce((a, d) => a + (d[k] ?? 0), 0);
   const ratio = pdftotext ? sum("pipelineMs") / sum("pdftotextMs") : null;
   if (ratio !== null)

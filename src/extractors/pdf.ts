@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { DocumentError } from "./errors.js";
+import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 
@@ -16,6 +17,11 @@ export interface PdfOptions {
   timeoutMs?: number;
   /** Read at most this many pages (annual reports have a few dozen at most). Default 500. */
   maxPages?: number;
+  /**
+   * Let pdfjs parse every embedded TrueType font program, even those whose text needs none (see
+   * pdf-fonts.ts). Slower; for comparing the two readings. Default false.
+   */
+  keepFontPrograms?: boolean;
 }
 
 export const PDF_TIMEOUT_MS = 60_000;
@@ -94,8 +100,6 @@ function asDocumentError(err: unknown): DocumentError {
 
 /** Reads a PDF report into the document model, or throws a DocumentError saying why it cannot. */
 export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Promise<DocumentModel> {
-  const timeoutMs = opts.timeoutMs ?? PDF_TIMEOUT_MS;
-  const maxPages = opts.maxPages ?? 500;
   if (looksTruncated(bytes)) {
     throw new DocumentError(
       "corrupt_pdf",
@@ -103,13 +107,35 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     );
   }
   const pdfjs = await loadPdfjs();
+  const started = performance.now();
+  // pdfjs takes ownership of (and detaches) the buffer it is given: it always gets a copy.
+  const lean = new Uint8Array(bytes);
+  if (opts.keepFontPrograms || hideFontPrograms(lean) === 0) return read(pdfjs, lean, started, opts);
+  try {
+    return await read(pdfjs, lean, started, opts);
+  } catch (err) {
+    // A text layer that reads as garbage without the font programs is read again with them: the
+    // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
+    if (!(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
+    return read(pdfjs, new Uint8Array(bytes), started, opts);
+  }
+}
+
+/** One pdfjs session over `data` (which pdfjs takes over); the time limit counts from `started`. */
+async function read(
+  pdfjs: PdfjsLib,
+  data: Uint8Array,
+  started: number,
+  opts: PdfOptions,
+): Promise<DocumentModel> {
+  const timeoutMs = opts.timeoutMs ?? PDF_TIMEOUT_MS;
+  const maxPages = opts.maxPages ?? 500;
   // isEvalSupported no longer exists in pdfjs 6 (it never evaluates code); it is passed anyway so that
   // a different pinned build cannot silently turn font-program compilation through eval back on.
   const params: Exclude<Parameters<PdfjsLib["getDocument"]>[0], string | URL | ArrayBuffer> & {
     isEvalSupported: boolean;
   } = {
-    // pdfjs takes ownership of (and detaches) the buffer it is given: hand it a copy.
-    data: new Uint8Array(bytes),
+    data,
     cMapUrl: assets!.cMapUrl,
     cMapPacked: true,
     standardFontDataUrl: assets!.standardFontDataUrl,
@@ -126,7 +152,6 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     verbosity: 0,
   };
   const task = pdfjs.getDocument(params);
-  const started = performance.now();
   // The clock is read at each hand-back from pdfjs too: a timer cannot fire while pdfjs holds the thread.
   const expired = () => performance.now() - started > timeoutMs;
   const timeoutError = () =>
@@ -136,7 +161,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError()), timeoutMs);
+    timer = setTimeout(() => reject(timeoutError()), Math.max(0, timeoutMs - (performance.now() - started)));
   });
   const work = async (): Promise<DocumentModel> => {
     const doc = await task.promise;
