@@ -85,7 +85,7 @@ export async function importFiles(
   // documents per worker are in flight, so memory stays flat however long the batch.
   const limit = opts.workers ? opts.workers.size * 2 : 1;
   const inflight = new Set<Promise<void>>();
-  store.beginBatch();
+  store.beginBatch(files.length);
   try {
     for (const path of files) {
       const p = importOne(store, path, opts).then(record);

@@ -171,6 +171,20 @@ CREATE TABLE crawl_lock (
     name: "analyst layer: regions, corrections, key catalogue, prose search, views",
     sql: analystSchemaSql(),
   },
+  {
+    version: 4,
+    name: "bulk loads in progress",
+    sql: `
+-- A row while a bulk load runs (Store.beginBatch): documents after from_document_id still lack their
+-- cells-by-key index entries, prose search rows and regions, which the end of the load (or the next
+-- open of the database once no loading process is alive, after a crash) adds.
+CREATE TABLE bulk_loads (
+  from_document_id INTEGER NOT NULL,
+  pid              INTEGER NOT NULL,          -- the loading process
+  started_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): number {
