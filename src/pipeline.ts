@@ -7,7 +7,7 @@ import type { Flag } from "./normalize/cells.js";
 import { extractMeta } from "./normalize/metadata.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
-import { type Report, reportSchema } from "./normalize/schema.js";
+import { type Report, validateReport } from "./normalize/schema.js";
 import { buildUnits } from "./normalize/units.js";
 
 export interface Processed {
@@ -55,7 +55,7 @@ export async function processDocument(
     .filter((b) => b.kind === "text")
     .map((b) => b.text)
     .join("\n");
-  const report = reportSchema.parse({
+  const report = validateReport({
     formatVersion: rec.formatVersion,
     meta,
     cells: rec.cells,

@@ -1,8 +1,10 @@
 // The canonical report record, validated with zod before anything is stored.
 import { z } from "zod";
 
+const CELL_KEY = /^(active|applications|appeals)\.[a-z0-9_.]+$/;
+
 export const cellSchema = z.object({
-  key: z.string().regex(/^(active|applications|appeals)\.[a-z0-9_.]+$/),
+  key: z.string().regex(CELL_KEY),
   value: z.number().finite().nullable(),
   status: z.enum(["number", "blank", "dash", "slash", "text"]),
   raw: z.string(),
@@ -70,3 +72,101 @@ export const reportSchema = z
   });
 
 export type Report = z.infer<typeof reportSchema>;
+
+// The same constraints checked directly: reports are built by this code and nearly always valid, and
+// zod's parse (which copies every object) cost as much as reconstructing a table on bulk imports.
+const cellShape = cellSchema.shape;
+const metaShape = reportSchema.shape.meta.shape;
+const setOf = <T extends string>(e: { options: readonly T[] }) => new Set<unknown>(e.options);
+const CELL_STATUS = setOf(cellShape.status);
+const UNIT = setOf(cellShape.unit.unwrap());
+const RAW_UNIT = setOf(cellShape.rawUnit.unwrap());
+const SIGN = setOf(cellShape.sign.unwrap());
+const SEVERITY = setOf(flagSchema.shape.severity);
+const RULE = setOf(ruleSchema.shape.rule);
+const RULE_STATUS = setOf(ruleSchema.shape.status);
+const FORMAT_VERSION = setOf(reportSchema.shape.formatVersion);
+const YEAR_SOURCE = setOf(metaShape.yearSource);
+const ADMIN_LEVEL = setOf(metaShape.adminLevel);
+const ISSUER_TYPE = setOf(metaShape.issuerType);
+const SCOPE = setOf(metaShape.scope);
+
+const isStr = (v: unknown): v is string => typeof v === "string";
+const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
+const isInt = (v: unknown) => Number.isInteger(v);
+const isStrArray = (v: unknown) => Array.isArray(v) && v.every(isStr);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+function cellOk(c: unknown): boolean {
+  if (!isObject(c) || !isStr(c.key) || !CELL_KEY.test(c.key)) return false;
+  const value = c.value;
+  if (value !== null && !(typeof value === "number" && Number.isFinite(value))) return false;
+  if (!CELL_STATUS.has(c.status) || (c.status === "number") !== (value !== null)) return false;
+  if (!isStr(c.raw) || !optional(c.sourceLabel, isStr)) return false;
+  if (!optional(c.unit, (u) => UNIT.has(u)) || !optional(c.rawUnit, (u) => RAW_UNIT.has(u))) return false;
+  if (!optional(c.sign, (s) => SIGN.has(s))) return false;
+  const conf = c.confidence;
+  if (typeof conf !== "number" || !(conf >= 0 && conf <= 1)) return false;
+  const p = c.pos;
+  return (
+    isObject(p) &&
+    optional(p.line, isInt) &&
+    optional(p.page, isInt) &&
+    optional(p.table, isInt) &&
+    optional(p.row, isInt) &&
+    optional(p.col, isInt)
+  );
+}
+
+function flagOk(f: unknown): boolean {
+  return (
+    isObject(f) &&
+    isStr(f.code) &&
+    SEVERITY.has(f.severity) &&
+    isStr(f.message) &&
+    optional(f.keys, isStrArray) &&
+    optional(f.pos, (p) => isObject(p) && Object.values(p).every((n) => Number.isFinite(n)))
+  );
+}
+
+function ruleOk(r: unknown): boolean {
+  return (
+    isObject(r) &&
+    RULE.has(r.rule) &&
+    RULE_STATUS.has(r.status) &&
+    isStrArray(r.failures) &&
+    isStrArray(r.keys)
+  );
+}
+
+/** Whether `r` meets every constraint of reportSchema (checked directly, without copying). */
+export function meetsReportSchema(r: unknown): boolean {
+  if (!isObject(r) || !FORMAT_VERSION.has(r.formatVersion) || !isStr(r.prose)) return false;
+  const m = r.meta;
+  if (
+    !isObject(m) ||
+    !(m.reportYear === null || isInt(m.reportYear)) ||
+    !YEAR_SOURCE.has(m.yearSource) ||
+    !(m.titleRaw === null || isStr(m.titleRaw)) ||
+    !(m.issuerName === null || isStr(m.issuerName)) ||
+    !ADMIN_LEVEL.has(m.adminLevel) ||
+    !ISSUER_TYPE.has(m.issuerType) ||
+    !SCOPE.has(m.scope)
+  )
+    return false;
+  if (!Array.isArray(r.cells) || !Array.isArray(r.flags) || !Array.isArray(r.rules)) return false;
+  const seen = new Set<unknown>();
+  for (const c of r.cells) {
+    if (!cellOk(c) || seen.has(c.key)) return false;
+    seen.add(c.key);
+  }
+  return r.flags.every(flagOk) && r.rules.every(ruleOk);
+}
+
+/**
+ * The report, validated against reportSchema. A report that meets the schema is returned as it is;
+ * any other goes through reportSchema.parse, which throws with zod's account of what is wrong.
+ */
+export function validateReport(r: unknown): Report {
+  return meetsReportSchema(r) ? (r as Report) : reportSchema.parse(r);
+}
