@@ -61,10 +61,28 @@ function rule(
   };
 }
 
+/**
+ * The key of a Table 3 cell. The same few hundred keys are asked for in every document: built once, a
+ * key string also keeps its hash, so map look-ups do not rehash a fresh string each time.
+ */
+const t3Keys = new Map<string, Map<string, string>>();
+function A(row: string, col: string): string {
+  let byCol = t3Keys.get(row);
+  if (!byCol) {
+    byCol = new Map();
+    t3Keys.set(row, byCol);
+  }
+  let key = byCol.get(col);
+  if (key === undefined) {
+    key = `applications.${row}.${col}`;
+    byCol.set(col, key);
+  }
+  return key;
+}
+
 export function checkRules(cells: CanonicalCell[], version: FormatVersion): RuleResult[] {
   const byKey = new Map(cells.map((c) => [c.key, c]));
   const get: Lookup = (k) => byKey.get(k);
-  const A = (row: string, col: string) => `applications.${row}.${col}`;
   const present = (row: string) => T3_COLUMNS.some((c) => byKey.has(A(row, c)));
   const out: RuleResult[] = [];
 

@@ -1,9 +1,13 @@
 // Character-level normalization of labels and cell text, and classification of printed cell values.
 
+/** Characters the replacements in normalizeText act on; most texts hold none and skip them all. */
+const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
+
 /** NFKC, unified line endings and dashes, zero-width characters removed. Keeps the text otherwise. */
 export function normalizeText(s: string): string {
-  return s
-    .normalize("NFKC")
+  const nfkc = s.normalize("NFKC");
+  if (!NEEDS_REPLACING.test(nfkc)) return nfkc;
+  return nfkc
     .replace(/\r\n?/g, "\n")
     .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
     .replace(/\u00a0|\u3000/g, " ")

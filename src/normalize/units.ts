@@ -120,7 +120,23 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   let run: Unit | undefined;
 
   lines.forEach((line, seq) => {
-    const parsed = line.cells.map((c) => ({ ...c, v: parseCellValue(c.text) }));
+    if (!line.isRow && line.cells.length === 1) {
+      // A line of prose or a caption (the common case, taken without the general path's allocations).
+      const text = line.cells[0].text;
+      const v = parseCellValue(text);
+      if (v.status === "text" && !NONE_WORDS.has(v.raw)) {
+        textLines.push({ text, seq });
+        run = undefined;
+        if (text) floating.push(text);
+        return;
+      }
+    }
+    const parsed = line.cells.map((c) => ({
+      text: c.text,
+      pos: c.pos,
+      uncertain: c.uncertain,
+      v: parseCellValue(c.text),
+    }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
     const tokens = (cells: typeof parsed): ValueToken[] =>
       cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
