@@ -33,12 +33,12 @@ function normalizeCharsetName(name: string): Charset | undefined {
   return undefined;
 }
 
-function isValidUtf8(bytes: Uint8Array): boolean {
+/** The bytes decoded as UTF-8, or undefined when they are not valid UTF-8. */
+function strictUtf8(bytes: Uint8Array): string | undefined {
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -57,16 +57,22 @@ export function decodeBytes(bytes: Uint8Array, headerCharset?: string): Decoded 
   if (bytes[0] === 0xfe && bytes[1] === 0xff) {
     return { text: new TextDecoder("utf-16be").decode(bytes.subarray(2)), charset: "utf-16be", via: "bom" };
   }
-  const utf8ok = isValidUtf8(bytes);
+  // Valid UTF-8 is decoded once: the strict decoding is both the test and the text.
+  const utf8 = strictUtf8(bytes);
+  const utf8ok = utf8 !== undefined;
   const declared = normalizeCharsetName(headerCharset ?? declaredCharset(bytes) ?? "");
   if (
     declared &&
     !(declared === "utf-8" && !utf8ok) &&
     !(declared === "gb18030" && utf8ok && hasMultibyte(bytes))
   ) {
-    return { text: decodeAs(bytes, declared), charset: declared, via: "declared" };
+    return {
+      text: declared === "utf-8" ? utf8! : decodeAs(bytes, declared),
+      charset: declared,
+      via: "declared",
+    };
   }
-  if (utf8ok) return { text: new TextDecoder("utf-8").decode(bytes), charset: "utf-8", via: "detected" };
+  if (utf8ok) return { text: utf8, charset: "utf-8", via: "detected" };
   return { text: decodeAs(bytes, "gb18030"), charset: "gb18030", via: "detected" };
 }
 
@@ -86,8 +92,8 @@ function decodeAs(bytes: Uint8Array, charset: Charset): string {
 export function garbleRatio(text: string): number {
   if (text.length === 0) return 0;
   let bad = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i); // both kinds of bad character are single UTF-16 units
     if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) bad++;
   }
   return bad / text.length;
