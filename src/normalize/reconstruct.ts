@@ -399,20 +399,22 @@ function alignTable3(
     }
     return s;
   };
-  const dropCost = (i: number): number => {
-    const u = units[i];
+  // Cost of leaving a unit out of the table, per unit (the DP asks for it once per row).
+  const dropCosts = units.map((u, i) => {
     if (numeric(u) === 0) return 0;
-    const ownLeaves = matches[i].own.filter((r) => T3_ROWS[r].key);
+    const { ownLeaves, count } = facts[i];
     if (ownLeaves.length === 0 && matches[i].own.length > 0) return -1; // group row with a printed subtotal
-    return -3 - (trimValues(u.values, 7).length === 7 ? 3 : 0) - (ownLeaves.length > 0 ? 10 : 0);
-  };
-  // best[i][j]: best score with units[0..i) placed and rows[0..j) used or skipped.
+    return -3 - (count === 7 ? 3 : 0) - (ownLeaves.length > 0 ? 10 : 0);
+  });
+  // best[i][j]: best score with units[0..i) placed and rows[0..j) used or skipped; step[i][j] says
+  // how that cell was reached (its predecessor follows from the step).
   const NEG = Number.NEGATIVE_INFINITY;
-  const best: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(NEG));
-  const back: (["drop" | "skip" | "take", number, number] | undefined)[][] = Array.from(
-    { length: n + 1 },
-    () => new Array(m + 1).fill(undefined),
-  );
+  const NONE = 0;
+  const SKIP = 1; // from (i, j-1)
+  const DROP = 2; // from (i-1, j)
+  const TAKE = 3; // from (i-1, j-1)
+  const best = Array.from({ length: n + 1 }, () => new Float64Array(m + 1).fill(NEG));
+  const step = Array.from({ length: n + 1 }, () => new Uint8Array(m + 1));
   best[0][0] = 0;
   for (let i = 0; i <= n; i++) {
     for (let j = 0; j <= m; j++) {
@@ -421,19 +423,19 @@ function alignTable3(
       // Skip a template row: it is absent from the document (small cost inside the table).
       if (j < m && cur - 0.5 > best[i][j + 1]) {
         best[i][j + 1] = cur - 0.5;
-        back[i][j + 1] = ["skip", i, j];
+        step[i][j + 1] = SKIP;
       }
       if (i < n) {
-        const d = cur + dropCost(i);
+        const d = cur + dropCosts[i];
         if (d > best[i + 1][j]) {
           best[i + 1][j] = d;
-          back[i + 1][j] = ["drop", i, j];
+          step[i + 1][j] = DROP;
         }
         if (j < m) {
           const s = score(i, j);
           if (s !== NEG && cur + s > best[i + 1][j + 1]) {
             best[i + 1][j + 1] = cur + s;
-            back[i + 1][j + 1] = ["take", i, j];
+            step[i + 1][j + 1] = TAKE;
           }
         }
       }
@@ -447,11 +449,12 @@ function alignTable3(
   let i = n;
   let j = endJ;
   while (i > 0 || j > 0) {
-    const b = back[i][j];
-    if (!b) break;
-    if (b[0] === "take") assigns.push({ unit: b[1], row: seq[b[2]] });
-    if (b[0] === "drop") dropped.push(b[1]);
-    [i, j] = [b[1], b[2]];
+    const st = step[i][j];
+    if (st === NONE) break;
+    if (st === TAKE) assigns.push({ unit: i - 1, row: seq[j - 1] });
+    if (st === DROP) dropped.push(i - 1);
+    if (st !== SKIP) i--;
+    if (st !== DROP) j--;
   }
   assigns.reverse();
   for (const d of dropped) {

@@ -206,11 +206,31 @@ export const T3_ROWS: T3Row[] = [
 
 const T3_LABEL_KEYS = T3_ROWS.map((r) => labelKey(r.label));
 
+const T3_OTHER_TOTAL = T3_ROWS.findIndex((r) => r.key === "result.other.total");
+const T3_TOTAL = T3_ROWS.findIndex((r) => r.key === "result.total");
+
+/** Row labels recur in every report; labels up to this long are matched once per process. */
+const T3_MATCH_CACHE_MAX_LABEL = 80;
+const t3MatchCache = new Map<string, number[]>();
+
 /**
  * Indexes of T3_ROWS a label names. `after` is the index of the row last seen, so that `其他` and `总计`
- * (also column headers) only count inside the result block.
+ * (also column headers) only count inside the result block. The result may be shared between calls:
+ * treat it as read-only.
  */
 export function matchT3Rows(label: string, after = -1): number[] {
+  if (label.length > T3_MATCH_CACHE_MAX_LABEL) return matchT3RowsUncached(label, after);
+  const key = `${after}\u0000${label}`;
+  let hits = t3MatchCache.get(key);
+  if (hits === undefined) {
+    if (t3MatchCache.size > 20000) t3MatchCache.clear();
+    hits = matchT3RowsUncached(label, after);
+    t3MatchCache.set(key, hits);
+  }
+  return hits;
+}
+
+function matchT3RowsUncached(label: string, after: number): number[] {
   const k = labelKey(label);
   if (k === "") return [];
   const hits: number[] = [];
@@ -218,8 +238,8 @@ export function matchT3Rows(label: string, after = -1): number[] {
     if (r.cores.some((c) => k.includes(c))) hits.push(i);
   });
   const bare = labelKey(stripOrdinal(label));
-  const otherIdx = T3_ROWS.findIndex((r) => r.key === "result.other.total");
-  const totalIdx = T3_ROWS.findIndex((r) => r.key === "result.total");
+  const otherIdx = T3_OTHER_TOTAL;
+  const totalIdx = T3_TOTAL;
   if (bare === "其他" && after >= otherIdx) hits.push(otherIdx + 3);
   if (/^总计$/.test(bare) && after >= 3 && !hits.includes(totalIdx)) hits.push(totalIdx);
   if (hits.length === 0) {

@@ -16,6 +16,9 @@ export interface DocumentInput {
 
 /** A batch of at least this many documents, and no smaller than the database, is loaded in bulk. */
 export const BULK_MIN_DOCUMENTS = 500;
+/** WAL pages between automatic checkpoints: SQLite's default, and during a bulk load (about 80 MB). */
+const WAL_PAGES = 1000;
+const BULK_WAL_PAGES = 20_000;
 
 export class Store {
   readonly db: Database.Database;
@@ -120,6 +123,8 @@ export class Store {
       this.db.exec("DROP INDEX IF EXISTS cell_values_key_value; DROP TRIGGER IF EXISTS prose_fts_insert");
       this.bulkLoad = true;
     })();
+    // Fewer, larger checkpoints: a page written by many documents goes to the database file once.
+    if (this.bulkLoad) this.db.pragma(`wal_autocheckpoint = ${BULK_WAL_PAGES}`);
   }
 
   /** Whether bulk loads are on record and every process that ran them is gone. */
@@ -135,6 +140,7 @@ export class Store {
    */
   private finishBulkLoad(): void {
     this.bulkLoad = false;
+    this.db.pragma(`wal_autocheckpoint = ${WAL_PAGES}`);
     this.db.transaction(() => {
       const from = this.db.prepare("SELECT min(from_document_id) FROM bulk_loads").pluck().get() as
         | number
