@@ -6,6 +6,8 @@
 // rendering. The key is renamed in place to one of the same length, so every byte offset (the xref
 // table) stays valid and pdfjs treats the font as not embedded. A font missing either map keeps its
 // program, as does any font this scan cannot see whole: a file with object streams is left as it is.
+// Type 1 programs (/FontFile) are kept too: without them, LibreOffice's Type 1 subsets (whose codes
+// go through the program's built-in encoding) lose characters in pdfjs despite their ToUnicode maps.
 
 const KEY = "/FontFile2";
 /** Same length as KEY; an unknown key in a font descriptor is ignored by every reader. */
