@@ -24,6 +24,11 @@ export interface WorkerPoolOptions {
   size?: number;
   /** Hard limit per document, after which its worker is terminated. */
   timeoutMs?: number;
+  /**
+   * Heap limit of each worker in MB (default 1024). A document that needs more stops its worker with
+   * `out_of_memory` instead of growing the process without bound.
+   */
+  heapMb?: number;
 }
 
 const fromSource = import.meta.url.endsWith(".ts");
@@ -33,11 +38,12 @@ const workerUrl = new URL(fromSource ? "./worker.ts" : "./worker.js", import.met
  * Starts one worker. Run from the TypeScript sources (tests, development), the worker first registers
  * tsx's loader, which worker threads do not inherit from `--import` on Node 20.
  */
-function startWorker(): Worker {
-  if (!fromSource) return new Worker(workerUrl);
+function startWorker(heapMb: number): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: heapMb };
+  if (!fromSource) return new Worker(workerUrl, { resourceLimits });
   const tsxApi = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, resourceLimits });
 }
 
 export class DocumentWorkers {
@@ -47,14 +53,16 @@ export class DocumentWorkers {
   private closed = false;
   readonly size: number;
   private readonly timeoutMs: number;
+  private readonly heapMb: number;
 
   constructor(opts: WorkerPoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism());
     this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.heapMb = opts.heapMb ?? 1024;
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: startWorker() };
+    const slot: Slot = { worker: startWorker(this.heapMb) };
     slot.worker.on(
       "message",
       (msg: { id: number; ok?: Processed; error?: { code: string; message: string } }) => {
@@ -68,8 +76,16 @@ export class DocumentWorkers {
           );
       },
     );
-    slot.worker.on("error", (e) =>
-      this.replace(slot, new DocumentError("internal_error", `worker crashed: ${e.message}`)),
+    slot.worker.on("error", (e: Error & { code?: string }) =>
+      this.replace(
+        slot,
+        e.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? new DocumentError(
+              "out_of_memory",
+              `document needed more than the ${this.heapMb} MB a worker may use; stopped`,
+            )
+          : new DocumentError("internal_error", `worker crashed: ${e.message}`),
+      ),
     );
     slot.worker.on("exit", (code) => {
       if (!this.closed && slot.job)

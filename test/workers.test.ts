@@ -31,4 +31,21 @@ describe("worker pool", () => {
       await slow.close();
     }
   });
+
+  it("stops a worker that outgrows its heap limit with out_of_memory; a pool with room reads the document", async () => {
+    // 8 MB is less than reading any PDF takes (pdfjs alone is larger): the real limit, hit for real.
+    const pdf = readFileSync(join(projectRoot, "corpus", "qingxi-2021-ruled.pdf"));
+    const tight = new DocumentWorkers({ size: 1, heapMb: 8, timeoutMs: 60_000 });
+    try {
+      await expect(tight.process(pdf)).rejects.toMatchObject({ code: "out_of_memory" });
+    } finally {
+      await tight.close();
+    }
+    const roomy = new DocumentWorkers({ size: 1, timeoutMs: 60_000 });
+    try {
+      expect((await roomy.process(pdf)).report.cells.length).toBeGreaterThan(100);
+    } finally {
+      await roomy.close();
+    }
+  });
 });
