@@ -51,6 +51,12 @@ function loadPdfjs(): Promise<PdfjsLib> {
       standardFontDataUrl: `${join(root, "standard_fonts")}/`,
       wasmUrl: `${join(root, "wasm")}/`,
     };
+    // pdfjs inflates each stream through the DecompressionStream global when there is one, and in Node
+    // that sends every small content, font and ToUnicode stream through web streams to the libuv thread
+    // pool and back: a third of a report's reading time was spent waiting on those hops. Without the
+    // global, pdfjs uses its own synchronous inflate (its long-standing path, the same bytes out). No
+    // other code in zfxxgk uses DecompressionStream (the crawler decodes with node:zlib).
+    Reflect.deleteProperty(globalThis, "DecompressionStream");
     const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
     try {
       const lib = await import("pdfjs-dist/legacy/build/pdf.mjs");
