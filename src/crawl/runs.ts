@@ -1,6 +1,7 @@
 // Crawl run records (counts, failures, status) and the lock against overlapping runs on one database.
 import { hostname } from "node:os";
 import type Database from "better-sqlite3";
+import { processAlive } from "../process-alive.js";
 
 export type RunStatus = "running" | "ok" | "partial" | "failed" | "interrupted";
 
@@ -49,15 +50,6 @@ export interface RunRow extends RunCounts {
 /** Failures kept in a run row; the count is always exact. */
 export const MAX_FAILURES_KEPT = 500;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export interface LockHolder {
   pid: number;
   hostname: string;
@@ -93,7 +85,7 @@ export class RunLock {
         .get() as { pid: number; hostname: string; run_id: number | null; heartbeat_ms: number } | undefined;
       if (row) {
         const age = Date.now() - row.heartbeat_ms;
-        const dead = row.hostname === me && !pidAlive(row.pid);
+        const dead = row.hostname === me && !processAlive(row.pid);
         if (!dead && age < staleMs && !(row.hostname === me && row.pid === process.pid)) {
           throw new LockHeldError({
             pid: row.pid,

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import { refreshRegions, storeRegion } from "../analyst/regions.js";
 import type { Report } from "../normalize/schema.js";
 import { versionKeys } from "../normalize/template.js";
+import { processAlive } from "../process-alive.js";
 import { CELLS_BY_KEY_INDEX, PROSE_FTS_INSERT_TRIGGER } from "./analyst-schema.js";
 import { migrate } from "./migrations.js";
 
@@ -320,15 +321,5 @@ export class Store {
   close(): void {
     this.endBatch();
     this.db.close();
-  }
-}
-
-/** Whether a process with this id runs on this machine (EPERM: it does, under another user). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
