@@ -1,17 +1,21 @@
-// Runs every benchmark: bulk import of HTML/text reports, then the PDF path when available.
-import { existsSync } from "node:fs";
+// Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
+// where taskset exists), the PDF path, the crawler, DOCX, and the analyst queries.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { runAnalystBench } from "./analyst.js";
+import { runCrawlBench } from "./crawl.js";
+import { runDocxBench } from "./docx.js";
 import { runImportBench } from "./import.js";
+import { runPdfBench } from "./pdf.js";
 
 await runImportBench();
-if (existsSync(new URL("./pdf.ts", import.meta.url))) {
-  // Loaded by name so this file type-checks before the PDF benchmark exists.
-  const pdfBench = "./pdf.js";
-  const { runPdfBench } = (await import(pdfBench)) as { runPdfBench: () => Promise<unknown> };
-  await runPdfBench();
+if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
+  // The same import in a fresh process that may use one core only, garbage collector threads included.
+  console.log("import, pinned to one core (taskset -c 0):");
+  const script = fileURLToPath(new URL("./import.ts", import.meta.url));
+  spawnSync("taskset", ["-c", "0", process.execPath, "--import", "tsx", script], { stdio: "inherit" });
 }
-const { runCrawlBench } = (await import("./crawl.js")) as { runCrawlBench: () => Promise<unknown> };
+await runPdfBench();
 await runCrawlBench();
-const { runDocxBench } = (await import("./docx.js")) as { runDocxBench: () => Promise<unknown> };
 await runDocxBench();
-const { runAnalystBench } = (await import("./analyst.js")) as { runAnalystBench: () => Promise<unknown> };
 await runAnalystBench();
