@@ -14,7 +14,7 @@ import {
   t2DefaultColumns,
   t3Sequence,
 } from "./template.js";
-import { labelKey, scaleExact } from "./text.js";
+import { labelKey, type ParsedValue, scaleExact } from "./text.js";
 import type { BuiltUnits, Unit, ValueToken } from "./units.js";
 
 export interface Reconstruction {
@@ -62,6 +62,46 @@ function trimValues<T extends { parsed: { status: string }; uncertain?: boolean 
     v.splice(i, 1);
   }
   return v;
+}
+
+/** R5 on 15 Table 4 tokens: per group, pass/fail when all five are numbers, else unknown. */
+function table4Score(toks: { parsed: { status: string; value: number | null } }[]): number {
+  let score = 0;
+  for (let g = 0; g < 3; g++) {
+    const five = toks.slice(5 * g, 5 * g + 5);
+    if (five.some((t) => t.parsed.status !== "number" || t.parsed.value === null)) continue;
+    const parts = five.slice(0, 4).reduce((a, t) => a + (t.parsed.value ?? 0), 0);
+    score += parts === five[4].parsed.value ? 1 : -1;
+  }
+  return score;
+}
+
+/**
+ * Table 4 printed as one row of 15 where the row begins with empty cells the source could not place
+ * (a borderless PDF row whose trailing blanks were laid out as a leading column): those blanks may
+ * belong at the start or at the end. Each placement is scored with R5 (groups that add up, minus
+ * those that do not); a unique best placement is taken, and a tie between placements that read
+ * differently keeps the row as printed and flags it.
+ */
+function placeUncertainBlanks<T extends { parsed: ParsedValue; uncertain?: boolean }>(
+  toks: T[],
+  flags: Flag[],
+): T[] {
+  let lead = 0;
+  while (lead < toks.length && toks[lead].uncertain && toks[lead].parsed.status === "blank") lead++;
+  if (lead === 0) return toks;
+  const candidates = Array.from({ length: lead + 1 }, (_, k) => [...toks.slice(k), ...toks.slice(0, k)]);
+  const scores = candidates.map(table4Score);
+  const best = Math.max(...scores);
+  const winners = candidates.filter((_, k) => scores[k] === best);
+  if (winners.length === 1) return winners[0];
+  flags.push({
+    code: "ambiguous_alignment",
+    severity: "warning",
+    message: `Table 4: ${lead} empty cell(s) before the first value could belong at the start or the end of the row; kept as printed`,
+    keys: ["appeals"],
+  });
+  return toks;
 }
 
 function numberText(raw: string): string {
@@ -268,10 +308,11 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
     if (empty) for (const tok of empty.values) t4Tokens.push({ tok, unit: empty });
   }
   if (t4Tokens.length > 0) {
-    const toks = trimValues(
+    const trimmed = trimValues(
       t4Tokens.map((t) => ({ ...t, parsed: t.tok.parsed, uncertain: t.tok.uncertain })),
       15,
     );
+    const toks = trimmed.length === 15 ? placeUncertainBlanks(trimmed, flags) : trimmed;
     if (toks.length !== 15) {
       const truncated = toks.length < 15 && toks[toks.length - 1].unit.endSeq >= lastSeq;
       flags.push({

@@ -157,6 +157,50 @@ describe("reconstruction", () => {
     expect(r.rules.find((x) => x.rule === "R5")?.status).toBe("pass");
   });
 
+  it("places Table 4's empty cells at the row's end when the source put one before the values and R5 says so", async () => {
+    // A borderless PDF lays a row ending in five empty cells out as one empty cell, ten values, four
+    // empty cells: where the first belongs is unknown to the source, and R5 decides.
+    const t4 = (row: string) =>
+      [
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "行政复议 | 行政诉讼 |",
+        "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉 |",
+        "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |",
+        row,
+        "五、存在的主要问题及改进情况",
+      ].join("\n");
+    const base = (row: string) =>
+      run(report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), t4(row)));
+    const r = await base("|  | 18 | 4 | 3 | 2 | 27 | 6 | 1 | 2 | 3 | 12 |  |  |  |  |");
+    const appeals = (x: Report) =>
+      x.cells
+        .filter((c) => c.key.startsWith("appeals."))
+        .map((c) => (c.status === "number" ? c.value : c.status));
+    expect(appeals(r)).toEqual([
+      18,
+      4,
+      3,
+      2,
+      27,
+      6,
+      1,
+      2,
+      3,
+      12,
+      "blank",
+      "blank",
+      "blank",
+      "blank",
+      "blank",
+    ]);
+    expect(r.rules.find((x) => x.rule === "R5")?.status).not.toBe("fail");
+    expect(flagged(r, "appeals.review.upheld")).toBe(false);
+    // Dashes everywhere: no placement adds up better than another, so the row stays as printed, flagged.
+    const tie = await base("|  | - | - | - | - | - | - | - | - | - | - |  |  |  |  |");
+    expect(appeals(tie)[0]).toBe("blank");
+    expect(flagged(tie, "appeals.review.upheld")).toBe(true);
+  });
+
   it("stores a report without standard tables with its metadata and a flag", async () => {
     const r = await run(
       "某县人民政府2016年政府信息公开工作年度报告\n2016年，全县主动公开政府信息1200条，受理依申请公开12件。",
