@@ -6,7 +6,7 @@ import { join } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { importFiles, listFiles } from "../../src/importer.js";
-import { BULK_MIN_DOCUMENTS, Store } from "../../src/store/store.js";
+import { BULK_AFTER_NEW_DOCUMENTS, BULK_MIN_DOCUMENTS, Store } from "../../src/store/store.js";
 import { projectRoot, tempDir } from "../helpers.js";
 import {
   report,
@@ -53,7 +53,8 @@ describe("bulk loads", () => {
     const store = new Store(join(dir, "bulk.sqlite"));
     let sawDeferred = false;
     const s = await importFiles(store, listFiles([dir]), (_r, done) => {
-      if (done === 100) sawDeferred = !schemaHas(store.db, "index", "cell_values_key_value");
+      if (done === BULK_AFTER_NEW_DOCUMENTS + 100)
+        sawDeferred = !schemaHas(store.db, "index", "cell_values_key_value");
     });
     expect(s).toMatchObject({ files: n, new: n, failed: 0 });
     expect(sawDeferred).toBe(true);
@@ -71,6 +72,23 @@ describe("bulk loads", () => {
     store.close();
   });
 
+  it("re-importing a folder already stored rebuilds nothing: no new documents, no bulk load", async () => {
+    const dir = tempDir();
+    const n = BULK_MIN_DOCUMENTS + 5;
+    writeReports(dir, n);
+    const store = new Store(join(dir, "again.sqlite"));
+    await importFiles(store, listFiles([dir]));
+    let indexThroughout = true;
+    const again = await importFiles(store, listFiles([dir]), () => {
+      indexThroughout &&= schemaHas(store.db, "index", "cell_values_key_value");
+      indexThroughout &&= store.db.prepare("SELECT count(*) FROM bulk_loads").pluck().get() === 0;
+    });
+    expect(again).toMatchObject({ files: n, unchanged: n, new: 0 });
+    expect(indexThroughout).toBe(true);
+    expectComplete(store.db, n);
+    store.close();
+  });
+
   it("a small batch into a larger database is no bulk load", async () => {
     const dir = tempDir();
     writeReports(dir, 3);
@@ -84,7 +102,8 @@ describe("bulk loads", () => {
 
   it("a bulk load killed midway is completed when the database is next opened", () => {
     const dir = tempDir();
-    writeReports(dir, 40);
+    const n = BULK_AFTER_NEW_DOCUMENTS + 50;
+    writeReports(dir, n);
     const dbPath = join(dir, "killed.sqlite");
     const script = join(dir, "load-and-die.mts");
     writeFileSync(
@@ -93,7 +112,7 @@ describe("bulk loads", () => {
 import { Store } from ${JSON.stringify(join(projectRoot, "src", "store", "store.ts"))};
 const store = new Store(${JSON.stringify(dbPath)});
 store.beginBatch(10_000);
-for (let i = 0; i < 40; i++) {
+for (let i = 0; i < ${n}; i++) {
   await importOne(store, ${JSON.stringify(dir)} + "/r" + i + ".txt");
   store.maybeCommit(1);
 }
@@ -108,9 +127,10 @@ process.kill(process.pid, "SIGKILL");
     expect(schemaHas(left, "index", "cell_values_key_value")).toBe(false);
     left.close();
     const store = new Store(dbPath);
-    expect(store.db.prepare("SELECT count(*) FROM documents").pluck().get()).toBe(40);
-    expectComplete(store.db, 40);
-    expect(searchHits(store.db, "编号甲乙丙39号")).toBe(1);
+    expect(store.db.prepare("SELECT count(*) FROM documents").pluck().get()).toBe(n);
+    expectComplete(store.db, n);
+    expect(searchHits(store.db, `编号甲乙丙${n - 1}号`)).toBe(1);
+    expect(searchHits(store.db, "编号甲乙丙")).toBe(n);
     store.close();
   });
 });
