@@ -10,6 +10,7 @@ import {
   T4_OUTCOME_LABEL,
   t3RowLabel,
 } from "./catalog.js";
+import type { CorrectionRow } from "./corrections.js";
 import { findReport } from "./filters.js";
 import { ensureRegions, storeRegion } from "./regions.js";
 
@@ -121,14 +122,10 @@ export function reportDetail(db: Database.Database, ref: string): ReportDetail {
   const corrections = db
     .prepare(`SELECT key, value, status, note, extracted_value, extracted_status FROM corrections
       WHERE report_id = ? AND active = 1`)
-    .all(r.report_id) as {
-    key: string;
-    value: number | null;
-    status: string;
-    note: string;
-    extracted_value: number | null;
-    extracted_status: string | null;
-  }[];
+    .all(r.report_id) as Pick<
+    CorrectionRow,
+    "key" | "value" | "status" | "note" | "extracted_value" | "extracted_status"
+  >[];
   for (const k of corrections) {
     const prev = cells.get(k.key);
     cells.set(k.key, {

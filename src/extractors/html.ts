@@ -1,5 +1,12 @@
 // HTML extractor: decoded markup → text blocks and span-expanded table grids, page chrome removed.
-import { type AnyNode, type Element, hasChildren, isTag as isElement, isText } from "domhandler";
+import {
+  type AnyNode,
+  type Document,
+  type Element,
+  hasChildren,
+  isTag as isElement,
+  isText,
+} from "domhandler";
 import { parseDocument } from "htmlparser2";
 import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
 import { normalizeText } from "../normalize/text.js";
@@ -251,11 +258,8 @@ function textContent(node: AnyNode): string {
   return hasChildren(node) ? node.children.map(textContent).join("") : "";
 }
 
-/** The node whose children are the page's content: <body>, or the whole document without one. */
-function contentRoot(html: string): AnyNode[] {
-  const doc = parseDocument(html, PARSE);
-  return (firstElement(doc.children, "body") ?? doc).children;
-}
+/** The page's content: the children of <body>, or of the whole document without one. */
+const contentOf = (doc: Document): AnyNode[] => (firstElement(doc.children, "body") ?? doc).children;
 
 export function extractHtml(html: string): DocumentModel {
   const doc = parseDocument(html, PARSE);
@@ -263,11 +267,13 @@ export function extractHtml(html: string): DocumentModel {
   const title = titleEl ? normalizeText(textContent(titleEl)).trim() || undefined : undefined;
   const blocks: Block[] = [];
   const counter = { table: 0 };
-  linearize((firstElement(doc.children, "body") ?? doc).children, blocks, counter);
+  linearize(contentOf(doc), blocks, counter);
   const hasTables = blocks.some((b) => b.kind === "table");
   // Script-embedded articles are read when the page itself shows no tables (the usual CMS case).
   if (!hasTables) {
-    for (const fragment of htmlInScriptStrings(html)) linearize(contentRoot(fragment), blocks, counter);
+    for (const fragment of htmlInScriptStrings(html)) {
+      linearize(contentOf(parseDocument(fragment, PARSE)), blocks, counter);
+    }
   }
   // A page that carries its tables as pipe-text lines (`<p>| 规章 | 0 |</p>`, copied from another
   // site) is read the way a text dump is, so the pipe dialects give rows.

@@ -116,13 +116,13 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   const started = performance.now();
   // pdfjs takes ownership of (and detaches) the buffer it is given: it always gets a copy.
   const lean = new Uint8Array(bytes);
-  if (opts.keepFontPrograms || hideFontPrograms(lean) === 0) return read(pdfjs, lean, started, opts);
+  const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
   try {
     return await read(pdfjs, lean, started, opts);
   } catch (err) {
     // A text layer that reads as garbage without the font programs is read again with them: the
     // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
-    if (!(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
+    if (!hidden || !(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
     return read(pdfjs, new Uint8Array(bytes), started, opts);
   }
 }

@@ -1,6 +1,7 @@
 // Template-driven reconstruction of Tables 2–4 from units: finds each table by its anchors, maps rows
 // by label (Table 3 by aligning units to the template order), detects the format version.
 import type { CanonicalCell, Flag } from "./cells.js";
+import { r5Instances } from "./rules.js";
 import {
   type FormatVersion,
   matchT2Row,
@@ -16,6 +17,8 @@ import {
 } from "./template.js";
 import { labelKey, type ParsedValue, scaleExact } from "./text.js";
 import type { BuiltUnits, Unit, ValueToken } from "./units.js";
+
+const T4_KEY_INDEX = new Map(T4_KEYS.map((k, i) => [k, i]));
 
 export interface Reconstruction {
   cells: CanonicalCell[];
@@ -64,16 +67,10 @@ function trimValues<T extends { parsed: { status: string }; uncertain?: boolean 
   return v;
 }
 
-/** R5 on 15 Table 4 tokens: per group, pass/fail when all five are numbers, else unknown. */
-function table4Score(toks: { parsed: { status: string; value: number | null } }[]): number {
-  let score = 0;
-  for (let g = 0; g < 3; g++) {
-    const five = toks.slice(5 * g, 5 * g + 5);
-    if (five.some((t) => t.parsed.status !== "number" || t.parsed.value === null)) continue;
-    const parts = five.slice(0, 4).reduce((a, t) => a + (t.parsed.value ?? 0), 0);
-    score += parts === five[4].parsed.value ? 1 : -1;
-  }
-  return score;
+/** R5 on 15 Table 4 tokens in template order: groups that add up, minus groups that do not. */
+function table4Score(toks: { parsed: ParsedValue }[]): number {
+  const get = (key: string) => toks[T4_KEY_INDEX.get(key) ?? -1]?.parsed;
+  return r5Instances(get).reduce((s, i) => s + (i.status === "pass" ? 1 : i.status === "fail" ? -1 : 0), 0);
 }
 
 /**

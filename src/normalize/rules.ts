@@ -15,7 +15,8 @@ export interface RuleResult {
   keys: string[];
 }
 
-type Lookup = (key: string) => CanonicalCell | undefined;
+/** The printed status and value of a cell by key; the rules read nothing else. */
+type Lookup = (key: string) => Pick<CanonicalCell, "status" | "value"> | undefined;
 
 /** Three-valued combination: any failing instance fails; otherwise any unknown makes it unknown. */
 function combine(results: RuleStatus[]): RuleStatus {
@@ -80,6 +81,19 @@ function A(row: string, col: string): string {
   return key;
 }
 
+/** R5's instances, one per Table 4 group: 总计 = 维持 + 纠正 + 其他 + 尚未审结. */
+export function r5Instances(get: Lookup): { status: RuleStatus; label: string; keys: string[] }[] {
+  return ["review", "litigation_direct", "litigation_after_review"].map((g) => {
+    const parts = ["upheld", "corrected", "other", "pending"].map((o) => `appeals.${g}.${o}`);
+    const e = equation(get, [`appeals.${g}.total`], parts);
+    return {
+      status: e.status,
+      label: `${g}: 总计 ${e.l} ≠ ${e.r}`,
+      keys: [`appeals.${g}.total`, ...parts],
+    };
+  });
+}
+
 export function checkRules(cells: CanonicalCell[], version: FormatVersion): RuleResult[] {
   const byKey = new Map(cells.map((c) => [c.key, c]));
   const get: Lookup = (k) => byKey.get(k);
@@ -131,20 +145,7 @@ export function checkRules(cells: CanonicalCell[], version: FormatVersion): Rule
   );
 
   // R5: Table 4 总计 = 维持 + 纠正 + 其他 + 尚未审结, per group.
-  out.push(
-    rule(
-      "R5",
-      ["review", "litigation_direct", "litigation_after_review"].map((g) => {
-        const parts = ["upheld", "corrected", "other", "pending"].map((o) => `appeals.${g}.${o}`);
-        const e = equation(get, [`appeals.${g}.total`], parts);
-        return {
-          status: e.status,
-          label: `${g}: 总计 ${e.l} ≠ ${e.r}`,
-          keys: [`appeals.${g}.total`, ...parts],
-        };
-      }),
-    ),
-  );
+  out.push(rule("R5", r5Instances(get)));
   return out;
 }
 

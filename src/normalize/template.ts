@@ -1,6 +1,6 @@
 // The national report templates (GOP2019, GOP2021): rows, columns and label matchers of Tables 2–4,
 // mapped onto the canonical keys of keys.tsv. Matching is by label, never by position.
-import { editDistance, labelKey, stripOrdinal } from "./text.js";
+import { editDistance, labelKey, MAX_CACHED_LABEL, remember, stripOrdinal } from "./text.js";
 
 export type FormatVersion = "GOP2019" | "GOP2021" | "HYBRID" | "PRE2019" | "UNKNOWN";
 
@@ -209,8 +209,7 @@ const T3_LABEL_KEYS = T3_ROWS.map((r) => labelKey(r.label));
 const T3_OTHER_TOTAL = T3_ROWS.findIndex((r) => r.key === "result.other.total");
 const T3_TOTAL = T3_ROWS.findIndex((r) => r.key === "result.total");
 
-/** Row labels recur in every report; labels up to this long are matched once per process. */
-const T3_MATCH_CACHE_MAX_LABEL = 80;
+/** Row labels recur in every report: each label-sized one is matched once per process. */
 const t3MatchCache = new Map<string, number[]>();
 
 /**
@@ -219,15 +218,9 @@ const t3MatchCache = new Map<string, number[]>();
  * treat it as read-only.
  */
 export function matchT3Rows(label: string, after = -1): number[] {
-  if (label.length > T3_MATCH_CACHE_MAX_LABEL) return matchT3RowsUncached(label, after);
+  if (label.length > MAX_CACHED_LABEL) return matchT3RowsUncached(label, after);
   const key = `${after}\u0000${label}`;
-  let hits = t3MatchCache.get(key);
-  if (hits === undefined) {
-    if (t3MatchCache.size > 20000) t3MatchCache.clear();
-    hits = matchT3RowsUncached(label, after);
-    t3MatchCache.set(key, hits);
-  }
-  return hits;
+  return t3MatchCache.get(key) ?? remember(t3MatchCache, key, matchT3RowsUncached(label, after));
 }
 
 function matchT3RowsUncached(label: string, after: number): number[] {

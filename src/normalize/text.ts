@@ -23,15 +23,17 @@ const PUNCT = /[\s()[\]{}<>「」『』【】〔〕《》“”‘’"'`,.;:!?�
 const labelKeyCache = new Map<string, string>();
 const valueCache = new Map<string, ParsedValue>();
 /** Template labels and common values repeat across documents; bounded caches save most NFKC work. */
-function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+export function remember<T>(cache: Map<string, T>, key: string, value: T): T {
   if (cache.size > 20000) cache.clear();
   cache.set(key, value);
   return value;
 }
 
+/** Only label-sized strings are cached: prose paragraphs also pass through and would fill the caches. */
+export const MAX_CACHED_LABEL = 80;
+
 export function labelKey(s: string): string {
-  // Only label-sized strings are cached: prose paragraphs also pass through here and would fill the cache.
-  if (s.length > 80) return normalizeText(s).replace(PUNCT, "");
+  if (s.length > MAX_CACHED_LABEL) return normalizeText(s).replace(PUNCT, "");
   return labelKeyCache.get(s) ?? remember(labelKeyCache, s, normalizeText(s).replace(PUNCT, ""));
 }
 

@@ -94,6 +94,19 @@ export class Store {
   private batchDocs = 0;
   /** Set while a bulk load runs: per-document index, search and region upkeep wait for its end. */
   private bulkLoad = false;
+  /**
+   * A batch that may become a bulk load becomes one once it has written BULK_AFTER_NEW_DOCUMENTS new
+   * documents: re-running an import over files already stored writes none, and rebuilds nothing. Such a
+   * batch resolves regions at its end either way: loading the region dataset early made the collector
+   * carry it through the whole load (a tenth of its time, 100 MB more RSS).
+   */
+  private bulkCandidate = false;
+  private batchNewDocs = 0;
+
+  /** Regions are resolved at the end of a bulk load, or of a batch that may become one. */
+  private get regionsDeferred(): boolean {
+    return this.bulkLoad || this.bulkCandidate;
+  }
 
   /**
    * Starts a batch. Each document is still written atomically (its own savepoint: a failure never
@@ -118,16 +131,7 @@ export class Store {
     this.batchDocs = 0;
   }
 
-  /**
-   * A batch that may become a bulk load becomes one once it has written BULK_AFTER_NEW_DOCUMENTS new
-   * documents: re-running an import over files already stored writes none, and rebuilds nothing. Such a
-   * batch resolves regions at its end either way: loading the region dataset early made the collector
-   * carry it through the whole load (a tenth of its time, 100 MB more RSS).
-   */
-  private bulkCandidate = false;
-  private batchNewDocs = 0;
-
-  /** Starts a bulk load between two transactions of a batch. */
+  /** Starts a bulk load, in a transaction of its own between two of the batch's. */
   private startBulkLoad(): void {
     this.db.transaction(() => {
       // Documents up to here have their index entries, search rows (the trigger) and regions.
@@ -136,10 +140,10 @@ export class Store {
         .prepare("INSERT INTO bulk_loads (from_document_id, pid) VALUES (?, ?)")
         .run(last ?? 0, process.pid);
       this.db.exec("DROP INDEX IF EXISTS cell_values_key_value; DROP TRIGGER IF EXISTS prose_fts_insert");
-      this.bulkLoad = true;
     })();
+    this.bulkLoad = true;
     // Fewer, larger checkpoints: a page written by many documents goes to the database file once.
-    if (this.bulkLoad) this.db.pragma(`wal_autocheckpoint = ${BULK_WAL_PAGES}`);
+    this.db.pragma(`wal_autocheckpoint = ${BULK_WAL_PAGES}`);
   }
 
   /** Whether bulk loads are on record and every process that ran them is gone. */
@@ -170,10 +174,15 @@ export class Store {
         this.db.exec(PROSE_FTS_INSERT_TRIGGER);
         this.db.exec("DELETE FROM bulk_loads");
       }
-      try {
-        refreshRegions(this.db); // its own savepoint: a failure here leaves the rest in place
-      } catch {}
+      this.refreshRegions();
     })();
+  }
+
+  /** Resolves missing and stale regions; in its own savepoint, so a failure leaves the rest in place. */
+  private refreshRegions(): void {
+    try {
+      refreshRegions(this.db);
+    } catch {}
   }
 
   /** Commits the batch when it is old or large enough; call after each document. */
@@ -184,7 +193,6 @@ export class Store {
     if (startBulk || this.batchDocs >= maxDocs || performance.now() - this.batchStarted >= maxMs) {
       this.commitBatch();
       if (startBulk) {
-        // Between transactions: dropping the index inside the open batch cost a tenth of the load.
         this.bulkCandidate = false;
         this.startBulkLoad();
       }
@@ -206,11 +214,7 @@ export class Store {
     if (this.batchStarted === 0 && !this.bulkLoad) return;
     this.commitBatch();
     if (this.bulkLoad) this.finishBulkLoad();
-    else if (candidate) {
-      try {
-        refreshRegions(this.db); // a large batch resolves its regions at its end (see beginBatch)
-      } catch {}
-    }
+    else if (candidate) this.refreshRegions();
   }
 
   /** Whether these bytes were already imported successfully (then re-importing changes nothing). */
@@ -338,7 +342,7 @@ export class Store {
         );
       }
       this.stmts.insertProse.run(docId, report.prose);
-      if (!this.bulkLoad && !this.bulkCandidate) {
+      if (!this.regionsDeferred) {
         try {
           storeRegion(this.db, reportId); // GB/T 2260 region of the issuer; analyst commands retry any left out
         } catch {}

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { compare } from "../../src/analyst/compare.js";
+import { T3_COLUMNS } from "../../src/normalize/template.js";
 import { Store } from "../../src/store/store.js";
 import { tempDir } from "../helpers.js";
 import { corpusFiles, type Gold, goldByReport, importInto, num, realPlaceCopies, zfxxgk } from "./helpers.js";
@@ -334,15 +335,7 @@ describe("check", () => {
       const a = golds.get(prev[0])!;
       const b = golds.get(id)!;
       if (Object.keys(a.cells).length === 0 || Object.keys(b.cells).length === 0) continue;
-      for (const c of [
-        "natural_person",
-        "commercial_enterprise",
-        "research_institution",
-        "social_welfare_org",
-        "legal_service_org",
-        "other_org",
-        "total",
-      ]) {
+      for (const c of T3_COLUMNS) {
         const x = num(a.cells[`applications.carried_forward.${c}`]);
         const y = num(b.cells[`applications.carried_over.${c}`]);
         expected.push(
