@@ -2,6 +2,7 @@
 import type Database from "better-sqlite3";
 import { keyInfo } from "./catalog.js";
 import { findReport, type ReportRow, UsageError } from "./filters.js";
+import { refreshReportValues } from "./values.js";
 
 export interface CorrectionInput {
   report: string;
@@ -73,7 +74,7 @@ export function addCorrection(db: Database.Database, input: CorrectionInput): Co
       report.report_id,
       input.key,
     );
-    return Number(
+    const id = Number(
       db
         .prepare(`INSERT INTO corrections (report_id, report_identity, key, value, status, note, document_id,
           extracted_value, extracted_status, author, active) VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
@@ -91,6 +92,8 @@ export function addCorrection(db: Database.Database, input: CorrectionInput): Co
           input.revert ? 0 : 1,
         ).lastInsertRowid,
     );
+    refreshReportValues(db, report.report_id); // the stored effective and derived values
+    return id;
   })();
   return {
     id,

