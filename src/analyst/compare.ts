@@ -10,6 +10,8 @@ export type CompareBy = "issuer" | "region" | "level";
 export interface CompareOptions {
   metric: string;
   by?: CompareBy;
+  /** `--by region`: keep each issuer type apart (default), or sum all types of a place. */
+  mergeTypes?: boolean;
   years?: number[];
   where?: string[];
   /** Report kinds to include: government, government_office, department, township, functional_zone, other, all. */
@@ -27,6 +29,8 @@ export interface CompareCell {
   corrected: boolean;
   derived: boolean;
   reportIds: number[];
+  /** Issuers (issuers.id) of those reports; a change is computed only between cells of one issuer. */
+  issuerIds: number[];
 }
 
 export interface CompareRow {
@@ -39,6 +43,10 @@ export interface CompareRow {
 
 export interface CompareResult {
   metric: string;
+  /** `--by region`: rows are one place and issuer type each (the type is after `|` in the group). */
+  types?: boolean;
+  /** Set for `--ratio`: each cell is numerator ÷ denominator. */
+  ratio?: { numerator: string; denominator: string };
   info: KeyInfo;
   by: CompareBy;
   kind: string;
@@ -87,6 +95,8 @@ export function comparabilityCheck(info: KeyInfo, years: number[]): { refuse?: s
 interface Row {
   report_id: number;
   document_id: number;
+  issuer_id: number | null;
+  issuer_type: string | null;
   issuer_name: string | null;
   report_year: number;
   admin_level: string;
@@ -169,6 +179,7 @@ class CellGrid {
   constructor(
     rows: number,
     readonly years: number[],
+    readonly issuerOf: Map<number, number>,
   ) {
     const n = rows * years.length;
     this.value = new Float64Array(n);
@@ -216,10 +227,34 @@ class CellGrid {
         corrected: this.corrected[at] === 1,
         derived: false,
         reportIds: [this.firstId[at], ...(this.moreIds.get(at) ?? [])],
+        issuerIds: [],
       };
+      out[y].issuerIds = issuersOf(out[y].reportIds, this.issuerOf);
     });
     return out;
   }
+}
+
+function issuersOf(reportIds: number[], issuerOf: Map<number, number>): number[] {
+  return [...new Set(reportIds.map((id) => issuerOf.get(id) ?? -id))];
+}
+
+/**
+ * The change from the first to the last year with a number, only when both are one and the same issuer's
+ * report: a difference between two bodies (an office's 859 and a commission's 34) is no change.
+ */
+export function changeOf(
+  row: CompareRow,
+  years: number[],
+): { delta: number; pct: number | null } | { reason: string } | undefined {
+  const nums = years.map((y) => row.cells[y]).filter((c) => !!c && c.numbers > 0 && c.value !== null);
+  if (nums.length < 2) return undefined;
+  const a = nums[0];
+  const b = nums[nums.length - 1];
+  if (a.issuerIds.length !== 1 || b.issuerIds.length !== 1 || a.issuerIds[0] !== b.issuerIds[0])
+    return { reason: "different issuers" };
+  const delta = b.value! - a.value!;
+  return { delta, pct: a.value !== 0 ? (100 * delta) / a.value! : null };
 }
 
 /** A compare row whose cells live in a CellGrid until read. */
@@ -251,7 +286,8 @@ function reportsLight(withRegions: boolean): string {
     g.prefecture_name, g.county_code, g.county_name, g.township_code, g.township_name,
     IFNULL(g.status, 'unresolved') AS region_status`
     : "NULL AS region_code";
-  return `(SELECT r.id AS report_id, r.current_document_id AS document_id, r.issuer_name, r.report_year,
+  return `(SELECT r.id AS report_id, r.current_document_id AS document_id, r.issuer_name, r.issuer_id,
+    (SELECT i.canonical_name FROM issuers i WHERE i.id = r.issuer_id) AS issuer, r.report_year,
     r.format_version, r.admin_level, r.issuer_type, r.scope, ${REPORT_KIND} AS report_kind, ${region}
   FROM reports r ${withRegions ? "LEFT JOIN report_regions g ON g.report_id = r.id" : ""}) o`;
 }
@@ -313,6 +349,7 @@ function levelsInSql(
       corrected: corrected === 1,
       derived: false,
       reportIds: [],
+      issuerIds: [],
     };
   }
   const years = askedYears ?? [...seenYears].sort((a, b) => a - b);
@@ -344,6 +381,7 @@ function compareInSql(
   conds: string[],
   params: (string | number)[],
   failed: Map<number, Set<string>>,
+  mergeTypes: boolean,
 ): CompareResult {
   // Corrections are rare: join them only when this key has any. Failed rules are matched here by document.
   const corr = !!db.prepare("SELECT 1 FROM corrections WHERE key = ? AND active = 1 LIMIT 1").get(info.key);
@@ -367,13 +405,18 @@ function compareInSql(
   candidates.forEach((y, i) => {
     yearAt[y - minYear] = i;
   });
-  const group = by === "issuer" ? "o.issuer_name" : "o.region_code";
+  const group =
+    by === "issuer"
+      ? "IFNULL(o.issuer_id, -o.report_id)"
+      : mergeTypes
+        ? "o.region_code"
+        : "o.region_code || '|' || o.issuer_type";
   const region = (col: string) => (by === "region" ? `MAX(o.${col})` : "NULL");
-  const sql = `SELECT ${group} AS grp, ${by === "region" ? "MAX(o.region_name)" : group} AS label,
+  const sql = `SELECT ${group} AS grp, ${by === "region" ? "MAX(o.region_name)" : "MAX(IFNULL(o.issuer, o.issuer_name))"} AS label,
       MAX(o.region_code) AS code, ${region("province_name")}, ${region("prefecture_name")},
       ${region("county_name")}, COUNT(*) AS n,
       json_group_array(json_array(o.report_year, o.report_id, ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"},
-        ${statusExpr(corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status")}${corr ? ", k.id IS NOT NULL" : ""})) AS ys
+        ${statusExpr(corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status")}, ${corr ? "k.id IS NOT NULL" : "0"}, o.issuer_id)) AS ys
     FROM ${reportsLight(withRegions)}
     LEFT JOIN cell_values c ${coveringIndex(db)}
       ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
@@ -406,7 +449,8 @@ function compareInSql(
       failedByReport.set(id, failed.get(doc)!);
   const anyFailed = failedByReport.size > 0;
   let unplaced = 0;
-  const grid = new CellGrid(out.length, candidates);
+  const issuerOf = new Map<number, number>();
+  const grid = new CellGrid(out.length, candidates, issuerOf);
   const rows: CompareRow[] = [];
   const seen = new Uint8Array(candidates.length);
   const width = candidates.length;
@@ -416,14 +460,16 @@ function compareInSql(
       continue;
     }
     const index = rows.length;
-    // [year, report id, value, status (null for number), corrected?]: small, since 100,000 cross here.
-    for (const [y, id, v, st, corrected] of JSON.parse(ys) as [
+    // [year, report id, value, status (null for number), corrected, issuer]: small, since 100,000 cross here.
+    for (const [y, id, v, st, corrected, issuer] of JSON.parse(ys) as [
       number,
       number,
       number | null,
       string | null,
-      number?,
+      number,
+      number | null,
     ][]) {
+      if (issuer !== null) issuerOf.set(id, issuer);
       const yi = y >= minYear && y - minYear < yearAt.length ? yearAt[y - minYear] : -1;
       if (yi < 0) continue;
       seen[yi] = 1;
@@ -439,7 +485,7 @@ function compareInSql(
     const path = [prov, pref, county].filter((x): x is string => !!x);
     rows.push(
       new GridRow(
-        grp ?? "(issuer unknown)",
+        grp === null ? "(issuer unknown)" : String(grp),
         label ?? (by === "issuer" ? "(issuer unknown)" : (grp ?? "")),
         code,
         by === "region" && path.length ? [...new Set(path)].join(" ") : null,
@@ -457,8 +503,8 @@ function compareInSql(
     by,
     kind,
     years,
-    // GROUP BY walked the issuer (or region) index: rows are already in order.
-    rows,
+    rows: by === "issuer" ? rows.sort((a, b) => collator.compare(a.label, b.label)) : rows,
+    types: by === "region" && !mergeTypes,
     warnings: check.warn ? [check.warn] : [],
     notes: notesFor(by, kind, unplaced),
   };
@@ -499,22 +545,25 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cell_keys'")
     .get();
   const failed = failedRules(db, new Set([info.key, ...(derivedDef?.variants.flat() ?? [])]));
-  if (!derivedDef && keyIds) return compareInSql(db, info, by, kind, opts.years, conds, params, failed);
+  const mergeTypes = by === "region" && opts.mergeTypes === true;
+  if (!derivedDef && keyIds)
+    return compareInSql(db, info, by, kind, opts.years, conds, params, failed, mergeTypes);
 
   // Derived keys (and the old schema): reports, then the key's cells and corrections, joined here.
   const printedSomewhere = info.gop2019 === "printed" || info.gop2021 === "printed";
   const cols =
     by === "issuer"
-      ? "o.issuer_name, o.region_code, NULL, NULL, NULL, NULL, NULL"
+      ? "o.issuer_name, o.region_code, NULL, NULL, NULL, NULL, NULL, o.issuer_id, o.issuer_type, o.issuer"
       : by === "region"
-        ? "NULL, o.region_code, o.region_name, o.province_name, o.prefecture_name, o.county_name, NULL"
-        : "NULL, NULL, NULL, NULL, NULL, NULL, o.admin_level";
+        ? "NULL, o.region_code, o.region_name, o.province_name, o.prefecture_name, o.county_name, NULL, o.issuer_id, o.issuer_type, NULL"
+        : "NULL, NULL, NULL, NULL, NULL, NULL, o.admin_level, o.issuer_id, o.issuer_type, NULL";
   const raw = db
     .prepare(
       `SELECT o.report_id, o.document_id, o.report_year, ${cols} FROM report_overview o WHERE ${conds.join(" AND ")}`,
     )
     .raw()
-    .all(...params) as [number, number, number, ...(string | null)[]][];
+    .all(...params) as [number, number, number, ...(string | number | null)[]][];
+  const canonical = new Map<number, string>();
   const cellsByDoc = new Map<number, [number | null, string]>();
   if (printedSomewhere) {
     const q = keyIds
@@ -534,20 +583,37 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
     ).map(([id, v, st]) => [id, [v, st] as [number | null, string]]),
   );
   const rows: Row[] = raw.map(
-    ([report_id, document_id, report_year, issuer, code, rname, prov, pref, county, level]) => {
+    ([
+      report_id,
+      document_id,
+      report_year,
+      issuer,
+      code,
+      rname,
+      prov,
+      pref,
+      county,
+      level,
+      iid,
+      itype,
+      iname,
+    ]) => {
       const k = corr.get(report_id);
       const c = k ?? cellsByDoc.get(document_id);
+      if (typeof iid === "number" && typeof iname === "string") canonical.set(iid, iname);
       return {
         report_id,
         document_id,
         report_year,
-        issuer_name: issuer ?? null,
-        region_code: code ?? null,
-        region_name: rname ?? null,
-        province_name: prov ?? null,
-        prefecture_name: pref ?? null,
-        county_name: county ?? null,
-        admin_level: level ?? "",
+        issuer_id: (iid as number | null) ?? null,
+        issuer_type: (itype as string | null) ?? null,
+        issuer_name: (issuer as string | null) ?? null,
+        region_code: (code as string | null) ?? null,
+        region_name: (rname as string | null) ?? null,
+        province_name: (prov as string | null) ?? null,
+        prefecture_name: (pref as string | null) ?? null,
+        county_name: (county as string | null) ?? null,
+        admin_level: (level as string | null) ?? "",
         value: c ? c[0] : null,
         status: c ? c[1] : null,
         corrected: k ? 1 : 0,
@@ -601,14 +667,17 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
     let group: string;
     let label: string;
     if (by === "issuer") {
-      group = r.issuer_name ?? `#${r.report_id}`;
-      label = r.issuer_name ?? `(issuer unknown, report #${r.report_id})`;
+      group = r.issuer_id !== null ? `i${r.issuer_id}` : `#${r.report_id}`;
+      label =
+        (r.issuer_id !== null ? canonical.get(r.issuer_id) : undefined) ??
+        r.issuer_name ??
+        `(issuer unknown, report #${r.report_id})`;
     } else if (by === "region") {
       if (!r.region_code) {
         unplaced++;
         continue;
       }
-      group = r.region_code;
+      group = mergeTypes ? r.region_code : `${r.region_code}|${r.issuer_type}`;
       label = r.region_name ?? r.region_code;
     } else {
       group = r.admin_level;
@@ -636,8 +705,11 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
         corrected: false,
         derived: false,
         reportIds: [],
+        issuerIds: [],
       };
     const cell = row.cells[r.report_year];
+    const issuerKey = r.issuer_id ?? -r.report_id;
+    if (!cell.issuerIds.includes(issuerKey)) cell.issuerIds.push(issuerKey);
     const status = r.status ?? "missing";
     cell.reports++;
     cell.reportIds.push(r.report_id);
@@ -653,5 +725,96 @@ export function compare(db: Database.Database, opts: CompareOptions): CompareRes
   }
   notes.push(...notesFor(by, kind, unplaced));
   const rowsOut = sortRows([...groups.values()], by);
-  return { metric: info.key, info, by, kind, years, rows: rowsOut, warnings, notes };
+  return {
+    metric: info.key,
+    info,
+    by,
+    kind,
+    years,
+    rows: rowsOut,
+    warnings,
+    notes,
+    types: by === "region" && !mergeTypes,
+  };
+}
+
+/** A key or a short form: `granted` → applications.result.granted.total, `new_received` → applications.new_received.total. */
+export function expandKey(s: string): string {
+  const k = s.trim();
+  for (const c of [
+    k,
+    `applications.${k}.total`,
+    `applications.result.${k}.total`,
+    `appeals.${k}.total`,
+    `applications.${k}`,
+  ])
+    if (keyInfo(c)) return c;
+  throw new UsageError(
+    `unknown key ${k} in --ratio (give canonical keys, or short forms such as granted, new_received)`,
+  );
+}
+
+const WORSE: Record<string, number> = { comparable: 0, caution: 1, not_comparable: 2 };
+
+/**
+ * `--ratio NUM/DEN`: both keys compared with the same options and grouping, then divided cell by cell.
+ * A cell has a ratio only when every report in it printed both numbers and the denominator is not 0;
+ * otherwise it says why (blank, missing, zero, mixed).
+ */
+export function compareRatio(db: Database.Database, opts: CompareOptions & { ratio: string }): CompareResult {
+  const parts = opts.ratio.split("/");
+  if (parts.length !== 2)
+    throw new UsageError(`--ratio ${opts.ratio}: expected NUMERATOR/DENOMINATOR, e.g. granted/new_received`);
+  const [a, b] = parts.map(expandKey);
+  const num = compare(db, { ...opts, metric: a });
+  const den = compare(db, { ...opts, metric: b });
+  const years = [...new Set([...num.years, ...den.years])].sort((x, y) => x - y);
+  const denRows = new Map(den.rows.map((r) => [r.group, r]));
+  const rows: CompareRow[] = num.rows.map((r) => {
+    const d = denRows.get(r.group);
+    const cells: Record<number, CompareCell> = {};
+    for (const y of years) {
+      const n = r.cells[y];
+      const m = d?.cells[y];
+      if (!n && !m) continue;
+      const whole = (c: CompareCell | undefined) =>
+        !!c && c.numbers > 0 && c.numbers === c.reports && c.value !== null;
+      const ok = whole(n) && whole(m) && m!.value !== 0;
+      const status = ok
+        ? "ratio"
+        : !n || !m
+          ? "missing"
+          : whole(m) && m.value === 0
+            ? "zero"
+            : !whole(n)
+              ? n.status
+              : m.status;
+      cells[y] = {
+        value: ok ? n!.value! / m!.value! : null,
+        status,
+        reports: Math.max(n?.reports ?? 0, m?.reports ?? 0),
+        numbers: ok ? 1 : 0,
+        rulesFailed: [...new Set([...(n?.rulesFailed ?? []), ...(m?.rulesFailed ?? [])])],
+        corrected: !!(n?.corrected || m?.corrected),
+        derived: !!(n?.derived || m?.derived),
+        reportIds: [...new Set([...(n?.reportIds ?? []), ...(m?.reportIds ?? [])])],
+        issuerIds: [...new Set([...(n?.issuerIds ?? []), ...(m?.issuerIds ?? [])])],
+      };
+    }
+    return { group: r.group, label: r.label, regionCode: r.regionCode, regionPath: r.regionPath, cells };
+  });
+  const comparability =
+    WORSE[num.info.comparability] >= WORSE[den.info.comparability]
+      ? num.info.comparability
+      : den.info.comparability;
+  return {
+    ...num,
+    metric: `${a}/${b}`,
+    ratio: { numerator: a, denominator: b },
+    info: { ...num.info, key: `${a}/${b}`, label: `${num.info.label} ÷ ${den.info.label}`, comparability },
+    years,
+    rows,
+    warnings: [...new Set([...num.warnings, ...den.warnings])],
+    notes: [...new Set([...num.notes, ...den.notes])],
+  };
 }

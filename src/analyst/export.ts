@@ -1,7 +1,9 @@
-// `export`: writes an analyst view as CSV (UTF-8 with BOM), JSON or Parquet, streaming rows from SQLite.
+// `export`: writes an analyst view as CSV (UTF-8 with BOM), JSON, Parquet or XLSX, streaming rows from SQLite.
 import { closeSync, openSync, writeSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { fileWriter, parquetWriteRows } from "hyparquet-writer";
+import { wideColumn } from "../store/analyst-schema.js";
+import { keyCatalog } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
 import { ensureRegions } from "./regions.js";
 
@@ -13,9 +15,11 @@ export const EXPORT_VIEWS = [
   "appeals_wide",
   "key_comparability",
   "corrections",
+  "issuers",
 ] as const;
 
-export type ExportFormat = "csv" | "json" | "parquet";
+export const EXPORT_FORMATS = ["csv", "json", "parquet", "xlsx"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -29,10 +33,64 @@ export interface ExportOptions {
 
 type Value = string | number | bigint | null | Buffer;
 
-function csvField(v: Value): string {
+/**
+ * One CSV field. Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage
+ * return) gets a leading apostrophe: crawled text is untrusted. Numbers are written as they are.
+ */
+export function csvField(v: Value | undefined): string {
   if (v === null || v === undefined) return "";
-  const s = String(v);
+  let s = String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** One CSV line (CRLF), for every CSV zfxxgk writes. */
+export function csvLine(values: (Value | undefined)[]): string {
+  return `${values.map(csvField).join(",")}\r\n`;
+}
+
+/** The byte-order mark that makes Excel read UTF-8 CSV as UTF-8. */
+export const CSV_BOM = "\uFEFF";
+
+type ParquetType = "INT32" | "INT64" | "DOUBLE" | "STRING";
+
+const INTEGER_COLUMNS = new Set([
+  "report_id",
+  "issuer_id",
+  "report_year",
+  "document_id",
+  "has_standard_tables",
+  "corrected",
+  "page",
+  "line",
+  "table_index",
+  "row_index",
+  "col_index",
+  "id",
+  "active",
+  "outdated",
+  "first_year",
+  "last_year",
+  "reports",
+]);
+
+let numberColumns: Set<string> | undefined;
+
+/**
+ * The Parquet type of a column, from the schema and never from the rows: values (counts, yuan) are
+ * DOUBLE, ids, years, flags and positions INT64, everything else STRING. A filtered export and the full
+ * export of one view therefore have the same schema and can be read together.
+ */
+export function parquetType(column: string): ParquetType {
+  numberColumns ??= new Set([
+    "value",
+    "extracted_value",
+    "confidence",
+    ...keyCatalog().map((k) => wideColumn(k.key)),
+  ]);
+  if (INTEGER_COLUMNS.has(column)) return "INT64";
+  if (numberColumns.has(column)) return "DOUBLE";
+  return "STRING";
 }
 
 function query(db: Database.Database, opts: ExportOptions): Database.Statement {
@@ -41,9 +99,9 @@ function query(db: Database.Database, opts: ExportOptions): Database.Statement {
     throw new UsageError(`--view ${view}: one of ${EXPORT_VIEWS.join(", ")}`);
   const conds: string[] = [];
   const params: (string | number)[] = [];
+  const plain = view === "key_comparability" || view === "corrections" || view === "issuers";
   if (opts.where?.length) {
-    if (view === "key_comparability" || view === "corrections")
-      throw new UsageError(`--where does not apply to ${view}`);
+    if (plain) throw new UsageError(`--where does not apply to ${view}`);
     const w = parseWhere(opts.where);
     conds.push(w.sql);
     params.push(...w.params);
@@ -56,13 +114,69 @@ function query(db: Database.Database, opts: ExportOptions): Database.Statement {
   }
   // cells_long streams in its natural order (report by report): sorting 20 million rows would hold the
   // export back until all were read.
-  const order =
-    view === "cells_long" || view === "key_comparability" || view === "corrections"
-      ? ""
-      : " ORDER BY o.report_id";
+  const order = view === "cells_long" || plain ? "" : " ORDER BY o.report_id";
   return db
     .prepare(`SELECT * FROM ${view} o${conds.length ? ` WHERE ${conds.join(" AND ")}` : ""}${order}`)
     .bind(...params);
+}
+
+/** Rows per Parquet row group: about two million values, so memory stays bounded at any size. */
+function rowGroupRows(columns: number): number {
+  return Math.max(1000, Math.floor(2_000_000 / Math.max(1, columns)));
+}
+
+async function writeParquet(stmt: Database.Statement, columns: string[], out: string): Promise<number> {
+  const types = columns.map(parquetType);
+  let n = 0;
+  const rows = (function* () {
+    for (const row of stmt.raw().iterate() as Iterable<Value[]>) {
+      n++;
+      const o: Record<string, Value> = {};
+      row.forEach((v, i) => {
+        const t = types[i];
+        o[columns[i]] =
+          v === null
+            ? null
+            : t === "STRING"
+              ? String(v)
+              : t === "INT64"
+                ? BigInt(typeof v === "number" ? Math.trunc(v) : String(v))
+                : Number(v);
+      });
+      yield o;
+    }
+  })();
+  await parquetWriteRows({
+    writer: fileWriter(out),
+    rows,
+    rowGroupSize: rowGroupRows(columns.length),
+    columns: columns.map((name, i) => ({ name, type: types[i], nullable: true })),
+  });
+  return n;
+}
+
+/**
+ * XLSX through exceljs's streaming writer (rows go to the zip as they are written, so memory stays
+ * bounded): numbers are numeric cells, text is stored as inline strings, so Excel and WPS open Chinese
+ * and numbers right without an import dialog.
+ */
+async function writeXlsx(stmt: Database.Statement, columns: string[], out: string, sheet: string) {
+  const { default: ExcelJS } = await import("exceljs");
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: out,
+    useSharedStrings: false,
+    useStyles: false,
+  });
+  const ws = wb.addWorksheet(sheet);
+  ws.addRow(columns).commit();
+  let n = 0;
+  for (const row of stmt.raw().iterate() as Iterable<Value[]>) {
+    ws.addRow(row.map((v) => (typeof v === "bigint" ? Number(v) : v))).commit();
+    n++;
+  }
+  ws.commit();
+  await wb.commit();
+  return n;
 }
 
 /** Writes the export; returns the number of rows. */
@@ -70,40 +184,11 @@ export async function exportData(db: Database.Database, opts: ExportOptions): Pr
   ensureRegions(db);
   const stmt = query(db, opts);
   const columns = stmt.columns().map((c) => c.name);
-  if (opts.format === "parquet") {
-    if (!opts.out) throw new UsageError("--format parquet needs --out FILE");
-    // First pass: the type of each column (integers, numbers or text).
-    const kind = columns.map(() => ({ text: false, real: false, big: false, any: false }));
-    let n = 0;
-    for (const row of stmt.raw().iterate() as Iterable<Value[]>) {
-      n++;
-      row.forEach((v, i) => {
-        if (v === null) return;
-        kind[i].any = true;
-        if (typeof v === "number") {
-          if (!Number.isInteger(v)) kind[i].real = true;
-          else if (Math.abs(v) > 2 ** 31 - 1) kind[i].big = true;
-        } else kind[i].text = true;
-      });
-    }
-    const types = kind.map((k) =>
-      k.text || !k.any ? ("STRING" as const) : k.real || k.big ? ("DOUBLE" as const) : ("INT32" as const),
-    );
-    const rows = (function* () {
-      for (const row of stmt.raw().iterate() as Iterable<Value[]>) {
-        const o: Record<string, Value> = {};
-        row.forEach((v, i) => {
-          o[columns[i]] = v === null ? null : types[i] === "STRING" ? String(v) : v;
-        });
-        yield o;
-      }
-    })();
-    await parquetWriteRows({
-      writer: fileWriter(opts.out),
-      rows,
-      columns: columns.map((name, i) => ({ name, type: types[i], nullable: true })),
-    });
-    return n;
+  if (opts.format === "parquet" || opts.format === "xlsx") {
+    if (!opts.out) throw new UsageError(`--format ${opts.format} needs --out FILE`);
+    return opts.format === "parquet"
+      ? writeParquet(stmt, columns, opts.out)
+      : writeXlsx(stmt, columns, opts.out, opts.view ?? "cells_long");
   }
   const fd = opts.out ? openSync(opts.out, "w") : 1;
   let buf = "";
@@ -116,9 +201,9 @@ export async function exportData(db: Database.Database, opts: ExportOptions): Pr
   let n = 0;
   try {
     if (opts.format === "csv") {
-      buf += `\uFEFF${columns.map(csvField).join(",")}\r\n`;
+      buf += CSV_BOM + csvLine(columns);
       for (const row of stmt.raw().iterate() as Iterable<Value[]>) {
-        buf += `${row.map(csvField).join(",")}\r\n`;
+        buf += csvLine(row);
         n++;
         flush();
       }

@@ -50,7 +50,10 @@ describe("compare", () => {
       years: number[];
       rows: {
         label: string;
-        years: Record<string, { value: number | null; status: string; rules_failed: string[] } | null>;
+        years: Record<
+          string,
+          { value: number | null; status: string; rules_failed: string[]; report_ids: number[] } | null
+        >;
       }[];
     };
     expect(out.comparability).toBe("comparable");
@@ -59,7 +62,8 @@ describe("compare", () => {
     for (const [id, g] of golds) {
       const n = names.get(id)!;
       if (n.year < 2019) continue;
-      const cell = out.rows.find((x) => x.label === n.issuer)?.years[n.year];
+      // Rows are issuers (entities): the report is in the row of its issuer, whatever name it used.
+      const cell = out.rows.find((x) => x.years[n.year]?.report_ids.includes(id))?.years[n.year];
       expect(cell?.value, `${g.file}`).toBe(num(g.cells[NEW]));
       const c = g.cells;
       const r1Total =
@@ -90,7 +94,7 @@ describe("compare", () => {
     expect(refused.err).toMatch(/total_published .*measures something else/);
     const ok = zfxxgk(["compare", "--metric", key, "--years", "2021-2024", "--format", "csv", "--db", db]);
     expect(ok.code).toBe(0);
-    expect(ok.out.startsWith("\uFEFFissuer,2021,2022,2023,2024,change,notes")).toBe(true);
+    expect(ok.out.startsWith("\uFEFFissuer,2021,2022,2023,2024,change,change_pct,notes")).toBe(true);
     const line = ok.out
       .split("\r\n")
       .find((l) => l.startsWith("江宁市人民政府,"))!
@@ -633,11 +637,13 @@ describe("regions", () => {
     ]);
     expect(r.code).toBe(0);
     const lines = r.out.slice(1).trim().split("\r\n");
-    expect(lines[0]).toBe("region_code,region,path,2019,2020,2021,2022,2023,2024,change,notes");
+    expect(lines[0]).toBe(
+      "region_code,region,issuer_type,path,2019,2020,2021,2022,2023,2024,change,change_pct,notes",
+    );
     const q2020 = golds.get([...golds.entries()].find(([, g]) => g.file === "qingxi-2020.txt")![0])!;
     const q2023 = golds.get([...golds.entries()].find(([, g]) => g.file === "qingxi-2023.txt")![0])!;
     expect(lines.slice(1)).toEqual([
-      `320115,江宁区,江苏省 南京市 江宁区,,${q2020.cells[NEW]},,,${q2023.cells[NEW]},,+${Number(q2023.cells[NEW]) - Number(q2020.cells[NEW])} (+${Math.round((100 * (Number(q2023.cells[NEW]) - Number(q2020.cells[NEW]))) / Number(q2020.cells[NEW]))}%),`,
+      `320115,江宁区,people_government,江苏省 南京市 江宁区,,${q2020.cells[NEW]},,,${q2023.cells[NEW]},,${Number(q2023.cells[NEW]) - Number(q2020.cells[NEW])},${Math.round((100 * (Number(q2023.cells[NEW]) - Number(q2020.cells[NEW]))) / Number(q2020.cells[NEW]))},`,
     ]);
     // … and one SQL query over a view (the README's).
     const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");

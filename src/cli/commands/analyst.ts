@@ -1,10 +1,23 @@
 // The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { type CompareCell, type CompareResult, compare } from "../../analyst/compare.js";
+import {
+  type CompareCell,
+  type CompareResult,
+  changeOf,
+  compare,
+  compareRatio,
+} from "../../analyst/compare.js";
 import { addCorrection, listCorrections } from "../../analyst/corrections.js";
 import { checkCrossYear } from "../../analyst/crossyear.js";
-import { EXPORT_VIEWS, type ExportFormat, exportData } from "../../analyst/export.js";
+import {
+  CSV_BOM,
+  csvLine,
+  EXPORT_FORMATS,
+  EXPORT_VIEWS,
+  type ExportFormat,
+  exportData,
+} from "../../analyst/export.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
 import { padEnd, padStart, renderReport, reportDetail, width } from "../../analyst/report-view.js";
 import { searchProse } from "../../analyst/search.js";
@@ -38,9 +51,9 @@ const whereOption = () =>
 
 // ---------------------------------------------------------------- compare
 
-function cellValue(c: CompareCell | undefined): string {
+function cellValue(c: CompareCell | undefined, ratio = false): string {
   if (!c) return "";
-  if (c.numbers > 0 && c.value !== null) return String(c.value);
+  if (c.numbers > 0 && c.value !== null) return ratio ? c.value.toFixed(4) : String(c.value);
   return c.status === "missing" ? "n/a" : c.status;
 }
 
@@ -49,16 +62,21 @@ function cellMarks(c: CompareCell | undefined): string {
   return `${c.rulesFailed.length ? "*" : ""}${c.corrected ? "c" : ""}${c.derived ? "d" : ""}${c.numbers > 0 && c.numbers < c.reports ? "~" : ""}`;
 }
 
-function change(r: CompareResult["rows"][number], years: number[]): string {
-  const nums = years
-    .map((y) => r.cells[y])
-    .filter((c): c is CompareCell => !!c && c.numbers > 0 && c.value !== null);
-  if (nums.length < 2) return "";
-  const a = nums[0].value!;
-  const b = nums[nums.length - 1].value!;
-  const d = b - a;
-  const pct = a !== 0 ? ` (${d >= 0 ? "+" : ""}${((100 * d) / a).toFixed(0)}%)` : "";
-  return `${d >= 0 ? "+" : ""}${Number(d.toFixed(2))}${pct}`;
+function change(r: CompareResult["rows"][number], years: number[], ratio = false): string {
+  const c = changeOf(r, years);
+  if (!c) return "";
+  if ("reason" in c) return `(${c.reason})`;
+  const d = ratio ? Number(c.delta.toFixed(4)) : Number(c.delta.toFixed(2));
+  const pct = c.pct !== null && !ratio ? ` (${c.pct >= 0 ? "+" : ""}${c.pct.toFixed(0)}%)` : "";
+  return `${d >= 0 ? "+" : ""}${d}${pct}`;
+}
+
+/** The change as numbers for CSV (delta, percent), or the reason there is none. */
+function changeColumns(r: CompareResult["rows"][number], years: number[]): (number | string)[] {
+  const c = changeOf(r, years);
+  if (!c) return ["", ""];
+  if ("reason" in c) return [`(${c.reason})`, ""];
+  return [Number(c.delta.toFixed(4)), c.pct === null ? "" : Math.round(c.pct)];
 }
 
 function cellNotes(r: CompareResult["rows"][number], years: number[]): string {
@@ -74,11 +92,6 @@ function cellNotes(r: CompareResult["rows"][number], years: number[]): string {
     if (n.length) notes.push(`${y}: ${n.join(", ")}`);
   }
   return notes.join("; ");
-}
-
-function csvField(v: string | number | null): string {
-  const s = v === null ? "" : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function formatCompare(res: CompareResult, format: "table" | "csv" | "json"): string {
@@ -125,26 +138,36 @@ export function formatCompare(res: CompareResult, format: "table" | "csv" | "jso
       2,
     )}\n`;
   }
+  const typeOf = (r: CompareResult["rows"][number]) => r.group.split("|")[1] ?? "";
   const groupCols =
-    res.by === "issuer" ? ["issuer"] : res.by === "region" ? ["region_code", "region", "path"] : ["level"];
+    res.by === "issuer"
+      ? ["issuer"]
+      : res.by === "region"
+        ? ["region_code", "region", ...(res.types ? ["issuer_type"] : []), "path"]
+        : ["level"];
   const groupVals = (r: CompareResult["rows"][number]) =>
-    res.by === "issuer" ? [r.label] : res.by === "region" ? [r.group, r.label, r.regionPath] : [r.label];
+    res.by === "issuer"
+      ? [r.label]
+      : res.by === "region"
+        ? [r.regionCode, r.label, ...(res.types ? [typeOf(r)] : []), r.regionPath]
+        : [r.label];
   if (format === "csv") {
-    const lines = [[...groupCols, ...years.map(String), "change", "notes"].map(csvField).join(",")];
+    let out = CSV_BOM + csvLine([...groupCols, ...years.map(String), "change", "change_pct", "notes"]);
     for (const r of res.rows)
-      lines.push(
-        [...groupVals(r), ...years.map((y) => cellValue(r.cells[y])), change(r, years), cellNotes(r, years)]
-          .map((v) => csvField(v ?? ""))
-          .join(","),
-      );
-    return `\uFEFF${lines.join("\r\n")}\r\n`;
+      out += csvLine([
+        ...groupVals(r),
+        ...years.map((y) => cellValue(r.cells[y], !!res.ratio)),
+        ...changeColumns(r, years),
+        cellNotes(r, years),
+      ]);
+    return out;
   }
   const label = (r: CompareResult["rows"][number]) =>
-    res.by === "region" ? `${r.regionPath ?? r.label} (${r.group})` : r.label;
+    res.by === "region" ? `${r.regionPath ?? r.label} (${r.group.replace("|", ", ")})` : r.label;
   const cells = res.rows.map((r) =>
     years.map((y) => {
       const c = r.cells[y];
-      return `${cellValue(c)}${c && c.reports > 1 ? `(${c.reports})` : ""}${cellMarks(c)}`;
+      return `${cellValue(c, !!res.ratio)}${c && c.reports > 1 ? `(${c.reports})` : ""}${cellMarks(c)}`;
     }),
   );
   const head = res.by === "issuer" ? "issuer" : res.by === "region" ? "region" : "level";
@@ -164,7 +187,7 @@ export function formatCompare(res: CompareResult, format: "table" | "csv" | "jso
   ];
   res.rows.forEach((r, i) => {
     out.push(
-      `${padEnd(label(r), labelW)}${cells[i].map((c, j) => padStart(c, colW[j])).join("")}  ${change(r, years)}`,
+      `${padEnd(label(r), labelW)}${cells[i].map((c, j) => padStart(c, colW[j])).join("")}  ${change(r, years, !!res.ratio)}`,
     );
   });
   if (res.rows.length === 0) out.push("(no reports match)");
@@ -185,7 +208,15 @@ export function registerAnalystCommands(program: Command): void {
     .description(
       "one key across years (columns) by issuer, region or level; refuses keys not comparable across the years",
     )
-    .requiredOption("--metric <key>", "canonical key, e.g. applications.new_received.total")
+    .option("--metric <key>", "canonical key, e.g. applications.new_received.total")
+    .option(
+      "--ratio <num/den>",
+      "a ratio of two keys per cell instead of --metric, e.g. granted/new_received (short forms: applications.<x>.total, applications.result.<x>.total)",
+    )
+    .option(
+      "--merge-types",
+      "--by region: sum all issuer types of a place into one row (default: one row per place and type)",
+    )
     .addOption(new Option("--by <what>", "rows").choices(["issuer", "region", "level"]).default("issuer"))
     .option("--years <years>", "e.g. 2019-2024, 2021, 2019,2021 (default: every year from 2019 with data)")
     .addOption(whereOption())
@@ -207,8 +238,13 @@ Examples:
       run(() => {
         const store = openStore(opts.db);
         try {
-          const res = compare(store.db, {
+          if (!opts.metric === !opts.ratio)
+            throw new UsageError("compare: give --metric KEY or --ratio NUM/DEN");
+          const run = opts.ratio ? compareRatio : compare;
+          const res = run(store.db, {
             metric: opts.metric,
+            ratio: opts.ratio,
+            mergeTypes: opts.mergeTypes,
             by: opts.by,
             years: parseYears(opts.years),
             where: opts.where,
@@ -227,14 +263,12 @@ Examples:
 
   program
     .command("export")
-    .description("write a view as CSV (UTF-8 with BOM), JSON or Parquet")
-    .addOption(
-      new Option("--format <format>", "file format").choices(["csv", "json", "parquet"]).default("csv"),
-    )
+    .description("write a view as CSV (UTF-8 with BOM), JSON, Parquet or XLSX")
+    .addOption(new Option("--format <format>", "file format").choices([...EXPORT_FORMATS]).default("csv"))
     .addOption(new Option("--view <view>", "what to export").choices([...EXPORT_VIEWS]).default("cells_long"))
     .addOption(whereOption())
     .option("--key <key>", "one key, or a key prefix such as applications.new_received")
-    .option("-o, --out <file>", "file to write (default: standard output; required for parquet)")
+    .option("-o, --out <file>", "file to write (default: standard output; required for parquet and xlsx)")
     .addOption(dbOption())
     .addHelpText(
       "after",
