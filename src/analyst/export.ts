@@ -120,9 +120,9 @@ function query(db: Database.Database, opts: ExportOptions): Database.Statement {
     .bind(...params);
 }
 
-/** Rows per Parquet row group: about two million values, so memory stays bounded at any size. */
+/** Rows per Parquet row group: about 500,000 values, so memory stays bounded at any size. */
 function rowGroupRows(columns: number): number {
-  return Math.max(1000, Math.floor(2_000_000 / Math.max(1, columns)));
+  return Math.max(1000, Math.floor(500_000 / Math.max(1, columns)));
 }
 
 async function writeParquet(stmt: Database.Statement, columns: string[], out: string): Promise<number> {

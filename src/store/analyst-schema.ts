@@ -270,6 +270,9 @@ ${wideView("appeals_wide", "appeals")}
 const OVERVIEW_COLUMNS = `o.report_id, o.issuer_name, o.issuer_id, o.issuer, o.report_year, o.format_version, o.admin_level,
   o.issuer_type, o.scope, o.report_kind`;
 
+const CELLS_LONG_OVERVIEW = `${OVERVIEW_COLUMNS}, o.region_code, o.region_name, o.region_level, o.province_code,
+  o.province_name, o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name`;
+
 function wideViewV6(table: "active" | "applications" | "appeals"): string {
   const cols = keyCatalog()
     .filter((k) => k.table === table)
@@ -448,13 +451,14 @@ CREATE VIEW effective_cells AS
 SELECT r.id AS report_id, c.document_id, k.key,
   IIF(x.id IS NULL, c.value, x.value) AS value, IIF(x.id IS NULL, c.status, x.status) AS status,
   x.id IS NOT NULL AS corrected, c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit,
-  c.raw_unit, c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index
+  c.raw_unit, c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
+  r.issuer_id
 FROM reports r JOIN cell_values c ON c.document_id = r.current_document_id
 JOIN cell_keys k ON k.id = c.key_id
 LEFT JOIN corrections x ON x.report_id = r.id AND x.key = k.key AND x.active = 1
 UNION ALL
 SELECT x.report_id, r.current_document_id, x.key, x.value, x.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL, NULL, NULL, NULL, NULL
+  NULL, NULL, NULL, NULL, NULL, NULL, r.issuer_id
 FROM corrections x JOIN reports r ON r.id = x.report_id
 WHERE x.active = 1
   AND NOT EXISTS (SELECT 1 FROM cell_values c JOIN cell_keys k ON k.id = c.key_id
@@ -462,27 +466,36 @@ WHERE x.active = 1
 
 -- Derived keys, as stored when the report was written or corrected.
 CREATE VIEW derived_cells AS
-SELECT report_id, document_id, key, value, 'derived' AS status, corrected FROM derived_values;
+SELECT d.report_id, d.document_id, d.key, d.value, 'derived' AS status, d.corrected, r.issuer_id
+FROM derived_values d JOIN reports r ON r.id = d.report_id;
 
+-- The long view: each arm is a plain join (no compound subquery inside), so that a filter on a report,
+-- an issuer or a key reaches an index in every arm.
 CREATE VIEW cells_long AS
-SELECT ${OVERVIEW_COLUMNS}, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
-  o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
-  e.key, e.value, e.status, e.corrected, e.extracted_value, e.extracted_status, e.raw, e.unit, e.raw_unit,
-  e.sign, e.source_label, e.confidence, e.page, e.line, e.table_index, e.row_index, e.col_index,
-  (SELECT k.note FROM corrections k WHERE k.report_id = e.report_id AND k.key = e.key AND k.active = 1) AS correction_note,
+SELECT ${CELLS_LONG_OVERVIEW},
+  k.key, IIF(x.id IS NULL, c.value, x.value) AS value, IIF(x.id IS NULL, c.status, x.status) AS status,
+  x.id IS NOT NULL AS corrected, c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit, c.raw_unit,
+  c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
+  x.note AS correction_note,
   (SELECT group_concat(substr(f.code, 1, instr(f.code, '_') - 1), ',') FROM flags f
-     WHERE f.document_id = e.document_id AND f.code GLOB 'R*_fail'
-       AND EXISTS (SELECT 1 FROM json_each(f.keys) j WHERE e.key = j.value OR e.key LIKE j.value || '.%')) AS rules_failed,
-  e.document_id
-FROM effective_cells e
-JOIN report_overview o ON o.report_id = e.report_id
+     WHERE f.document_id = c.document_id AND f.code GLOB 'R*_fail'
+       AND EXISTS (SELECT 1 FROM json_each(f.keys) j WHERE k.key = j.value OR k.key LIKE j.value || '.%')) AS rules_failed,
+  c.document_id
+FROM report_overview o JOIN cell_values c ON c.document_id = o.document_id
+JOIN cell_keys k ON k.id = c.key_id
+LEFT JOIN corrections x ON x.report_id = o.report_id AND x.key = k.key AND x.active = 1
 UNION ALL
-SELECT ${OVERVIEW_COLUMNS}, o.region_code, o.region_name, o.region_level, o.province_code, o.province_name,
-  o.prefecture_code, o.prefecture_name, o.county_code, o.county_name, o.township_name,
-  d.key, d.value, d.status, d.corrected,
+SELECT ${CELLS_LONG_OVERVIEW},
+  x.key, x.value, x.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  x.note, NULL, o.document_id
+FROM report_overview o JOIN corrections x ON x.report_id = o.report_id AND x.active = 1
+WHERE NOT EXISTS (SELECT 1 FROM cell_values c JOIN cell_keys k ON k.id = c.key_id
+    WHERE c.document_id = o.document_id AND k.key = x.key)
+UNION ALL
+SELECT ${CELLS_LONG_OVERVIEW},
+  d.key, d.value, 'derived', d.corrected,
   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.document_id
-FROM derived_cells d
-JOIN report_overview o ON o.report_id = d.report_id;
+FROM report_overview o JOIN derived_values d ON d.report_id = o.report_id;
 
 ${wideViewV6("active")}
 
