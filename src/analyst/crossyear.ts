@@ -29,12 +29,15 @@ type Values = Map<string, { value: number | null; status: string }>;
 export function checkCrossYear(db: Database.Database, opts: { where?: string[] } = {}): CheckSummary {
   const where = parseWhere(opts.where ?? []);
   const reports = db
-    .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.format_version FROM report_overview o
+    // Pairs are years of one issuer entity, whatever names its reports used (洪泽区人民政府 and 淮安市洪泽区人民政府).
+    .prepare(`SELECT o.report_id, IFNULL(o.issuer, o.issuer_name) AS issuer_name, o.issuer_id, o.report_year,
+        o.format_version FROM report_overview o
       WHERE o.issuer_name IS NOT NULL AND o.report_year IS NOT NULL AND o.has_standard_tables = 1 AND ${where.sql}
-      ORDER BY o.issuer_name, o.report_year`)
+      ORDER BY IFNULL(o.issuer_id, -o.report_id), o.report_year`)
     .all(...where.params) as {
     report_id: number;
     issuer_name: string;
+    issuer_id: number | null;
     report_year: number;
     format_version: string;
   }[];
@@ -67,7 +70,7 @@ export function checkCrossYear(db: Database.Database, opts: { where?: string[] }
   for (let i = 1; i < reports.length; i++) {
     const prev = reports[i - 1];
     const cur = reports[i];
-    if (prev.issuer_name !== cur.issuer_name) continue;
+    if (prev.issuer_id === null || prev.issuer_id !== cur.issuer_id) continue;
     if (cur.report_year !== prev.report_year + 1) {
       gaps++;
       continue;

@@ -43,7 +43,13 @@ export function makeSnippet(text: string, terms: string[], open: string, close: 
   return `${start > 0 ? "…" : ""}${s}${end < flat.length ? "…" : ""}`;
 }
 
-export function searchProse(db: Database.Database, query: string, opts: SearchOptions = {}): SearchHit[] {
+/** Hits up to the limit, and the total number of reports that match. */
+export interface SearchResult {
+  total: number;
+  hits: SearchHit[];
+}
+
+export function searchProse(db: Database.Database, query: string, opts: SearchOptions = {}): SearchResult {
   const terms = query
     .normalize("NFKC")
     .split(/\s+/)
@@ -63,9 +69,16 @@ export function searchProse(db: Database.Database, query: string, opts: SearchOp
     params.push(`%${likeEscape(t)}%`);
   }
   let rows: (SearchHit & { text?: string })[];
+  let total: number;
   if (long.length > 0) {
     // Trigram FTS: each long term as a phrase, all of them required.
     const match = long.map((t) => `"${t.replaceAll('"', '""')}"`).join(" AND ");
+    total = db
+      .prepare(`SELECT count(*) FROM prose_fts JOIN prose p ON p.document_id = prose_fts.rowid
+        JOIN report_overview o ON o.document_id = p.document_id
+        WHERE prose_fts MATCH ? AND ${conds.join(" AND ")}`)
+      .pluck()
+      .get(match, ...where.params, ...params) as number;
     rows = db
       .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.document_id,
           snippet(prose_fts, 0, ?, ?, '…', 24) AS snippet, ${short.length ? "p.text" : "NULL"} AS text
@@ -80,6 +93,11 @@ export function searchProse(db: Database.Database, query: string, opts: SearchOp
         delete r.text;
       }
   } else {
+    total = db
+      .prepare(`SELECT count(*) FROM prose p JOIN report_overview o ON o.document_id = p.document_id
+        WHERE ${conds.join(" AND ")}`)
+      .pluck()
+      .get(...where.params, ...params) as number;
     rows = (
       db
         .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.document_id, p.text
@@ -100,5 +118,5 @@ export function searchProse(db: Database.Database, query: string, opts: SearchOp
     )?.text;
     r.matches = text ? terms.reduce((n, t) => n + text.split(t).length - 1, 0) : 0;
   }
-  return rows;
+  return { total, hits: rows };
 }

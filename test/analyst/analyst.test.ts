@@ -375,7 +375,11 @@ describe("search", () => {
   it("finds words of three or more characters by trigram index, with highlighted snippets", () => {
     const r = zfxxgk(["search", "高效办成一件事", "--json", "--db", db]);
     expect(r.code).toBe(0);
-    const hits = JSON.parse(r.out) as { issuer_name: string; report_year: number; snippet: string }[];
+    const { total, hits } = JSON.parse(r.out) as {
+      total: number;
+      hits: { issuer_name: string; report_year: number; snippet: string }[];
+    };
+    expect(total).toBe(1);
     expect(hits.map((h) => h.report_year)).toEqual([2023]);
     expect(hits[0].snippet).toContain("【高效办成一件事】");
     const none = zfxxgk(["search", "不存在的词语组合", "--db", db]);
@@ -384,7 +388,10 @@ describe("search", () => {
 
   it("finds one- and two-character words with LIKE", () => {
     const r = zfxxgk(["search", "青溪", "--limit", "50", "--json", "--db", db]);
-    const hits = JSON.parse(r.out) as { issuer_name: string; snippet: string }[];
+    const { total, hits } = JSON.parse(r.out) as {
+      total: number;
+      hits: { issuer_name: string; snippet: string }[];
+    };
     const d = new Database(db, { readonly: true });
     const want = (
       d
@@ -395,10 +402,13 @@ describe("search", () => {
     ).n;
     d.close();
     expect(hits.length).toBe(want);
+    expect(total).toBe(want);
     expect(want).toBeGreaterThanOrEqual(3);
     for (const h of hits) expect(h.snippet).toContain("【青溪】");
-    const plain = zfxxgk(["search", "复议", "--limit", "3", "--db", db]);
+    // The count is of all matching reports, not of the ones shown.
+    const plain = zfxxgk(["search", "青溪", "--limit", "2", "--db", db]);
     expect(plain.out).toMatch(/^#\d+ .* \(\d+ match/m);
+    expect(plain.out).toContain(`${want} reports match (the first 2 shown`);
   });
 });
 

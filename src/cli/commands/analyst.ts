@@ -1,5 +1,5 @@
 // The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import {
   type CompareCell,
@@ -19,6 +19,8 @@ import {
   exportData,
 } from "../../analyst/export.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
+import { findIssuer, issuerAliases, listIssuers, mergeIssuers, splitIssuer } from "../../analyst/issuers.js";
+import { buildMetadata } from "../../analyst/metadata.js";
 import { padEnd, padStart, renderReport, reportDetail, width } from "../../analyst/report-view.js";
 import { searchProse } from "../../analyst/search.js";
 import { Store } from "../../store/store.js";
@@ -369,19 +371,21 @@ Examples:
         const store = openStore(opts.db);
         try {
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
-          const hits = searchProse(store.db, text.join(" "), {
+          const { total, hits } = searchProse(store.db, text.join(" "), {
             limit: Number(opts.limit),
             where: opts.where,
             open: color ? "\x1b[1;33m" : "【",
             close: color ? "\x1b[0m" : "】",
           });
-          if (opts.json) process.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
+          if (opts.json) process.stdout.write(`${JSON.stringify({ total, hits }, null, 2)}\n`);
           else {
             for (const h of hits)
               process.stdout.write(
                 `#${h.report_id} ${h.issuer_name ?? "(issuer unknown)"} ${h.report_year ?? "----"} (${h.matches} match${h.matches === 1 ? "" : "es"})\n  ${h.snippet}\n`,
               );
-            process.stdout.write(`${hits.length} report${hits.length === 1 ? "" : "s"}\n`);
+            process.stdout.write(
+              `${total} report${total === 1 ? "" : "s"} match${total === 1 ? "es" : ""}${total > hits.length ? ` (the first ${hits.length} shown; --limit shows more)` : ""}\n`,
+            );
           }
           return hits.length > 0 ? 0 : 1;
         } finally {
@@ -442,6 +446,98 @@ Examples:
             `${o.status === "reverted" ? "reverted" : "corrected"} report #${o.report.report_id} ${o.report.issuer_name ?? ""} ${o.report.report_year ?? ""} ${o.key}: ` +
               `extracted ${was} → ${o.status === "reverted" ? `${was} (as extracted)` : o.status === "number" ? o.value : o.status} (correction #${o.id})\n`,
           );
+          return 0;
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  program
+    .command("issuers")
+    .description("government bodies across years and name variants: list, show, merge or split by hand")
+    .argument("[action]", "list (default), show ISSUER, merge ISSUER INTO, split NAME")
+    .argument("[a]", "issuer id or a name it used")
+    .argument("[b]", "merge: the issuer it joins")
+    .option("--name <text>", "list: issuers with a name containing TEXT")
+    .option("--limit <n>", "list: most rows", "100")
+    .option("--note <text>", "merge/split: why (kept with the override)")
+    .option("--author <name>", "merge/split: who (default: $USER)")
+    .option("--json", "print JSON")
+    .addOption(dbOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  zfxxgk issuers --name 洪泽
+  zfxxgk issuers show 洪泽区人民政府
+  zfxxgk issuers merge 白沙镇人民政府 青溪区白沙镇人民政府 --note "the same town government; the 2023 report omits its district"
+  zfxxgk issuers split 江宁区政务服务管理办公室 --note "a different body from 江宁区人民政府办公室"`,
+    )
+    .action((action: string | undefined, a: string | undefined, b: string | undefined, opts) =>
+      run(() => {
+        const store = openStore(opts.db);
+        try {
+          const db = store.db;
+          const print = (x: unknown, text: string) =>
+            process.stdout.write(opts.json ? `${JSON.stringify(x, null, 2)}\n` : text);
+          const line = (i: ReturnType<typeof findIssuer>) =>
+            `#${i.id} ${i.canonical_name} · ${i.issuer_type} · ${i.region_code ?? "no region"}${i.region_name ? ` ${i.region_name}` : ""} · ${i.first_year ?? "?"}–${i.last_year ?? "?"} · ${i.reports} report${i.reports === 1 ? "" : "s"}${i.names && i.names.includes(",") ? ` · names: ${i.names}` : ""}\n`;
+          switch (action ?? "list") {
+            case "list": {
+              const rows = listIssuers(db, { name: opts.name, limit: Number(opts.limit) });
+              print(rows, `${rows.map(line).join("")}${rows.length} issuer${rows.length === 1 ? "" : "s"}\n`);
+              return 0;
+            }
+            case "show": {
+              if (!a) throw new UsageError("issuers show ISSUER");
+              const i = findIssuer(db, a);
+              const aliases = issuerAliases(db, i.id);
+              print(
+                { ...i, aliases },
+                `${line(i)}${aliases.map((x) => `  ${x.report_year ?? "----"} #${x.report_id} doc ${x.document_id} ${x.name}${x.raw_name && x.raw_name !== x.name ? ` (raw: ${x.raw_name})` : ""}\n    ${x.reason}\n`).join("")}`,
+              );
+              return 0;
+            }
+            case "merge": {
+              if (!a || !b) throw new UsageError("issuers merge ISSUER INTO --note TEXT");
+              const i = mergeIssuers(db, a, b, opts.note, opts.author);
+              print(i, `merged: ${line(i)}`);
+              return 0;
+            }
+            case "split": {
+              if (!a) throw new UsageError("issuers split NAME --note TEXT");
+              const i = splitIssuer(db, a, opts.note, opts.author);
+              print(i, `split: ${line(i)}`);
+              return 0;
+            }
+            default:
+              throw new UsageError(`issuers ${action}: one of list, show, merge, split`);
+          }
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  program
+    .command("metadata")
+    .description(
+      "write a Datasette metadata.json: titles, descriptions, units, Chinese column labels, source, licence",
+    )
+    .option("-o, --out <file>", "file to write (default: standard output)")
+    .addOption(dbOption())
+    .addHelpText(
+      "after",
+      "\nExample:\n  zfxxgk metadata --out metadata.json && datasette zfxxgk.sqlite -m metadata.json",
+    )
+    .action((opts) =>
+      run(() => {
+        const store = openStore(opts.db);
+        try {
+          const json = `${JSON.stringify(buildMetadata(store.db, { dbPath: opts.db }), null, 2)}\n`;
+          if (opts.out) writeFileSync(opts.out, json);
+          else process.stdout.write(json);
           return 0;
         } finally {
           store.close();
