@@ -482,7 +482,7 @@ Examples:
           const print = (x: unknown, text: string) =>
             process.stdout.write(opts.json ? `${JSON.stringify(x, null, 2)}\n` : text);
           const line = (i: ReturnType<typeof findIssuer>) =>
-            `#${i.id} ${i.canonical_name} · ${i.issuer_type} · ${i.region_code ?? "no region"}${i.region_name ? ` ${i.region_name}` : ""} · ${i.first_year ?? "?"}–${i.last_year ?? "?"} · ${i.reports} report${i.reports === 1 ? "" : "s"}${i.names && i.names.includes(",") ? ` · names: ${i.names}` : ""}\n`;
+            `#${i.id} ${i.canonical_name} · ${i.issuer_type} · ${i.region_code ?? "no region"}${i.region_name ? ` ${i.region_name}` : ""} · ${i.first_year ?? "?"}–${i.last_year ?? "?"} · ${i.reports} report${i.reports === 1 ? "" : "s"}${i.names?.includes(",") ? ` · names: ${i.names}` : ""}\n`;
           switch (action ?? "list") {
             case "list": {
               const rows = listIssuers(db, { name: opts.name, limit: Number(opts.limit) });
