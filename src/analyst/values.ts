@@ -192,11 +192,11 @@ function staleReports(db: Database.Database): number[] {
  * Brings every stale report up to date. Many reports (a bulk load, a database from before migration 6)
  * are read in one pass over their cells in document order; a few are refreshed one by one.
  */
-export function refreshValues(db: Database.Database): number {
+export function refreshValues(db: Database.Database, oneByOneBelow = 500): number {
   const stale = staleReports(db);
   if (stale.length === 0) return 0;
   db.transaction(() => {
-    if (stale.length < 500) {
+    if (stale.length < oneByOneBelow) {
       for (const id of stale) refreshReportValues(db, id);
       return;
     }
