@@ -10,8 +10,17 @@ export function reportWritten(db: Database.Database, reportId: number): void {
   linkIssuer(db, reportId);
 }
 
-/** Brings every stale report up to date (end of a bulk load, first open after migration 6). */
-export function refreshAnalyst(db: Database.Database): void {
-  refreshValues(db);
-  refreshIssuers(db);
+/**
+ * Brings every stale report up to date (end of a bulk load, first open after migration 6). On opening
+ * (`atOpen`), a bulk load still running in another process is left to finish its own upkeep, and a
+ * database another process is writing is left alone: a reading command must not fail on a busy database.
+ */
+export function refreshAnalyst(db: Database.Database, atOpen = false): void {
+  if (atOpen && db.prepare("SELECT 1 FROM bulk_loads LIMIT 1").get()) return;
+  try {
+    refreshValues(db);
+    refreshIssuers(db);
+  } catch (e) {
+    if (!atOpen || (e as { code?: string }).code !== "SQLITE_BUSY") throw e;
+  }
 }

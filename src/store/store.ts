@@ -37,7 +37,7 @@ export class Store {
     migrate(this.db);
     if (this.bulkLoadsAbandoned())
       this.finishBulkLoad(); // bulk loads cut short by a crash
-    else refreshAnalyst(this.db); // stored values and issuers a migration or a killed batch left stale
+    else refreshAnalyst(this.db, true); // stored values and issuers a migration or a killed batch left stale
     const db = this.db;
     // Every canonical key of both templates exists before any document is written, so that a rolled-back
     // document can never take a key row with it.
