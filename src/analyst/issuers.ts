@@ -68,7 +68,13 @@ interface ReportFacts {
   province_code: string | null;
   method: string | null;
   reason: string | null;
+  /** Name of the deepest division known (for a partial region, the parent that was found). */
+  deepest_name: string | null;
 }
+
+/** A place name without its division suffix: 洪泽县 and 洪泽区 are both 洪泽. */
+const placeStem = (s: string) =>
+  s.replace(/(特别行政区|自治区|自治州|自治县|自治旗|街道办事处|街道|省|市|区|县|旗|盟|州|镇|乡)$/, "");
 
 interface Candidate {
   key: string;
@@ -83,13 +89,21 @@ interface Candidate {
 
 const FACTS = `SELECT r.id, r.current_document_id AS document_id, r.issuer_name, r.report_year, r.admin_level,
   r.issuer_type, g.status, g.region_code, g.region_name, g.township_code, g.county_code, g.prefecture_code,
-  g.province_code, g.method, g.reason
+  g.province_code, g.method, g.reason,
+  COALESCE(g.township_name, g.county_name, g.prefecture_name, g.province_name) AS deepest_name
   FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id`;
 
 /** The automatic match key of a report: its place (GB/T 2260), its type and its body's name. */
 function candidate(f: ReportFacts): Candidate {
   const cleaned = cleanIssuerName(f.issuer_name);
-  const { body, tail } = splitPlace(cleaned.name);
+  const split = splitPlace(cleaned.name);
+  const { tail } = split;
+  // The body alone identifies the issuer within its place only when the name's last place word is that
+  // place (洪泽区, or its former name 洪泽县); a place word the region does not account for (a town missing
+  // from the data, 江宁区白沙镇) stays part of the body, so two such towns are never one issuer.
+  const lastPlace = tail.slice(0, tail.length - split.body.length);
+  const body =
+    !lastPlace || (f.deepest_name && placeStem(lastPlace) === placeStem(f.deepest_name)) ? split.body : tail;
   let code: string | null = null;
   let why: string;
   if (f.status === "resolved" || f.status === "partial") {

@@ -68,6 +68,15 @@ beforeAll(async () => {
     // One town government, with and without its district.
     variant(dir, "baisha-2020.txt", "baisha", [["青溪区白沙镇人民政府", "白沙镇人民政府"]]),
     variant(dir, "baisha-2022.txt", "baisha", []),
+    // Two towns of one district that the region data lacks: placed in the district, never one issuer.
+    variant(dir, "baisha-2022.txt", "jn-moshi", [
+      ["白沙镇", "墨石镇"],
+      ["青溪区", "江宁区"],
+    ]),
+    variant(dir, "baisha-2022.txt", "jn-heishi", [
+      ["白沙镇", "黑石镇"],
+      ["青溪区", "江宁区"],
+    ]),
     // Three bodies of one city, of three types.
     variant(dir, "jiangning-2021.txt", "shanghai", [["江宁市", "上海市"]]),
     variant(dir, "bangongshi-2019.md", "shanghai", [
@@ -161,6 +170,20 @@ describe("issuers", () => {
     expect(new Set(types)).toEqual(new Set(sh.map((x) => x.issuer_type)));
     expect(types.length).toBe(new Set(sh.map((x) => x.issuer_type)).size);
   }, 60_000);
+
+  it("keeps two towns apart that the region data places only in their district", () => {
+    const a = of("江宁区墨石镇人民政府");
+    const b = of("江宁区黑石镇人民政府");
+    expect(a.length).toBe(1);
+    expect(b.length).toBe(1);
+    const d = new Database(db, { readonly: true });
+    const partial = d
+      .prepare("SELECT DISTINCT status, county_code FROM report_regions WHERE report_id IN (?, ?)")
+      .all(a[0].id, b[0].id);
+    d.close();
+    expect(partial).toEqual([{ status: "partial", county_code: "320115" }]);
+    expect(a[0].issuer_id).not.toBe(b[0].issuer_id);
+  });
 
   it("resolves historic place names through the GB/T 2260 revisions", () => {
     expect(of("洪泽县人民政府")[0]).toMatchObject({ region_code: "320813", method: "name+historic" });
