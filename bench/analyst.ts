@@ -279,22 +279,31 @@ function timedExport(path: string, format: ExportFormat, view: string, extra: st
 }
 
 export async function runAnalystBench(reports = 200_000): Promise<void> {
-  // A name of its own: other benchmarks clean up their own zfxxgk-* folders.
-  const dir = join(tmpdir(), `zfxxgk-analyst200k-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, "analyst.sqlite");
+  // A name of its own: other benchmarks clean up their own zfxxgk-* folders. ZFXXGK_BENCH_DB times a
+  // database built before (kept with ZFXXGK_BENCH_KEEP) without building it again.
+  const given = process.env.ZFXXGK_BENCH_DB;
+  const dir = given ? dirname(given) : join(tmpdir(), `zfxxgk-analyst200k-${process.pid}`);
+  const path = given ?? join(dir, "analyst.sqlite");
   // Exports run the built command (dist/), as users do.
   spawnSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
-  console.log(`analyst: building ${reports} reports (load average ${load()} on ${cpus().length} cores)`);
-  const built = await build(path, reports);
+  if (!given) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    console.log(`analyst: building ${reports} reports (load average ${load()} on ${cpus().length} cores)`);
+    const built = await build(path, reports);
+    console.log(
+      `  built in ${built.seconds.toFixed(0)} s, stored values and issuer links in ${built.upkeep.toFixed(0)} s (load ${load()})`,
+    );
+  }
+  const opened = performance.now();
   const store = new Store(path);
+  const openMs = performance.now() - opened;
   const db: Database.Database = store.db;
   const n = db.prepare("SELECT count(*) FROM reports").pluck().get() as number;
   const cellCount = db.prepare("SELECT count(*) FROM cell_values").pluck().get() as number;
   const issuerCount = db.prepare("SELECT count(*) FROM issuers").pluck().get() as number;
   console.log(
-    `  ${n} reports, ${cellCount} cells, ${issuerCount} issuers: built in ${built.seconds.toFixed(0)} s, stored values and issuer links in ${built.upkeep.toFixed(0)} s; database ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB (load ${load()})`,
+    `analyst: ${n} reports, ${cellCount} cells, ${issuerCount} issuers; database ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB; opened (stale check) in ${openMs.toFixed(0)} ms (load ${load()} on ${cpus().length} cores)`,
   );
   const id = db
     .prepare("SELECT id FROM reports ORDER BY id DESC LIMIT 1 OFFSET 1000")
@@ -412,7 +421,7 @@ export async function runAnalystBench(reports = 200_000): Promise<void> {
       `  export --format ${format} --view ${view}${extra.length ? ` ${extra.join(" ")}` : ""}: ${e.rows} rows, ${(e.size / 2 ** 20).toFixed(0)} MiB in ${e.seconds.toFixed(1)} s (CPU ${e.cpu.toFixed(1)} s), peak RSS ${e.peakMb.toFixed(0)} MB (load ${load()})`,
     );
   }
-  if (process.env.ZFXXGK_BENCH_KEEP) console.log(`  kept ${path}`);
+  if (process.env.ZFXXGK_BENCH_KEEP || given) console.log(`  kept ${path}`);
   else rmSync(dir, { recursive: true, force: true });
 }
 
