@@ -30,6 +30,8 @@ interface StreamLine {
   cells: { text: string; pos: SourcePosition; uncertain?: boolean }[];
   isRow: boolean;
   pos: SourcePosition;
+  /** A paragraph that is an empty cell the source printed (`<p>&nbsp;</p>`). */
+  explicitBlank?: boolean;
 }
 
 /** Words printed in a value cell to say "none": kept as text values, not read as labels. */
@@ -72,6 +74,10 @@ function toLines(blocks: Block[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
     if (b.kind === "text") {
+      if (b.explicitBlank) {
+        out.push({ cells: [{ text: "", pos: b.pos }], isRow: false, pos: b.pos, explicitBlank: true });
+        continue;
+      }
       out.push({
         cells: splitFlowLine(b.text).map((text) => ({ text, pos: b.pos })),
         isRow: false,
@@ -120,6 +126,30 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   let run: Unit | undefined;
 
   lines.forEach((line, seq) => {
+    if (line.explicitBlank) {
+      // An empty cell printed as its own paragraph: a blank value of the open run, or the first value of
+      // a new one (a row whose first cells are empty). Its cell boundary is known, so it is certain.
+      textLines.push({ text: "", seq });
+      const blank: ValueToken = { parsed: parseCellValue(""), pos: line.pos };
+      if (run) {
+        run.values.push(blank);
+        run.endSeq = seq;
+      } else {
+        run = {
+          own: "",
+          ownCells: [],
+          floating,
+          values: [blank],
+          rowBound: false,
+          pos: line.pos,
+          seq,
+          endSeq: seq,
+        };
+        units.push(run);
+        floating = [];
+      }
+      return;
+    }
     if (!line.isRow && line.cells.length === 1) {
       // A line of prose or a caption (the common case, taken without the general path's allocations).
       const text = line.cells[0].text;
