@@ -106,9 +106,17 @@ function numberText(raw: string): string {
 }
 
 /** Reconstructs the tables from a document's units (buildUnits), which the caller also reads for metadata. */
-export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Reconstruction {
+export function reconstruct({ units, lines, traditional }: BuiltUnits, yearHint?: number): Reconstruction {
   const lastSeq = lines.length - 1;
   const flags: Flag[] = [];
+  if (traditional) {
+    flags.push({
+      code: "traditional_script",
+      severity: "info",
+      message:
+        "the document is in traditional script; labels were matched after conversion to simplified (OpenCC)",
+    });
+  }
   const cells: CanonicalCell[] = [];
 
   let ctx = "none" as Context;
@@ -207,10 +215,15 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
   const sawSubRows =
     t3Matches.some((m) => m.own.some((i) => subRowIdx.has(i) && T3_ROWS[i].cores.length > 0)) ||
     /逾期不补正|逾期未按收费/.test(labelKey(allT3Text));
+  // Without value rows to vote, the template's own header and row labels still name the version: an
+  // unfilled template prints them all, an excerpt may end right after the Table 2 header.
+  const labelVotes = votes.size === 0 && !sawSubRows ? versionFromLabels(lines) : new Set<string>();
   let version: FormatVersion;
   if (votes.size === 2) version = "HYBRID";
   else if (votes.size === 1) version = [...votes][0];
   else if (sawSubRows) version = "GOP2021";
+  else if (labelVotes.size === 1) version = [...labelVotes][0] as FormatVersion;
+  else if (labelVotes.size === 2) version = "HYBRID";
   else if (t3.length > 0 || t4.length > 0) {
     version = yearHint !== undefined && yearHint >= 2021 ? "GOP2021" : "GOP2019";
     flags.push({
@@ -325,7 +338,20 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
     });
   }
 
-  if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
+  if (cells.every((c) => c.status === "blank") && (cells.length > 0 || labelVotes.size > 0)) {
+    // Every value cell empty: a template published without its figures, or an excerpt cut off after a
+    // header. The version is the template's; no value is stored as a number.
+    const t3Labels = lines.filter((l) => l.text.length <= 60 && matchT3Rows(l.text, 3).length > 0).length;
+    const unfilled = cells.length > 0 || t3Labels >= 5;
+    flags.push({
+      code: unfilled ? "empty_template" : "header_only",
+      severity: "warning",
+      message: unfilled
+        ? `every value cell of the ${version} tables is empty (a template published without its figures)`
+        : `the text ends after the table header; ${version} read from the header, no value printed`,
+      keys: ["active", "applications", "appeals"],
+    });
+  } else if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
     flags.push({
       code: "no_standard_tables",
       severity: "info",
@@ -339,6 +365,25 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
     formatVersion: version,
     tables: { t2: t2.length > 0, t3: t3.length > 0, t4: t4Tokens.length > 0 },
   };
+}
+
+/**
+ * Template labels only one version prints (report-format.md §5.3), read from short lines anywhere in
+ * the document: Table 2 column headers, the GOP2019-only rows, the GOP2021-only （六） sub-rows.
+ */
+const V19_LABELS =
+  /本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|其他对外管理服务事项|政府集中采购|采购项目数量/;
+const V21_LABELS = /本年制发件数|本年废止件数|现行有效件|本年收费金额|逾期不补正|逾期未按收费/;
+
+function versionFromLabels(lines: { text: string }[]): Set<"GOP2019" | "GOP2021"> {
+  const out = new Set<"GOP2019" | "GOP2021">();
+  for (const l of lines) {
+    if (l.text.length > 120 || /。/.test(l.text)) continue;
+    const k = labelKey(l.text);
+    if (V19_LABELS.test(k)) out.add("GOP2019");
+    if (V21_LABELS.test(k)) out.add("GOP2021");
+  }
+  return out;
 }
 
 function makeCell(key: string, tok: ValueToken, label: string, confidence: number): CanonicalCell {

@@ -1,7 +1,14 @@
 // Turns the document model into "units": a label (own or floating) with the printed values that follow
 // it. Tables 2–4 are reconstructed from units, whatever form the document came in.
 import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
-import { labelKey, normalizeText, type ParsedValue, parseCellValue } from "./text.js";
+import {
+  labelKey,
+  looksTraditional,
+  normalizeText,
+  type ParsedValue,
+  parseCellValue,
+  toSimplified,
+} from "./text.js";
 
 export interface ValueToken {
   parsed: ParsedValue;
@@ -70,6 +77,31 @@ function splitFlowLine(text: string): string[] {
   return parts;
 }
 
+/** The first few thousand characters of a document's text, enough to tell its script. */
+function textSample(blocks: Block[]): string {
+  let sample = "";
+  for (const b of blocks) {
+    if (sample.length > 4000) break;
+    if (b.kind === "text") sample += b.text;
+    else for (const row of b.rows) for (const c of row) if (c.origin) sample += c.text;
+  }
+  return sample;
+}
+
+/**
+ * A document in traditional script is matched in simplified script (規章 → 规章, 本年制發件數 → 本年制发件数):
+ * its labels and prose are converted here, for matching only; the document model, and with it the prose
+ * that is stored, keeps the printed text.
+ */
+function simplifiedBlocks(blocks: Block[]): Block[] | undefined {
+  if (!looksTraditional(textSample(blocks))) return undefined;
+  return blocks.map((b) =>
+    b.kind === "text"
+      ? { ...b, text: toSimplified(b.text) }
+      : { ...b, rows: b.rows.map((row) => row.map((c) => ({ ...c, text: toSimplified(c.text) }))) },
+  );
+}
+
 function toLines(blocks: Block[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
@@ -113,13 +145,16 @@ function toLines(blocks: Block[]): StreamLine[] {
 
 export interface BuiltUnits {
   units: Unit[];
+  /** The document is in traditional script; its labels were matched in simplified script. */
+  traditional?: boolean;
   /** Every line of the document in reading order, as text (rows with their cells joined by " | "). */
   lines: { text: string; seq: number }[];
 }
 
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
-  const lines = toLines(doc.blocks);
+  const simplified = simplifiedBlocks(doc.blocks);
+  const lines = toLines(simplified ?? doc.blocks);
   const units: Unit[] = [];
   const textLines: { text: string; seq: number }[] = [];
   let floating: string[] = [];
@@ -230,5 +265,5 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     units.push(run);
     floating = [];
   });
-  return { units, lines: textLines };
+  return simplified ? { units, lines: textLines, traditional: true } : { units, lines: textLines };
 }
