@@ -141,6 +141,7 @@ export function looksTraditional(sample: string): boolean {
   return false;
 }
 
+/** Built on first use: loading OpenCC's table costs ~30 ms, which documents in simplified script never pay. */
 let toSimplifiedConverter: ((s: string) => string) | undefined;
 
 /**
@@ -149,6 +150,6 @@ let toSimplifiedConverter: ((s: string) => string) | undefined;
  * 文件, where the Taiwan phrase table would make it 文档). Only used for matching; printed text is kept.
  */
 export function toSimplified(s: string): string {
-  const convert = (toSimplifiedConverter ??= OpenCC.Converter({ from: "t", to: "cn" }));
-  return convert(s);
+  if (!toSimplifiedConverter) toSimplifiedConverter = OpenCC.Converter({ from: "t", to: "cn" });
+  return toSimplifiedConverter(s);
 }
