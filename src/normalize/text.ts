@@ -150,6 +150,10 @@ let toSimplifiedConverter: ((s: string) => string) | undefined;
  * 文件, where the Taiwan phrase table would make it 文档). Only used for matching; printed text is kept.
  */
 export function toSimplified(s: string): string {
-  if (!toSimplifiedConverter) toSimplifiedConverter = OpenCC.Converter({ from: "t", to: "cn" });
-  return toSimplifiedConverter(s);
+  let convert = toSimplifiedConverter;
+  if (!convert) {
+    convert = OpenCC.Converter({ from: "t", to: "cn" });
+    toSimplifiedConverter = convert;
+  }
+  return convert(s);
 }
