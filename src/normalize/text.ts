@@ -150,10 +150,7 @@ let toSimplifiedConverter: ((s: string) => string) | undefined;
  * 文件, where the Taiwan phrase table would make it 文档). Only used for matching; printed text is kept.
  */
 export function toSimplified(s: string): string {
-  let convert = toSimplifiedConverter;
-  if (!convert) {
-    convert = OpenCC.Converter({ from: "t", to: "cn" });
-    toSimplifiedConverter = convert;
-  }
+  const convert: (s: string) => string = toSimplifiedConverter ?? OpenCC.Converter({ from: "t", to: "cn" });
+  toSimplifiedConverter = convert;
   return convert(s);
 }
