@@ -147,3 +147,19 @@ export function extractText(raw: string): DocumentModel {
   closeTable();
   return { form: "text", blocks, warnings: [] };
 }
+
+/**
+ * Whether a text is tab-separated data (a TSV export), not a document: most lines split by tabs into
+ * the same number (2 or more) of fields. Reports copied as text keep their prose lines tab-free.
+ */
+export function tabSeparatedShape(text: string): { rows: number; columns: number } | undefined {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  if (lines.length < 5) return undefined;
+  const counts = new Map<number, number>();
+  for (const l of lines) {
+    const fields = l.split("\t").length;
+    if (fields >= 2) counts.set(fields, (counts.get(fields) ?? 0) + 1);
+  }
+  const [columns, rows] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+  return rows >= lines.length * 0.8 ? { rows, columns } : undefined;
+}
