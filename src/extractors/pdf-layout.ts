@@ -741,12 +741,12 @@ function withBlankHeaderColumns(
       i--;
     }
   }
-  // A blank column is as wide as the others: an unmatched label half a column from its neighbours
-  // is a fragment of a wider label, not a column.
+  // A blank column is about as wide as the others: an unmatched label less than half the usual
+  // header spacing from its neighbours is a fragment of a wider label, not a column.
   const taken = heads.filter((_, j) => matched.has(j));
-  const gaps = taken
+  const gaps = heads
     .slice(1)
-    .map((x, k) => x - taken[k])
+    .map((x, k) => x - heads[k])
     .sort((a, b) => a - b);
   const spacing = gaps[Math.floor(gaps.length / 2)] ?? pitch;
   const lastRight = cols[n - 1][1];
