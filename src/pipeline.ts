@@ -8,6 +8,7 @@ import { extractMeta, reportEvidence } from "./normalize/metadata.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
+import { normalizeText, toSimplified } from "./normalize/text.js";
 import { buildUnits } from "./normalize/units.js";
 
 export interface Processed {
@@ -26,6 +27,13 @@ export async function processDocument(
   const built = buildUnits(model);
   const textLines = built.lines.map((l) => l.text);
   const meta = extractMeta(textLines, model.title);
+  if (built.traditional && meta.titleRaw) {
+    // Labels were matched in simplified script; the title is kept as printed.
+    const printed = [model.title ?? "", ...model.blocks.map((b) => (b.kind === "text" ? b.text : ""))].find(
+      (t) => t !== "" && toSimplified(normalizeText(t)).trim() === meta.titleRaw,
+    );
+    if (printed) meta.titleRaw = normalizeText(printed).trim();
+  }
   const rec = reconstruct(built, meta.reportYear ?? undefined);
   // Is this a report at all? Decided on evidence: table values, the 统计期限 sentence, section headings,
   // a report title; notices, guides and lists of reports are refused with the reason.

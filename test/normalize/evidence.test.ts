@@ -102,6 +102,8 @@ describe("traditional-script republications", () => {
     expect(r.meta.reportYear).toBe(2022);
     expect(codes(r)).toContain("traditional_script");
     expect(r.prose).toContain("主動公開政府信息情況");
+    expect(r.meta.titleRaw).toBe("青溪區測試局2022年政府信息公開工作年度報告");
+    expect(r.meta.issuerName).toBe("青溪区测试局");
   });
 });
 
