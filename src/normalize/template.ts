@@ -235,7 +235,7 @@ function matchT3RowsUncached(label: string, after: number): number[] {
   const totalIdx = T3_TOTAL;
   // `3.其他` names its row by its ordinal (the column header 其他 has none); a bare 其他 counts only
   // inside the result block.
-  if (bare === "其他" && (after >= otherIdx || /^3[.、．]/.test(normalizeText(label).trim())))
+  if (bare === "其他" && (after >= otherIdx || /^(?:3[.、]|\(3\)|3\s)/.test(normalizeText(label).trim())))
     hits.push(otherIdx + 3);
   if (/^总计$/.test(bare) && after >= 3 && !hits.includes(totalIdx)) hits.push(totalIdx);
   if (hits.length === 0) {

@@ -87,6 +87,9 @@ describe("Table 3 row label variants (§8.2)", () => {
       "result.other.no_correction_overdue",
     ],
     ["3.其他", "result.other.other"],
+    ["3、其他", "result.other.other"],
+    ["（3）其他", "result.other.other"],
+    ["3．其他", "result.other.other"],
     ["(七)总计", "result.total"],
     ["四、结转下年度继续办理", "carried_forward"],
   ])("%s → %s", (label, key) => {
