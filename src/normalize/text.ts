@@ -1,5 +1,5 @@
 // Character-level normalization of labels and cell text, and classification of printed cell values.
-import * as OpenCC from "opencc-js/t2cn";
+import { createRequire } from "node:module";
 
 /** Characters the replacements in normalizeText act on; most texts hold none and skip them all. */
 const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
@@ -141,8 +141,15 @@ export function looksTraditional(sample: string): boolean {
   return false;
 }
 
-/** Built on first use: loading OpenCC's table costs ~30 ms, which documents in simplified script never pay. */
+/**
+ * Built on first use: OpenCC's tables cost ~30 ms and tens of MB, which processes that only ever see
+ * simplified script never pay (hence a lazy require rather than an import).
+ */
 let toSimplifiedConverter: ((s: string) => string) | undefined;
+
+interface OpenCCModule {
+  Converter(options: { from: "t"; to: "cn" }): (s: string) => string;
+}
 
 /**
  * Traditional → simplified characters with OpenCC's character table (`t` → `cn`), without regional
@@ -150,7 +157,9 @@ let toSimplifiedConverter: ((s: string) => string) | undefined;
  * 文件, where the Taiwan phrase table would make it 文档). Only used for matching; printed text is kept.
  */
 export function toSimplified(s: string): string {
-  const convert: (s: string) => string = toSimplifiedConverter ?? OpenCC.Converter({ from: "t", to: "cn" });
+  const convert: (s: string) => string =
+    toSimplifiedConverter ??
+    (createRequire(import.meta.url)("opencc-js/t2cn") as OpenCCModule).Converter({ from: "t", to: "cn" });
   toSimplifiedConverter = convert;
   return convert(s);
 }
