@@ -1,15 +1,11 @@
 // The core commands: import (bulk import from disk), eval (accuracy against gold labels), demo (npm start).
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { findGoldPairs, scoreDocument, totals } from "../../eval/score.js";
-import { type FileResult, importFiles, listFiles } from "../../importer.js";
-import { Store } from "../../store/store.js";
-import { DocumentWorkers } from "../../workers.js";
+import type { FileResult } from "../../importer.js";
 import { dbOption } from "../options.js";
-import { createProgress } from "../progress.js";
-import { printComparison } from "../report-views.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -23,6 +19,12 @@ async function runImport(
   paths: string[],
   opts: { db: string; quiet?: boolean; json?: boolean; timeout: number },
 ): Promise<number> {
+  const [{ importFiles, listFiles }, { Store }, { DocumentWorkers }, { createProgress }] = await Promise.all([
+    import("../../importer.js"),
+    import("../../store/store.js"),
+    import("../../workers.js"),
+    import("../progress.js"),
+  ]);
   const files = listFiles(paths);
   if (files.length === 0) {
     process.stderr.write("zfxxgk import: no files found under the given paths\n");
@@ -57,6 +59,7 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
     process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
     return 2;
   }
+  const { findGoldPairs, scoreDocument, totals } = await import("../../eval/score.js");
   const pairs = findGoldPairs(folders);
   if (pairs.length === 0) {
     process.stderr.write("zfxxgk eval: no <file>.gold.json files found\n");
@@ -94,6 +97,10 @@ async function runDemo(opts: { db: string }): Promise<number> {
     `Importing the project's own reports from ${relative(process.cwd(), corpus) || corpus} into ${opts.db}\n`,
   );
   const code = await runImport([corpus], { db: opts.db, quiet: true, timeout: 120 });
+  const [{ Store }, { printComparison }] = await Promise.all([
+    import("../../store/store.js"),
+    import("../report-views.js"),
+  ]);
   const store = new Store(opts.db);
   try {
     printComparison(store);
