@@ -7,6 +7,7 @@ import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 import { SameThreadPort } from "./pdf-port.js";
+import { checkStreamSizes } from "./pdf-streams.js";
 
 export interface PdfOptions {
   /**
@@ -39,6 +40,7 @@ let assets: { cMapUrl: string; standardFontDataUrl: string; wasmUrl: string } | 
 let workerMessageHandler: { initializeFromPort(port: SameThreadPort): void } | undefined;
 /** One pdfjs worker serves every document this thread reads (see sameThreadWorker). */
 let sharedWorker: InstanceType<PdfjsLib["PDFWorker"]> | undefined;
+let sharedPort: SameThreadPort | undefined;
 
 /** A constructor that exists for pdfjs's feature checks and refuses to run: zfxxgk never renders. */
 function renderingOnly(name: string) {
@@ -137,10 +139,16 @@ function loadPdfjs(): Promise<PdfjsLib> {
 function sameThreadWorker(pdfjs: PdfjsLib): InstanceType<PdfjsLib["PDFWorker"]> {
   if (sharedWorker && !sharedWorker.destroyed) return sharedWorker;
   const port = new SameThreadPort();
+  sharedPort = port;
   workerMessageHandler!.initializeFromPort(port);
   type WorkerParams = NonNullable<ConstructorParameters<PdfjsLib["PDFWorker"]>[0]>;
   sharedWorker = new pdfjs.PDFWorker({ port: port as unknown as WorkerParams["port"], verbosity: 0 });
   return sharedWorker;
+}
+
+/** Listeners on this thread's pdfjs worker port (for tests: reading documents must not add up any). */
+export function pdfWorkerListeners(): number {
+  return sharedPort?.liveListeners ?? 0;
 }
 
 /** A complete PDF ends with %%EOF (and has a startxref) near its end; a cut-off download does not. */
@@ -181,6 +189,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       `PDF is truncated: no end-of-file marker (%%EOF/startxref) in its last bytes (${bytes.length} bytes read); the download is probably incomplete`,
     );
   }
+  checkStreamSizes(bytes);
   const pdfjs = await loadPdfjs();
   const started = performance.now();
   // pdfjs takes ownership of (and detaches) the buffer it is given: it always gets a copy.
