@@ -32,7 +32,9 @@ async function runImport(
   }
   const store = new Store(opts.db);
   const progress = createProgress(files.length, { quiet: opts.quiet });
-  const workers = new DocumentWorkers({ timeoutMs: opts.timeout * 1000 });
+  // One document is read in this thread: a worker would only add its start-up and a second loading of
+  // the pipeline. Batches use the pool, whose threads start with the first PDF or Word document.
+  const workers = files.length > 1 ? new DocumentWorkers({ timeoutMs: opts.timeout * 1000 }) : undefined;
   try {
     const summary = await importFiles(
       store,
@@ -48,7 +50,7 @@ async function runImport(
     else process.stdout.write(`${line}\n`);
     return summary.failed > 0 ? 1 : 0;
   } finally {
-    await workers.close();
+    await workers?.close();
     store.close();
   }
 }
