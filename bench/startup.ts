@@ -1,10 +1,13 @@
 // Benchmark: whole `zfxxgk` processes as a user runs them (start-up included): --help, show and
-// compare on a small database, one text report, one 5-page PDF, and 40 report PDFs against
-// `pdftotext -layout` on the same files in the same run. Medians of interleaved runs, with the load.
+// compare on a small database, one text report, one 5-page PDF, 40 report PDFs against
+// `pdftotext -layout` on the same files in the same run, and a PDF compression bomb (time and peak
+// memory of the whole import). Medians of interleaved runs, with the load.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { constants, createDeflate } from "node:zlib";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin", "zfxxgk.js");
@@ -60,6 +63,49 @@ export interface StartupBenchResult {
   medianMs: Record<string, number>;
   /** 40 PDFs: import time over `pdftotext -layout` time on the same files, median of the rounds. */
   pdfBatchRatio: number | null;
+  /** The import of a 1.5 MB PDF whose content stream inflates to 1.5 GiB. */
+  bomb: { ms: number; peakMb: number | null; failedAs: string | null };
+}
+
+/** A one-page PDF whose content stream (spaces, so valid operators) inflates to `size` bytes. */
+async function bombPdf(size: number): Promise<Buffer> {
+  const deflate = createDeflate({ level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
+  const parts: Buffer[] = [];
+  deflate.on("data", (b: Buffer) => parts.push(b));
+  const chunk = Buffer.alloc(1 << 20, 0x20);
+  for (let left = size; left > 0; left -= chunk.length)
+    if (!deflate.write(left >= chunk.length ? chunk : chunk.subarray(0, left))) await once(deflate, "drain");
+  deflate.end();
+  await once(deflate, "end");
+  const stream = Buffer.concat(parts);
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+  ];
+  const chunks: Buffer[] = [Buffer.from("%PDF-1.4\n", "latin1")];
+  const offsets: number[] = [];
+  let at = chunks[0].length;
+  const push = (b: Buffer) => {
+    chunks.push(b);
+    at += b.length;
+  };
+  objects.forEach((body, i) => {
+    offsets.push(at);
+    push(Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`, "latin1"));
+  });
+  offsets.push(at);
+  push(Buffer.from(`4 0 obj\n<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`, "latin1"));
+  push(stream);
+  push(Buffer.from("\nendstream\nendobj\n", "latin1"));
+  const xref = at;
+  push(
+    Buffer.from(
+      `xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+      "latin1",
+    ),
+  );
+  return Buffer.concat(chunks);
 }
 
 export async function runStartupBench(runs = 7, batchRounds = 3): Promise<StartupBenchResult> {
@@ -161,7 +207,23 @@ export async function runStartupBench(runs = 7, batchRounds = 3): Promise<Startu
       console.log(
         `    CPU time: import ${(median(importCpu) / 1000).toFixed(2)} s, pdftotext -layout ${(median(pdftotextCpu) / 1000).toFixed(2)} s, ratio ${(median(importCpu) / median(pdftotextCpu)).toFixed(2)}×`,
       );
-    return { medianMs, pdfBatchRatio };
+    // A compression bomb: the whole import, its time and its peak memory (GNU time's maximum RSS).
+    const bomb = join(dir, "bomb.pdf");
+    writeFileSync(bomb, await bombPdf(1.5 * 2 ** 30));
+    const bombDb = freshDb();
+    const args = [bin, "import", bomb, "--db", bombDb, "--json"];
+    const t0 = performance.now();
+    const r = gnuTime
+      ? spawnSync("/usr/bin/time", ["-f", `${TIME_MARK} %M`, process.execPath, ...args], { encoding: "utf8" })
+      : spawnSync(process.execPath, args, { encoding: "utf8" });
+    const bombMs = performance.now() - t0;
+    const rss = new RegExp(`${TIME_MARK} (\\d+)`).exec(r.stderr ?? "");
+    const peakMb = rss ? Number(rss[1]) / 1024 : null;
+    const failedAs = /\[([a-z_]+)\]/.exec(r.stderr ?? "")?.[1] ?? null;
+    console.log(
+      `  PDF compression bomb (${(statSync(bomb).size / 2 ** 20).toFixed(1)} MB, inflating to 1.5 GiB): import failed as ${failedAs ?? "(not failed)"} in ${(bombMs / 1000).toFixed(2)} s, peak memory ${peakMb === null ? "n/a" : `${peakMb.toFixed(0)} MB`} (load ${load()})`,
+    );
+    return { medianMs, pdfBatchRatio, bomb: { ms: bombMs, peakMb, failedAs } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
