@@ -123,7 +123,7 @@ export function registerCoreCommands(program: Command): void {
     .addOption(
       new Option(
         "--timeout <seconds>",
-        "time limit per PDF or Word document; its worker thread is stopped after it",
+        "time limit per PDF or Word document of a batch; its worker thread is stopped after it",
       )
         .default(120)
         .argParser((v) => {
