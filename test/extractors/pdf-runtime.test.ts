@@ -66,6 +66,23 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(after1).toBeGreaterThan(0);
     for (const f of [...corpusPdfs, ...corpusPdfs]) await extractPdf(new Uint8Array(readFileSync(f)));
     expect(pdfWorkerListeners()).toBe(after1);
+    // Documents pdfjs refuses or abandons end their session too.
+    const refused = [
+      readFileSync(join(projectRoot, "test", "fixtures", "pdf", "encrypted-report.pdf")),
+      Buffer.concat([
+        Buffer.from("%PDF-1.4\n"),
+        Buffer.alloc(2000, 0x41),
+        Buffer.from("\nstartxref\n9\n%%EOF\n"),
+      ]),
+    ];
+    for (const bytes of refused)
+      await expect(extractPdf(new Uint8Array(bytes))).rejects.toMatchObject({ code: expect.any(String) });
+    await expect(
+      extractPdf(new Uint8Array(readFileSync(corpusPdfs[1])), { timeoutMs: 1 }),
+    ).rejects.toMatchObject({ code: "timeout" });
+    expect(pdfWorkerListeners()).toBe(after1);
+    // And the worker still reads the next document.
+    expect((await extractPdf(new Uint8Array(readFileSync(corpusPdfs[2])))).blocks.length).toBeGreaterThan(0);
   });
 });
 
