@@ -30,6 +30,13 @@ describe("pdfjs as zfxxgk runs it", () => {
       "    const clone = Object.assign(Object.create(Object.getPrototypeOf(this)), this);\n    clone.textMatrix = this.textMatrix.slice();\n    clone.textLineMatrix = this.textLineMatrix.slice();\n    clone.fontMatrix = this.fontMatrix.slice();\n    return clone;",
     );
     expect(src).not.toContain("Object.assign(Object.create(this), this)");
+    // CMap.forEach: the mapped codes from Object.keys, in ascending order, as the loop over every code gave.
+    expect(src).toContain(
+      "  forEach(callback) {\n    const map = this._map;\n    const length = map.length;\n    if (length <= 0x10000) {\n      // zfxxgk patch: the codes a CMap maps, in ascending order, without probing every code below its\n",
+    );
+    expect(src).toContain(
+      "      for (const key of Object.keys(map)) {\n        const i = +key;\n        if (i >= 0 && i < length && key === String(i) && map[i] !== undefined) {\n          callback(i, map[i]);\n        }\n      }\n    } else {\n      for (const i in map) {\n        callback(i, map[i]);\n      }\n    }\n  }\n  charCodeOf(value) {",
+    );
     // The patch is only safe while every TextState field is declared (own on each instance).
     expect(src).toContain(
       "class TextState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  fontName = null;\n  fontSize = 0;\n  loadedName = null;\n  font = null;\n  fontMatrix = FONT_IDENTITY_MATRIX;\n  textMatrix = IDENTITY_MATRIX.slice();\n  textLineMatrix = IDENTITY_MATRIX.slice();\n  charSpacing = 0;\n  wordSpacing = 0;\n  leading = 0;\n  textHScale = 1;\n  textRise = 0;\n",
