@@ -239,24 +239,6 @@ function issuersOf(reportIds: number[], issuerOf: Map<number, number>): number[]
   return [...new Set(reportIds.map((id) => issuerOf.get(id) ?? -id))];
 }
 
-/**
- * The change from the first to the last year with a number, only when both are one and the same issuer's
- * report: a difference between two bodies (an office's 859 and a commission's 34) is no change.
- */
-export function changeOf(
-  row: CompareRow,
-  years: number[],
-): { delta: number; pct: number | null } | { reason: string } | undefined {
-  const nums = years.map((y) => row.cells[y]).filter((c) => !!c && c.numbers > 0 && c.value !== null);
-  if (nums.length < 2) return undefined;
-  const a = nums[0];
-  const b = nums[nums.length - 1];
-  if (a.issuerIds.length !== 1 || b.issuerIds.length !== 1 || a.issuerIds[0] !== b.issuerIds[0])
-    return { reason: "different issuers" };
-  const delta = b.value! - a.value!;
-  return { delta, pct: a.value !== 0 ? (100 * delta) / a.value! : null };
-}
-
 /** A compare row whose cells live in a CellGrid until read. */
 class GridRow implements CompareRow {
   private built?: Record<number, CompareCell>;

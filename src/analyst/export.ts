@@ -3,25 +3,13 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type Database from "better-sqlite3";
-import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
 import { wideColumn } from "../store/analyst-schema.js";
 import { keyCatalog } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
+import { CSV_BOM, csvLine, EXPORT_VIEWS, type ExportFormat } from "./formats.js";
 import { ensureRegions } from "./regions.js";
 
-export const EXPORT_VIEWS = [
-  "cells_long",
-  "report_overview",
-  "active_wide",
-  "applications_wide",
-  "appeals_wide",
-  "key_comparability",
-  "corrections",
-  "issuers",
-] as const;
-
-export const EXPORT_FORMATS = ["csv", "json", "parquet", "xlsx"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { CSV_BOM, csvField, csvLine, EXPORT_FORMATS, EXPORT_VIEWS, type ExportFormat } from "./formats.js";
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -34,25 +22,6 @@ export interface ExportOptions {
 }
 
 type Value = string | number | bigint | null | Buffer;
-
-/**
- * One CSV field. Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage
- * return) gets a leading apostrophe: crawled text is untrusted. Numbers are written as they are.
- */
-export function csvField(v: Value | undefined): string {
-  if (v === null || v === undefined) return "";
-  let s = String(v);
-  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/** One CSV line (CRLF), for every CSV zfxxgk writes. */
-export function csvLine(values: (Value | undefined)[]): string {
-  return `${values.map(csvField).join(",")}\r\n`;
-}
-
-/** The byte-order mark that makes Excel read UTF-8 CSV as UTF-8. */
-export const CSV_BOM = "\uFEFF";
 
 type ParquetType = "INT32" | "INT64" | "DOUBLE" | "STRING";
 
@@ -145,7 +114,9 @@ function collector(): () => void {
  * Parquet, one row group at a time from column arrays (no object per row): the rows of a group, the
  * file buffer and the footer's metadata are all that is held, so memory stays bounded at any size.
  */
-function writeParquet(stmt: Database.Statement, columns: string[], out: string): number {
+async function writeParquet(stmt: Database.Statement, columns: string[], out: string): Promise<number> {
+  // Loaded here only: the Parquet writer is the largest part of `export` and CSV/JSON need none of it.
+  const { fileWriter, ParquetWriter, schemaFromColumnData } = await import("hyparquet-writer");
   const types = columns.map(parquetType);
   const group = rowGroupRows(columns.length);
   // No page offset index: the writer keeps each column chunk's index until the footer, which grows with

@@ -1,33 +1,19 @@
-// The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
+// The analyst commands: compare, export, show, check, search, correct, issuers and metadata.
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import {
-  type CompareCell,
-  type CompareResult,
-  changeOf,
-  compare,
-  compareRatio,
-} from "../../analyst/compare.js";
-import { addCorrection, listCorrections } from "../../analyst/corrections.js";
-import { checkCrossYear } from "../../analyst/crossyear.js";
-import {
-  CSV_BOM,
-  csvLine,
-  EXPORT_FORMATS,
-  EXPORT_VIEWS,
-  type ExportFormat,
-  exportData,
-} from "../../analyst/export.js";
+import { changeOf } from "../../analyst/change.js";
+import type { CompareCell, CompareResult } from "../../analyst/compare.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
-import { findIssuer, issuerAliases, listIssuers, mergeIssuers, splitIssuer } from "../../analyst/issuers.js";
-import { buildMetadata } from "../../analyst/metadata.js";
-import { padEnd, padStart, renderReport, reportDetail, width } from "../../analyst/report-view.js";
-import { searchProse } from "../../analyst/search.js";
-import { Store } from "../../store/store.js";
+import { CSV_BOM, csvLine, EXPORT_FORMATS, EXPORT_VIEWS, type ExportFormat } from "../../analyst/formats.js";
+import type { findIssuer } from "../../analyst/issuers.js";
+import { padEnd, padStart, width } from "../../analyst/report-view.js";
+import type { Store } from "../../store/store.js";
 import { dbOption } from "../options.js";
 
-function openStore(path: string): Store {
+async function openStore(path: string): Promise<Store> {
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (import reports first, or pass --db)`);
+  const { Store } = await import("../../store/store.js");
   return new Store(path);
 }
 
@@ -237,11 +223,12 @@ Examples:
   zfxxgk compare --metric appeals.review.total --by level --format csv > reviews.csv`,
     )
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
           if (!opts.metric === !opts.ratio)
             throw new UsageError("compare: give --metric KEY or --ratio NUM/DEN");
+          const { compare, compareRatio } = await import("../../analyst/compare.js");
           const run = opts.ratio ? compareRatio : compare;
           const res = run(store.db, {
             metric: opts.metric,
@@ -282,8 +269,9 @@ Examples:
     )
     .action((opts) =>
       run(async () => {
-        const store = openStore(opts.db);
+        const store = await openStore(opts.db);
         try {
+          const { exportData } = await import("../../analyst/export.js");
           const n = await exportData(store.db, {
             format: opts.format as ExportFormat,
             view: opts.view,
@@ -306,9 +294,10 @@ Examples:
     .option("--json", "every cell with its status, marks and source, as JSON")
     .addOption(dbOption())
     .action((ref: string, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { reportDetail, renderReport } = await import("../../analyst/report-view.js");
           const d = reportDetail(store.db, ref);
           if (opts.json)
             process.stdout.write(
@@ -330,9 +319,10 @@ Examples:
     .option("--json", "print the results as JSON")
     .addOption(dbOption())
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { checkCrossYear } = await import("../../analyst/crossyear.js");
           const s = checkCrossYear(store.db, { where: opts.where });
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -367,9 +357,10 @@ Examples:
     .option("--json", "print the hits as JSON")
     .addOption(dbOption())
     .action((text: string[], opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { searchProse } = await import("../../analyst/search.js");
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
           const { total, hits } = searchProse(store.db, text.join(" "), {
             limit: Number(opts.limit),
@@ -414,9 +405,10 @@ Examples:
   zfxxgk correct --list`,
     )
     .action((ref: string | undefined, key: string | undefined, value: string | undefined, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { addCorrection, listCorrections } = await import("../../analyst/corrections.js");
           if (opts.list) {
             const rows = listCorrections(store.db, ref);
             for (const k of rows)
@@ -475,9 +467,12 @@ Examples:
   zfxxgk issuers split 江宁区政务服务管理办公室 --note "a different body from 江宁区人民政府办公室"`,
     )
     .action((action: string | undefined, a: string | undefined, b: string | undefined, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { findIssuer, issuerAliases, listIssuers, mergeIssuers, splitIssuer } = await import(
+            "../../analyst/issuers.js"
+          );
           const db = store.db;
           const print = (x: unknown, text: string) =>
             process.stdout.write(opts.json ? `${JSON.stringify(x, null, 2)}\n` : text);
@@ -532,9 +527,10 @@ Examples:
       "\nExample:\n  zfxxgk metadata --out metadata.json && datasette zfxxgk.sqlite -m metadata.json",
     )
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { buildMetadata } = await import("../../analyst/metadata.js");
           const json = `${JSON.stringify(buildMetadata(store.db, { dbPath: opts.db }), null, 2)}\n`;
           if (opts.out) writeFileSync(opts.out, json);
           else process.stdout.write(json);
