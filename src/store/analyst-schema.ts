@@ -348,6 +348,8 @@ CREATE INDEX reports_issuer_id ON reports(issuer_id, report_year);
 -- Effective values (corrections applied, derived keys included), one row per report and table; kept up to
 -- date by src/analyst/values.ts whenever a report is written, superseded or corrected.
 ${valuesTablesSql}
+-- Opening a database compares the newest document with stored values against the newest current one.
+CREATE INDEX applications_values_document ON applications_values(document_id);
 -- Derived keys of each report's current version (none where the report has a cell of the key).
 CREATE TABLE derived_values (
   report_id    INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,

@@ -331,11 +331,27 @@ describe("check", () => {
       results: { rule: string; issuer: string; year: number; item: string; status: string }[];
     };
     const expected: string[] = [];
-    const ids = [...names.entries()].sort(
-      (a, b) => a[1].issuer.localeCompare(b[1].issuer) || a[1].year - b[1].year,
+    // Years are paired within one issuer entity (whatever names its reports used), labelled by its name.
+    const d = new Database(db, { readonly: true });
+    const entity = new Map(
+      (
+        d
+          .prepare(
+            "SELECT r.id, r.issuer_id, i.canonical_name FROM reports r JOIN issuers i ON i.id = r.issuer_id",
+          )
+          .all() as { id: number; issuer_id: number; canonical_name: string }[]
+      ).map((r) => [r.id, r]),
     );
+    d.close();
+    const ids = [...names.entries()]
+      .filter(([id]) => entity.has(id))
+      .map(
+        ([id, n]) =>
+          [id, { ...n, issuer: entity.get(id)!.canonical_name, entity: entity.get(id)!.issuer_id }] as const,
+      )
+      .sort((a, b) => a[1].issuer.localeCompare(b[1].issuer) || a[1].year - b[1].year);
     for (const [id, n] of ids) {
-      const prev = ids.find(([, p]) => p.issuer === n.issuer && p.year === n.year - 1);
+      const prev = ids.find(([, p]) => p.entity === n.entity && p.year === n.year - 1);
       if (!prev) continue;
       const a = golds.get(prev[0])!;
       const b = golds.get(id)!;
