@@ -5,6 +5,7 @@ import { extract } from "./extractors/index.js";
 import type { DocumentForm } from "./model/document.js";
 import type { Flag } from "./normalize/cells.js";
 import { extractMeta } from "./normalize/metadata.js";
+import { applyOcrConfidence } from "./normalize/ocr.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
@@ -40,6 +41,7 @@ export async function processDocument(
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
+    ...applyOcrConfidence(model, rec.cells),
   ];
   for (const r of rules) {
     if (r.status === "fail") {

@@ -35,6 +35,8 @@ export interface Piece {
   vertical: boolean;
   /** The piece followed whitespace inside the same pdfjs item (pdfjs saw a gap of 0.1–0.6 em). */
   afterSpace?: boolean;
+  /** Read by OCR: the engine's confidence in this word (0–1). */
+  conf?: number;
 }
 
 /** The subset of a pdfjs text item this module reads. */

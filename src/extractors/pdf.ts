@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { DocumentError } from "./errors.js";
+import { extractScannedPdf } from "./ocr.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
@@ -22,6 +23,8 @@ export interface PdfOptions {
    * pdf-fonts.ts). Slower; for comparing the two readings. Default false.
    */
   keepFontPrograms?: boolean;
+  /** Read pages without a text layer by OCR when Tesseract is installed. Default true. */
+  ocr?: boolean;
 }
 
 export const PDF_TIMEOUT_MS = 60_000;
@@ -118,12 +121,18 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   const lean = new Uint8Array(bytes);
   const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
   try {
-    return await read(pdfjs, lean, started, opts);
+    try {
+      return await read(pdfjs, lean, started, opts);
+    } catch (err) {
+      // A text layer that reads as garbage without the font programs is read again with them: the
+      // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
+      if (!hidden || !(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
+      return await read(pdfjs, new Uint8Array(bytes), started, opts);
+    }
   } catch (err) {
-    // A text layer that reads as garbage without the font programs is read again with them: the
-    // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
-    if (!hidden || !(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
-    return read(pdfjs, new Uint8Array(bytes), started, opts);
+    // Pages without a (readable) text layer are read by OCR where Tesseract is installed (ocr.ts).
+    if (!(err instanceof DocumentError) || err.code !== "needs_ocr" || opts.ocr === false) throw err;
+    return extractScannedPdf(bytes, err.message);
   }
 }
 

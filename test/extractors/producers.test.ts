@@ -1,0 +1,28 @@
+// PDFs from other producers than WPS and LibreOffice: Chromium's print to PDF (Type 3 CJK fonts, text in
+// positioned runs) and Ghostscript's pdfwrite (fonts re-encoded), each scored against its gold file.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { findGoldPairs, scoreDocument } from "../../src/eval/score.js";
+import { projectRoot } from "../helpers.js";
+
+const folder = join(projectRoot, "test", "fixtures", "producers");
+
+describe("PDFs printed by Chromium and re-distilled by Ghostscript", () => {
+  const pairs = findGoldPairs([folder]);
+  it("has a PDF of each producer", () => {
+    const producers = pairs.map((p) => {
+      const head = readFileSync(p.doc).toString("latin1");
+      return /Skia\/PDF/.test(head) ? "chromium" : /GPL Ghostscript/.test(head) ? "ghostscript" : "other";
+    });
+    expect(new Set(producers)).toEqual(new Set(["chromium", "ghostscript"]));
+  });
+  for (const p of pairs) {
+    it(`${p.doc.split("/").pop()}: every gold cell exact, metadata right`, async () => {
+      const s = await scoreDocument(p.doc, p.gold);
+      expect(s.error).toBeUndefined();
+      expect(s.details.filter((d) => d.outcome !== "exact")).toEqual([]);
+      expect(s.metaWrong).toEqual([]);
+    });
+  }
+});
