@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
+import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
 import { extractScannedPdf } from "./ocr.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
@@ -92,6 +93,19 @@ function garbledShare(text: string): number {
     return code < 0x20 || (code >= 0xe000 && code <= 0xf8ff) || code === 0xfffd;
   }).length;
   return bad / chars.length;
+}
+
+/**
+ * Letters of the Latin-1 and Latin Extended blocks standing next to Chinese characters (`ÿ五Ā`, `举ç`):
+ * glyphs whose /ToUnicode entry was lost, read as their raw one-byte codes. Ghostscript's pdfwrite does
+ * this to some glyphs of the Type 3 fonts Chromium embeds; a digit glyph could be misread the same way.
+ */
+export function unmappedGlyphs(text: string): string[] {
+  const out: string[] = [];
+  const re =
+    /[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]/g;
+  for (const m of text.matchAll(re)) out.push(m[0]);
+  return out;
 }
 
 function asDocumentError(err: unknown): DocumentError {
@@ -196,6 +210,7 @@ async function read(
       const items = content.items.filter(
         (it): it is RawTextItem & (typeof content.items)[number] => "str" in it,
       );
+      for (const it of items) it.str = unifyRadicals(it.str);
       const pieces = textPieces(items, viewport.transform);
       let pageChars = 0;
       for (const it of items) {
@@ -251,6 +266,14 @@ async function read(
       }
     } catch {
       // Metadata is optional.
+    }
+    const unmapped = unmappedGlyphs(allText);
+    if (unmapped.length >= 2) {
+      warnings.push({
+        code: "text_layer_unmapped",
+        message: `the text layer reads some glyphs as stray letters (${[...new Set(unmapped)].slice(0, 8).join(" ")}): its fonts lost part of their Unicode mapping, so any label or value may be misread; check against the page`,
+        keys: ["active", "applications", "appeals"],
+      });
     }
     if (doc.numPages > n) {
       warnings.push({

@@ -84,6 +84,8 @@ export interface ExtractionWarning {
   code: string;
   message: string;
   pos?: SourcePosition;
+  /** Canonical keys or key prefixes whose values the problem may affect. */
+  keys?: string[];
 }
 
 /** Builds a grid cell for sources without spans (text rows, markdown). */
