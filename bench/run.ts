@@ -1,11 +1,12 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
-// where taskset exists), the PDF path, the crawler, DOCX, and the analyst queries.
+// where taskset exists), the PDF path, OCR of scans, the crawler, DOCX, and the analyst queries.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
 import { runCrawlBench } from "./crawl.js";
 import { runDocxBench } from "./docx.js";
 import { runImportBench } from "./import.js";
+import { runOcrBench } from "./ocr.js";
 import { runPdfBench } from "./pdf.js";
 
 await runImportBench();
@@ -16,6 +17,7 @@ if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined
   spawnSync("taskset", ["-c", "0", process.execPath, "--import", "tsx", script], { stdio: "inherit" });
 }
 await runPdfBench();
+await runOcrBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();

@@ -477,3 +477,75 @@ export function whiteOut(img: Gray, boxes: Box[]): Gray {
   }
   return { width: img.width, height: img.height, data };
 }
+
+/**
+ * Words of ink on lines laid out as columns (a borderless table's rows): blobs grouped into text lines,
+ * then into words where they are less than `joinEm` ems apart. Only lines with a column gap (at least
+ * `gapEm` ems between two words) are returned: prose lines are read as a whole.
+ */
+export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): Box[] {
+  // A blob taller than a line joins two lines (touching strokes of a two-line header): left out.
+  const sorted = blobs
+    .filter((b) => b.y1 - b.y0 <= 1.3 * em)
+    .sort((a, b) => (a.y0 + a.y1) / 2 - (b.y0 + b.y1) / 2);
+  const lines: { y0: number; y1: number; boxes: Box[] }[] = [];
+  for (const b of sorted) {
+    const h = b.y1 - b.y0;
+    const line = lines.find((l) => {
+      const overlap = Math.min(l.y1, b.y1) - Math.max(l.y0, b.y0);
+      return overlap >= 0.5 * Math.min(h, l.y1 - l.y0);
+    });
+    if (line && line.y1 - line.y0 < 1.6 * em) {
+      line.boxes.push(b);
+      line.y0 = Math.min(line.y0, b.y0);
+      line.y1 = Math.max(line.y1, b.y1);
+    } else lines.push({ y0: b.y0, y1: b.y1, boxes: [b] });
+  }
+  const out: Box[] = [];
+  for (const l of lines) {
+    const boxes = l.boxes.sort((a, b) => a.x0 - b.x0);
+    const words: Box[] = [];
+    let gapSeen = false;
+    for (const b of boxes) {
+      const last = words[words.length - 1];
+      if (last && b.x0 - last.x1 < joinEm * em) {
+        last.x1 = Math.max(last.x1, b.x1);
+        last.y0 = Math.min(last.y0, b.y0);
+        last.y1 = Math.max(last.y1, b.y1);
+      } else {
+        if (last && b.x0 - last.x1 >= gapEm * em) gapSeen = true;
+        words.push({ ...b });
+      }
+    }
+    if (gapSeen && words.length >= 2) {
+      // Every word of the line spans the line's height, so that a digit and a Chinese character
+      // on one row are cut alike.
+      for (const w of words) out.push({ x0: w.x0, x1: w.x1, y0: l.y0, y1: l.y1 });
+    }
+  }
+  return out;
+}
+
+/** The image scaled up by an integer factor (bilinear): small glyphs read better larger. */
+export function upscale(img: Gray, f: number): Gray {
+  if (f === 1) return img;
+  const width = img.width * f;
+  const height = img.height * f;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(img.height - 1, (y + 0.5) / f - 0.5);
+    const y0 = Math.max(0, Math.floor(sy));
+    const y1 = Math.min(img.height - 1, y0 + 1);
+    const fy = Math.max(0, sy - y0);
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(img.width - 1, (x + 0.5) / f - 0.5);
+      const x0 = Math.max(0, Math.floor(sx));
+      const x1 = Math.min(img.width - 1, x0 + 1);
+      const fx = Math.max(0, sx - x0);
+      const top = img.data[y0 * img.width + x0] * (1 - fx) + img.data[y0 * img.width + x1] * fx;
+      const bottom = img.data[y1 * img.width + x0] * (1 - fx) + img.data[y1 * img.width + x1] * fx;
+      data[y * width + x] = Math.round(top * (1 - fy) + bottom * fy);
+    }
+  }
+  return { width, height, data };
+}

@@ -10,6 +10,7 @@ import { killGroup, onPath } from "./legacy.js";
 import {
   type Box,
   cellRegions,
+  columnWords,
   crop,
   eraseRulings,
   estimateSkew,
@@ -17,9 +18,11 @@ import {
   type Gray,
   inkBlobs,
   otsu,
+  type PixelRulings,
   parsePgm,
   rotate,
   toPgm,
+  upscale,
   whiteOut,
 } from "./ocr-image.js";
 import type { Piece } from "./pdf-geometry.js";
@@ -142,6 +145,8 @@ export interface OcrWord {
   page: number;
   /** Page, block, paragraph and line numbers: the words of one line share them. */
   line: string;
+  /** The text line (in pixels) a word read from a crop of that line belongs to. */
+  band?: { top: number; bottom: number };
 }
 
 /** Parses `tesseract … tsv` output into its words (level 5 rows with text). */
@@ -185,9 +190,15 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
       .filter((w) => !PUNCT_ONLY.test(w.text))
       .map((w) => (CJK.test(w.text) ? w.height : w.height / 0.72))
       .sort((a, b) => a - b);
-    const em = ems.length > 0 ? Math.min(ems[Math.floor(ems.length / 2)], 3 * emPx) : emPx;
+    let em = ems.length > 0 ? Math.min(ems[Math.floor(ems.length / 2)], 3 * emPx) : emPx;
     const bottoms = line.filter((w) => !PUNCT_ONLY.test(w.text)).map((w) => w.top + w.height);
-    const base = bottoms.length > 0 ? Math.max(...bottoms) : Math.max(...line.map((w) => w.top + w.height));
+    let base = bottoms.length > 0 ? Math.max(...bottoms) : Math.max(...line.map((w) => w.top + w.height));
+    // Words read from crops of one text line sit on that line, whatever their own boxes say.
+    const band = line[0].band;
+    if (band) {
+      em = Math.max(band.bottom - band.top, 0.8 * emPx);
+      base = band.bottom;
+    }
     for (const w of line) {
       pieces.push({
         text: w.text.replace(/\s+/g, ""),
@@ -221,14 +232,22 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
 }
 
 /** Ink blobs no word box covers (with a margin): what the engine skipped. Big blobs (seals, pictures) are left out. */
-function unreadInk(blobs: Box[], words: OcrWord[], emPx: number): Box[] {
+function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelRulings): Box[] {
   const m = emPx * 0.25;
+  const near = emPx / 4;
   return blobs.filter((b) => {
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
     if (w > 4 * emPx || h > 2 * emPx) return false;
-    // What is left of a ruling the erasing missed: a thin stroke taller (or wider) than any character.
+    // What is left of a ruling the erasing missed: a thin stroke taller (or wider) than any character,
+    // or one lying on a ruling.
     if ((w < emPx / 4 && h > 1.2 * emPx) || (h < emPx / 4 && w > 2.5 * emPx)) return false;
+    const cx = (b.x0 + b.x1) / 2;
+    const cy = (b.y0 + b.y1) / 2;
+    if (w < emPx / 3 && rulings.v.some((v) => Math.abs(v.x - cx) < near && b.y1 > v.y0 && b.y0 < v.y1))
+      return false;
+    if (h < emPx / 3 && rulings.h.some((s) => Math.abs(s.y - cy) < near && b.x1 > s.x0 && b.x0 < s.x1))
+      return false;
     return !words.some(
       (w) =>
         b.x0 < w.left + w.width + m && b.x1 > w.left - m && b.y0 < w.top + w.height + m && b.y1 > w.top - m,
@@ -317,32 +336,61 @@ export async function ocrPageImage(
     .map((c) => ({ x0: c.x0 + inset, y0: c.y0 + inset, x1: c.x1 - inset, y1: c.y1 - inset }))
     .filter((c) => c.x1 > c.x0 && c.y1 > c.y0)
     .filter((c) => blobs.some((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0));
-  const single = inked.filter((c) => c.y1 - c.y0 <= 1.9 * emPx);
+  // Outside ruled cells, lines laid out in columns (borderless table rows) are read word by word too:
+  // read as one line, their columns run together (`128220 0 0 0`).
+  const inCell = (b: Box) =>
+    cells.some((c) => b.x0 >= c.x0 - 2 && b.x1 <= c.x1 + 2 && b.y0 >= c.y0 - 2 && b.y1 <= c.y1 + 2);
+  const pad = Math.round(emPx / 8);
+  const columnar = columnWords(
+    blobs.filter((b) => !inCell(b)),
+    emPx,
+  ).map((b) => ({ x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad }));
+  const cellsSingle = inked.filter((c) => c.y1 - c.y0 <= 1.9 * emPx);
   const multi = inked.filter((c) => c.y1 - c.y0 > 1.9 * emPx);
   const words: OcrWord[] = [];
-  const place = (boxes: Box[], found: OcrWord[][], tag: string) => {
+  const what = `OCR of page ${pageNo}`;
+  /**
+   * Words found in crops (read `zoom` times larger), moved to page coordinates; crops of one text line
+   * share its band.
+   */
+  const place = (boxes: Box[], found: OcrWord[][], tag: string, banded: boolean, zoom = 1) => {
     boxes.forEach((b, k) => {
       for (const w of found[k]) {
         words.push({
           ...w,
-          left: w.left + b.x0 - margin,
-          top: w.top + b.y0 - margin,
+          left: w.left / zoom + b.x0 - margin,
+          top: w.top / zoom + b.y0 - margin,
+          width: w.width / zoom,
+          height: w.height / zoom,
           line: `${tag}${k}.${w.line}`,
+          ...(banded ? { band: { top: b.y0 + pad, bottom: b.y1 - pad } } : {}),
         });
       }
     });
   };
-  place(
-    single,
-    await recognise(
-      single.map((b) => crop(clean, b, margin)),
-      7,
+  /**
+   * Reads single-line crops at twice the size (digits 20 px high are often read as letters); those
+   * that yield nothing are read again as one word (psm 8).
+   */
+  const zoom = 2;
+  const cropOf = (b: Box) => upscale(crop(clean, b, margin), zoom);
+  const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
+    const found = await recognise(boxes.map(cropOf), 7, t, left(), what);
+    const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
+    const again = await recognise(
+      empty.map((k) => cropOf(boxes[k])),
+      8,
       t,
       left(),
-      `OCR of page ${pageNo}`,
-    ),
-    "s",
-  );
+      what,
+    );
+    empty.forEach((k, j) => {
+      found[k] = again[j];
+    });
+    place(boxes, found, tag, banded, zoom);
+  };
+  await readLines(cellsSingle, "s", false);
+  await readLines(columnar, "c", true);
   place(
     multi,
     await recognise(
@@ -350,21 +398,24 @@ export async function ocrPageImage(
       6,
       t,
       left(),
-      `OCR of page ${pageNo}`,
+      what,
     ),
     "m",
+    false,
   );
-  const [rest] = await recognise([whiteOut(clean, cells)], 6, t, left(), `OCR of page ${pageNo}`);
-  place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p");
-  // A `|` is a piece of ruling the erasing left (reports print none in their text); the word keeps its
-  // other characters, with a confidence low enough to be checked.
+  const [rest] = await recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what);
+  place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
+  // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
+  // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
+  // a confidence low enough to be checked.
   const kept = words
-    .map((w) =>
-      w.text.includes("|") ? { ...w, text: w.text.replace(/\|/g, ""), conf: Math.min(w.conf, 50) } : w,
-    )
+    .map((w) => {
+      const text = w.text.replace(/\|/g, "").replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "");
+      return text !== w.text ? { ...w, text, conf: Math.min(w.conf, 50) } : w;
+    })
     .filter((w) => w.text !== "" && !(w.conf < 30 && PUNCT_ONLY.test(w.text)));
   const scale = 72 / dpi;
-  const unread = unreadInk(blobs, kept, emPx);
+  const unread = unreadInk(blobs, kept, emPx, px);
   const pieces = wordsToPieces(kept, unread, scale, emPx);
   return {
     page: {

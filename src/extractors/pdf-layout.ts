@@ -348,8 +348,19 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     const text = new Map<number, string>();
     const conf = new Map<number, number | undefined>();
     for (const [root, s] of span) {
-      text.set(root, cellText(s.pieces));
-      conf.set(root, lowestConf(s.pieces));
+      const t = cellText(s.pieces);
+      text.set(root, t);
+      let c = lowestConf(s.pieces);
+      // Read by OCR, digits on two lines of one cell are two values whose separating ruling was not
+      // seen as often as a number wrapped in its cell: such a cell is not read with confidence.
+      if (
+        c !== undefined &&
+        /\d/.test(t) &&
+        groupLines(s.pieces.filter((p) => /\d/.test(p.text))).length > 1
+      ) {
+        c = Math.min(c, 0.3);
+      }
+      conf.set(root, c);
     }
     const rows: GridCell[][] = [];
     for (let r = 0; r < nr; r++) {

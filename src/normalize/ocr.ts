@@ -42,7 +42,7 @@ export function applyOcrConfidence(model: DocumentModel, cells: CanonicalCell[])
     {
       code: "ocr",
       severity: "info",
-      message: `read by OCR from ${o.pages} page image(s) (${o.words} words, ${o.lowConfidenceWords} below confidence or unread); every cell carries the OCR confidence`,
+      message: `read by OCR from ${o.pages} page image(s) in ${o.seconds.toFixed(1)} s (${o.words} words, ${o.lowConfidenceWords} below confidence or unread); every cell carries the OCR confidence`,
       keys: ["active", "applications", "appeals"],
     },
   ];
