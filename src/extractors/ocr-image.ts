@@ -246,13 +246,14 @@ function closeGaps(runs: PixelRun[], maxGap: number): PixelRun[] {
  */
 export function findRulings(img: Gray, threshold: number, em: number): PixelRulings {
   const gap = Math.max(1, Math.round(em / 12));
-  const maxThick = Math.max(3, Math.round(em / 4));
+  // Thin, but not too thin: a bevelled HTML border (two tones) scanned with a slight tilt is 8 px at 200 dpi.
+  const maxThick = Math.max(3, Math.round(em / 3));
   // Hairlines often print lighter than text, so rulings are looked for with a laxer threshold. Text
   // lines are spaced apart vertically, so character strokes never chain into a long vertical run;
-  // horizontally, neighbouring characters could, so horizontal runs tolerate no gap at all.
+  // horizontally, neighbouring characters could, so horizontal runs tolerate a gap of one pixel only.
   const lax = Math.min(235, Math.round(threshold + (255 - threshold) / 2));
   const h = closeGaps(
-    runsAlong(img, lax, true, Math.round(2.5 * em), 0).filter((r) => r.thick <= maxThick),
+    runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= maxThick),
     1.5 * em,
   );
   const near = Math.max(3, Math.round(em / 4));

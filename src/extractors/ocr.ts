@@ -38,7 +38,7 @@ export const OCR_PAGE_TIMEOUT_MS = Number(process.env.ZFXXGK_OCR_PAGE_TIMEOUT_MS
 export const OCR_DPI = 200;
 
 /** Word confidence (0–100) below which an OCR cell is flagged for checking. */
-export const OCR_LOW_CONFIDENCE = 80;
+export const OCR_LOW_CONFIDENCE = 88;
 
 /** Text that stands for ink the OCR engine could not read (a stain, a seal, a faint digit). */
 export const UNREAD_INK = "\ufffd";

@@ -4,7 +4,7 @@ import type { Block, DocumentModel, SourcePosition } from "../model/document.js"
 import type { CanonicalCell, Flag } from "./cells.js";
 
 /** Word confidence (0–1) below which an OCR cell is flagged. */
-export const OCR_FLAG_BELOW = 0.8;
+export const OCR_FLAG_BELOW = 0.88;
 
 /** Confidence given to a cell read by OCR at best: the layout and the engine can both err. */
 const OCR_CEILING = 0.9;

@@ -14,6 +14,7 @@ import {
   rotate,
   toPgm,
 } from "../../src/extractors/ocr-image.js";
+import { OCR_FLAG_BELOW } from "../../src/normalize/ocr.js";
 import { processDocument } from "../../src/pipeline.js";
 import { DocumentWorkers } from "../../src/workers.js";
 import { projectRoot } from "../helpers.js";
@@ -115,7 +116,7 @@ describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
       // Cells of low confidence are named in a warning, so that none is a silent value.
       const warned = report.flags.filter((f) => f.severity !== "info").flatMap((f) => f.keys ?? []);
       const unwarned = report.cells
-        .filter((c) => c.confidence < 0.8)
+        .filter((c) => c.confidence < OCR_FLAG_BELOW)
         .filter((c) => !warned.some((k) => c.key === k || c.key.startsWith(`${k}.`)))
         .map((c) => `${c.key}=${c.raw} (${c.confidence})`);
       expect(unwarned).toEqual([]);
