@@ -1,10 +1,11 @@
 // OCR for scanned PDFs: pages rendered by poppler's pdftoppm, deskewed and stripped of table rulings,
 // read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
+import { processAlive } from "../process-alive.js";
 import { DocumentError } from "./errors.js";
 import { killGroup, onPath } from "./legacy.js";
 import {
@@ -264,6 +265,29 @@ export interface OcrPageResult {
   skewDeg: number;
 }
 
+let swept = false;
+
+/**
+ * Removes crop folders left by processes that have ended (a worker thread stopped at the import's time
+ * limit cannot clean up after itself). Each folder names its owner process. Once per process.
+ */
+function sweepStaleCrops(): void {
+  if (swept) return;
+  swept = true;
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith("zfxxgk-ocr-"));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^zfxxgk-ocr-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !processAlive(pid)) {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Runs Tesseract over several images at once (one model load) and returns the words of each, by index. */
 async function recognise(
   images: Gray[],
@@ -274,7 +298,8 @@ async function recognise(
 ): Promise<OcrWord[][]> {
   const out: OcrWord[][] = images.map(() => []);
   if (images.length === 0) return out;
-  const dir = mkdtempSync(join(tmpdir(), "zfxxgk-ocr-"));
+  sweepStaleCrops();
+  const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
   try {
     const files = images.map((img, k) => {
       const f = join(dir, `${k}.pgm`);
