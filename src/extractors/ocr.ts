@@ -232,6 +232,12 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
   return pieces.filter((p) => p.text !== "");
 }
 
+/** Whether the words read from one crop make a number (a value to double-check). */
+function isNumberReading(words: OcrWord[]): boolean {
+  const text = words.map((w) => w.text).join("");
+  return /^[+-]?\d[\d,.]*$/.test(text);
+}
+
 /** Ink blobs no word box covers (with a margin): what the engine skipped. Big blobs (seals, pictures) are left out. */
 function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelRulings): Box[] {
   const m = emPx * 0.25;
@@ -411,6 +417,22 @@ export async function ocrPageImage(
     );
     empty.forEach((k, j) => {
       found[k] = again[j];
+    });
+    // Every number is read a second time, at another size and as one word: a digit misread with
+    // confidence is rarely misread the same way twice. Where the two readings differ, the number is
+    // not trusted (its confidence drops below the flagging threshold).
+    const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
+    const second = await recognise(
+      numbers.map((k) => upscale(crop(clean, boxes[k], margin), 3)),
+      8,
+      t,
+      left(),
+      what,
+    );
+    numbers.forEach((k, j) => {
+      const a = found[k].map((w) => w.text).join("");
+      const b = second[j].map((w) => w.text).join("");
+      if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
     place(boxes, found, tag, banded, zoom);
   };
