@@ -21,6 +21,11 @@ export interface TextBlock {
   pos: SourcePosition;
   /** For text read by OCR: the lowest word confidence in the line (0–1). */
   conf?: number;
+  /**
+   * An empty cell the source printed explicitly: a paragraph holding only `&nbsp;` (U+00A0), as reports
+   * saved one paragraph per cell mark blank cells. `text` is "" and the block is a blank value, never dropped.
+   */
+  explicitBlank?: true;
 }
 
 /**
