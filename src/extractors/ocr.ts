@@ -416,7 +416,22 @@ export async function ocrPageImage(
       what,
     );
     empty.forEach((k, j) => {
-      found[k] = again[j];
+      // Ink that neither reading made anything of stays in the cell as unread ink, never a blank.
+      found[k] =
+        again[j].length > 0
+          ? again[j]
+          : [
+              {
+                text: UNREAD_INK,
+                conf: 0,
+                left: margin * zoom,
+                top: margin * zoom,
+                width: (boxes[k].x1 - boxes[k].x0) * zoom,
+                height: (boxes[k].y1 - boxes[k].y0) * zoom,
+                page: 1,
+                line: "unread",
+              },
+            ];
     });
     // Every number is read a second time, at another size and as one word: a digit misread with
     // confidence is rarely misread the same way twice. Where the two readings differ, the number is
@@ -460,7 +475,7 @@ export async function ocrPageImage(
       const text = w.text.replace(/\|/g, "").replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "");
       return text !== w.text ? { ...w, text, conf: Math.min(w.conf, 50) } : w;
     })
-    .filter((w) => w.text !== "" && !(w.conf < 30 && PUNCT_ONLY.test(w.text)));
+    .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
   const scale = 72 / dpi;
   const unread = unreadInk(blobs, kept, emPx, px);
   const pieces = wordsToPieces(kept, unread, scale, emPx);

@@ -354,14 +354,10 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
       text.set(root, t);
       let c = lowestConf(s.pieces);
       // Read by OCR, digits on two lines of one cell are two values whose separating ruling was not
-      // seen as often as a number wrapped in its cell: such a cell is not read with confidence.
-      if (
-        c !== undefined &&
-        /\d/.test(t) &&
-        groupLines(s.pieces.filter((p) => /\d/.test(p.text))).length > 1
-      ) {
-        c = Math.min(c, 0.3);
-      }
+      // seen as often as a number wrapped in its cell; so are two numbers side by side in one cell:
+      // such a cell is not read with confidence.
+      const digits = s.pieces.filter((p) => /\d/.test(p.text));
+      if (c !== undefined && (groupLines(digits).length > 1 || digits.length > 1)) c = Math.min(c, 0.3);
       conf.set(root, c);
     }
     const rows: GridCell[][] = [];
