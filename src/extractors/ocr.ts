@@ -416,9 +416,10 @@ export async function ocrPageImage(
       what,
     );
     empty.forEach((k, j) => {
-      // Ink that neither reading made anything of stays in the cell as unread ink, never a blank.
+      // Ink in a ruled cell that neither reading made anything of stays in the cell as unread ink,
+      // never a blank. (In a column line, such ink is judged with the page's other unread ink.)
       found[k] =
-        again[j].length > 0
+        again[j].length > 0 || banded
           ? again[j]
           : [
               {
