@@ -207,9 +207,8 @@ export function parseSources(json: unknown): CrawlConfig {
       region: s.region,
       issuer: s.issuer,
       startUrls: s.startUrls.map((u) => new URL(u).href),
-      allowedHosts: (s.allowedHosts ?? s.startUrls.map((u) => new URL(u).hostname)).map((h) =>
-        h.toLowerCase(),
-      ),
+      // URL.host carries the port only when it is not the scheme's default.
+      allowedHosts: (s.allowedHosts ?? s.startUrls.map((u) => new URL(u).host)).map((h) => h.toLowerCase()),
       report: re(s.linkPatterns.report),
       list: re(s.linkPatterns.list),
       exclude: re(s.linkPatterns.exclude),
@@ -233,7 +232,8 @@ export function loadSources(path: string): CrawlConfig {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     throw new SourcesError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
@@ -245,12 +245,25 @@ export function loadSources(path: string): CrawlConfig {
   }
 }
 
-/** Whether a URL is http(s) on one of the allowed hosts (exact, host:port, or *.suffix). */
+/**
+ * Whether a URL is http(s) on one of the allowed hosts. An entry without a port (`www.example.gov.cn`,
+ * `*.example.gov.cn`) allows the default ports only (80 for http, 443 for https); `host:port` allows
+ * exactly that port.
+ */
 export function hostAllowed(url: URL, allowed: string[]): boolean {
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
   const name = url.hostname.toLowerCase();
-  const withPort = url.host.toLowerCase();
-  return allowed.some((a) =>
-    a.startsWith("*.") ? name.endsWith(a.slice(1)) || name === a.slice(2) : a === name || a === withPort,
-  );
+  // URL.port is "" for the scheme's default port.
+  const port = url.port;
+  return allowed.some((entry) => {
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
+    const pattern = m[1];
+    if ((m[2] ?? "") !== port && !(m[2] && Number(m[2]) === defaultPort(url.protocol) && port === ""))
+      return false;
+    return pattern.startsWith("*.") ? name.endsWith(pattern.slice(1)) || name === pattern.slice(2) : pattern === name;
+  });
+}
+
+function defaultPort(protocol: string): number {
+  return protocol === "https:" ? 443 : 80;
 }

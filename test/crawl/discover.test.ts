@@ -73,13 +73,18 @@ describe("link discovery", () => {
       "http://www.example.gov.cn/xxgk/ndbg/index_2.shtml",
       "http://www.example.gov.cn/xxgk/ndbg/index_3.shtml",
     ]);
-    // The variant with a container id first.
+    // The Jiangsu form with a container id first counts pages from 1: page N is index_N.html.
     expect(
-      createPageHtmlUrls("createPageHTML('page_div', 2, 1, 'index', 'html', 30);", new URL(page)),
+      createPageHtmlUrls("createPageHTML('page_div', 3, 1, 'index', 'html', 30);", new URL(page)),
     ).toEqual([
       "http://www.example.gov.cn/xxgk/ndbg/index.html",
-      "http://www.example.gov.cn/xxgk/ndbg/index_1.html",
+      "http://www.example.gov.cn/xxgk/ndbg/index_2.html",
+      "http://www.example.gov.cn/xxgk/ndbg/index_3.html",
     ]);
+    // Arguments read by role: a variable page count, the record count after the extension.
+    expect(
+      createPageHtmlUrls('var countPage = 2; createPageHTML(countPage, 0, "list", "shtml", 28);', new URL(page)),
+    ).toEqual(["http://www.example.gov.cn/xxgk/ndbg/list.shtml", "http://www.example.gov.cn/xxgk/ndbg/list_1.shtml"]);
   });
 
   it("classifies pagination, reports and attachments, and drops everything else", () => {
@@ -98,15 +103,22 @@ describe("link discovery", () => {
     const links = extractLinks(html, page, src, "list").map(
       (l) => `${l.kind} ${l.url.replace("http://www.example.gov.cn", "")}`,
     );
-    expect(links).toEqual([
-      "report /xxgk/ndbg/t20240115_1.html",
-      "report /zwgk/ndbg/2022.html",
-      "attachment /xxgk/ndbg/files/%E9%99%84%E4%BB%B61.PDF",
-      "list /xxgk/ndbg/index_1.html",
-      "list /xxgk/ndbg/?page=3",
-    ]);
-    // From a report page: no pagination.
-    expect(extractLinks(html, page, src, "report").map((l) => l.kind)).not.toContain("list");
+    // Pagination links name pages 1 and 3; page 2 between them is filled in.
+    expect(links.sort()).toEqual(
+      [
+        "report /xxgk/ndbg/t20240115_1.html",
+        "report /zwgk/ndbg/2022.html",
+        "attachment /xxgk/ndbg/files/%E9%99%84%E4%BB%B61.PDF",
+        "list /xxgk/ndbg/index_1.html",
+        "list /xxgk/ndbg/?page=2",
+        "list /xxgk/ndbg/?page=3",
+      ].sort(),
+    );
+    // Content decides, not the link: this page is a list (pagination) even when a report link led here.
+    expect(extractLinks(html, page, src, "report").map((l) => l.kind)).toContain("list");
+    // An article page is no list: no pagination from it.
+    const article = html.replace("<body>", `<body><div class="TRS_Editor">${"正文。".repeat(120)}<table><tr><td>1</td></tr></table></div>`);
+    expect(extractLinks(article, page, src, "report").map((l) => l.kind)).not.toContain("list");
   });
 
   it("reads link text of GBK list pages with no charset anywhere", () => {

@@ -370,13 +370,13 @@ export function portalSources(bases: string[], politeness: Record<string, unknow
         name: "jiangning",
         region: "江宁市",
         startUrls: [`${bases[0]}/xxgk/ndbg/index.html`],
-        allowedHosts: ["127.0.0.1"],
+        allowedHosts: bases.map((b) => new URL(b).host),
       },
       {
         name: "qingxi",
         issuer: "江宁市青溪区人民政府",
         startUrls: [`${bases[1]}/gov/ndbg/list?page=1`],
-        allowedHosts: ["127.0.0.1"],
+        allowedHosts: bases.map((b) => new URL(b).host),
       },
     ],
   };

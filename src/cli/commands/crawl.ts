@@ -3,7 +3,7 @@ import { type Command, Option } from "commander";
 import { defaultDataDir } from "../../crawl/blobs.js";
 import { crawl } from "../../crawl/crawler.js";
 import { createLogger, type LogFormat } from "../../crawl/log.js";
-import { LockHeldError, type RunRow, Runs } from "../../crawl/runs.js";
+import { formatFailureSummary, LockHeldError, type RunRow, Runs } from "../../crawl/runs.js";
 import { loadSources, type Politeness, SourcesError } from "../../crawl/sources.js";
 import { Store } from "../../store/store.js";
 import { DocumentWorkers } from "../../workers.js";
@@ -77,10 +77,14 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       workers,
     });
     const c = r.counts;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ run: r.runId, status: r.status, ...c })}\n`);
+    const reasons = formatFailureSummary(r.failuresByReason);
+    if (opts.json)
+      process.stdout.write(
+        `${JSON.stringify({ run: r.runId, status: r.status, ...c, failures_by_reason: r.failuresByReason })}\n`,
+      );
     else
       process.stdout.write(
-        `run ${r.runId} ${r.status}${r.resumed ? " (resumed)" : ""} in ${r.seconds.toFixed(1)} s: ${c.discovered} discovered, ${c.fetched} fetched, ${c.not_modified} not modified, ${c.skipped} skipped, ${c.new_reports} new reports, ${c.changed_reports} changed, ${c.failed} failed\n`,
+        `run ${r.runId} ${r.status}${r.resumed ? " (resumed)" : ""} in ${r.seconds.toFixed(1)} s: ${c.discovered} discovered, ${c.fetched} fetched, ${c.not_modified} not modified, ${c.skipped} skipped, ${c.new_reports} new reports, ${c.changed_reports} changed, ${c.failed} failed${reasons ? ` (${reasons})` : ""}\n`,
       );
     return r.status === "ok" ? 0 : 1;
   } catch (e) {

@@ -1,0 +1,200 @@
+// What a fetched page is made of: its links (visible and hidden in scripts/attributes), its article body,
+// its dated list items, and its kind (list, article, app shell) decided from content, never from the URL.
+import * as cheerio from "cheerio";
+import type { CheerioAPI } from "cheerio";
+import type { CrawlRequest } from "./request.js";
+import type { ResolvedSource } from "./sources.js";
+
+export type LinkKind = "list" | "report" | "attachment";
+export type PageKind = "list" | "article" | "shell" | "data" | "other";
+
+/** A URL found on a page, before it is judged. */
+export interface RawLink {
+  url: string;
+  text: string;
+  /** Where it was found: anchor, script, onclick, data-attribute, record (CMS data), api. */
+  via: string;
+  /** A POST form body (the request is then a POST). */
+  body?: string;
+  /** Set by a CMS family that knows the link is another page of the list. */
+  page?: boolean;
+  why?: string;
+}
+
+export interface PageContext {
+  request: CrawlRequest;
+  /** The page URL after redirects. */
+  url: URL;
+  base: URL;
+  /** The decoded body (HTML, or JSON/XML from a CMS endpoint). */
+  text: string;
+  $: CheerioAPI;
+  src: ResolvedSource;
+  /** Column ids carried by `#id` fragments of the start URLs for this page (app shells read them). */
+  columnIds: string[];
+}
+
+/** Selectors of the article body in the CMSs government portals use. */
+export const ARTICLE_SELECTORS = [
+  ".TRS_Editor",
+  ".trs_editor_view",
+  "#zoom",
+  "#Zoom",
+  ".article-content",
+  "#UCAP-CONTENT",
+  ".zoom",
+  "#fontzoom",
+  ".bt-article",
+  ".wzy_content",
+  ".article_con",
+  ".news_content",
+  "#content .content",
+  ".main-txt",
+  ".pages_content",
+  "#BodyLabel",
+  ".xxgk_content",
+  "article",
+];
+
+const DATE = /(?:19|20)\d{2}(?:[-/.年])\d{1,2}(?:[-/.月])\d{1,2}/;
+
+export function loadPage(text: string): CheerioAPI {
+  // htmlparser2 (cheerio's `xml: { xmlMode: false }`) reads HTML leniently and is several times
+  // faster than the spec parser.
+  return cheerio.load(text, { xml: { xmlMode: false, decodeEntities: true } });
+}
+
+export function pageBase($: CheerioAPI, pageUrl: URL): URL {
+  const baseHref = $("base[href]").first().attr("href");
+  if (baseHref) {
+    try {
+      return new URL(baseHref, pageUrl);
+    } catch {
+      // keep the page URL
+    }
+  }
+  return pageUrl;
+}
+
+const clean = (s: string) => s.replace(/\s+/g, " ").trim();
+
+/** The article body element, when the page has one with some substance. */
+export function articleBody($: CheerioAPI) {
+  for (const sel of ARTICLE_SELECTORS) {
+    const el = $(sel).first();
+    if (el.length === 0) continue;
+    const text = clean(el.text());
+    if (text.length >= 80 || el.find("table, a[href], img").length > 0) return el;
+  }
+  return undefined;
+}
+
+/** The title of an article page: its heading, the CMS's ArticleTitle meta, or <title>. */
+export function pageTitle($: CheerioAPI): string {
+  const candidates = [
+    $('meta[name="ArticleTitle"]').attr("content"),
+    $("h1").first().text(),
+    $(".article-title, .title, .tit, #title, h2").first().text(),
+    $("title").first().text(),
+  ];
+  for (const c of candidates) if (c && clean(c)) return clean(c);
+  return "";
+}
+
+/** Anchors in list rows that also print a date: the items of a list page. */
+export function datedItems($: CheerioAPI): number {
+  let n = 0;
+  $("li, tr, dd, .list-item").each((_, el) => {
+    const row = $(el);
+    if (row.find("a[href]").length !== 1) return;
+    if (DATE.test(row.text())) n++;
+  });
+  return n;
+}
+
+/** Every link of the page: anchors, and URLs hidden in scripts, event handlers and data-* attributes. */
+export function rawLinks(ctx: PageContext): RawLink[] {
+  const { $ } = ctx;
+  const out: RawLink[] = [];
+  const anchorText = (el: ReturnType<CheerioAPI>) =>
+    clean([el.text(), el.attr("title") ?? ""].filter(Boolean).join(" "));
+  $("a, area").each((_, node) => {
+    const a = $(node);
+    const text = anchorText(a);
+    const href = a.attr("href") ?? "";
+    const js = /^\s*javascript:/i.test(href);
+    if (href && !js) out.push({ url: href, text, via: "anchor" });
+    for (const u of scriptUrls(`${js ? href : ""} ${a.attr("onclick") ?? ""}`))
+      out.push({ url: u, text, via: "script link" });
+    for (const attr of Object.keys(node.attribs ?? {})) {
+      if (!attr.startsWith("data-")) continue;
+      const v = a.attr(attr) ?? "";
+      if (/^(?:https?:\/\/|\/|\.\.?\/)|\.(?:s?html?|pdf|docx?|wps|jsp|aspx?)(?:$|\?)/i.test(v))
+        out.push({ url: v, text, via: `${attr} attribute` });
+    }
+  });
+  $("[onclick]:not(a, area)").each((_, node) => {
+    const el = $(node);
+    for (const u of scriptUrls(el.attr("onclick") ?? "")) out.push({ url: u, text: clean(el.text()), via: "onclick" });
+  });
+  // Markup inside script strings: var file_appendix='<a href="./P0202…pdf">…</a>' and the like.
+  $("script").each((_, node) => {
+    const code = $(node).text();
+    if (!/<a\s/i.test(code)) return;
+    // CDATA (Hanweb's datastore records) would parse as a comment in HTML mode.
+    const $s = loadPage(code.replace(/<!\[CDATA\[|\]\]>/g, "").replace(/\\(["'/])/g, "$1"));
+    $s("a[href]").each((_, a) => {
+      const href = $s(a).attr("href") ?? "";
+      if (href && !/^\s*javascript:/i.test(href))
+        out.push({ url: href, text: clean($s(a).text()), via: "script markup" });
+    });
+  });
+  return out;
+}
+
+/** URLs in window.open('…'), location.href='…', location.assign('…') and similar snippets. */
+export function scriptUrls(code: string): string[] {
+  const out: string[] = [];
+  for (const m of code.matchAll(
+    /(?:window\.open|location\.(?:assign|replace)|openWin\w*|goUrl|download\w*)\s*\(\s*['"]([^'"]+)['"]|location(?:\.href)?\s*=\s*['"]([^'"]+)['"]/gi,
+  ))
+    out.push(m[1] ?? m[2]);
+  return out;
+}
+
+export function directory(u: URL): string {
+  return u.origin + u.pathname.slice(0, u.pathname.lastIndexOf("/") + 1);
+}
+
+export function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The page's kind from its content: an article (a CMS body with substance), a list (dated link rows or
+ * pagination), an app shell (almost no text, scripts that load the list), or data (JSON/XML answer).
+ */
+export function pageKind(ctx: PageContext, foundPages: number, foundItems: number): { kind: PageKind; why: string } {
+  const trimmed = ctx.text.trimStart();
+  if (/^[[{]/.test(trimmed)) return { kind: "data", why: "JSON answer of a list API" };
+  if (/^<\?xml|^<datastore/i.test(trimmed)) return { kind: "data", why: "XML answer of a list endpoint" };
+  const { $ } = ctx;
+  const body = articleBody($);
+  const dated = datedItems($);
+  const bodyText = body ? clean(body.text()).length : 0;
+  if (body && (bodyText >= 300 || body.find("table").length > 0))
+    return { kind: "article", why: `article body (${bodyText} characters)` };
+  if (dated >= 3 || foundPages > 0 || foundItems >= 2)
+    return {
+      kind: "list",
+      why: `${dated} dated link rows, ${foundPages} other pages, ${foundItems} items from the CMS`,
+    };
+  if (body) return { kind: "article", why: `short article body (${bodyText} characters)` };
+  const text = clean($("body").text());
+  if (text.length < 400 && $("script").length > 0) return { kind: "shell", why: "little text, loaded by scripts" };
+  return { kind: "other", why: "neither an article body nor a list" };
+}
