@@ -427,7 +427,10 @@ class CrawlRun {
     let skipped: string | undefined;
     const isList =
       page !== undefined &&
-      (page.kind === "list" || page.kind === "data" || page.kind === "shell" || (row.kind === "list" && page.kind !== "article"));
+      (page.kind === "list" ||
+        page.kind === "data" ||
+        page.kind === "shell" ||
+        (row.kind === "list" && page.kind !== "article"));
     if (!isList) {
       const r = await this.importDocument(row, bytes, contentType, links, page, res.kind === "not_modified");
       if (r.failure) {
@@ -515,7 +518,8 @@ class CrawlRun {
       const code = e instanceof DocumentError ? e.code : "internal_error";
       const message = e instanceof Error ? e.message : String(e);
       if (code === "not_a_report") return { documentId: null, skipped: `not a report: ${message}` };
-      if (row.kind === "report" && (attachments > 0 || reports >= 2)) return { documentId: null, index: true };
+      if (row.kind === "report" && (attachments > 0 || reports >= 2))
+        return { documentId: null, index: true };
       store.recordFailure(doc, form, code, message);
       // Bytes that failed before and fail again (a 304 retry after an upgrade) are not a new failure.
       if (notModified) return { documentId: store.known(sha)?.id ?? null };
@@ -525,7 +529,7 @@ class CrawlRun {
     if (report.cells.length === 0) {
       // Without tables of its own, a page that wraps attachments or lists several reports is an index.
       if (page && (attachments > 0 || reports >= 2)) return { documentId: null, index: true };
-      const title = [page?.article?.title, report.meta.titleRaw, report.prose.slice(0, 120)]
+      const title = [page?.title, report.meta.titleRaw, page ? "" : report.prose.slice(0, 120)]
         .filter(Boolean)
         .join(" ");
       const why = notAReport(title, report.prose);

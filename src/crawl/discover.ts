@@ -43,6 +43,8 @@ export interface Decision {
 
 export interface PageDiscovery {
   family: string;
+  /** The page's title (heading, ArticleTitle meta or <title>). */
+  title: string;
   kind: PageKind;
   kindWhy: string;
   decisions: Decision[];
@@ -80,18 +82,35 @@ function attachmentOf(u: URL, text: string, src: ResolvedSource): string | undef
   }
   if (DOWNLOAD_ENDPOINT.test(u.pathname)) return "attachment (download endpoint; form read from the bytes)";
   const t = text.toLowerCase();
-  const named = src.attachmentExtensions.find((e) => t.endsWith(e) || t.includes(`${e} `) || t.includes(`${e}(`));
+  const named = src.attachmentExtensions.find(
+    (e) => t.endsWith(e) || t.includes(`${e} `) || t.includes(`${e}(`),
+  );
   if (named && /附件|下载|\./.test(text)) return `attachment (link text names a ${named} file)`;
   return undefined;
 }
 
-/** A sub-column of the list's column: a deeper folder, named by its index page or by the folder itself. */
+const PAGE_PARAMS =
+  /^(?:page|pageno|pageindex|pagenum|pn|p|cpage|curpage|currentpage|page_no|startrecord|endrecord|perpage)$/i;
+
+/**
+ * A sub-column of the list's column: a deeper folder, named by its index page or by the folder itself
+ * (/xxgk/ndbg/2024n/), or the same list script narrowed by one more parameter (InfoPublic.aspx?cid=12
+ * → InfoPublic.aspx?cid=12&unitid=3, a unit's own column).
+ */
 function subColumn(u: URL, pageUrl: URL, text: string): boolean {
+  if (text.length > 30) return false;
+  if (u.origin === pageUrl.origin && u.pathname === pageUrl.pathname) {
+    const mine = [...pageUrl.searchParams].filter(([k]) => !PAGE_PARAMS.test(k));
+    const theirs = [...u.searchParams].filter(([k]) => !PAGE_PARAMS.test(k));
+    return (
+      mine.length > 0 && theirs.length > mine.length && mine.every(([k, v]) => u.searchParams.get(k) === v)
+    );
+  }
   const here = directory(pageUrl);
   const there = directory(u);
   if (!there.startsWith(here) || there === here) return false;
   const file = u.pathname.slice(u.pathname.lastIndexOf("/") + 1);
-  return (file === "" || /^(?:index|list|default|column)(?:_\d+)?\.\w+$/i.test(file)) && text.length <= 30;
+  return file === "" || /^(?:index|list|default|column)(?:_\d+)?\.\w+$/i.test(file);
 }
 
 /** Judges one raw link: where it leads, and whether to follow it. */
@@ -126,14 +145,19 @@ function judge(raw: RawLink, ctx: PageContext, from: LinkKind, pageUrl: URL): De
       if (ctx.src.paginationUrl.some((re) => re.test(u.href))) return yes("list", "pagination URL");
     }
     if (ctx.src.list.some((re) => re.test(u.href))) return yes("list", "matches linkPatterns.list");
-    if (subColumn(u, pageUrl, raw.text) && !fake) return yes("list", "sub-column of this column (a deeper folder's index)");
+    if (subColumn(u, pageUrl, raw.text) && !fake)
+      return yes("list", "sub-column of this column (a deeper folder's index)");
   }
   const pattern = ctx.src.report.find((re) => re.test(raw.text) || re.test(decoded));
   if (pattern) {
     if (fake) return no(`look-alike: ${fake}`);
     return yes("report", `report link (${pattern.source} in ${pattern.test(raw.text) ? "text" : "URL"})`);
   }
-  return no(from === "list" ? "no report pattern in text or URL" : "not an attachment (report pages follow attachments only)");
+  return no(
+    from === "list"
+      ? "no report pattern in text or URL"
+      : "not an attachment (report pages follow attachments only)",
+  );
 }
 
 export interface DiscoverInput {
@@ -156,7 +180,15 @@ export function discoverPage(input: DiscoverInput): PageDiscovery {
   const columnIds = input.src.startUrls
     .filter((s) => s.replace(/#.*$/, "") === pageKey && /#\w+$/.test(s))
     .map((s) => s.slice(s.indexOf("#") + 1));
-  const ctx: PageContext = { request, url, base: pageBase($, url), text: input.text, $, src: input.src, columnIds };
+  const ctx: PageContext = {
+    request,
+    url,
+    base: pageBase($, url),
+    text: input.text,
+    $,
+    src: input.src,
+    columnIds,
+  };
   const family = chooseFamily(ctx);
   const found = family.discover(ctx);
   if (family !== generic) found.push(...generic.discover(ctx));
@@ -169,7 +201,8 @@ export function discoverPage(input: DiscoverInput): PageDiscovery {
       : kind === "article" && input.expected === "list"
         ? "report"
         : input.expected;
-  const all = [...found, ...rawLinks(ctx)];
+  // A JSON answer is read by its family only: as markup, its escaped strings would make false links.
+  const all = /^\s*[[{]/.test(input.text) ? found : [...found, ...rawLinks(ctx)];
   const seen = new Set<string>();
   const decisions: Decision[] = [];
   for (const raw of all) {
@@ -183,10 +216,10 @@ export function discoverPage(input: DiscoverInput): PageDiscovery {
   const links = decisions
     .filter((d) => d.follow && d.kind)
     .map((d) => ({ url: d.url, kind: d.kind!, text: d.text, body: d.body }));
-  const result: PageDiscovery = { family: family.name, kind, kindWhy, decisions, links };
+  const title = pageTitle($);
+  const result: PageDiscovery = { family: family.name, title, kind, kindWhy, decisions, links };
   const body = kind === "article" ? articleBody($) : undefined;
   if (body) {
-    const title = pageTitle($);
     const bodyText = body.text().replace(/\s+/g, "");
     result.article = {
       title,

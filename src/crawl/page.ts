@@ -1,7 +1,8 @@
 // What a fetched page is made of: its links (visible and hidden in scripts/attributes), its article body,
 // its dated list items, and its kind (list, article, app shell) decided from content, never from the URL.
-import * as cheerio from "cheerio";
+
 import type { CheerioAPI } from "cheerio";
+import * as cheerio from "cheerio";
 import type { CrawlRequest } from "./request.js";
 import type { ResolvedSource } from "./sources.js";
 
@@ -84,7 +85,7 @@ export function articleBody($: CheerioAPI) {
     const el = $(sel).first();
     if (el.length === 0) continue;
     const text = clean(el.text());
-    if (text.length >= 80 || el.find("table, a[href], img").length > 0) return el;
+    if (text.length >= 20 || el.find("table, a[href], img").length > 0) return el;
   }
   return undefined;
 }
@@ -135,7 +136,8 @@ export function rawLinks(ctx: PageContext): RawLink[] {
   });
   $("[onclick]:not(a, area)").each((_, node) => {
     const el = $(node);
-    for (const u of scriptUrls(el.attr("onclick") ?? "")) out.push({ url: u, text: clean(el.text()), via: "onclick" });
+    for (const u of scriptUrls(el.attr("onclick") ?? ""))
+      out.push({ url: u, text: clean(el.text()), via: "onclick" });
   });
   // Markup inside script strings: var file_appendix='<a href="./P0202…pdf">…</a>' and the like.
   $("script").each((_, node) => {
@@ -178,7 +180,11 @@ export function safeDecode(s: string): string {
  * The page's kind from its content: an article (a CMS body with substance), a list (dated link rows or
  * pagination), an app shell (almost no text, scripts that load the list), or data (JSON/XML answer).
  */
-export function pageKind(ctx: PageContext, foundPages: number, foundItems: number): { kind: PageKind; why: string } {
+export function pageKind(
+  ctx: PageContext,
+  foundPages: number,
+  foundItems: number,
+): { kind: PageKind; why: string } {
   const trimmed = ctx.text.trimStart();
   if (/^[[{]/.test(trimmed)) return { kind: "data", why: "JSON answer of a list API" };
   if (/^<\?xml|^<datastore/i.test(trimmed)) return { kind: "data", why: "XML answer of a list endpoint" };
@@ -195,6 +201,7 @@ export function pageKind(ctx: PageContext, foundPages: number, foundItems: numbe
     };
   if (body) return { kind: "article", why: `short article body (${bodyText} characters)` };
   const text = clean($("body").text());
-  if (text.length < 400 && $("script").length > 0) return { kind: "shell", why: "little text, loaded by scripts" };
+  if (text.length < 400 && $("script").length > 0)
+    return { kind: "shell", why: "little text, loaded by scripts" };
   return { kind: "other", why: "neither an article body nor a list" };
 }

@@ -25,5 +25,7 @@ export function parseRequestKey(key: string): CrawlRequest {
 
 /** A form body from fields, in their order (servers of these CMSs read them as ordinary form posts). */
 export function formBody(fields: Record<string, string | number>): string {
-  return new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  return new URLSearchParams(
+    Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
 }

@@ -260,7 +260,9 @@ export function hostAllowed(url: URL, allowed: string[]): boolean {
     const pattern = m[1];
     if ((m[2] ?? "") !== port && !(m[2] && Number(m[2]) === defaultPort(url.protocol) && port === ""))
       return false;
-    return pattern.startsWith("*.") ? name.endsWith(pattern.slice(1)) || name === pattern.slice(2) : pattern === name;
+    return pattern.startsWith("*.")
+      ? name.endsWith(pattern.slice(1)) || name === pattern.slice(2)
+      : pattern === name;
   });
 }
 

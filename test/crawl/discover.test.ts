@@ -83,8 +83,14 @@ describe("link discovery", () => {
     ]);
     // Arguments read by role: a variable page count, the record count after the extension.
     expect(
-      createPageHtmlUrls('var countPage = 2; createPageHTML(countPage, 0, "list", "shtml", 28);', new URL(page)),
-    ).toEqual(["http://www.example.gov.cn/xxgk/ndbg/list.shtml", "http://www.example.gov.cn/xxgk/ndbg/list_1.shtml"]);
+      createPageHtmlUrls(
+        'var countPage = 2; createPageHTML(countPage, 0, "list", "shtml", 28);',
+        new URL(page),
+      ),
+    ).toEqual([
+      "http://www.example.gov.cn/xxgk/ndbg/list.shtml",
+      "http://www.example.gov.cn/xxgk/ndbg/list_1.shtml",
+    ]);
   });
 
   it("classifies pagination, reports and attachments, and drops everything else", () => {
@@ -117,7 +123,10 @@ describe("link discovery", () => {
     // Content decides, not the link: this page is a list (pagination) even when a report link led here.
     expect(extractLinks(html, page, src, "report").map((l) => l.kind)).toContain("list");
     // An article page is no list: no pagination from it.
-    const article = html.replace("<body>", `<body><div class="TRS_Editor">${"正文。".repeat(120)}<table><tr><td>1</td></tr></table></div>`);
+    const article = html.replace(
+      "<body>",
+      `<body><div class="TRS_Editor">${"正文。".repeat(120)}<table><tr><td>1</td></tr></table></div>`,
+    );
     expect(extractLinks(article, page, src, "report").map((l) => l.kind)).not.toContain("list");
   });
 

@@ -23,7 +23,10 @@ export function paginationPages(ctx: PageContext): RawLink[] {
     if (!src.nextText.some((re) => re.test(text)) && !src.paginationUrl.some((re) => re.test(u.href))) return;
     for (const [k, v] of u.searchParams) {
       if (!PAGE_PARAM.test(k) || !/^\d{1,4}$/.test(v)) continue;
-      const key = `${u.pathname}?${[...u.searchParams].filter(([x]) => x !== k).map((p) => p.join("=")).join("&")}|${k}`;
+      const key = `${u.pathname}?${[...u.searchParams]
+        .filter(([x]) => x !== k)
+        .map((p) => p.join("="))
+        .join("&")}|${k}`;
       const g = groups.get(key) ?? {
         make: (n: number) => {
           const c = new URL(u);
@@ -55,7 +58,13 @@ export function paginationPages(ctx: PageContext): RawLink[] {
     const from = Math.min(g.min, 2);
     const to = Math.min(g.max, from + src.limits.maxListPages);
     for (let n = from; n <= to; n++)
-      out.push({ url: g.make(n), text: "", via: "pagination", page: true, why: `page ${n} of at least ${g.max} (pagination links)` });
+      out.push({
+        url: g.make(n),
+        text: "",
+        via: "pagination",
+        page: true,
+        why: `page ${n} of at least ${g.max} (pagination links)`,
+      });
   }
   return out;
 }

@@ -24,7 +24,9 @@ function numberField(j: Json, names: string[]): number | undefined {
     if (typeof v === "string" && /^\d+$/.test(v)) return Number(v);
   }
   const data = j.data;
-  return data && typeof data === "object" && !Array.isArray(data) ? numberField(data as Json, names) : undefined;
+  return data && typeof data === "object" && !Array.isArray(data)
+    ? numberField(data as Json, names)
+    : undefined;
 }
 
 export const gkmlpt: Family = {
@@ -46,10 +48,12 @@ export const gkmlpt: Family = {
       const articles = articlesOf(j);
       for (const a of articles) {
         const url = (a.url ?? a.link ?? a.href) as string | undefined;
-        if (typeof url === "string") out.push({ url, text: String(a.title ?? a.name ?? ""), via: "API article" });
+        if (typeof url === "string")
+          out.push({ url, text: String(a.title ?? a.name ?? ""), via: "API article" });
         for (const f of (Array.isArray(a.attachment) ? a.attachment : []) as Json[]) {
           const fu = (f.url ?? f.link) as string | undefined;
-          if (typeof fu === "string") out.push({ url: fu, text: String(f.name ?? f.title ?? ""), via: "API attachment" });
+          if (typeof fu === "string")
+            out.push({ url: fu, text: String(f.name ?? f.title ?? ""), via: "API attachment" });
         }
       }
       const page = Number(ctx.url.searchParams.get("page") ?? "1");
@@ -60,7 +64,13 @@ export const gkmlpt: Family = {
         for (let n = 2; n <= pages; n++) {
           const u = new URL(ctx.url);
           u.searchParams.set("page", String(n));
-          out.push({ url: u.href, text: "", via: "API page", page: true, why: `API page ${n} of ${pages} (${total} articles)` });
+          out.push({
+            url: u.href,
+            text: "",
+            via: "API page",
+            page: true,
+            why: `API page ${n} of ${pages} (${total} articles)`,
+          });
         }
       }
       return out;
@@ -73,7 +83,13 @@ export const gkmlpt: Family = {
       const m = /#(\d+)$/.exec(href);
       if (m && /年报|年度报告/.test(ctx.$(a).text())) ids.add(m[1]);
     });
-    const scripted = scriptNumber(ctx.text, ["CLASSIFY_ID", "classifyId", "classify_id", "catId", "columnId"]);
+    const scripted = scriptNumber(ctx.text, [
+      "CLASSIFY_ID",
+      "classifyId",
+      "classify_id",
+      "catId",
+      "columnId",
+    ]);
     if (ids.size === 0 && scripted !== undefined) ids.add(String(scripted));
     const sid =
       /["']?\b(?:SID|sid|siteId|site_id)["']?\s*[:=]\s*["']?(\w+)/.exec(ctx.text)?.[1] ??
@@ -84,7 +100,13 @@ export const gkmlpt: Family = {
       const u = new URL(`${root}gkmlpt/api/all/${id}`, ctx.url);
       u.searchParams.set("page", "1");
       if (sid) u.searchParams.set("sid", sid);
-      out.push({ url: u.href, text: "", via: "API", page: true, why: `list API of column ${id}${sid ? ` (sid ${sid})` : ""}` });
+      out.push({
+        url: u.href,
+        text: "",
+        via: "API",
+        page: true,
+        why: `list API of column ${id}${sid ? ` (sid ${sid})` : ""}`,
+      });
     }
     return out;
   },

@@ -76,7 +76,13 @@ export const hanweb: Family = {
       for (let n = 2; n <= Math.min(pages, ctx.src.limits.maxListPages); n++) {
         const u = new URL(nextHref, ctx.base);
         u.searchParams.set("page", String(n));
-        out.push({ url: u.href, text: "", via: "dataproxy GET", page: true, why: `dataproxy.jsp page ${n} of ${pages}` });
+        out.push({
+          url: u.href,
+          text: "",
+          via: "dataproxy GET",
+          page: true,
+          why: `dataproxy.jsp page ${n} of ${pages}`,
+        });
       }
     }
     return out;

@@ -24,5 +24,5 @@ export function chooseFamily(ctx: PageContext): Family {
   return best;
 }
 
-export { generic };
 export type { Family };
+export { generic };

@@ -37,7 +37,11 @@ function anchors(html: string, via: string): RawLink[] {
     const el = $(a);
     const href = el.attr("href")!;
     if (/^\s*javascript:/i.test(href)) return;
-    out.push({ url: href, text: [el.text(), el.attr("title") ?? ""].join(" ").replace(/\s+/g, " ").trim(), via });
+    out.push({
+      url: href,
+      text: [el.text(), el.attr("title") ?? ""].join(" ").replace(/\s+/g, " ").trim(),
+      via,
+    });
   });
   return out;
 }
@@ -67,12 +71,18 @@ export const jpaas: Family = {
       out.push(...items);
       const fields = Object.fromEntries(new URLSearchParams(ctx.request.body));
       const param = JSON.parse(fields.paramJson ?? "{}") as Record<string, unknown>;
-      units.push({ url: new URL(ctx.request.url), fields, pageNo: Number(param.pageNo ?? 1), items: items.length });
+      units.push({
+        url: new URL(ctx.request.url),
+        fields,
+        pageNo: Number(param.pageNo ?? 1),
+        items: items.length,
+      });
     } else {
       ctx.$("[querydata]").each((_, el) => {
         const e = ctx.$(el);
         const fields = queryDataFields(e.attr("querydata") ?? "");
-        const unitUrl = e.attr("url") ?? e.attr("data-url") ?? "/api-gateway/jpaas-publish-server/front/page/build/unit";
+        const unitUrl =
+          e.attr("url") ?? e.attr("data-url") ?? "/api-gateway/jpaas-publish-server/front/page/build/unit";
         units.push({ url: new URL(unitUrl, ctx.base), fields, pageNo: 1, items: e.find("a[href]").length });
       });
     }
@@ -81,7 +91,10 @@ export const jpaas: Family = {
       const pageSize = Number(param.pageSize ?? 15) || 15;
       const known = totalPages(ctx.text, pageSize);
       // Without a printed page count, ask for the next page until one comes back empty.
-      const last = Math.min(known ?? (unit.items > 0 ? unit.pageNo + 1 : unit.pageNo), ctx.src.limits.maxListPages);
+      const last = Math.min(
+        known ?? (unit.items > 0 ? unit.pageNo + 1 : unit.pageNo),
+        ctx.src.limits.maxListPages,
+      );
       const first = unit.items > 0 || unit.pageNo > 1 ? unit.pageNo + 1 : unit.pageNo;
       for (let n = first; n <= last; n++) {
         const body = formBody({ ...unit.fields, paramJson: JSON.stringify({ ...param, pageNo: n }) });

@@ -46,13 +46,22 @@ export function readCreatePageHtml(text: string, pageUrl: URL): PageScript[] {
     if (extAt < 1 || a[extAt - 1].str === undefined) continue;
     const prefix = a[extAt - 1].str!;
     if (!/^[\w-]+$/.test(prefix)) continue;
-    const nums = a.slice(0, extAt - 1).filter((x) => x.num !== undefined).map((x) => x.num!);
+    const nums = a
+      .slice(0, extAt - 1)
+      .filter((x) => x.num !== undefined)
+      .map((x) => x.num!);
     if (nums.length === 0) continue;
     const elementFirst = a[0].str !== undefined && a[0].str !== prefix;
     const [total, current = 0] = nums;
     const file = pageUrl.pathname.slice(pageUrl.pathname.lastIndexOf("/") + 1);
     const firstPage = file === "" || file === `${prefix}.${a[extAt].str}`;
-    out.push({ total, current, prefix, ext: a[extAt].str!, oneBased: elementFirst || (firstPage && current === 1) });
+    out.push({
+      total,
+      current,
+      prefix,
+      ext: a[extAt].str!,
+      oneBased: elementFirst || (firstPage && current === 1),
+    });
   }
   return out;
 }
