@@ -1,6 +1,6 @@
 // Link discovery on fetched pages: the CMS family, the page kind, and every link judged by its role.
 import { decodeBytes } from "../extractors/charset.js";
-import { chooseFamily, generic } from "./families/index.js";
+import { chooseFamily, FAMILIES, generic } from "./families/index.js";
 import { createPageHtmlPages, readCreatePageHtml } from "./families/trs.js";
 import { lookAlike } from "./lookalike.js";
 import {
@@ -43,6 +43,8 @@ export interface Decision {
 
 export interface PageDiscovery {
   family: string;
+  /** Each family's fingerprint score on this page (the highest chose the family). */
+  fingerprints: Record<string, number>;
   /** The page's title (heading, ArticleTitle meta or <title>). */
   title: string;
   kind: PageKind;
@@ -217,7 +219,8 @@ export function discoverPage(input: DiscoverInput): PageDiscovery {
     .filter((d) => d.follow && d.kind)
     .map((d) => ({ url: d.url, kind: d.kind!, text: d.text, body: d.body }));
   const title = pageTitle($);
-  const result: PageDiscovery = { family: family.name, title, kind, kindWhy, decisions, links };
+  const fingerprints = Object.fromEntries(FAMILIES.map((f) => [f.name, f.fingerprint(ctx)]));
+  const result: PageDiscovery = { family: family.name, fingerprints, title, kind, kindWhy, decisions, links };
   const body = kind === "article" ? articleBody($) : undefined;
   if (body) {
     const bodyText = body.text().replace(/\s+/g, "");

@@ -117,8 +117,7 @@ export function datedItems($: CheerioAPI): number {
 export function rawLinks(ctx: PageContext): RawLink[] {
   const { $ } = ctx;
   const out: RawLink[] = [];
-  const anchorText = (el: ReturnType<CheerioAPI>) =>
-    clean([el.text(), el.attr("title") ?? ""].filter(Boolean).join(" "));
+  const anchorText = (el: ReturnType<CheerioAPI>) => linkText(el.text(), el.attr("title"));
   $("a, area").each((_, node) => {
     const a = $(node);
     const text = anchorText(a);
@@ -152,6 +151,16 @@ export function rawLinks(ctx: PageContext): RawLink[] {
     });
   });
   return out;
+}
+
+/** A link's text and title as one string; a title that repeats a (truncated) text replaces it. */
+export function linkText(text: string, title: string | undefined): string {
+  const t = clean(text);
+  const ti = clean(title ?? "");
+  if (!ti || t === ti) return t;
+  const stem = t.replace(/(?:\.{2,}|…+)$/, "");
+  if (!t || ti.includes(stem)) return ti;
+  return `${t} ${ti}`;
 }
 
 /** URLs in window.open('…'), location.href='…', location.assign('…') and similar snippets. */

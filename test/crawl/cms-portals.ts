@@ -310,6 +310,23 @@ createPageHTML(countPage, currentPage, "index", "html");
   merge(pub.pages, more.pages);
   pub.expected.push(...more.expected);
   pub.lookAlikePaths.push(...more.lookAlikePaths);
+  // Home page → 政府信息公开 → the 年报 columns (for `sources find`).
+  pub.pages.set("/", {
+    body: html(
+      chrome(
+        `<div class="banner">江宁市人民政府</div><ul class="nav"><li><a href="/zwdt/">政务动态</a></li><li><a href="/xxgk/">政府信息公开</a></li><li><a href="/bsfw/">办事服务</a></li></ul>`,
+        "首页",
+      ),
+    ),
+  });
+  pub.pages.set("/xxgk/", {
+    body: html(
+      chrome(
+        `<div class="menu"><a href="/xxgk/zn/">政府信息公开指南</a><a href="/xxgk/zd/">政府信息公开制度</a><a href="/xxgk/fdzdgknr/">法定主动公开内容</a><a href="/xxgk/ndbg/index.html">政府信息公开年报</a><a href="/col/bmndbg/list.shtml">部门年度报告</a></div>`,
+        "政府信息公开",
+      ),
+    ),
+  });
   return portal("trs", pub, ["/xxgk/ndbg/index.html", "/col/bmndbg/list.shtml"]);
 }
 
@@ -450,6 +467,24 @@ export function gkmlptPortal(): SimPortal {
         type: "application/json;charset=UTF-8",
       };
     },
+  });
+  pub.pages.set("/", {
+    body: html(
+      chrome(`<div class="nav"><a href="/zwgk/">政务公开</a><a href="/hdjy/">互动</a></div>`, "首页"),
+    ),
+  });
+  pub.pages.set("/zwgk/", {
+    body: html(
+      chrome(
+        `<div class="nav"><a href="/gkmlpt/index">政府信息公开目录</a><a href="/zwgk/zcjd/">政策解读</a></div>`,
+        "政务公开",
+      ),
+    ),
+  });
+  pub.pages.set("/gkmlpt/index", {
+    body: html(
+      `<html><head><meta charset="utf-8"><title>政府信息公开目录</title><script>window._CONFIG = { SID: "755001" };</script></head><body><div id="app"><a href="/gkmlpt/guide">政府信息公开指南</a><a href="/gkmlpt/annualreport#2629">政府信息公开年报</a></div></body></html>`,
+    ),
   });
   return portal("gkmlpt", pub, ["/gkmlpt/annualreport#2629"]);
 }

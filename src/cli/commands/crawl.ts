@@ -21,7 +21,8 @@ function int(name: string, min: number) {
 }
 
 interface CrawlCliOptions {
-  sources: string;
+  sources?: string;
+  explain?: string;
   db: string;
   data?: string;
   concurrency?: number;
@@ -32,7 +33,35 @@ interface CrawlCliOptions {
   json?: boolean;
 }
 
+function cliPoliteness(opts: { concurrency?: number; delay?: number; robots: boolean }): Partial<Politeness> {
+  const politeness: Partial<Politeness> = {};
+  if (opts.concurrency !== undefined) politeness.concurrencyPerHost = opts.concurrency;
+  if (opts.delay !== undefined) politeness.delayMs = opts.delay;
+  if (!opts.robots) politeness.robots = false;
+  return politeness;
+}
+
+async function runExplain(url: string, opts: CrawlCliOptions): Promise<number> {
+  let config: ReturnType<typeof loadSources> | undefined;
+  try {
+    if (opts.sources) config = loadSources(opts.sources);
+    new URL(url.replace(/^POST /, "").split(" ")[0]);
+  } catch (e) {
+    process.stderr.write(`zfxxgk crawl --explain: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const { explain } = await import("../../crawl/explain.js");
+  const r = await explain(url, { config, politeness: cliPoliteness(opts) });
+  process.stdout.write(`${r.lines.join("\n")}\n`);
+  return r.page ? 0 : 1;
+}
+
 async function runCrawl(opts: CrawlCliOptions): Promise<number> {
+  if (opts.explain) return runExplain(opts.explain, opts);
+  if (!opts.sources) {
+    process.stderr.write("zfxxgk crawl: --sources <file> is required (or --explain <url>)\n");
+    return 2;
+  }
   let config: ReturnType<typeof loadSources>;
   try {
     config = loadSources(opts.sources);
@@ -44,10 +73,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
     throw e;
   }
   const log = createLogger(opts.log);
-  const politeness: Partial<Politeness> = {};
-  if (opts.concurrency !== undefined) politeness.concurrencyPerHost = opts.concurrency;
-  if (opts.delay !== undefined) politeness.delayMs = opts.delay;
-  if (!opts.robots) politeness.robots = false;
+  const politeness = cliPoliteness(opts);
   const controller = new AbortController();
   const stop = (sig: string) => {
     if (controller.signal.aborted) process.exit(130);
@@ -133,7 +159,11 @@ export function registerCrawlCommands(program: Command): void {
     .description(
       "crawl the portals of a sources file: discover → fetch (politely) → store raw bytes → import",
     )
-    .requiredOption("--sources <file>", "sources file (JSON; see README)")
+    .option("--sources <file>", "sources file (JSON; see README)")
+    .option(
+      "--explain <url>",
+      "fetch one page and print what the crawler makes of it (family, page kind, links by role, why each is followed or not)",
+    )
     .addOption(dbOption())
     .option("--data <dir>", "folder for the raw bytes (default: <db>.data)")
     .option(
@@ -160,7 +190,7 @@ export function registerCrawlCommands(program: Command): void {
     .option("--json", "print the run summary as one JSON line")
     .addHelpText(
       "after",
-      "\nExample:\n  zfxxgk crawl --sources sources.json --db reports.sqlite\n\nLogs are JSON lines when stderr is not a terminal. Exit code 0 when the run completed without\nfailures, 1 when some URLs or documents failed or the run was stopped, 2 on a bad sources file,\n3 when another run holds the lock on the database.",
+      "\nExamples:\n  zfxxgk crawl --sources sources.json --db reports.sqlite\n  zfxxgk crawl --explain https://www.example.gov.cn/xxgk/ndbg/index.html\n\nLogs are JSON lines when stderr is not a terminal. Exit code 0 when the run completed without\nfailures, 1 when some URLs or documents failed or the run was stopped, 2 on a bad sources file,\n3 when another run holds the lock on the database.",
     )
     .action(async (opts: CrawlCliOptions) => {
       process.exitCode = await runCrawl(opts);

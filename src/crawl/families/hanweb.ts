@@ -1,6 +1,6 @@
 // Hanweb/大汉 JCMS: list records in <datastore> XML (in the page or from dataproxy.jsp), further pages
 // from /module/web/jpage/dataproxy.jsp by POST (the fields the page's jpage script names) or GET page=N.
-import { loadPage, type PageContext, type RawLink } from "../page.js";
+import { linkText, loadPage, type PageContext, type RawLink } from "../page.js";
 import { formBody } from "../request.js";
 import { type Family, scriptNumber } from "./types.js";
 
@@ -11,8 +11,11 @@ export function datastoreRecords(text: string): RawLink[] {
     const $ = loadPage(m[1] ?? m[2] ?? "");
     $("a[href]").each((_, a) => {
       const el = $(a);
-      const text = [el.text(), el.attr("title") ?? ""].join(" ").replace(/\s+/g, " ").trim();
-      out.push({ url: el.attr("href")!, text, via: "datastore record" });
+      out.push({
+        url: el.attr("href")!,
+        text: linkText(el.text(), el.attr("title")),
+        via: "datastore record",
+      });
     });
   }
   return out;
@@ -66,7 +69,7 @@ export const hanweb: Family = {
           via: "dataproxy POST",
           body,
           page: true,
-          why: `dataproxy.jsp records ${start}–${Math.min(start + step - 1, total)} of ${total} (POST ${body})`,
+          why: `dataproxy.jsp records ${start}–${Math.min(start + step - 1, total)} of ${total}, the page script's fields posted`,
         });
       }
       return out;

@@ -1,7 +1,7 @@
 // Jiangsu's jpaas publishing platform: a list unit described by queryData="{…}" and url="/api-gateway/
 // jpaas-publish-server/front/page/build/unit"; page N is a POST of the same fields with paramJson
 // {"pageNo":N,…}, answered with an HTML fragment (bare or inside JSON).
-import { loadPage, type PageContext, type RawLink } from "../page.js";
+import { linkText, loadPage, type PageContext, type RawLink } from "../page.js";
 import { formBody } from "../request.js";
 import { type Family, scriptNumber } from "./types.js";
 
@@ -39,7 +39,7 @@ function anchors(html: string, via: string): RawLink[] {
     if (/^\s*javascript:/i.test(href)) return;
     out.push({
       url: href,
-      text: [el.text(), el.attr("title") ?? ""].join(" ").replace(/\s+/g, " ").trim(),
+      text: linkText(el.text(), el.attr("title")),
       via,
     });
   });
