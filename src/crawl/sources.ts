@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Link text or URL naming an annual report (政府信息公开工作年度报告, 年报, 年度报告, or ndbg in a URL). */
-export const DEFAULT_REPORT_PATTERNS = ["政府信息公开.{0,8}年度报告", "年度报告", "年报", "ndbg"];
+export const DEFAULT_REPORT_PATTERNS = [
+  "政府信息公开.{0,8}年度报告",
+  "年度报告",
+  "年报",
+  "信息公开.{0,12}(?:工作)?报告",
+  "ndbg",
+];
 /** Attachments that may hold a report. */
 export const DEFAULT_ATTACHMENT_EXTENSIONS = [".pdf", ".doc", ".docx", ".wps"];
 /** Link text of a pagination link. */

@@ -90,6 +90,13 @@ describe.each(ALL_PORTALS.map((f) => [f().name, f] as const))("portal %s", (_nam
     }
     for (const [, gap] of gaps) expect(gap).toBeGreaterThanOrEqual(minGap - 1);
     for (const x of reqs) expect(x.ua).toMatch(/^zfxxgk\/0\.1 \(\+mailto:/);
+    // Each POST is its own frontier entry (method, URL and body), done like any other request.
+    const posts = store.db.prepare("SELECT url, state FROM crawl_frontier WHERE url LIKE 'POST %'").all() as {
+      url: string;
+      state: string;
+    }[];
+    expect(posts.length).toBe(reqs.filter((x) => x.method === "POST").length);
+    for (const p of posts) expect(p.state).toBe("done");
   });
 
   it("a second run downloads nothing new", async () => {
