@@ -430,7 +430,8 @@ class CrawlRun {
       (page.kind === "list" ||
         page.kind === "data" ||
         page.kind === "shell" ||
-        (row.kind === "list" && page.kind !== "article"));
+        // A start page of neither kind is read as a list, unless it is a plain text document.
+        (row.kind === "list" && page.kind !== "article" && form === "html"));
     if (!isList) {
       const r = await this.importDocument(row, bytes, contentType, links, page, res.kind === "not_modified");
       if (r.failure) {
