@@ -74,7 +74,7 @@ export function createPageHtmlUrls(html: string, base: URL, max = 500): string[]
 const DOWNLOAD_ENDPOINT =
   /(?:down(?:load)?(?:file)?|getfile|attach(?:ment)?|fileDown|openfile|showfile)\w*\.(?:jsp|aspx?|php|do|action)$|\/(?:download|downfile|attachment)s?\/?$/i;
 
-function attachmentOf(u: URL, text: string, src: ResolvedSource): string | undefined {
+function attachmentOf(u: URL, text: string, src: ResolvedSource, from: LinkKind): string | undefined {
   const path = safeDecode(u.pathname).toLowerCase();
   const ext = src.attachmentExtensions.find((e) => path.endsWith(e));
   if (ext) return `attachment (${ext})`;
@@ -88,8 +88,18 @@ function attachmentOf(u: URL, text: string, src: ResolvedSource): string | undef
     (e) => t.endsWith(e) || t.includes(`${e} `) || t.includes(`${e}(`),
   );
   if (named && /附件|下载|\./.test(text)) return `attachment (link text names a ${named} file)`;
+  if (
+    from !== "list" &&
+    /^(?:附件\s*\d*\s*[:：]?|相关附件[:：]?|点击下载|下载附件|附件下载|下载|全文下载|原文下载)$/.test(
+      text.trim(),
+    )
+  )
+    return "attachment (a download link of the page; form read from the bytes)";
   return undefined;
 }
+
+/** A year column of a list: link text that is only a year (2023年, 2023年度, 2023). */
+const YEAR_COLUMN = /^(?:19|20)\d{2}\s*年?度?$/;
 
 const PAGE_PARAMS =
   /^(?:page|pageno|pageindex|pagenum|pn|p|cpage|curpage|currentpage|page_no|startrecord|endrecord|perpage)$/i;
@@ -137,7 +147,7 @@ function judge(raw: RawLink, ctx: PageContext, from: LinkKind, pageUrl: URL): De
   const yes = (kind: LinkKind, why: string) => ({ ...d, kind, follow: true, why });
   if (raw.page) return yes("list", raw.why ?? "another page of the list");
   const fake = lookAlike(raw.text);
-  const att = attachmentOf(u, raw.text, ctx.src);
+  const att = attachmentOf(u, raw.text, ctx.src, from);
   if (att) return fake ? no(`look-alike: ${fake}`) : yes("attachment", att);
   if (from === "attachment") return no("attachments have no links");
   const decoded = safeDecode(u.href);
@@ -148,7 +158,11 @@ function judge(raw: RawLink, ctx: PageContext, from: LinkKind, pageUrl: URL): De
     }
     if (ctx.src.list.some((re) => re.test(u.href))) return yes("list", "matches linkPatterns.list");
     if (subColumn(u, pageUrl, raw.text) && !fake)
-      return yes("list", "sub-column of this column (a deeper folder's index)");
+      return yes(
+        "list",
+        "sub-column of this column (a deeper folder's index, or the list narrowed by a parameter)",
+      );
+    if (YEAR_COLUMN.test(raw.text.trim())) return yes("list", "a year's column (the link text is a year)");
   }
   const pattern = ctx.src.report.find((re) => re.test(raw.text) || re.test(decoded));
   if (pattern) {

@@ -54,6 +54,14 @@ export const ARTICLE_SELECTORS = [
   ".pages_content",
   "#BodyLabel",
   ".xxgk_content",
+  ".TRS_UEDITOR",
+  ".trs_paper_default",
+  ".article_content",
+  ".detail-content",
+  ".news_cont",
+  ".content-text",
+  ".artcon",
+  "#ContentPlaceHolder1_lblContent",
   "article",
 ];
 
@@ -103,11 +111,11 @@ export function pageTitle($: CheerioAPI): string {
 }
 
 /** Anchors in list rows that also print a date: the items of a list page. */
-export function datedItems($: CheerioAPI): number {
+export function datedItems($: CheerioAPI, within?: ReturnType<CheerioAPI>): number {
   let n = 0;
-  $("li, tr, dd, .list-item").each((_, el) => {
+  (within ? within.find("li, tr, dd, .list-item") : $("li, tr, dd, .list-item")).each((_, el) => {
     const row = $(el);
-    if (row.find("a[href]").length !== 1) return;
+    if (row.find("a[href], [onclick], [data-url], [data-href]").length !== 1) return;
     if (DATE.test(row.text())) n++;
   });
   return n;
@@ -201,7 +209,12 @@ export function pageKind(
   const body = articleBody($);
   const dated = datedItems($);
   const bodyText = body ? clean(body.text()).length : 0;
-  if (body && (bodyText >= 300 || body.find("table").length > 0))
+  // A list inside a container that looks like an article body (a `.zoom` or `article` around the
+  // whole column) is still a list: its text is mostly dated links.
+  const inBody = body ? datedItems($, body) : 0;
+  const linkText = body ? clean(body.find("a").text()).length : 0;
+  const listInBody = inBody >= 3 && bodyText - linkText < 300;
+  if (body && !listInBody && (bodyText >= 300 || body.find("table").length > 0))
     return { kind: "article", why: `article body (${bodyText} characters)` };
   if (dated >= 3 || foundPages > 0 || foundItems >= 2)
     return {

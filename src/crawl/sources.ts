@@ -13,7 +13,19 @@ export const DEFAULT_REPORT_PATTERNS = [
 /** Attachments that may hold a report. */
 export const DEFAULT_ATTACHMENT_EXTENSIONS = [".pdf", ".doc", ".docx", ".wps"];
 /** Link text of a pagination link. */
-export const DEFAULT_NEXT_TEXT = ["下一页", "下页", "尾页", "末页", "^\\d{1,4}$", "^next", "^>$", "^»$"];
+export const DEFAULT_NEXT_TEXT = [
+  "下一页",
+  "下页",
+  "尾页",
+  "末页",
+  "后页",
+  "^\\d{1,4}$",
+  "^\\[\\d{1,4}\\]$",
+  "^next",
+  "^last",
+  "^>{1,2}$",
+  "^[»›]{1,2}$",
+];
 
 const regex = z.string().refine(
   (s) => {

@@ -644,13 +644,35 @@ export function aspnetPortal(): SimPortal {
       body: aspx(items, n + 1, lists.length, "12"),
     });
   });
-  // The unit's sub-column holds one more report.
+  // The unit's sub-column holds one more report, on page 2 of a WebForms pager that posts back.
   const unit = publish("aspnet", reports.slice(4), (i) => `/InfoPublic/Info.aspx?id=${5000 + i}`);
   pub.pages.set("/InfoPublic/Info.aspx?id=5000", {
     body: gbk((unit.pages.get("/InfoPublic/Info.aspx?id=5000")!.body as Buffer).toString()),
   });
   const unitItems = unit.items.filter((it) => it.href === "/InfoPublic/Info.aspx?id=5000");
-  pub.pages.set("/InfoPublic/InfoPublic.aspx?cid=12&unitid=3", { body: aspx(unitItems, 1, 1, "12") });
+  const lookAlike = pub.items.filter((it) => pub.lookAlikePaths.includes(it.href)).slice(0, 1);
+  const unitPage = (items: Item[], n: number) =>
+    gbk(
+      `<html><head><title>区教育局</title></head><body><form method="post" action="InfoPublic.aspx?cid=12&amp;unitid=3" id="form1"><input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="/wEPDwUK${n}"><input type="hidden" name="__EVENTVALIDATION" value="/wEWAg${n}">
+<table>${items.map((it) => `<tr><td><a href="${it.href.replace("/InfoPublic/", "")}">${esc(it.title)}</a></td><td>${it.date}</td></tr>`).join("")}</table>
+<div id="AspNetPager1">第${n}页/共3页 <a href="javascript:__doPostBack('AspNetPager1','${Math.min(n + 1, 3)}')">下一页</a> <a href="javascript:__doPostBack('AspNetPager1','3')">尾页</a></div></form></body></html>`,
+    );
+  pub.pages.set("/InfoPublic/InfoPublic.aspx?cid=12&unitid=3", { body: unitPage([], 1) });
+  pub.pages.set("/InfoPublic/InfoPublic.aspx", {
+    body: Buffer.alloc(0),
+    dynamic: ({ method, url, body }) => {
+      const form = new URLSearchParams(body);
+      if (
+        method !== "POST" ||
+        url.searchParams.get("unitid") !== "3" ||
+        form.get("__EVENTTARGET") !== "AspNetPager1"
+      )
+        return undefined;
+      if (!form.get("__VIEWSTATE")?.startsWith("/wEPDwUK")) return undefined;
+      const n = Number(form.get("__EVENTARGUMENT"));
+      return { body: unitPage(n === 2 ? unitItems : n === 3 ? lookAlike : [], n) };
+    },
+  });
   pub.expected.push(...unit.expected);
   return portal("aspnet", pub, ["/InfoPublic/InfoPublic.aspx?cid=12"]);
 }

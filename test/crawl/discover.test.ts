@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { createPageHtmlUrls, decodePage, extractLinks } from "../../src/crawl/discover.js";
+import { createPageHtmlUrls, decodePage, discoverPage, extractLinks } from "../../src/crawl/discover.js";
 import { retryAfterMs } from "../../src/crawl/fetch.js";
 import { hostAllowed, parseSources, SourcesError } from "../../src/crawl/sources.js";
 import { projectRoot } from "../helpers.js";
@@ -147,6 +147,54 @@ describe("link discovery", () => {
     expect(decodePage(iconv.encode("<p>年度报告</p>", "gbk"), "text/html; charset=GB2312")).toContain(
       "年度报告",
     );
+  });
+
+  it("reads a page's kind from its content, and links by role", () => {
+    const kinds = (html: string, from: "list" | "report" = "list") =>
+      discoverPage({ key: page, finalUrl: page, text: html, src, expected: from });
+    // A list inside a container that looks like an article body is still a list.
+    const rows = Array.from(
+      { length: 6 },
+      (_, i) => `<li><a href="t${i}.html">通知${i}</a><span>2024-01-0${i + 1}</span></li>`,
+    ).join("");
+    expect(kinds(`<div class="zoom"><ul>${rows}</ul></div>`).kind).toBe("list");
+    // Year columns by their link text; list-N.html pagination with the gap filled.
+    const list = kinds(
+      `<ul>${rows}</ul><a href="/col/col88/index.html">2023年度</a><a href="list-2.html">2</a><a href="list-4.html">尾页</a>`,
+    );
+    const byUrl = Object.fromEntries(
+      list.links.map((l) => [l.url.replace("http://www.example.gov.cn", ""), l.kind]),
+    );
+    expect(byUrl).toMatchObject({
+      "/col/col88/index.html": "list",
+      "/xxgk/ndbg/list-2.html": "list",
+      "/xxgk/ndbg/list-3.html": "list",
+      "/xxgk/ndbg/list-4.html": "list",
+    });
+    // On an article: a bare 下载 link is its attachment, and no pagination is read.
+    const article = kinds(
+      `<div id="zoom">${"本机关2023年度报告全文。".repeat(40)}<p><a href="/servlet/Get?id=9">点击下载</a></p></div><ul>${rows}</ul>`,
+      "report",
+    );
+    expect(article.kind).toBe("article");
+    expect(article.links.filter((l) => l.kind !== "report").map((l) => `${l.kind} ${l.url}`)).toEqual([
+      "attachment http://www.example.gov.cn/servlet/Get?id=9",
+    ]);
+    // An ASP.NET pager that posts back: POSTs of the page's form for pages 2…last.
+    const aspx = kinds(
+      `<form action="InfoPublic.aspx?cid=3"><input type="hidden" name="__VIEWSTATE" value="vs"><ul>${rows}</ul><a href="javascript:__doPostBack('pager','2')">下一页</a><a href="javascript:__doPostBack('pager','3')">尾页</a></form>`,
+    );
+    expect(aspx.family).toBe("aspnet");
+    expect(aspx.links.filter((l) => l.body).map((l) => `${l.url} ${l.body}`)).toEqual([
+      "http://www.example.gov.cn/xxgk/ndbg/InfoPublic.aspx?cid=3 __VIEWSTATE=vs&__EVENTTARGET=pager&__EVENTARGUMENT=2",
+      "http://www.example.gov.cn/xxgk/ndbg/InfoPublic.aspx?cid=3 __VIEWSTATE=vs&__EVENTTARGET=pager&__EVENTARGUMENT=3",
+    ]);
+    // Look-alikes are judged by their link text before any download.
+    const fakes = kinds(
+      `<ul>${rows}<li><a href="a.html">2023年法治政府建设年度报告</a></li><li><a href="b.html">关于做好2023年度政府信息公开工作年度报告编制工作的通知</a></li><li><a href="c.docx">政府信息公开申请表.docx</a></li></ul>`,
+    );
+    expect(fakes.links.map((l) => l.url).filter((u) => /\/(?:a|b)\.html|c\.docx/.test(u))).toEqual([]);
+    expect(fakes.decisions.filter((d) => d.why.startsWith("look-alike")).length).toBe(3);
   });
 
   it("reads Retry-After as seconds or as an HTTP date", () => {

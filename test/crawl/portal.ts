@@ -133,7 +133,12 @@ export async function startServers(sites: Map<string, Page>[]): Promise<Portal> 
       });
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      const page = pages.get(path) ?? pages.get(path.replace(/\?.*$/, ""));
+      const bare = path.replace(/\?.*$/, "");
+      // A POST goes to the endpoint registered under the bare path when there is one.
+      const page =
+        (req.method === "POST" && pages.get(bare)?.dynamic ? pages.get(bare) : undefined) ??
+        pages.get(path) ??
+        pages.get(bare);
       const answer = page?.dynamic?.({
         method: req.method ?? "GET",
         url: new URL(path, `http://${host}`),

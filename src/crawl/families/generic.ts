@@ -40,16 +40,16 @@ export function paginationPages(ctx: PageContext): RawLink[] {
       g.min = Math.min(g.min, Number(v));
       groups.set(key, g);
     }
-    const m = /^(.*\/)([\w-]+)_(\d{1,4})\.(s?html?)$/.exec(u.pathname);
+    const m = /^(.*\/)([\w]+)([_-])(\d{1,4})\.(s?html?)$/.exec(u.pathname);
     if (m) {
-      const key = `${m[1]}${m[2]}.${m[4]}`;
+      const key = `${m[1]}${m[2]}${m[3]}.${m[5]}`;
       const g = groups.get(key) ?? {
-        make: (n: number) => new URL(`${m[2]}_${n}.${m[4]}`, u).href,
+        make: (n: number) => new URL(`${m[2]}${m[3]}${n}.${m[5]}`, u).href,
         max: 0,
         min: Number.POSITIVE_INFINITY,
       };
-      g.max = Math.max(g.max, Number(m[3]));
-      g.min = Math.min(g.min, Number(m[3]));
+      g.max = Math.max(g.max, Number(m[4]));
+      g.min = Math.min(g.min, Number(m[4]));
       groups.set(key, g);
     }
   });
