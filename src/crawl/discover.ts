@@ -238,10 +238,14 @@ export function discoverPage(input: DiscoverInput): PageDiscovery {
   const body = kind === "article" ? articleBody($) : undefined;
   if (body) {
     const bodyText = body.text().replace(/\s+/g, "");
+    // The page's title heads the body unless the body opens with its own report title: then the body
+    // alone is the report, read exactly as the same text would be.
+    const ownTitle = /(?:政府|政务)?信息公开.{0,12}(?:年度报告|年报|工作报告)/.test(bodyText.slice(0, 200));
+    const heading = ownTitle ? "" : `<h1>${escapeHtml(title)}</h1>\n`;
     result.article = {
       title,
       // The same bytes for the same article under any URL or chrome, so duplicates are stored once.
-      html: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>\n${body.html() ?? ""}\n</body></html>`,
+      html: `<!DOCTYPE html><html><head><meta charset="utf-8">${ownTitle ? "" : `<title>${escapeHtml(title)}</title>`}</head><body>${heading}${body.html() ?? ""}\n</body></html>`,
       pointsToAttachment: body.find("table").length === 0 && bodyText.length < 300,
     };
   }

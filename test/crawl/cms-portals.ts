@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { decodeBytes } from "../../src/extractors/charset.js";
+import { processDocument } from "../../src/pipeline.js";
 import { projectRoot } from "../helpers.js";
 import { minimalDocx, type Page } from "./portal.js";
 
@@ -56,6 +57,19 @@ export function corpusReports(): CorpusReport[] {
 }
 
 export const corpusBytes = (file: string) => readFileSync(join(projectRoot, "corpus", file));
+
+const imported = new Map<string, Promise<string>>();
+/** "issuer year" as `zfxxgk import` reads the corpus file itself: what the crawl must store. */
+export function importedKey(file: string): Promise<string> {
+  let p = imported.get(file);
+  if (!p) {
+    p = processDocument(corpusBytes(file)).then(
+      (d) => `${d.report.meta.issuerName} ${d.report.meta.reportYear}`,
+    );
+    imported.set(file, p);
+  }
+  return p;
+}
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** A report's body as a portal's editor would paste it: an HTML report's body, or text as <p> rows. */
@@ -111,8 +125,8 @@ export interface SimPortal {
   name: string;
   pages: Map<string, Page>;
   startPaths: string[];
-  /** "issuer year" of every report the portal publishes. */
-  expected: string[];
+  /** The corpus files of the reports the portal publishes. */
+  reportFiles: string[];
   /** Paths of the look-alike pages and files (never to be stored). */
   lookAlikePaths: string[];
   /** Paths under which the same report is published twice. */
@@ -164,7 +178,7 @@ export interface Publication {
   /** The article page (or the file) of each report, and any second path. */
   items: Item[];
   pages: Map<string, Page>;
-  expected: string[];
+  reportFiles: string[];
   lookAlikePaths: string[];
   duplicatePaths: [string, string];
 }
@@ -181,11 +195,11 @@ export function publish(
 ): Publication {
   const pages = new Map<string, Page>();
   const items: Item[] = [];
-  const expected: string[] = [];
+  const reportFiles: string[] = [];
   const article = ARTICLES[family];
   reports.forEach((r, i) => {
     const path = articlePath(i, r.year);
-    expected.push(`${r.issuer} ${r.year}`);
+    reportFiles.push(r.file);
     if (r.form === "pdf" || r.form === "docx") {
       // A page that only points to its attachment.
       const file = `/files/P0${20240100 + i}${r.form === "pdf" ? ".pdf" : ".docx"}`;
@@ -228,7 +242,7 @@ export function publish(
   return {
     items,
     pages,
-    expected,
+    reportFiles,
     lookAlikePaths,
     duplicatePaths: [articlePath(0, reports[0].year), dupPath],
   };
@@ -255,7 +269,7 @@ function portal(name: string, pub: Publication, startPaths: string[], robots = R
     name,
     pages: pub.pages,
     startPaths,
-    expected: pub.expected,
+    reportFiles: pub.reportFiles,
     lookAlikePaths: pub.lookAlikePaths,
     duplicatePaths: pub.duplicatePaths,
     robots,
@@ -308,7 +322,7 @@ createPageHTML(countPage, currentPage, "index", "html");
     });
   });
   merge(pub.pages, more.pages);
-  pub.expected.push(...more.expected);
+  pub.reportFiles.push(...more.reportFiles);
   pub.lookAlikePaths.push(...more.lookAlikePaths);
   // Home page → 政府信息公开 → the 年报 columns (for `sources find`).
   pub.pages.set("/", {
@@ -432,7 +446,7 @@ export function hanwebPortal(): SimPortal {
     },
   });
   merge(pub.pages, dept.pages);
-  pub.expected.push(...dept.expected);
+  pub.reportFiles.push(...dept.reportFiles);
   pub.lookAlikePaths.push(...dept.lookAlikePaths);
   return portal("hanweb", pub, ["/col/col2629/index.html", "/col/col2630/index.html"]);
 }
@@ -673,7 +687,7 @@ export function aspnetPortal(): SimPortal {
       return { body: unitPage(n === 2 ? unitItems : n === 3 ? lookAlike : [], n) };
     },
   });
-  pub.expected.push(...unit.expected);
+  pub.reportFiles.push(...unit.reportFiles);
   return portal("aspnet", pub, ["/InfoPublic/InfoPublic.aspx?cid=12"]);
 }
 
