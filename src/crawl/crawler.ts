@@ -448,8 +448,11 @@ class CrawlRun {
     // The links and the page's completion are written in one transaction: a kill before it re-fetches
     // the page, a kill after it loses nothing.
     const record = this.fetchRecord(row.url, res, sha, documentId);
+    // A page linked as a report that reads as a list (a year's column) is a list: its links start
+    // from a list's depth, so list → year column → report → attachment stays within maxDepth.
+    const depth = isList && row.kind !== "list" ? Math.max(0, row.depth - 1) : row.depth;
     this.opts.store.db.transaction(() => {
-      for (const l of follow) this.schedule(src, l, row.depth, row.url, 0);
+      for (const l of follow) this.schedule(src, l, depth, row.url, 0);
       if (skipped) {
         this.counts.skipped++;
         this.frontier.finish(row.id, "skipped", skipped, record);

@@ -189,6 +189,13 @@ describe("link discovery", () => {
       "http://www.example.gov.cn/xxgk/ndbg/InfoPublic.aspx?cid=3 __VIEWSTATE=vs&__EVENTTARGET=pager&__EVENTARGUMENT=2",
       "http://www.example.gov.cn/xxgk/ndbg/InfoPublic.aspx?cid=3 __VIEWSTATE=vs&__EVENTTARGET=pager&__EVENTARGUMENT=3",
     ]);
+    // Hanweb without an ajaxParam literal: the dataproxy fields the script names one by one.
+    const hw = kinds(
+      `<script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/art/1.html">2023年年报</a></li>]]></record></recordset></datastore></script><script>var columnid = 1229; var unitid = "3837"; $('#u').jpage({ perPage: 10, totalRecord: 25, proxyUrl: '/module/web/jpage/dataproxy.jsp' });</script>`,
+    );
+    expect(hw.links.filter((l) => l.body).map((l) => `${new URL(l.url).search} ${l.body}`)).toEqual([
+      "?startrecord=1&endrecord=25&perpage=10 columnid=1229&unitid=3837",
+    ]);
     // Look-alikes are judged by their link text before any download.
     const fakes = kinds(
       `<ul>${rows}<li><a href="a.html">2023年法治政府建设年度报告</a></li><li><a href="b.html">关于做好2023年度政府信息公开工作年度报告编制工作的通知</a></li><li><a href="c.docx">政府信息公开申请表.docx</a></li></ul>`,

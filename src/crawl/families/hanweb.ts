@@ -29,6 +29,28 @@ function objectFields(literal: string): Record<string, string> {
   return out;
 }
 
+const PROXY_FIELDS = [
+  "col",
+  "appid",
+  "webid",
+  "path",
+  "columnid",
+  "sourceContentType",
+  "unitid",
+  "webname",
+  "permissiontype",
+];
+
+/** `var columnid = 1229; unitid: '3837'` … as form fields, when the page names a column id. */
+function proxyFields(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const f of PROXY_FIELDS) {
+    const m = new RegExp(`["']?\\b${f}["']?\\s*[:=]\\s*["']?([^"',;}\\s]+)`, "i").exec(text);
+    if (m) out[f] = m[1];
+  }
+  return out.columnid ? out : undefined;
+}
+
 export const hanweb: Family = {
   name: "hanweb",
   fingerprint(ctx) {
@@ -53,7 +75,16 @@ export const hanweb: Family = {
       nextHref?.replace(/\?.*$/, "") ??
       "/module/web/jpage/dataproxy.jsp";
     const proxyUrl = new URL(proxy, ctx.base);
-    const param = /(?:ajaxParam|ajaxParams|params|param)\s*[:=]\s*\{([^{}]*)\}/i.exec(ctx.text)?.[1];
+    const literal = /(?:ajaxParam|ajaxParams|params|param)\s*[:=]\s*\{([^{}]*)\}/i.exec(ctx.text)?.[1];
+    // Without an object literal, the fields dataproxy.jsp needs may still be named one by one.
+    const named = literal === undefined && !nextHref ? proxyFields(ctx.text) : undefined;
+    const param =
+      literal ??
+      (named
+        ? Object.entries(named)
+            .map(([k, v]) => `${k}: '${v}'`)
+            .join(", ")
+        : undefined);
     if (param !== undefined) {
       // POST, as jpage does: startrecord/endrecord/perpage in the query, the script's fields as the form.
       const groupSize = scriptNumber(ctx.text, ["groupSize"]) ?? 3;
