@@ -5,6 +5,7 @@ import { createPageHtmlPages, readCreatePageHtml } from "./families/trs.js";
 import { lookAlike } from "./lookalike.js";
 import {
   articleBody,
+  denseBody,
   directory,
   type LinkKind,
   loadPage,
@@ -235,7 +236,7 @@ export function discoverPage(input: DiscoverInput): PageDiscovery {
   const title = pageTitle($);
   const fingerprints = Object.fromEntries(FAMILIES.map((f) => [f.name, f.fingerprint(ctx)]));
   const result: PageDiscovery = { family: family.name, fingerprints, title, kind, kindWhy, decisions, links };
-  const body = kind === "article" ? articleBody($) : undefined;
+  const body = kind === "article" ? (articleBody($) ?? denseBody($)) : undefined;
   if (body) {
     const bodyText = body.text().replace(/\s+/g, "");
     // The page's title heads the body unless the body opens with its own report title: then the body

@@ -3,6 +3,7 @@
 
 import type { CheerioAPI } from "cheerio";
 import * as cheerio from "cheerio";
+import type { AnyNode, Element, Text } from "domhandler";
 import type { CrawlRequest } from "./request.js";
 import type { ResolvedSource } from "./sources.js";
 
@@ -96,6 +97,53 @@ export function articleBody($: CheerioAPI) {
     if (text.length >= 20 || el.find("table, a[href], img").length > 0) return el;
   }
   return undefined;
+}
+
+const NOT_TEXT = new Set(["script", "style", "noscript", "a", "select", "option", "template"]);
+/** Running text a page must have for its densest block to count as an article body. */
+const DENSE_MIN = 800;
+
+/**
+ * The article body of a page without a known container: the smallest element holding 70% of the
+ * page's running text (text outside links, scripts and styles), when there are at least 800
+ * characters of it. One iterative pass, so deeply nested pages cannot overflow the stack.
+ */
+export function denseBody($: CheerioAPI): (ReturnType<CheerioAPI> & { plain: number }) | undefined {
+  const root = $("body").get(0) ?? $.root().get(0);
+  if (!root) return undefined;
+  const order: AnyNode[] = [];
+  const parent = new Map<AnyNode, AnyNode>();
+  const stack: AnyNode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    order.push(n);
+    if (n.type === "tag" && NOT_TEXT.has((n as Element).name)) continue;
+    if ("children" in n)
+      for (const c of (n as Element).children) {
+        parent.set(c, n);
+        stack.push(c);
+      }
+  }
+  const plain = new Map<AnyNode, number>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    let own = plain.get(n) ?? 0;
+    if (n.type === "text") own = (n as Text).data.replace(/\s+/g, "").length;
+    else if (n.type === "tag" && NOT_TEXT.has((n as Element).name)) own = 0;
+    plain.set(n, own);
+    const p = parent.get(n);
+    if (p) plain.set(p, (plain.get(p) ?? 0) + own);
+  }
+  const total = plain.get(root) ?? 0;
+  if (total < DENSE_MIN) return undefined;
+  let best: AnyNode | undefined;
+  for (const n of order) {
+    if (n.type !== "tag" || n === root) continue;
+    const v = plain.get(n) ?? 0;
+    if (v >= 0.7 * total && (!best || v <= (plain.get(best) ?? 0))) best = n;
+  }
+  if (!best) return undefined;
+  return Object.assign($(best as Element), { plain: plain.get(best) ?? 0 });
 }
 
 /** The title of an article page: its heading, the CMS's ArticleTitle meta, or <title>. */
@@ -216,11 +264,20 @@ export function pageKind(
   const listInBody = inBody >= 3 && bodyText - linkText < 300;
   if (body && !listInBody && (bodyText >= 300 || body.find("table").length > 0))
     return { kind: "article", why: `article body (${bodyText} characters)` };
-  if (dated >= 3 || foundPages > 0 || foundItems >= 2)
-    return {
-      kind: "list",
-      why: `${dated} dated link rows, ${foundPages} other pages, ${foundItems} items from the CMS`,
-    };
+  // A short body that carries links (an article that only points to its attachment).
+  if (body && !listInBody && foundPages === 0 && body.find("a[href]").length > 0)
+    return { kind: "article", why: `short article body (${bodyText} characters) with links` };
+  const listWhy = `${dated} dated link rows, ${foundPages} other pages, ${foundItems} items from the CMS`;
+  if (foundPages > 0 || foundItems >= 2) return { kind: "list", why: listWhy };
+  if (!body) {
+    const dense = denseBody($);
+    if (dense)
+      return {
+        kind: "article",
+        why: `a block of ${dense.plain} characters of running text (no known body container)`,
+      };
+  }
+  if (dated >= 3) return { kind: "list", why: listWhy };
   if (body) return { kind: "article", why: `short article body (${bodyText} characters)` };
   const text = clean($("body").text());
   if (text.length < 400 && $("script").length > 0)

@@ -144,6 +144,13 @@ ${inner}
 
 /** Article page templates of the families, each with its own body container and side lists. */
 const ARTICLES: Record<string, (title: string, body: string, extra?: string) => string> = {
+  // No known body container, and a side list of dated links: the page is read by its running text.
+  plain: (title, body, extra = "") =>
+    chrome(
+      `<div class="wrap"><div class="left"><h3>${esc(title)}</h3><div class="neirong">${body}</div>${extra}</div>
+<div class="right"><h4>最新发布</h4><ul>${[1, 2, 3, 4, 5].map((i) => `<li><a href="/xwzx/tzgg/${i}.html">区政府召开第${i}次常务会议</a><span>2024-0${i}-01</span></li>`).join("")}</ul></div></div>`,
+      title,
+    ),
   trs: (title, body, extra = "") =>
     chrome(
       `<meta name="ArticleTitle" content="${esc(title)}"><div class="crumb">首页 &gt; 政府信息公开 &gt; 年度报告</div>
@@ -700,7 +707,7 @@ export function reportPagesPortal(): SimPortal {
     "baisha-2022",
     "shuiwu-2023-borderless",
   );
-  const families: (keyof typeof ARTICLES)[] = ["trs", "hanweb", "gkmlpt", "jpaas", "trs"];
+  const families: (keyof typeof ARTICLES)[] = ["trs", "hanweb", "gkmlpt", "plain", "trs"];
   const pub = publish("trs", reports, (i, y) => `/xwzx/ndbg/${y}/${i}.html`);
   // Re-render each report page with another family's body container.
   reports.forEach((r, i) => {
