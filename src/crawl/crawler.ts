@@ -533,6 +533,12 @@ class CrawlRun {
     if (report.cells.length === 0) {
       // Without tables of its own, a page that wraps attachments or lists several reports is an index.
       if (page && (attachments > 0 || reports >= 2)) return { documentId: null, index: true };
+      // A short article without tables, pointing to nothing the crawler can read, is no report.
+      if (page?.article?.pointsToAttachment)
+        return {
+          documentId: null,
+          skipped: "not a report: a short page without the report's text or tables",
+        };
       const title = [page?.title, report.meta.titleRaw, page ? "" : report.prose.slice(0, 120)]
         .filter(Boolean)
         .join(" ");

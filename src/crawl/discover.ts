@@ -91,7 +91,7 @@ function attachmentOf(u: URL, text: string, src: ResolvedSource, from: LinkKind)
   if (named && /附件|下载|\./.test(text)) return `attachment (link text names a ${named} file)`;
   if (
     from !== "list" &&
-    /^(?:附件\s*\d*\s*[:：]?|相关附件[:：]?|点击下载|下载附件|附件下载|下载|全文下载|原文下载)$/.test(
+    /^(?:附件\s*\d*\s*[:：]|附件\s*\d*$|相关附件|点击下载|下载附件|附件下载|下载|全文下载|原文下载)/.test(
       text.trim(),
     )
   )
@@ -148,7 +148,8 @@ function judge(raw: RawLink, ctx: PageContext, from: LinkKind, pageUrl: URL): De
   const yes = (kind: LinkKind, why: string) => ({ ...d, kind, follow: true, why });
   if (raw.page) return yes("list", raw.why ?? "another page of the list");
   const fake = lookAlike(raw.text);
-  const att = attachmentOf(u, raw.text, ctx.src, from);
+  const att =
+    attachmentOf(u, raw.text, ctx.src, from) ?? (raw.download ? `attachment (${raw.download})` : undefined);
   if (att) return fake ? no(`look-alike: ${fake}`) : yes("attachment", att);
   if (from === "attachment") return no("attachments have no links");
   const decoded = safeDecode(u.href);

@@ -20,6 +20,8 @@ export interface RawLink {
   body?: string;
   /** Set by a CMS family that knows the link is another page of the list. */
   page?: boolean;
+  /** The markup says it is a file to download (a download attribute, a download script). */
+  download?: string;
   why?: string;
 }
 
@@ -179,9 +181,16 @@ export function rawLinks(ctx: PageContext): RawLink[] {
     const text = anchorText(a);
     const href = a.attr("href") ?? "";
     const js = /^\s*javascript:/i.test(href);
-    if (href && !js) out.push({ url: href, text, via: "anchor" });
+    const file = a.attr("download");
+    if (href && !js)
+      out.push({
+        url: href,
+        text,
+        via: "anchor",
+        download: file !== undefined ? `download attribute${file ? ` (${file})` : ""}` : undefined,
+      });
     for (const u of scriptUrls(`${js ? href : ""} ${a.attr("onclick") ?? ""}`))
-      out.push({ url: u, text, via: "script link" });
+      out.push({ url: u.url, text, via: "script link", download: u.download });
     for (const attr of Object.keys(node.attribs ?? {})) {
       if (!attr.startsWith("data-")) continue;
       const v = a.attr(attr) ?? "";
@@ -192,7 +201,7 @@ export function rawLinks(ctx: PageContext): RawLink[] {
   $("[onclick]:not(a, area)").each((_, node) => {
     const el = $(node);
     for (const u of scriptUrls(el.attr("onclick") ?? ""))
-      out.push({ url: u, text: clean(el.text()), via: "onclick" });
+      out.push({ url: u.url, text: clean(el.text()), via: "onclick", download: u.download });
   });
   // Markup inside script strings: var file_appendix='<a href="./P0202…pdf">…</a>' and the like.
   $("script").each((_, node) => {
@@ -220,12 +229,17 @@ export function linkText(text: string, title: string | undefined): string {
 }
 
 /** URLs in window.open('…'), location.href='…', location.assign('…') and similar snippets. */
-export function scriptUrls(code: string): string[] {
-  const out: string[] = [];
+export function scriptUrls(code: string): { url: string; download?: string }[] {
+  const out: { url: string; download?: string }[] = [];
   for (const m of code.matchAll(
-    /(?:window\.open|location\.(?:assign|replace)|openWin\w*|goUrl|download\w*)\s*\(\s*['"]([^'"]+)['"]|location(?:\.href)?\s*=\s*['"]([^'"]+)['"]/gi,
-  ))
-    out.push(m[1] ?? m[2]);
+    /(window\.open|location\.(?:assign|replace)|openWin\w*|goUrl|\w*down(?:load)?\w*|\w*(?:file|attach)\w*)\s*\(\s*['"]([^'"]+)['"]|location(?:\.href)?\s*=\s*['"]([^'"]+)['"]/gi,
+  )) {
+    const fn = m[1] ?? "";
+    const url = m[2] ?? m[3];
+    // downloadFile('…'), downFile('…'), openAttach('…'): the function says it is a file.
+    const download = /down|file|attach/i.test(fn) ? `${fn}() script` : undefined;
+    out.push({ url, download });
+  }
   return out;
 }
 

@@ -180,6 +180,18 @@ describe("link discovery", () => {
     expect(article.links.filter((l) => l.kind !== "report").map((l) => `${l.kind} ${l.url}`)).toEqual([
       "attachment http://www.example.gov.cn/servlet/Get?id=9",
     ]);
+    // Files named by the markup: a download attribute, a downloadFile('…') handler, 附件： link text.
+    const files = kinds(
+      `<div class="TRS_Editor"><p>全文见附件。</p><a href="/f/1" download="2023年报.pdf">x</a><a href="javascript:void(0)" onclick="downloadFile('/f/2')">y</a><a href="/f/3">附件：2023年度报告</a></div>`,
+      "report",
+    );
+    expect(files.kind).toBe("article");
+    expect(files.article?.pointsToAttachment).toBe(true);
+    expect(files.links.map((l) => `${l.kind} ${new URL(l.url).pathname}`)).toEqual([
+      "attachment /f/1",
+      "attachment /f/2",
+      "attachment /f/3",
+    ]);
     // An ASP.NET pager that posts back: POSTs of the page's form for pages 2…last.
     const aspx = kinds(
       `<form action="InfoPublic.aspx?cid=3"><input type="hidden" name="__VIEWSTATE" value="vs"><ul>${rows}</ul><a href="javascript:__doPostBack('pager','2')">下一页</a><a href="javascript:__doPostBack('pager','3')">尾页</a></form>`,
