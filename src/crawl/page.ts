@@ -198,6 +198,12 @@ export function rawLinks(ctx: PageContext): RawLink[] {
         out.push({ url: v, text, via: `${attr} attribute` });
     }
   });
+  // A list shown in a frame is part of the page (older portals frame their column lists).
+  $("iframe[src], frame[src]").each((_, node) => {
+    const src = $(node).attr("src") ?? "";
+    if (src && !/^\s*(?:javascript|about|data):/i.test(src))
+      out.push({ url: src, text: "", via: "frame", page: true, why: "a frame of this page" });
+  });
   $("[onclick]:not(a, area)").each((_, node) => {
     const el = $(node);
     for (const u of scriptUrls(el.attr("onclick") ?? ""))

@@ -208,6 +208,11 @@ describe("link discovery", () => {
     expect(hw.links.filter((l) => l.body).map((l) => `${new URL(l.url).search} ${l.body}`)).toEqual([
       "?startrecord=1&endrecord=25&perpage=10 columnid=1229&unitid=3837",
     ]);
+    // A list shown in a frame is read as part of the page.
+    const framed = kinds(`<h2>年度报告</h2><iframe src="list_1.html"></iframe>`);
+    expect(framed.links.map((l) => `${l.kind} ${new URL(l.url).pathname}`)).toEqual([
+      "list /xxgk/ndbg/list_1.html",
+    ]);
     // Look-alikes are judged by their link text before any download.
     const fakes = kinds(
       `<ul>${rows}<li><a href="a.html">2023年法治政府建设年度报告</a></li><li><a href="b.html">关于做好2023年度政府信息公开工作年度报告编制工作的通知</a></li><li><a href="c.docx">政府信息公开申请表.docx</a></li></ul>`,
