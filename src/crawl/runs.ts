@@ -106,18 +106,23 @@ export class LockHeldError extends Error {
  * a frozen one, stops it. CommonJS source, evaluated by the Worker constructor.
  */
 const HEARTBEAT_THREAD = `
-const { workerData, parentPort } = require("node:worker_threads");
+const { workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
-const db = new Database(workerData.file, { timeout: 10000 });
+let db;
+try {
+  db = new Database(workerData.file, { timeout: 10000 });
+} catch (e) {
+  // The lock was released (and its database maybe removed) before this thread started.
+  process.exit(0);
+}
 const beat = db.prepare("UPDATE crawl_lock SET heartbeat_ms = ? WHERE id = 1 AND pid = ?");
 const tick = () => { try { beat.run(Date.now(), workerData.pid); } catch {} };
-const timer = setInterval(tick, workerData.everyMs);
-parentPort.on("message", () => { clearInterval(timer); db.close(); parentPort.close(); });
+setInterval(tick, workerData.everyMs);
 `;
 
 /**
  * The run lock: a single row in crawl_lock. A holder refreshes its heartbeat every few seconds from a
- * separate thread; a lock whose holder is dead (same machine, pid gone) or silent for `staleMs` is
+ * separate thread (stopped by release); a lock whose holder is dead (same machine, pid gone) or silent for `staleMs` is
  * taken over.
  */
 export class RunLock {
@@ -164,6 +169,13 @@ export class RunLock {
         workerData: { driver, file: db.name, pid: process.pid, everyMs },
       });
       lock.thread.unref();
+      // A thread that cannot run leaves the heartbeat to a main-thread timer rather than to nobody.
+      lock.thread.on("error", () => {
+        if (!lock.thread) return;
+        lock.thread = undefined;
+        lock.timer = setInterval(() => lock.beat(), everyMs);
+        lock.timer.unref();
+      });
     }
     return lock;
   }
@@ -185,8 +197,9 @@ export class RunLock {
   release(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.thread) {
-      this.thread.postMessage("stop");
+      const thread = this.thread;
       this.thread = undefined;
+      void thread.terminate();
     }
     this.db.prepare("DELETE FROM crawl_lock WHERE id = 1 AND pid = ?").run(this.pid);
   }
