@@ -7,18 +7,10 @@ import { formatFailureSummary, LockHeldError, type RunRow, Runs } from "../../cr
 import { loadSources, type Politeness, SourcesError } from "../../crawl/sources.js";
 import { Store } from "../../store/store.js";
 import { DocumentWorkers } from "../../workers.js";
-import { dbOption } from "../options.js";
+import { dbOption, integerArg } from "../options.js";
 
 /** Exit code when another run holds the lock (cron can tell "skipped" from "failed"). */
 export const EXIT_LOCKED = 3;
-
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
-    return n;
-  };
-}
 
 interface CrawlCliOptions {
   sources?: string;
@@ -169,18 +161,18 @@ export function registerCrawlCommands(program: Command): void {
     .option(
       "--concurrency <n>",
       "requests in flight per host (overrides the sources file)",
-      int("--concurrency", 1),
+      integerArg("--concurrency", 1),
     )
     .option(
       "--delay <ms>",
       "minimum gap between requests to one host (overrides the sources file)",
-      int("--delay", 0),
+      integerArg("--delay", 0),
     )
     .option("--no-robots", "ignore robots.txt (only for your own test servers)")
     .option(
       "--max-minutes <n>",
       "stop handing out URLs after n minutes; the next run resumes",
-      int("--max-minutes", 1),
+      integerArg("--max-minutes", 1),
     )
     .addOption(
       new Option("--log <format>", "log lines on stderr")
@@ -199,8 +191,8 @@ export function registerCrawlCommands(program: Command): void {
     .command("runs")
     .description("list recent crawl runs (counts, status), or the failures of one run")
     .addOption(dbOption())
-    .option("-n, --limit <n>", "how many runs", int("--limit", 1), 20)
-    .option("--run <id>", "show one run with its failures", int("--run", 1))
+    .option("-n, --limit <n>", "how many runs", integerArg("--limit", 1), 20)
+    .option("--run <id>", "show one run with its failures", integerArg("--run", 1))
     .option("--json", "one JSON object per run")
     .action((opts: { db: string; limit: number; run?: number; json?: boolean }) => {
       const store = new Store(opts.db);

@@ -1,13 +1,6 @@
 // `zfxxgk sources find --site URL`: drafts a sources entry from a portal's home page.
 import type { Command } from "commander";
-
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
-    return n;
-  };
-}
+import { integerArg } from "../options.js";
 
 export function registerSourcesCommands(program: Command): void {
   const sources = program.command("sources").description("help with sources files for `zfxxgk crawl`");
@@ -17,8 +10,8 @@ export function registerSourcesCommands(program: Command): void {
       "from a portal's home page, follow 政府信息公开 → 年报 columns and print a ready sources entry (JSON)",
     )
     .requiredOption("--site <url>", "the portal's home page, e.g. https://www.example.gov.cn/")
-    .option("--delay <ms>", "minimum gap between requests to the portal", int("--delay", 0), 1000)
-    .option("--max-fetches <n>", "pages fetched at most", int("--max-fetches", 1), 30)
+    .option("--delay <ms>", "minimum gap between requests to the portal", integerArg("--delay", 0), 1000)
+    .option("--max-fetches <n>", "pages fetched at most", integerArg("--max-fetches", 1), 30)
     .option("--no-robots", "ignore robots.txt (only for your own test servers)")
     .option("--quiet", "do not print the trail of pages on standard error")
     .addHelpText(
