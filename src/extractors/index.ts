@@ -6,7 +6,7 @@ import { DocumentError } from "./errors.js";
 import { extractHtml } from "./html.js";
 import { extractLegacy } from "./legacy.js";
 import { extractPdf } from "./pdf.js";
-import { extractText } from "./text.js";
+import { extractText, tabSeparatedShape } from "./text.js";
 
 /** Largest document accepted; larger files are refused with a clear error rather than read. */
 export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
@@ -73,6 +73,13 @@ export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } 
   const decoded = decodeBytes(bytes, opts.httpCharset);
   if (garbleRatio(decoded.text) > 0.02) {
     throw new DocumentError("bad_encoding", `text could not be decoded cleanly (tried ${decoded.charset})`);
+  }
+  const tsv = tabSeparatedShape(decoded.text);
+  if (tsv) {
+    throw new DocumentError(
+      "not_a_report",
+      `not a 政府信息公开工作年度报告: tab-separated data (${tsv.rows} rows of ${tsv.columns} fields), not a document`,
+    );
   }
   const model = form === "html" ? extractHtml(decoded.text) : extractText(decoded.text);
   return { model, charset: decoded.charset };
