@@ -60,6 +60,11 @@ describe.each(ALL_PORTALS.map((f) => [f().name, f] as const))("portal %s", (_nam
     expect(reports, JSON.stringify(r.failures)).toEqual([...new Set(expected)].sort());
     expect(r.failures).toEqual([]);
     expect(r.status).toBe("ok");
+    // Three or more list pages (or list requests) were read.
+    const lists = store.db.prepare("SELECT count(*) AS n FROM crawl_frontier WHERE kind = 'list'").get() as {
+      n: number;
+    };
+    expect(lists.n).toBeGreaterThanOrEqual(3);
     // No look-alike is stored, under any URL.
     const origins = (
       store.db.prepare("SELECT origin FROM document_origins").all() as { origin: string }[]
