@@ -324,11 +324,11 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
       const r = rowOf(cy);
       let parts = [p];
       for (let k = 1; k < nc; k++) {
-        if (coverage(vAt[k], ys[r], ys[r + 1]) < 0.5) continue;
-        parts = parts.flatMap((q) => {
-          if (q.vertical || xs[k] <= q.x0 + 0.2 * q.size || xs[k] >= q.x1 - 0.2 * q.size) return [q];
-          return splitPieceAt(q, xs[k]) ?? [q];
-        });
+        const x = xs[k];
+        const keeps = (q: Piece) => q.vertical || x <= q.x0 + 0.2 * q.size || x >= q.x1 - 0.2 * q.size;
+        // Most pieces cross no grid line: the border's coverage is only looked at for those that do.
+        if (parts.every(keeps) || coverage(vAt[k], ys[r], ys[r + 1]) < 0.5) continue;
+        parts = parts.flatMap((q) => (keeps(q) ? [q] : (splitPieceAt(q, x) ?? [q])));
       }
       for (const q of parts) {
         const qx = (q.x0 + q.x1) / 2;

@@ -1,12 +1,9 @@
 // The crawler commands: crawl (discover, fetch and import reports from portals) and runs (recent runs).
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { type Command, Option } from "commander";
-import { defaultDataDir } from "../../crawl/blobs.js";
-import { crawl } from "../../crawl/crawler.js";
-import { createLogger, type LogFormat } from "../../crawl/log.js";
-import { formatFailureSummary, LockHeldError, type RunRow, Runs } from "../../crawl/runs.js";
-import { loadSources, type Politeness, SourcesError } from "../../crawl/sources.js";
-import { Store } from "../../store/store.js";
-import { DocumentWorkers } from "../../workers.js";
+import type { LogFormat } from "../../crawl/log.js";
+import type { RunRow } from "../../crawl/runs.js";
+import type { Politeness } from "../../crawl/sources.js";
 import { dbOption, integerArg } from "../options.js";
 
 /** Exit code when another run holds the lock (cron can tell "skipped" from "failed"). */
@@ -34,6 +31,10 @@ function cliPoliteness(opts: { concurrency?: number; delay?: number; robots: boo
 }
 
 async function runExplain(url: string, opts: CrawlCliOptions): Promise<number> {
+  const [{ loadSources }, { explain }] = await Promise.all([
+    import("../../crawl/sources.js"),
+    import("../../crawl/explain.js"),
+  ]);
   let config: ReturnType<typeof loadSources> | undefined;
   try {
     if (opts.sources) config = loadSources(opts.sources);
@@ -42,7 +43,6 @@ async function runExplain(url: string, opts: CrawlCliOptions): Promise<number> {
     process.stderr.write(`zfxxgk crawl --explain: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  const { explain } = await import("../../crawl/explain.js");
   const r = await explain(url, { config, politeness: cliPoliteness(opts) });
   process.stdout.write(`${r.lines.join("\n")}\n`);
   return r.page ? 0 : 1;
@@ -50,13 +50,31 @@ async function runExplain(url: string, opts: CrawlCliOptions): Promise<number> {
 
 async function runCrawl(opts: CrawlCliOptions): Promise<number> {
   if (opts.explain) return runExplain(opts.explain, opts);
-  if (!opts.sources) {
+  const sources = opts.sources;
+  if (!sources) {
     process.stderr.write("zfxxgk crawl: --sources <file> is required (or --explain <url>)\n");
     return 2;
   }
+  const [
+    { loadSources, SourcesError },
+    { defaultDataDir },
+    { crawl },
+    { createLogger },
+    { LockHeldError, formatFailureSummary },
+  ] = await Promise.all([
+    import("../../crawl/sources.js"),
+    import("../../crawl/blobs.js"),
+    import("../../crawl/crawler.js"),
+    import("../../crawl/log.js"),
+    import("../../crawl/runs.js"),
+  ]);
+  const [{ Store }, { DocumentWorkers }] = await Promise.all([
+    import("../../store/store.js"),
+    import("../../workers.js"),
+  ]);
   let config: ReturnType<typeof loadSources>;
   try {
-    config = loadSources(opts.sources);
+    config = loadSources(sources);
   } catch (e) {
     if (e instanceof SourcesError) {
       process.stderr.write(`zfxxgk crawl: bad sources file ${e.message}\n`);
@@ -88,7 +106,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       store,
       config,
       dataDir: opts.data ?? defaultDataDir(opts.db),
-      sourcesFile: opts.sources,
+      sourcesFile: sources,
       log,
       politeness,
       signal: controller.signal,
@@ -194,7 +212,11 @@ export function registerCrawlCommands(program: Command): void {
     .option("-n, --limit <n>", "how many runs", integerArg("--limit", 1), 20)
     .option("--run <id>", "show one run with its failures", integerArg("--run", 1))
     .option("--json", "one JSON object per run")
-    .action((opts: { db: string; limit: number; run?: number; json?: boolean }) => {
+    .action(async (opts: { db: string; limit: number; run?: number; json?: boolean }) => {
+      const [{ Store }, { Runs }] = await Promise.all([
+        import("../../store/store.js"),
+        import("../../crawl/runs.js"),
+      ]);
       const store = new Store(opts.db);
       try {
         const runs = new Runs(store.db);
