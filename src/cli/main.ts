@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { registerAnalystCommands } from "./commands/analyst.js";
 import { registerCoreCommands } from "./commands/core.js";
 import { registerCrawlCommands } from "./commands/crawl.js";
+import { registerSourcesCommands } from "./commands/sources.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCoreCommands(program);
   registerAnalystCommands(program);
   registerCrawlCommands(program);
+  registerSourcesCommands(program);
   return program;
 }
 

@@ -7,3 +7,12 @@ export const DEFAULT_DB = "zfxxgk.sqlite";
 export function dbOption(): Option {
   return new Option("--db <path>", "SQLite database file").default(DEFAULT_DB);
 }
+
+/** A commander argument parser for an integer of at least `min`. */
+export function integerArg(name: string, min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+}
