@@ -1,14 +1,27 @@
 // The one path from document bytes to a validated report: extract → reconstruct → validate.
 // `import` and `eval` both call processDocument, so what is scored is what is stored.
+
+import { SIMULATED_EXTRACTION_CHANGE } from "./extraction-version.js";
 import { DocumentError } from "./extractors/errors.js";
 import { extract } from "./extractors/index.js";
 import type { DocumentForm } from "./model/document.js";
-import type { Flag } from "./normalize/cells.js";
+import type { CanonicalCell, Flag } from "./normalize/cells.js";
 import { extractMeta } from "./normalize/metadata.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
 import { buildUnits } from "./normalize/units.js";
+
+/** The simulated extraction change of ZFXXGK_TEST_EXTRACTION_CHANGE (src/extraction-version.ts). */
+function simulateChange(cells: CanonicalCell[]): CanonicalCell[] {
+  return cells
+    .filter((c) => c.key !== "appeals.review.upheld")
+    .map((c) =>
+      c.key === "applications.new_received.total" && c.status === "number" && c.value !== null
+        ? { ...c, value: c.value + 1, raw: String(c.value + 1) }
+        : c,
+    );
+}
 
 export interface Processed {
   form: DocumentForm;
@@ -27,6 +40,7 @@ export async function processDocument(
   const textLines = built.lines.map((l) => l.text);
   const meta = extractMeta(textLines, model.title);
   const rec = reconstruct(built, meta.reportYear ?? undefined);
+  if (SIMULATED_EXTRACTION_CHANGE) rec.cells = simulateChange(rec.cells);
   if (
     rec.cells.length === 0 &&
     !/(?:政府|政务)信息公开|信息公开工作|年度报告|年报/.test(textLines.join("\n"))

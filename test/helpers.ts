@@ -1,4 +1,5 @@
 // Shared test helpers: where the shared corpus lives, and a fresh temporary folder per test.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -13,4 +14,14 @@ export const sharedMissing =
 
 export function tempDir(prefix = "zfxxgk-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs the real command from source (tsx resolves from the project folder, so paths are absolute). */
+export function zfxxgk(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/main.ts"), ...args], {
+    cwd: projectRoot,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }

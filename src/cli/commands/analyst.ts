@@ -1,6 +1,7 @@
 // The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
 import { existsSync } from "node:fs";
-import { type Command, Option } from "commander";
+import type Database from "better-sqlite3";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { type CompareCell, type CompareResult, compare } from "../../analyst/compare.js";
 import { addCorrection, listCorrections } from "../../analyst/corrections.js";
 import { checkCrossYear } from "../../analyst/crossyear.js";
@@ -8,26 +9,31 @@ import { EXPORT_VIEWS, type ExportFormat, exportData } from "../../analyst/expor
 import { parseYears, UsageError } from "../../analyst/filters.js";
 import { padEnd, padStart, renderReport, reportDetail, width } from "../../analyst/report-view.js";
 import { searchProse } from "../../analyst/search.js";
-import { Store } from "../../store/store.js";
-import { dbOption } from "../options.js";
+import { openReadOnly, Store } from "../../store/store.js";
+import { dbOption, runCommand } from "../options.js";
 
-function openStore(path: string): Store {
+/** A database for a command that only reads: read-only, so it never waits for an import or a crawl. */
+function openReader(path: string): { db: Database.Database; close(): void } {
+  const db = openReadOnly(path);
+  return { db, close: () => db.close() };
+}
+
+/** A database for a command that writes (correct): it must exist; no command but import and crawl creates one. */
+function openWriter(path: string): Store {
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (import reports first, or pass --db)`);
   return new Store(path);
 }
 
 /** Runs a command body; usage errors and refusals print one explanation and exit 2. */
-async function run(body: () => Promise<number | undefined> | number | undefined): Promise<void> {
-  try {
-    process.exitCode = (await body()) ?? 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`zfxxgk: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
+
+/** A commander parser for a positive integer option: anything else is a usage error (exit 2). */
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, not ${JSON.stringify(v)}`);
+    return n;
+  };
 }
 
 const whereOption = () =>
@@ -204,8 +210,8 @@ Examples:
   zfxxgk compare --metric appeals.review.total --by level --format csv > reviews.csv`,
     )
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      runCommand(() => {
+        const store = openReader(opts.db);
         try {
           const res = compare(store.db, {
             metric: opts.metric,
@@ -245,8 +251,8 @@ Examples:
   zfxxgk export --format json --key applications.new_received --where province=江苏省`,
     )
     .action((opts) =>
-      run(async () => {
-        const store = openStore(opts.db);
+      runCommand(async () => {
+        const store = openReader(opts.db);
         try {
           const n = await exportData(store.db, {
             format: opts.format as ExportFormat,
@@ -270,8 +276,8 @@ Examples:
     .option("--json", "every cell with its status, marks and source, as JSON")
     .addOption(dbOption())
     .action((ref: string, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      runCommand(() => {
+        const store = openReader(opts.db);
         try {
           const d = reportDetail(store.db, ref);
           if (opts.json)
@@ -294,8 +300,8 @@ Examples:
     .option("--json", "print the results as JSON")
     .addOption(dbOption())
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      runCommand(() => {
+        const store = openReader(opts.db);
         try {
           const s = checkCrossYear(store.db, { where: opts.where });
           if (opts.json) {
@@ -326,17 +332,17 @@ Examples:
       "full-text search of report prose (trigram; 1–2 character words by LIKE), with highlighted snippets",
     )
     .argument("<text...>", "words to find (all of them)")
-    .option("--limit <n>", "most results", "20")
+    .option("--limit <n>", "most results (a positive integer)", positiveInt("--limit"), 20)
     .addOption(whereOption())
     .option("--json", "print the hits as JSON")
     .addOption(dbOption())
     .action((text: string[], opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      runCommand(() => {
+        const store = openReader(opts.db);
         try {
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
           const hits = searchProse(store.db, text.join(" "), {
-            limit: Number(opts.limit),
+            limit: opts.limit,
             where: opts.where,
             open: color ? "\x1b[1;33m" : "【",
             close: color ? "\x1b[0m" : "】",
@@ -376,8 +382,8 @@ Examples:
   zfxxgk correct --list`,
     )
     .action((ref: string | undefined, key: string | undefined, value: string | undefined, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      runCommand(() => {
+        const store = openWriter(opts.db);
         try {
           if (opts.list) {
             const rows = listCorrections(store.db, ref);

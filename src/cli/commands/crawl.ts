@@ -1,11 +1,12 @@
 // The crawler commands: crawl (discover, fetch and import reports from portals) and runs (recent runs).
+import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { defaultDataDir } from "../../crawl/blobs.js";
 import { crawl } from "../../crawl/crawler.js";
 import { createLogger, type LogFormat } from "../../crawl/log.js";
 import { LockHeldError, type RunRow, Runs } from "../../crawl/runs.js";
 import { loadSources, type Politeness, SourcesError } from "../../crawl/sources.js";
-import { Store } from "../../store/store.js";
+import { openReadOnly, Store } from "../../store/store.js";
 import { DocumentWorkers } from "../../workers.js";
 import { dbOption } from "../options.js";
 
@@ -63,7 +64,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       ? setTimeout(() => stop("max-minutes"), opts.maxMinutes * 60_000)
       : undefined;
   timer?.unref();
-  const store = new Store(opts.db);
+  const store = new Store(opts.db, { sourcesDir: opts.data ?? defaultDataDir(opts.db) });
   const workers = new DocumentWorkers();
   try {
     const r = await crawl({
@@ -169,9 +170,14 @@ export function registerCrawlCommands(program: Command): void {
     .option("--run <id>", "show one run with its failures", int("--run", 1))
     .option("--json", "one JSON object per run")
     .action((opts: { db: string; limit: number; run?: number; json?: boolean }) => {
-      const store = new Store(opts.db);
+      if (!existsSync(opts.db)) {
+        process.stderr.write(`zfxxgk runs: no database at ${opts.db}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const db = openReadOnly(opts.db);
       try {
-        const runs = new Runs(store.db);
+        const runs = new Runs(db);
         if (opts.run !== undefined) {
           const r = runs.get(opts.run);
           if (!r) {
@@ -182,7 +188,7 @@ export function registerCrawlCommands(program: Command): void {
           printRuns([r], opts.json ?? false, opts.run);
         } else printRuns(runs.list(opts.limit), opts.json ?? false);
       } finally {
-        store.close();
+        db.close();
       }
     });
 }
