@@ -7,7 +7,13 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { projectRoot, tempDir, zfxxgk } from "../helpers.js";
-import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "../normalize/fixtures.js";
+import {
+  report,
+  TABLE2_GOP2021,
+  TABLE4_ZEROS,
+  table3Paragraphs,
+  table3Values,
+} from "../normalize/fixtures.js";
 
 const CHANGE = { ZFXXGK_TEST_EXTRACTION_CHANGE: "1" };
 const body = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
@@ -48,9 +54,7 @@ describe("kept sources", () => {
     renameSync(join(dir, "in"), join(dir, "moved")); // the originals are gone from where they were imported
     const d = new Database(db, { readonly: true });
     const rows = d
-      .prepare(
-        "SELECT DISTINCT d.sha256, d.source_dir FROM cells c JOIN documents d ON d.id = c.document_id",
-      )
+      .prepare("SELECT DISTINCT d.sha256, d.source_dir FROM cells c JOIN documents d ON d.id = c.document_id")
       .all() as { sha256: string; source_dir: string }[];
     d.close();
     expect(rows).toHaveLength(3);
@@ -62,13 +66,20 @@ describe("kept sources", () => {
     // --sources-dir elsewhere, --no-keep-sources not at all.
     writeReports(join(dir, "in2"), 1);
     const other = join(dir, "blobs");
-    expect(zfxxgk(["import", join(dir, "in2"), "--db", join(dir, "s.sqlite"), "--sources-dir", other, "-q"]).code).toBe(0);
+    expect(
+      zfxxgk(["import", join(dir, "in2"), "--db", join(dir, "s.sqlite"), "--sources-dir", other, "-q"]).code,
+    ).toBe(0);
     const s = new Database(join(dir, "s.sqlite"), { readonly: true });
-    const sd = s.prepare("SELECT source_dir, sha256 FROM documents").get() as { source_dir: string; sha256: string };
+    const sd = s.prepare("SELECT source_dir, sha256 FROM documents").get() as {
+      source_dir: string;
+      sha256: string;
+    };
     s.close();
     expect(sd.source_dir).toBe("blobs");
     expect(readFileSync(join(other, sd.sha256.slice(0, 2), sd.sha256.slice(2))).length).toBeGreaterThan(100);
-    expect(zfxxgk(["import", join(dir, "in2"), "--db", join(dir, "n.sqlite"), "--no-keep-sources", "-q"]).code).toBe(0);
+    expect(
+      zfxxgk(["import", join(dir, "in2"), "--db", join(dir, "n.sqlite"), "--no-keep-sources", "-q"]).code,
+    ).toBe(0);
     const n = new Database(join(dir, "n.sqlite"), { readonly: true });
     expect(n.prepare("SELECT source_dir FROM documents").pluck().get()).toBeNull();
     n.close();
@@ -85,7 +96,16 @@ describe("reprocess", () => {
     renameSync(join(dir, "in"), join(dir, "gone")); // reprocess reads the kept bytes only
     for (const i of [0, 7, 42, 149])
       expect(
-        zfxxgk(["correct", `青溪区第${i}测试局/2022`, "applications.carried_forward.total", "9", "--note", "test", "--db", db]).code,
+        zfxxgk([
+          "correct",
+          `青溪区第${i}测试局/2022`,
+          "applications.carried_forward.total",
+          "9",
+          "--note",
+          "test",
+          "--db",
+          db,
+        ]).code,
       ).toBe(0);
     const before = snapshot(db);
     expect(before.corrections).toHaveLength(4);
@@ -98,7 +118,9 @@ describe("reprocess", () => {
     const dry = zfxxgk(["reprocess", "--db", db, "--dry-run", "--json", "-q"], CHANGE);
     const s = JSON.parse(dry.out.trim().split("\n").pop()!);
     const upheld = before.cells.filter((c) => c.key === "appeals.review.upheld").length;
-    const received = before.cells.filter((c) => c.key === "applications.new_received.total" && c.status === "number");
+    const received = before.cells.filter(
+      (c) => c.key === "applications.new_received.total" && c.status === "number",
+    );
     expect(s).toMatchObject({
       documents: n,
       done: n,
