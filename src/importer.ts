@@ -103,7 +103,11 @@ export async function importFiles(
   store.beginBatch(files.length);
   try {
     for (const path of files) {
-      if (opts.signal?.aborted) break;
+      if (opts.signal) {
+        // Documents read from disk resolve as microtasks: let the event loop deliver a signal between them.
+        await new Promise((r) => setImmediate(r));
+        if (opts.signal.aborted) break;
+      }
       const p = importOne(store, path, opts).then(record);
       inflight.add(p);
       void p.finally(() => inflight.delete(p));

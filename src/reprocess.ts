@@ -119,7 +119,11 @@ export async function reprocess(store: Store, opts: ReprocessOptions = {}): Prom
   const limit = opts.workers ? opts.workers.size * 2 : 1;
   const inflight = new Set<Promise<void>>();
   for (const row of rows) {
-    if (opts.signal?.aborted) break;
+    if (opts.signal) {
+      // Documents read from disk resolve as microtasks: let the event loop deliver a signal between them.
+      await new Promise((r) => setImmediate(r));
+      if (opts.signal.aborted) break;
+    }
     const p = reprocessOne(store, row, opts).then(record);
     inflight.add(p);
     void p.finally(() => inflight.delete(p));

@@ -167,6 +167,12 @@ export class Store {
         "INSERT INTO flags (document_id, code, severity, message, keys, position) VALUES (?,?,?,?,?,?)",
       ),
       insertProse: db.prepare("INSERT INTO prose (document_id, text) VALUES (?, ?)"),
+      versionsOf: db.prepare(`SELECT d.id, d.status, d.version_reason,
+          IFNULL(d.cells, (SELECT count(*) FROM cell_values v WHERE v.document_id = d.id)) AS cells
+        FROM documents d WHERE d.report_id = ? AND d.status != 'failed' ORDER BY d.id`),
+      pinnedOf: db.prepare("SELECT pinned_document_id FROM reports WHERE id = ?").pluck(),
+      fieldsOf: db.prepare("SELECT report_fields FROM documents WHERE id = ?").pluck(),
+      setVersion: db.prepare("UPDATE documents SET status = ?, version_reason = ? WHERE id = ?"),
     };
   }
 
@@ -557,23 +563,21 @@ export class Store {
    * version is or is not current, and copies the current version's report fields. Returns its id.
    */
   private decideCurrent(reportId: number): number {
-    const docs = this.db
-      .prepare(`SELECT d.id, d.report_fields,
-          IFNULL(d.cells, (SELECT count(*) FROM cell_values v WHERE v.document_id = d.id)) AS cells
-        FROM documents d WHERE d.report_id = ? AND d.status != 'failed' ORDER BY d.id`)
-      .all(reportId) as (VersionCandidate & { report_fields: string | null })[];
-    const pinned = this.db
-      .prepare("SELECT pinned_document_id FROM reports WHERE id = ?")
-      .pluck()
-      .get(reportId) as number | null;
+    const docs = this.stmts.versionsOf.all(reportId) as (VersionCandidate & {
+      status: string;
+      version_reason: string | null;
+    })[];
+    const pinned = this.stmts.pinnedOf.get(reportId) as number | null;
     const choice = chooseVersion(docs, pinned);
-    const setDoc = this.db.prepare("UPDATE documents SET status = ?, version_reason = ? WHERE id = ?");
     for (const d of docs) {
+      // Only what changed is written: a report with many versions must not rewrite them all each time.
       const status = d.id !== choice.current ? "superseded" : d.cells > 0 ? "imported" : "no_tables";
-      setDoc.run(status, choice.reasons.get(d.id) ?? null, d.id);
+      const reason = choice.reasons.get(d.id) ?? null;
+      if (status !== d.status || reason !== d.version_reason) this.stmts.setVersion.run(status, reason, d.id);
     }
     const cur = docs.find((d) => d.id === choice.current)!;
-    const f = cur.report_fields ? (JSON.parse(cur.report_fields) as ReturnType<typeof reportFields>) : null;
+    const fields = this.stmts.fieldsOf.get(cur.id) as string | null;
+    const f = fields ? (JSON.parse(fields) as ReturnType<typeof reportFields>) : null;
     if (f) this.stmts.updateReport.run({ ...f, document_id: cur.id, id: reportId });
     else {
       this.db

@@ -47,13 +47,14 @@ export function chooseVersion(
             .join(", #")} without tables`;
         if (newer.some((x) => x.cells > 0)) why += `; newer versions have far fewer cells`;
       }
-    } else if (pin) why = `not current: #${pin.id} is pinned by a person`;
+      // The reasons of versions that are not current name no other version, so that a new version
+      // rewrites only the reasons that really change (a report may have hundreds of versions).
+    } else if (pin) why = "not current: another version is pinned by a person";
     else if (d.cells === 0 && withTables.length > 0)
-      why = `not current: no standard tables (a stub, list page or notice); #${current.id} has them (${current.cells} cells)`;
-    else if (d.cells < best * FAR_FEWER_CELLS && d.id > current.id)
-      why = `not current: newer, but far fewer cells (${d.cells}) than #${current.id} (${current.cells})`;
-    else if (d.id < current.id) why = `not current: superseded by the newer #${current.id}`;
-    else why = `not current: far fewer cells (${d.cells}) than #${current.id} (${current.cells})`;
+      why = "not current: no standard tables (a stub, list page or notice), and another version has them";
+    else if (d.cells < best * FAR_FEWER_CELLS)
+      why = `not current: far fewer cells (${d.cells}) than the fullest version (${best})`;
+    else why = "not current: a newer version with the standard tables is current";
     reasons.set(d.id, why);
   }
   return { current: current.id, reasons };

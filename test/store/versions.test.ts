@@ -56,7 +56,7 @@ describe("version choice", () => {
     expect(a.rows[0].version_reason).toMatch(
       /^current: the newest version with the standard tables \(\d+ cells\); newer #2, #3 without tables/,
     );
-    expect(a.rows[1].version_reason).toMatch(/^not current: no standard tables .*#1 has them/);
+    expect(a.rows[1].version_reason).toMatch(/^not current: no standard tables .*another version has them/);
     // The stub first: the full report arriving later replaces it.
     const b = await importTexts(join(dir, "b.sqlite"), [
       ["stub.html", stub],
@@ -75,8 +75,8 @@ describe("version choice", () => {
     ]);
     expect(r.outcomes).toEqual(["new", "updated", "not_current"]);
     expect(r.current).toEqual([2]);
-    expect(r.rows[0].version_reason).toBe("not current: superseded by the newer #2");
-    expect(r.rows[2].version_reason).toMatch(/^not current: newer, but far fewer cells \(15\) than #2/);
+    expect(r.rows[0].version_reason).toBe("not current: a newer version with the standard tables is current");
+    expect(r.rows[2].version_reason).toMatch(/^not current: far fewer cells \(15\) than the fullest version/);
   });
 
   it("decides on evidence alone (unit)", () => {
@@ -140,14 +140,16 @@ describe("version choice", () => {
     expect(show.out).toMatch(
       /\* #2 imported · \d+ cells .*\n\s+current: the newest version with the standard tables/,
     );
-    expect(show.out).toMatch(/#1 superseded .*\n\s+not current: superseded by the newer #2/);
+    expect(show.out).toMatch(
+      /#1 superseded .*\n\s+not current: a newer version with the standard tables is current/,
+    );
     expect(show.out).toMatch(/#3 superseded · 0 cells .*\n\s+not current: no standard tables/);
     expect(show.out).toMatch(/行政许可.*121/);
     const pin = zfxxgk(["versions", "--pin", "1", "--db", db]);
     expect(pin.code, pin.err).toBe(0);
     expect(pin.out).toMatch(/pinned #1: report #1's current version is #1/);
     expect(pin.out).toMatch(/\* #1 imported .*\n\s+current: pinned by a person/);
-    expect(pin.out).toMatch(/#2 superseded .*\n\s+not current: #1 is pinned/);
+    expect(pin.out).toMatch(/#2 superseded .*\n\s+not current: another version is pinned by a person/);
     const shown = zfxxgk(["show", "1", "--db", db]);
     expect(shown.out).toMatch(/行政许可.*120/);
     const unpin = zfxxgk(["versions", "--unpin", "1", "--db", db]);
