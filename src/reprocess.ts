@@ -114,7 +114,8 @@ export async function reprocess(store: Store, opts: ReprocessOptions = {}): Prom
         s.rules[k] = (s.rules[k] ?? 0) + 1;
       }
     }
-    opts.onDocument?.(r, ++s.done);
+    s.done++; // not inside the optional call below, which evaluates nothing without a callback
+    opts.onDocument?.(r, s.done);
   };
   const limit = opts.workers ? opts.workers.size * 2 : 1;
   const inflight = new Set<Promise<void>>();
