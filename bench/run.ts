@@ -7,6 +7,7 @@ import { runCrawlBench } from "./crawl.js";
 import { runDocxBench } from "./docx.js";
 import { runImportBench } from "./import.js";
 import { runPdfBench } from "./pdf.js";
+import { runStoreBench } from "./store.js";
 
 await runImportBench();
 if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
@@ -19,3 +20,4 @@ await runPdfBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();
+await runStoreBench();

@@ -65,7 +65,8 @@ export function reportDetail(db: Database.Database, ref: string): ReportDetail {
   const region = db.prepare("SELECT document_id FROM report_regions WHERE report_id = ?").get(r.report_id) as
     | { document_id: number }
     | undefined;
-  if (region?.document_id !== r.document_id) storeRegion(db, r.report_id);
+  // A reader never writes: a region resolved for an older version is shown until the writer refreshes it.
+  if (!db.readonly && region?.document_id !== r.document_id) storeRegion(db, r.report_id);
   const report = db.prepare("SELECT * FROM report_overview WHERE report_id = ?").get(r.report_id) as Record<
     string,
     unknown

@@ -32,7 +32,10 @@ export class NoDatabaseError extends Error {}
 
 /** How long a writer waits for another process's write transaction before it says so. */
 const QUIET_WAIT_MS = 2000;
-/** How long a writer waits in all (ZFXXGK_WRITE_WAIT_MS; default one day: a second import waits for the first). */
+/**
+ * How long a writer waits in all (ZFXXGK_WRITE_WAIT_MS; default one day: a second import waits for the
+ * first; SQLite's busy timeout is a 32-bit count of milliseconds).
+ */
 const WRITE_WAIT_MS = Number(process.env.ZFXXGK_WRITE_WAIT_MS) || 24 * 3600_000;
 
 /**
@@ -105,7 +108,9 @@ export class Store {
   constructor(path: string, opts: StoreOptions = {}) {
     this.path = path;
     this.db = new Database(path);
-    this.db.pragma(`busy_timeout = ${QUIET_WAIT_MS}`);
+    // Every write of this connection waits for other writers (the crawler's and the analyst layer's
+    // statements too); the store's own transactions say so when the wait is long (waitForWriters).
+    this.db.pragma(`busy_timeout = ${WRITE_WAIT_MS}`);
     this.waitForWriters(() => this.db.pragma("journal_mode = WAL"));
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
@@ -217,23 +222,23 @@ export class Store {
    * up to WRITE_WAIT_MS.
    */
   private waitForWriters<T>(fn: () => T): T {
+    this.db.pragma(`busy_timeout = ${QUIET_WAIT_MS}`);
     try {
       return fn();
     } catch (e) {
       if ((e as { code?: string }).code !== "SQLITE_BUSY") throw e;
+    } finally {
+      this.db.pragma(`busy_timeout = ${WRITE_WAIT_MS}`);
     }
     process.stderr.write(
       `zfxxgk: waiting for another process that is writing to ${this.path} (an import, a crawl or a correction)…\n`,
     );
-    this.db.pragma(`busy_timeout = ${WRITE_WAIT_MS}`);
     try {
       return fn();
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_BUSY")
         throw new Error(`${this.path} stayed locked by another writer for ${WRITE_WAIT_MS / 1000} s`);
       throw e;
-    } finally {
-      this.db.pragma(`busy_timeout = ${QUIET_WAIT_MS}`);
     }
   }
 
@@ -244,9 +249,10 @@ export class Store {
 
   /**
    * Runs fn atomically with the write lock held: in the batch's transaction (begun now if needed) as a
-   * savepoint, or in a transaction of its own outside a batch.
+   * savepoint, or in a transaction of its own outside a batch. Another process's write lock is waited
+   * for, with a message when the wait is long.
    */
-  private write<T>(fn: () => T): T {
+  write<T>(fn: () => T): T {
     if (!this.db.inTransaction) {
       this.begin();
       if (this.inBatch) this.batchStarted = performance.now();

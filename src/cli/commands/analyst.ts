@@ -397,14 +397,17 @@ Examples:
             return 0;
           }
           if (!ref || !key) throw new UsageError("correct: give REPORT KEY VALUE --note TEXT (or --list)");
-          const o = addCorrection(store.db, {
-            report: ref,
-            key,
-            value,
-            note: opts.note,
-            author: opts.author,
-            revert: opts.revert,
-          });
+          // In the store's write transaction: another writer (an import) is waited for, and said so.
+          const o = store.write(() =>
+            addCorrection(store.db, {
+              report: ref,
+              key,
+              value,
+              note: opts.note,
+              author: opts.author,
+              revert: opts.revert,
+            }),
+          );
           const was = o.extracted
             ? o.extracted.status === "number"
               ? String(o.extracted.value)
