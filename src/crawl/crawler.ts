@@ -1,5 +1,6 @@
 // One crawl run: lock, resume or start a pass, discover → fetch → store raw bytes → import.
 
+import { extractionVersion } from "../extraction-version.js";
 // Every step is recorded in SQLite, so a killed run continues where it stopped.
 import { detectForm } from "../extractors/index.js";
 import { importBytes } from "../importer.js";
@@ -410,7 +411,8 @@ class CrawlRun {
   ): Promise<{ documentId: number | null; failure?: string; index?: boolean }> {
     const store = this.opts.store;
     const known = store.known(sha);
-    if (known && known.status !== "failed") {
+    // Known bytes are skipped, unless an older extraction read them: importBytes then reprocesses them.
+    if (known && known.status !== "failed" && known.extraction_version >= extractionVersion()) {
       store.addOrigin(known.id, row.url);
       if (!notModified) this.counts.unchanged_documents++;
       return { documentId: known.id };
