@@ -1,28 +1,13 @@
 // CLI behaviour users rely on: --version, quiet pipes, clean stops on SIGINT/SIGTERM, missing paths,
 // symlink loops, correction checks, unknown keys and bad numbers as usage errors.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { projectRoot, tempDir, zfxxgk, zfxxgkArgs } from "../helpers.js";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
+import { writeReports } from "../store/fixtures.js";
 
-const body = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
-function writeReports(dir: string, count: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < count; i++)
-    writeFileSync(
-      join(dir, `r${String(i).padStart(4, "0")}.txt`),
-      body.replaceAll("青溪区测试局", `青溪区第${i}测试局`),
-    );
-}
 const count = (db: string, sql: string) => {
   const d = new Database(db, { readonly: true });
   const n = d.prepare(sql).pluck().get();

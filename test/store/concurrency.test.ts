@@ -1,32 +1,13 @@
 // Readers never wait for writers: read-only commands keep answering, the same, during an import that
 // becomes a bulk load; a second writer waits for the first instead of failing. Real processes throughout.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importFiles, listFiles } from "../../src/importer.js";
 import { Store } from "../../src/store/store.js";
 import { projectRoot, tempDir, zfxxgk, zfxxgkArgs } from "../helpers.js";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
-
-const body = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
-
-function writeReports(dir: string, prefix: string, count: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < count; i++)
-    writeFileSync(
-      join(dir, `${prefix}${i}.txt`),
-      body
-        .replaceAll("青溪区测试局", `${prefix}区第${i}测试局`)
-        .replace("本局依法做好政府信息公开工作。", `本局依法做好政府信息公开工作，编号${prefix}${i}号。`),
-    );
-}
+import { writeReports } from "./fixtures.js";
 
 function run(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, args, { cwd: projectRoot, env: { ...process.env, ...env } });
@@ -84,12 +65,12 @@ describe("readers and writers at the same time", () => {
   it("read-only commands give the same answers during an import that becomes a bulk load; a second import waits", async () => {
     const dir = tempDir();
     const db = join(dir, "c.sqlite");
-    writeReports(join(dir, "base"), "甲", 20);
+    writeReports(join(dir, "base"), 20, "甲");
     const store = new Store(db);
     await importFiles(store, listFiles([join(dir, "base")]));
     store.close();
-    writeReports(join(dir, "big"), "乙", 700);
-    writeReports(join(dir, "second"), "丙", 60);
+    writeReports(join(dir, "big"), 700, "乙");
+    writeReports(join(dir, "second"), 60, "丙");
 
     const stop = join(dir, "stop");
     const reader = run(["--import", "tsx", readerScript(dir, db, stop)]);
@@ -123,7 +104,7 @@ describe("readers and writers at the same time", () => {
 
   it("a writer that finds the database locked waits, says so, and then writes", async () => {
     const dir = tempDir();
-    writeReports(join(dir, "in"), "戊", 1);
+    writeReports(join(dir, "in"), 1, "戊");
     const db = join(dir, "w.sqlite");
     expect(zfxxgk(["import", join(dir, "in"), "--db", db, "-q"]).code).toBe(0);
     const locked = join(dir, "locked");
@@ -152,7 +133,7 @@ setTimeout(() => { db.exec("COMMIT"); db.close(); }, 6000);
 
   it("a command that reads never writes the database, and none creates one", () => {
     const dir = tempDir();
-    writeReports(join(dir, "in"), "丁", 2);
+    writeReports(join(dir, "in"), 2, "丁");
     const db = join(dir, "r.sqlite");
     expect(zfxxgk(["import", join(dir, "in"), "--db", db, "-q"]).code).toBe(0);
     // Regions a writer has not refreshed yet (a new version, a bulk load): readers show what is there.

@@ -2,28 +2,14 @@
 // documents an older extraction read, reports exactly what changed, keeps corrections, survives kill -9.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { projectRoot, tempDir, zfxxgk } from "../helpers.js";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
+import { writeReports } from "./fixtures.js";
 
 const CHANGE = { ZFXXGK_TEST_EXTRACTION_CHANGE: "1" };
-const body = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
-
-/** `count` distinct reports (one issuer each) in `dir`. */
-function writeReports(dir: string, count: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < count; i++)
-    writeFileSync(join(dir, `r${i}.txt`), body.replaceAll("青溪区测试局", `青溪区第${i}测试局`));
-}
 
 interface CellRow {
   document_id: number;
