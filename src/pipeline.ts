@@ -6,10 +6,11 @@ import { DocumentError } from "./extractors/errors.js";
 import { extract } from "./extractors/index.js";
 import type { DocumentForm } from "./model/document.js";
 import type { CanonicalCell, Flag } from "./normalize/cells.js";
-import { extractMeta } from "./normalize/metadata.js";
+import { extractMeta, reportEvidence } from "./normalize/metadata.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
+import { normalizeText, toSimplified } from "./normalize/text.js";
 import { buildUnits } from "./normalize/units.js";
 
 /** The simulated extraction change of ZFXXGK_TEST_EXTRACTION_CHANGE (src/extraction-version.ts). */
@@ -39,16 +40,21 @@ export async function processDocument(
   const built = buildUnits(model);
   const textLines = built.lines.map((l) => l.text);
   const meta = extractMeta(textLines, model.title);
+  if (built.traditional && meta.titleRaw) {
+    // Labels were matched in simplified script; the title is kept as printed.
+    const printed = [model.title ?? "", ...model.blocks.map((b) => (b.kind === "text" ? b.text : ""))].find(
+      (t) => t !== "" && toSimplified(normalizeText(t)).trim() === meta.titleRaw,
+    );
+    if (printed) meta.titleRaw = normalizeText(printed).trim();
+  }
   const rec = reconstruct(built, meta.reportYear ?? undefined);
   if (SIMULATED_EXTRACTION_CHANGE) rec.cells = simulateChange(rec.cells);
-  if (
-    rec.cells.length === 0 &&
-    !/(?:政府|政务)信息公开|信息公开工作|年度报告|年报/.test(textLines.join("\n"))
-  ) {
-    throw new DocumentError(
-      "not_a_report",
-      "no report text or tables found (not a 政府信息公开工作年度报告)",
-    );
+  // Is this a report at all? Decided on evidence: table values, the 统计期限 sentence, section headings,
+  // a report title; notices, guides and lists of reports are refused with the reason.
+  const printed = rec.cells.some((c) => c.status !== "blank");
+  const evidence = reportEvidence(textLines, meta, printed, model.title);
+  if (!evidence.isReport) {
+    throw new DocumentError("not_a_report", `not a 政府信息公开工作年度报告: ${evidence.reason}`);
   }
   const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, textLines)];
   const flags: Flag[] = [

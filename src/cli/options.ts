@@ -1,7 +1,6 @@
 // Options shared by several commands.
 import { Option } from "commander";
 import { UsageError } from "../analyst/filters.js";
-import { NoDatabaseError } from "../store/store.js";
 
 export const DEFAULT_DB = "zfxxgk.sqlite";
 
@@ -51,14 +50,17 @@ export function stopOnSignals(): {
   };
 }
 
-/** Runs a command body; usage errors, refusals and a missing database print one explanation and exit 2. */
+/**
+ * Runs a command body; usage errors, refusals and a missing database (NoDatabaseError is a UsageError)
+ * print one explanation and exit 2.
+ */
 export async function runCommand(
   body: () => Promise<number | undefined> | number | undefined,
 ): Promise<void> {
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof NoDatabaseError) {
+    if (e instanceof UsageError) {
       process.stderr.write(`zfxxgk: ${e.message}\n`);
       process.exitCode = 2;
       return;

@@ -227,12 +227,34 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
       return;
     }
     const isBlock = BLOCK_TAGS.has(tag) || tag === "tr" || tag === "td" || tag === "th" || tag === "tbody";
+    if (isBlock && (tag === "p" || tag === "td" || tag === "th") && isNbspOnly(el)) {
+      // `<p>&nbsp;</p>`: a paragraph-per-cell table marks an empty cell this way; it is a blank cell.
+      flush();
+      blocks.push({ kind: "text", text: "", explicitBlank: true, pos: {} });
+      return;
+    }
     if (isBlock) flush();
     for (const c of el.children) walk(c);
     if (isBlock) flush();
   };
   for (const n of root) walk(n);
   flush();
+}
+
+/** An element whose only content is whitespace with at least one no-break space (`&nbsp;`). */
+function isNbspOnly(el: Element): boolean {
+  let nbsp = false;
+  const only = (node: AnyNode): boolean => {
+    if (isText(node)) {
+      if (!/^[\s\u00a0]*$/.test(node.data)) return false;
+      if (node.data.includes("\u00a0")) nbsp = true;
+      return true;
+    }
+    if (!isElement(node)) return true;
+    if (node.name === "img" || node.name === "table" || node.name === "input") return false;
+    return node.children.every(only);
+  };
+  return el.children.every(only) && nbsp;
 }
 
 /**

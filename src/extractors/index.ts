@@ -1,12 +1,8 @@
 // Extractor registry: detects a document's form from its bytes and runs the matching extractor.
 import type { DocumentForm, DocumentModel } from "../model/document.js";
 import { decodeBytes, garbleRatio } from "./charset.js";
-import { extractDocx } from "./docx.js";
 import { DocumentError } from "./errors.js";
-import { extractHtml } from "./html.js";
-import { extractLegacy } from "./legacy.js";
-import { extractPdf } from "./pdf.js";
-import { extractText } from "./text.js";
+import { extractText, tabSeparatedShape } from "./text.js";
 
 /** Largest document accepted; larger files are refused with a clear error rather than read. */
 export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
@@ -63,17 +59,26 @@ export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } 
       throw new DocumentError("binary", "document is binary data, not a report (no known format)");
     case "zip":
       throw new DocumentError("not_word_zip", "document is a zip archive but not a Word (DOCX) file");
+    // Each extractor is loaded by the first document of its form: a batch of text never loads pdfjs.
     case "pdf":
-      return { model: await extractPdf(bytes) };
+      return { model: await (await import("./pdf.js")).extractPdf(bytes) };
     case "docx":
-      return { model: await extractDocx(bytes) };
+      return { model: await (await import("./docx.js")).extractDocx(bytes) };
     case "doc":
-      return { model: await extractLegacy(bytes) };
+      return { model: await (await import("./legacy.js")).extractLegacy(bytes) };
   }
   const decoded = decodeBytes(bytes, opts.httpCharset);
   if (garbleRatio(decoded.text) > 0.02) {
     throw new DocumentError("bad_encoding", `text could not be decoded cleanly (tried ${decoded.charset})`);
   }
-  const model = form === "html" ? extractHtml(decoded.text) : extractText(decoded.text);
+  const tsv = tabSeparatedShape(decoded.text);
+  if (tsv) {
+    throw new DocumentError(
+      "not_a_report",
+      `not a 政府信息公开工作年度报告: tab-separated data (${tsv.rows} rows of ${tsv.columns} fields), not a document`,
+    );
+  }
+  const model =
+    form === "html" ? (await import("./html.js")).extractHtml(decoded.text) : extractText(decoded.text);
   return { model, charset: decoded.charset };
 }

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { UsageError } from "../analyst/filters.js";
 import { refreshRegions, storeRegion } from "../analyst/regions.js";
 import { extractionVersion } from "../extraction-version.js";
 import type { Report } from "../normalize/schema.js";
@@ -27,8 +28,8 @@ export type ImportOutcome =
   | "failed"
   | "duplicate_origin";
 
-/** A database path that does not exist, given to a command that only reads or edits a database. */
-export class NoDatabaseError extends Error {}
+/** A database path that does not exist, given to a command that only reads or edits a database (exit 2). */
+export class NoDatabaseError extends UsageError {}
 
 /** How long a writer waits for another process's write transaction before it says so. */
 const QUIET_WAIT_MS = 2000;
@@ -607,11 +608,9 @@ export class Store {
       const row = this.db.prepare("SELECT report_id, status FROM documents WHERE id = ?").get(documentId) as
         | { report_id: number | null; status: string }
         | undefined;
-      if (!row) throw new NoDatabaseError(`no document #${documentId}`);
+      if (!row) throw new UsageError(`no document #${documentId}`);
       if (row.report_id === null || row.status === "failed")
-        throw new NoDatabaseError(
-          `document #${documentId} has no report (it failed: see the documents table)`,
-        );
+        throw new UsageError(`document #${documentId} has no report (it failed: see the documents table)`);
       this.db
         .prepare("UPDATE reports SET pinned_document_id = ? WHERE id = ?")
         .run(unpin ? null : documentId, row.report_id);

@@ -1,30 +1,27 @@
 // The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync } from "node:fs";
-import type Database from "better-sqlite3";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type CompareCell, type CompareResult, compare } from "../../analyst/compare.js";
-import { addCorrection, listCorrections } from "../../analyst/corrections.js";
-import { checkCrossYear } from "../../analyst/crossyear.js";
-import { EXPORT_VIEWS, type ExportFormat, exportData } from "../../analyst/export.js";
+import type { CompareCell, CompareResult } from "../../analyst/compare.js";
+import { EXPORT_VIEWS, type ExportFormat } from "../../analyst/export.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
-import { padEnd, padStart, renderReport, reportDetail, width } from "../../analyst/report-view.js";
-import { searchProse } from "../../analyst/search.js";
-import { openReadOnly, Store } from "../../store/store.js";
+import { padEnd, padStart, width } from "../../analyst/report-view.js";
+import type { Store } from "../../store/store.js";
 import { dbOption, runCommand } from "../options.js";
 
 /** A database for a command that only reads: read-only, so it never waits for an import or a crawl. */
-function openReader(path: string): { db: Database.Database; close(): void } {
+async function openReader(path: string): Promise<{ db: Store["db"]; close(): void }> {
+  const { openReadOnly } = await import("../../store/store.js");
   const db = openReadOnly(path);
   return { db, close: () => db.close() };
 }
 
 /** A database for a command that writes (correct): it must exist; no command but import and crawl creates one. */
-function openWriter(path: string): Store {
+async function openWriter(path: string): Promise<Store> {
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (import reports first, or pass --db)`);
+  const { Store } = await import("../../store/store.js");
   return new Store(path);
 }
-
-/** Runs a command body; usage errors and refusals print one explanation and exit 2. */
 
 /** A commander parser for a positive integer option: anything else is a usage error (exit 2). */
 function positiveInt(name: string) {
@@ -210,9 +207,10 @@ Examples:
   zfxxgk compare --metric appeals.review.total --by level --format csv > reviews.csv`,
     )
     .action((opts) =>
-      runCommand(() => {
-        const store = openReader(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
+          const { compare } = await import("../../analyst/compare.js");
           const res = compare(store.db, {
             metric: opts.metric,
             by: opts.by,
@@ -252,8 +250,9 @@ Examples:
     )
     .action((opts) =>
       runCommand(async () => {
-        const store = openReader(opts.db);
+        const store = await openReader(opts.db);
         try {
+          const { exportData } = await import("../../analyst/export.js");
           const n = await exportData(store.db, {
             format: opts.format as ExportFormat,
             view: opts.view,
@@ -276,9 +275,10 @@ Examples:
     .option("--json", "every cell with its status, marks and source, as JSON")
     .addOption(dbOption())
     .action((ref: string, opts) =>
-      runCommand(() => {
-        const store = openReader(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
+          const { reportDetail, renderReport } = await import("../../analyst/report-view.js");
           const d = reportDetail(store.db, ref);
           if (opts.json)
             process.stdout.write(
@@ -300,9 +300,10 @@ Examples:
     .option("--json", "print the results as JSON")
     .addOption(dbOption())
     .action((opts) =>
-      runCommand(() => {
-        const store = openReader(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
+          const { checkCrossYear } = await import("../../analyst/crossyear.js");
           const s = checkCrossYear(store.db, { where: opts.where });
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -337,9 +338,10 @@ Examples:
     .option("--json", "print the hits as JSON")
     .addOption(dbOption())
     .action((text: string[], opts) =>
-      runCommand(() => {
-        const store = openReader(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
+          const { searchProse } = await import("../../analyst/search.js");
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
           const hits = searchProse(store.db, text.join(" "), {
             limit: opts.limit,
@@ -382,9 +384,10 @@ Examples:
   zfxxgk correct --list`,
     )
     .action((ref: string | undefined, key: string | undefined, value: string | undefined, opts) =>
-      runCommand(() => {
-        const store = openWriter(opts.db);
+      runCommand(async () => {
+        const store = await openWriter(opts.db);
         try {
+          const { addCorrection, listCorrections } = await import("../../analyst/corrections.js");
           if (opts.list) {
             const rows = listCorrections(store.db, ref);
             for (const k of rows)

@@ -1,16 +1,18 @@
 // The store commands: versions (a report's versions, why each is or is not current; --pin/--unpin) and
 // reprocess (re-extract stored documents after an extraction upgrade); also --version and quiet pipes.
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 import { findReport, UsageError } from "../../analyst/filters.js";
 import { extractionVersion } from "../../extraction-version.js";
-import { documentsToReprocess, type ReprocessResult, reprocess } from "../../reprocess.js";
-import { NoDatabaseError, openReadOnly, Store } from "../../store/store.js";
-import { DocumentWorkers } from "../../workers.js";
+import type { ReprocessResult } from "../../reprocess.js";
+import type { Store } from "../../store/store.js";
 import { dbOption, runCommand, stopOnSignals } from "../options.js";
-import { createProgress } from "../progress.js";
+
+const noDatabase = (path: string) =>
+  new UsageError(`no database at ${path} (import reports first, or pass --db)`);
 
 const packageJson = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "package.json");
 
@@ -111,9 +113,9 @@ Examples:
   zfxxgk versions --pin 42`,
     )
     .action((ref: string | undefined, opts: { db: string; pin?: number; unpin?: number; json?: boolean }) =>
-      runCommand(() => {
-        if (!existsSync(opts.db))
-          throw new NoDatabaseError(`no database at ${opts.db} (import reports first, or pass --db)`);
+      runCommand(async () => {
+        if (!existsSync(opts.db)) throw noDatabase(opts.db);
+        const { openReadOnly, Store } = await import("../../store/store.js");
         const target = opts.pin ?? opts.unpin;
         if (target !== undefined) {
           const store = new Store(opts.db);
@@ -160,8 +162,14 @@ Exit code 0 when every document was re-extracted, 1 when some failed or had no k
     )
     .action((opts: { db: string; all?: boolean; dryRun?: boolean; quiet?: boolean; json?: boolean }) =>
       runCommand(async () => {
-        if (!existsSync(opts.db))
-          throw new NoDatabaseError(`no database at ${opts.db} (import reports first, or pass --db)`);
+        if (!existsSync(opts.db)) throw noDatabase(opts.db);
+        const [{ Store }, { DocumentWorkers }, { documentsToReprocess, reprocess }, { createProgress }] =
+          await Promise.all([
+            import("../../store/store.js"),
+            import("../../workers.js"),
+            import("../../reprocess.js"),
+            import("../progress.js"),
+          ]);
         const store = new Store(opts.db);
         const workers = new DocumentWorkers();
         const stop = stopOnSignals();
