@@ -10,6 +10,7 @@ import { runImportBench } from "./import.js";
 import { runOcrBench } from "./ocr.js";
 import { runPdfBench } from "./pdf.js";
 import { runStartupBench } from "./startup.js";
+import { runStoreBench } from "./store.js";
 
 await runImportBench();
 if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
@@ -24,3 +25,4 @@ await runStartupBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();
+await runStoreBench();

@@ -1,6 +1,7 @@
 // `export`: writes an analyst view as CSV (UTF-8 with BOM), JSON or Parquet, streaming rows from SQLite.
 import { closeSync, openSync, writeSync } from "node:fs";
 import type Database from "better-sqlite3";
+import { keyCatalog, nearKeys } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
 import { ensureRegions } from "./regions.js";
 
@@ -50,8 +51,15 @@ function query(db: Database.Database, opts: ExportOptions): Database.Statement {
   if (opts.key) {
     if (view !== "cells_long" && view !== "key_comparability" && view !== "corrections")
       throw new UsageError("--key applies to cells_long, key_comparability and corrections");
+    const key = opts.key;
+    if (!keyCatalog().some((k) => k.key === key || k.key.startsWith(`${key}.`))) {
+      const near = nearKeys(key);
+      throw new UsageError(
+        `unknown key ${key}${near.length ? `; did you mean: ${near.join(", ")}` : ""} (all keys: SELECT key, label FROM key_comparability)`,
+      );
+    }
     conds.push("(o.key = ? OR o.key LIKE ?)");
-    params.push(opts.key, `${opts.key}.%`);
+    params.push(key, `${key}.%`);
   }
   // cells_long streams in its natural order (report by report): sorting 20 million rows would hold the
   // export back until all were read.

@@ -43,6 +43,28 @@ export function makeSnippet(text: string, terms: string[], open: string, close: 
   return `${start > 0 ? "…" : ""}${s}${end < flat.length ? "…" : ""}`;
 }
 
+/** Hits found by LIKE conditions on the prose, newest report years first. */
+function likeSearch(
+  db: Database.Database,
+  conds: string[],
+  params: (string | number)[],
+  limit: number,
+  terms: string[],
+  open: string,
+  close: string,
+): SearchHit[] {
+  return (
+    db
+      .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.document_id, p.text
+        FROM prose p JOIN report_overview o ON o.document_id = p.document_id
+        WHERE ${conds.join(" AND ")} ORDER BY o.report_year DESC, o.report_id LIMIT ?`)
+      .all(...params, limit) as (SearchHit & { text: string })[]
+  ).map((r) => {
+    const { text, ...rest } = r;
+    return { ...rest, snippet: makeSnippet(text, terms, open, close) };
+  });
+}
+
 export function searchProse(db: Database.Database, query: string, opts: SearchOptions = {}): SearchHit[] {
   const terms = query
     .normalize("NFKC")
@@ -79,18 +101,26 @@ export function searchProse(db: Database.Database, query: string, opts: SearchOp
         r.snippet = makeSnippet(r.text ?? "", terms, open, close);
         delete r.text;
       }
-  } else {
-    rows = (
-      db
-        .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.document_id, p.text
-        FROM prose p JOIN report_overview o ON o.document_id = p.document_id
-        WHERE ${conds.join(" AND ")} ORDER BY o.report_year DESC, o.report_id LIMIT ?`)
-        .all(...where.params, ...params, limit) as (SearchHit & { text: string })[]
-    ).map((r) => {
-      const { text, ...rest } = r;
-      return { ...rest, snippet: makeSnippet(text, terms, open, close) };
-    });
-  }
+    // While a bulk load runs, the documents it wrote have no search rows yet (they are added at its
+    // end): they are matched with LIKE and listed after the indexed hits.
+    const bulkFrom = db.prepare("SELECT min(from_document_id) FROM bulk_loads").pluck().get() as
+      | number
+      | null;
+    if (bulkFrom !== null && rows.length < limit) {
+      const likeAll = long.map((t) => `%${likeEscape(t)}%`);
+      rows.push(
+        ...likeSearch(
+          db,
+          [...conds, ...long.map(() => "p.text LIKE ? ESCAPE '\\'"), "p.document_id > ?"],
+          [...where.params, ...params, ...likeAll, bulkFrom],
+          limit - rows.length,
+          terms,
+          open,
+          close,
+        ),
+      );
+    }
+  } else rows = likeSearch(db, conds, [...where.params, ...params], limit, terms, open, close);
   for (const r of rows) {
     r.snippet = r.snippet.replace(/\s+/g, " ");
     const text = (

@@ -1,7 +1,7 @@
 // One crawl run: lock, resume or start a pass, discover → fetch → store raw bytes → import.
-
 // Every step is recorded in SQLite, so a killed run continues where it stopped.
 import { createHash } from "node:crypto";
+import { extractionVersion } from "../extraction-version.js";
 import { DocumentError } from "../extractors/errors.js";
 import { detectForm } from "../extractors/index.js";
 import { type Processed, processDocument } from "../pipeline.js";
@@ -505,7 +505,8 @@ class CrawlRun {
     const sha = createHash("sha256").update(bytes).digest("hex");
     const origin = parseRequestKey(row.url).url;
     const known = store.known(sha);
-    if (known && known.status !== "failed") {
+    // Known bytes are skipped, unless an older extraction read them: they are then read again.
+    if (known && known.status !== "failed" && known.extraction_version >= extractionVersion()) {
       store.addOrigin(known.id, origin);
       if (!notModified) this.counts.unchanged_documents++;
       return { documentId: known.id };
@@ -524,7 +525,7 @@ class CrawlRun {
       if (code === "not_a_report") return { documentId: null, skipped: `not a report: ${message}` };
       if (row.kind === "report" && (attachments > 0 || reports >= 2))
         return { documentId: null, index: true };
-      store.recordFailure(doc, form, code, message);
+      store.recordFailure(doc, form, code, message, bytes);
       // Bytes that failed before and fail again (a 304 retry after an upgrade) are not a new failure.
       if (notModified) return { documentId: store.known(sha)?.id ?? null };
       return { documentId: store.known(sha)?.id ?? null, failure: `import failed: [${code}] ${message}` };
@@ -545,10 +546,10 @@ class CrawlRun {
       const why = notAReport(title, report.prose);
       if (why) return { documentId: null, skipped: `not a report: ${why}` };
     }
-    const outcome = store.saveReport(doc, processed.form, processed.charset, report);
+    const outcome = store.saveReport(doc, processed.form, processed.charset, report, bytes);
     const documentId = store.known(sha)?.id ?? null;
     if (outcome === "new") this.counts.new_reports++;
-    else if (outcome === "updated") this.counts.changed_reports++;
+    else if (outcome === "updated" || outcome === "reprocessed") this.counts.changed_reports++;
     else if (outcome === "unchanged") this.counts.unchanged_documents++;
     const m = report.meta;
     this.opts.log.log("info", "imported", {

@@ -1,32 +1,36 @@
 // The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
 // What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync } from "node:fs";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import type { CompareCell, CompareResult } from "../../analyst/compare.js";
 import { EXPORT_VIEWS, type ExportFormat } from "../../analyst/export.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
 import { padEnd, padStart, width } from "../../analyst/report-view.js";
 import type { Store } from "../../store/store.js";
-import { dbOption } from "../options.js";
+import { dbOption, runCommand } from "../options.js";
 
-async function openStore(path: string): Promise<Store> {
+/** A database for a command that only reads: read-only, so it never waits for an import or a crawl. */
+async function openReader(path: string): Promise<{ db: Store["db"]; close(): void }> {
+  const { openReadOnly } = await import("../../store/store.js");
+  const db = openReadOnly(path);
+  return { db, close: () => db.close() };
+}
+
+/** A database for a command that writes (correct): it must exist; no command but import and crawl creates one. */
+async function openWriter(path: string): Promise<Store> {
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (import reports first, or pass --db)`);
   const { Store } = await import("../../store/store.js");
   return new Store(path);
 }
 
-/** Runs a command body; usage errors and refusals print one explanation and exit 2. */
-async function run(body: () => Promise<number | undefined> | number | undefined): Promise<void> {
-  try {
-    process.exitCode = (await body()) ?? 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`zfxxgk: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
+/** A commander parser for a positive integer option: anything else is a usage error (exit 2). */
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, not ${JSON.stringify(v)}`);
+    return n;
+  };
 }
 
 const whereOption = () =>
@@ -203,8 +207,8 @@ Examples:
   zfxxgk compare --metric appeals.review.total --by level --format csv > reviews.csv`,
     )
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { compare } = await import("../../analyst/compare.js");
           const res = compare(store.db, {
@@ -245,8 +249,8 @@ Examples:
   zfxxgk export --format json --key applications.new_received --where province=江苏省`,
     )
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { exportData } = await import("../../analyst/export.js");
           const n = await exportData(store.db, {
@@ -271,8 +275,8 @@ Examples:
     .option("--json", "every cell with its status, marks and source, as JSON")
     .addOption(dbOption())
     .action((ref: string, opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { reportDetail, renderReport } = await import("../../analyst/report-view.js");
           const d = reportDetail(store.db, ref);
@@ -296,8 +300,8 @@ Examples:
     .option("--json", "print the results as JSON")
     .addOption(dbOption())
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { checkCrossYear } = await import("../../analyst/crossyear.js");
           const s = checkCrossYear(store.db, { where: opts.where });
@@ -329,18 +333,18 @@ Examples:
       "full-text search of report prose (trigram; 1–2 character words by LIKE), with highlighted snippets",
     )
     .argument("<text...>", "words to find (all of them)")
-    .option("--limit <n>", "most results", "20")
+    .option("--limit <n>", "most results (a positive integer)", positiveInt("--limit"), 20)
     .addOption(whereOption())
     .option("--json", "print the hits as JSON")
     .addOption(dbOption())
     .action((text: string[], opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { searchProse } = await import("../../analyst/search.js");
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
           const hits = searchProse(store.db, text.join(" "), {
-            limit: Number(opts.limit),
+            limit: opts.limit,
             where: opts.where,
             open: color ? "\x1b[1;33m" : "【",
             close: color ? "\x1b[0m" : "】",
@@ -380,8 +384,8 @@ Examples:
   zfxxgk correct --list`,
     )
     .action((ref: string | undefined, key: string | undefined, value: string | undefined, opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openWriter(opts.db);
         try {
           const { addCorrection, listCorrections } = await import("../../analyst/corrections.js");
           if (opts.list) {
@@ -396,14 +400,17 @@ Examples:
             return 0;
           }
           if (!ref || !key) throw new UsageError("correct: give REPORT KEY VALUE --note TEXT (or --list)");
-          const o = addCorrection(store.db, {
-            report: ref,
-            key,
-            value,
-            note: opts.note,
-            author: opts.author,
-            revert: opts.revert,
-          });
+          // In the store's write transaction: another writer (an import) is waited for, and said so.
+          const o = store.write(() =>
+            addCorrection(store.db, {
+              report: ref,
+              key,
+              value,
+              note: opts.note,
+              author: opts.author,
+              revert: opts.revert,
+            }),
+          );
           const was = o.extracted
             ? o.extracted.status === "number"
               ? String(o.extracted.value)

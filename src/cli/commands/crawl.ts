@@ -99,7 +99,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       ? setTimeout(() => stop("max-minutes"), opts.maxMinutes * 60_000)
       : undefined;
   timer?.unref();
-  const store = new Store(opts.db);
+  const store = new Store(opts.db, { sourcesDir: opts.data ?? defaultDataDir(opts.db) });
   const workers = new DocumentWorkers();
   try {
     const r = await crawl({
@@ -213,13 +213,21 @@ export function registerCrawlCommands(program: Command): void {
     .option("--run <id>", "show one run with its failures", integerArg("--run", 1))
     .option("--json", "one JSON object per run")
     .action(async (opts: { db: string; limit: number; run?: number; json?: boolean }) => {
-      const [{ Store }, { Runs }] = await Promise.all([
+      const [{ openReadOnly, NoDatabaseError }, { Runs }] = await Promise.all([
         import("../../store/store.js"),
         import("../../crawl/runs.js"),
       ]);
-      const store = new Store(opts.db);
+      let db: ReturnType<typeof openReadOnly>;
       try {
-        const runs = new Runs(store.db);
+        db = openReadOnly(opts.db); // read-only: never waits for a crawl or an import
+      } catch (e) {
+        if (!(e instanceof NoDatabaseError)) throw e;
+        process.stderr.write(`zfxxgk runs: ${e.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      try {
+        const runs = new Runs(db);
         if (opts.run !== undefined) {
           const r = runs.get(opts.run);
           if (!r) {
@@ -230,7 +238,7 @@ export function registerCrawlCommands(program: Command): void {
           printRuns([r], opts.json ?? false, opts.run);
         } else printRuns(runs.list(opts.limit), opts.json ?? false);
       } finally {
-        store.close();
+        db.close();
       }
     });
 }
