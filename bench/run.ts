@@ -1,14 +1,16 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
-// where taskset exists), the PDF path, whole commands (start-up, one document, 40 PDFs against
-// pdftotext, a compression bomb), the crawler, DOCX, and the analyst queries.
+// where taskset exists), the PDF path, OCR of scans, whole commands (start-up, one document, 40 PDFs
+// against pdftotext, a compression bomb), the crawler, DOCX, and the analyst queries.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
 import { runCrawlBench } from "./crawl.js";
 import { runDocxBench } from "./docx.js";
 import { runImportBench } from "./import.js";
+import { runOcrBench } from "./ocr.js";
 import { runPdfBench } from "./pdf.js";
 import { runStartupBench } from "./startup.js";
+import { runStoreBench } from "./store.js";
 
 await runImportBench();
 if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
@@ -18,7 +20,9 @@ if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined
   spawnSync("taskset", ["-c", "0", process.execPath, "--import", "tsx", script], { stdio: "inherit" });
 }
 await runPdfBench();
+await runOcrBench();
 await runStartupBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();
+await runStoreBench();

@@ -1,8 +1,9 @@
 // Bulk import from disk: walks files and folders, skips bytes already stored, processes each document
 // and stores it in its own transaction. One bad document never stops the batch.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { extractionVersion } from "./extraction-version.js";
 import { DocumentError } from "./extractors/errors.js";
 import { detectForm, MAX_DOCUMENT_BYTES } from "./extractors/index.js";
 import { processDocument } from "./pipeline.js";
@@ -17,6 +18,7 @@ const DEFAULT_EXCLUDE = [/\.gold\.json$/i, /^readme(\.\w+)?$/i, /^\./, /\.sqlite
 
 export function listFiles(paths: string[], exclude: RegExp[] = DEFAULT_EXCLUDE): string[] {
   const out: string[] = [];
+  const seenDirs = new Set<string>(); // real paths: a symlink loop is followed once
   const walk = (p: string) => {
     let st: ReturnType<typeof statSync>;
     try {
@@ -26,6 +28,9 @@ export function listFiles(paths: string[], exclude: RegExp[] = DEFAULT_EXCLUDE):
       return;
     }
     if (st.isDirectory()) {
+      const real = realpathSync(p);
+      if (seenDirs.has(real)) return;
+      seenDirs.add(real);
       for (const name of readdirSync(p).sort()) {
         if (exclude.some((re) => re.test(name))) continue;
         walk(join(p, name));
@@ -47,6 +52,10 @@ export interface ImportSummary {
   files: number;
   new: number;
   updated: number;
+  /** New documents kept as older or worse versions of a report (see `zfxxgk show`). */
+  not_current: number;
+  /** Known bytes extracted again because an older extraction had read them. */
+  reprocessed: number;
   unchanged: number;
   failed: number;
   seconds: number;
@@ -55,6 +64,8 @@ export interface ImportSummary {
 export interface ImportOptions {
   /** Worker threads for PDF and Word documents; without it every document is processed in this thread. */
   workers?: DocumentWorkers;
+  /** Stops handing out files once aborted (SIGINT/SIGTERM): documents in flight finish and are stored. */
+  signal?: AbortSignal;
 }
 
 export async function importFiles(
@@ -68,6 +79,8 @@ export async function importFiles(
     files: files.length,
     new: 0,
     updated: 0,
+    not_current: 0,
+    reprocessed: 0,
     unchanged: 0,
     failed: 0,
     seconds: 0,
@@ -78,6 +91,8 @@ export async function importFiles(
     if (r.outcome === "failed") summary.failed++;
     else if (r.outcome === "new") summary.new++;
     else if (r.outcome === "updated") summary.updated++;
+    else if (r.outcome === "not_current") summary.not_current++;
+    else if (r.outcome === "reprocessed") summary.reprocessed++;
     else summary.unchanged++;
     onResult(r, ++done);
   };
@@ -88,6 +103,11 @@ export async function importFiles(
   store.beginBatch(files.length);
   try {
     for (const path of files) {
+      if (opts.signal) {
+        // Documents read from disk resolve as microtasks: let the event loop deliver a signal between them.
+        await new Promise((r) => setImmediate(r));
+        if (opts.signal.aborted) break;
+      }
       const p = importOne(store, path, opts).then(record);
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
@@ -134,14 +154,14 @@ export async function importBytes(
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const doc = { sha256, origin, size: bytes.length };
   const known = store.known(sha256);
-  if (known && known.status !== "failed") {
+  if (known && known.status !== "failed" && known.extraction_version >= extractionVersion()) {
     store.addOrigin(known.id, origin);
     return { path, outcome: "unchanged" };
   }
   try {
     const heavy = workers && HEAVY_FORMS.has(detectForm(bytes));
     const p = heavy ? await workers.process(bytes, opts) : await processDocument(bytes, opts);
-    const outcome = store.saveReport(doc, p.form, p.charset, p.report);
+    const outcome = store.saveReport(doc, p.form, p.charset, p.report, bytes);
     const m = p.report.meta;
     return {
       path,
@@ -151,7 +171,7 @@ export async function importBytes(
   } catch (e) {
     const code = e instanceof DocumentError ? e.code : "internal_error";
     const message = e instanceof Error ? e.message : String(e);
-    store.recordFailure(doc, detectForm(bytes), code, message);
+    store.recordFailure(doc, detectForm(bytes), code, message, bytes);
     return { path, outcome: "failed", error: { code, message } };
   }
 }

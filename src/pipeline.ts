@@ -1,15 +1,29 @@
 // The one path from document bytes to a validated report: extract → reconstruct → validate.
 // `import` and `eval` both call processDocument, so what is scored is what is stored.
+
+import { SIMULATED_EXTRACTION_CHANGE } from "./extraction-version.js";
 import { DocumentError } from "./extractors/errors.js";
 import { extract } from "./extractors/index.js";
 import type { DocumentForm } from "./model/document.js";
-import type { Flag } from "./normalize/cells.js";
+import type { CanonicalCell, Flag } from "./normalize/cells.js";
 import { extractMeta, reportEvidence } from "./normalize/metadata.js";
+import { applyOcrConfidence } from "./normalize/ocr.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
 import { normalizeText, toSimplified } from "./normalize/text.js";
 import { buildUnits } from "./normalize/units.js";
+
+/** The simulated extraction change of ZFXXGK_TEST_EXTRACTION_CHANGE (src/extraction-version.ts). */
+function simulateChange(cells: CanonicalCell[]): CanonicalCell[] {
+  return cells
+    .filter((c) => c.key !== "appeals.review.upheld")
+    .map((c) =>
+      c.key === "applications.new_received.total" && c.status === "number" && c.value !== null
+        ? { ...c, value: c.value + 1, raw: String(c.value + 1) }
+        : c,
+    );
+}
 
 export interface Processed {
   form: DocumentForm;
@@ -35,6 +49,7 @@ export async function processDocument(
     if (printed) meta.titleRaw = normalizeText(printed).trim();
   }
   const rec = reconstruct(built, meta.reportYear ?? undefined);
+  if (SIMULATED_EXTRACTION_CHANGE) rec.cells = simulateChange(rec.cells);
   // Is this a report at all? Decided on evidence: table values, the 统计期限 sentence, section headings,
   // a report title; notices, guides and lists of reports are refused with the reason.
   const printed = rec.cells.some((c) => c.status !== "blank");
@@ -46,6 +61,7 @@ export async function processDocument(
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
+    ...applyOcrConfidence(model, rec.cells),
   ];
   for (const r of rules) {
     if (r.status === "fail") {

@@ -1,5 +1,7 @@
 // The analyst key catalogue: every key's labels, versions, GOP2019/GOP2021 comparability and derived terms.
+
 import { T2_ROWS, T3_COLUMNS, T3_ROWS, T4_KEYS, versionKeys } from "../normalize/template.js";
+import { editDistance } from "../normalize/text.js";
 
 export type Presence = "printed" | "derived" | "absent";
 export type Comparability = "comparable" | "caution" | "not_comparable";
@@ -252,4 +254,26 @@ export function keyInfo(key: string): KeyInfo | undefined {
 /** The template version a report year is expected to use (§1.2); PRE2019 before 2019. */
 export function nominalVersion(year: number): "PRE2019" | "GOP2019" | "GOP2021" {
   return year < 2019 ? "PRE2019" : year <= 2020 ? "GOP2019" : "GOP2021";
+}
+
+/**
+ * Keys close to an unknown key or prefix, for a "did you mean" (compare --metric, export --key): keys
+ * containing it or its last parts, else the keys and key prefixes within a few typos of it.
+ */
+export function nearKeys(key: string): string[] {
+  const all = keyCatalog().map((k) => k.key);
+  const contained = all.filter((k) => k.includes(key) || key.includes(k.split(".").slice(-2).join(".")));
+  if (contained.length > 0) return contained.slice(0, 8);
+  const max = Math.max(2, Math.floor(key.length / 8));
+  const candidates = new Set<string>();
+  for (const k of all) {
+    const parts = k.split(".");
+    for (let i = 2; i <= parts.length; i++) candidates.add(parts.slice(0, i).join("."));
+  }
+  return [...candidates]
+    .map((k) => ({ k, d: editDistance(k, key, max) }))
+    .filter((x) => x.d <= max)
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, 8)
+    .map((x) => x.k);
 }

@@ -1,7 +1,7 @@
 // `compare`: one key across years by issuer, region or level, with comparability checks and cell marks.
 import type Database from "better-sqlite3";
 import { derivedExpr, REPORT_KIND } from "../store/analyst-schema.js";
-import { derivedTerms, type KeyInfo, keyCatalog, keyInfo, nominalVersion } from "./catalog.js";
+import { derivedTerms, type KeyInfo, keyInfo, nearKeys, nominalVersion } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
 import { ensureRegions } from "./regions.js";
 
@@ -495,12 +495,7 @@ function compareInSql(
 export function compare(db: Database.Database, opts: CompareOptions): CompareResult {
   const info = keyInfo(opts.metric);
   if (!info) {
-    const near = keyCatalog()
-      .filter(
-        (k) => k.key.includes(opts.metric) || opts.metric.includes(k.key.split(".").slice(-2).join(".")),
-      )
-      .slice(0, 8)
-      .map((k) => k.key);
+    const near = nearKeys(opts.metric);
     throw new UsageError(
       `unknown key ${opts.metric}${near.length ? `; did you mean: ${near.join(", ")}` : ""} (all keys: SELECT key, label FROM key_comparability)`,
     );

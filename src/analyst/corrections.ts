@@ -35,6 +35,24 @@ export function parseCorrectionValue(raw: string): { value: number | null; statu
   return { value: Number(n), status: "number" };
 }
 
+/**
+ * A count is a whole number, never negative except a signed 增减 (items_change); money (amount_yuan, in
+ * yuan) is never negative and has at most two decimals (fen).
+ */
+function checkCorrectionValue(key: string, value: number | null, raw: string): void {
+  if (value === null) return;
+  if (key.endsWith("amount_yuan")) {
+    if (value < 0 || !/^[+]?[\d,，\s]*(?:\.\d{1,2})?$/.test(raw.trim()))
+      throw new UsageError(
+        `VALUE ${raw}: ${key} is an amount in yuan: not negative, at most two decimals (fen)`,
+      );
+    return;
+  }
+  if (!Number.isInteger(value)) throw new UsageError(`VALUE ${raw}: ${key} is a count: give a whole number`);
+  if (value < 0 && !key.endsWith(".items_change"))
+    throw new UsageError(`VALUE ${raw}: ${key} is a count: it cannot be negative`);
+}
+
 export function addCorrection(db: Database.Database, input: CorrectionInput): CorrectionOutcome {
   if (!input.note?.trim()) throw new UsageError("a correction needs --note (why the printed value is wrong)");
   const info = keyInfo(input.key);
@@ -68,6 +86,7 @@ export function addCorrection(db: Database.Database, input: CorrectionInput): Co
   } else {
     if (input.value === undefined) throw new UsageError("VALUE is required (or --revert)");
     v = parseCorrectionValue(input.value);
+    checkCorrectionValue(input.key, v.value, input.value);
   }
   const id = db.transaction(() => {
     db.prepare("UPDATE corrections SET active = 0 WHERE report_id = ? AND key = ? AND active = 1").run(

@@ -4,7 +4,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type Database from "better-sqlite3";
 import { wideColumn } from "../store/analyst-schema.js";
-import { keyCatalog } from "./catalog.js";
+import { keyCatalog, nearKeys } from "./catalog.js";
 import { parseWhere, UsageError } from "./filters.js";
 import { CSV_BOM, csvLine, EXPORT_VIEWS, type ExportFormat } from "./formats.js";
 import { ensureRegions } from "./regions.js";
@@ -80,8 +80,15 @@ function query(db: Database.Database, opts: ExportOptions): Database.Statement {
   if (opts.key) {
     if (view !== "cells_long" && view !== "key_comparability" && view !== "corrections")
       throw new UsageError("--key applies to cells_long, key_comparability and corrections");
+    const key = opts.key;
+    if (!keyCatalog().some((k) => k.key === key || k.key.startsWith(`${key}.`))) {
+      const near = nearKeys(key);
+      throw new UsageError(
+        `unknown key ${key}${near.length ? `; did you mean: ${near.join(", ")}` : ""} (all keys: SELECT key, label FROM key_comparability)`,
+      );
+    }
     conds.push("(o.key = ? OR o.key LIKE ?)");
-    params.push(opts.key, `${opts.key}.%`);
+    params.push(key, `${key}.%`);
   }
   // cells_long streams in its natural order (report by report): sorting 20 million rows would hold the
   // export back until all were read.

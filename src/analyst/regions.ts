@@ -720,6 +720,7 @@ export function refreshRegions(db: Database.Database): number {
  * before regions existed). The store resolves every report it saves, so counts are enough here.
  */
 export function ensureRegions(db: Database.Database): number {
+  if (db.readonly) return 0; // a reader never writes: the importing process resolves them at its end
   const a = (prep(db, "SELECT count(*) AS n FROM reports").get() as { n: number }).n;
   const b = (prep(db, "SELECT count(*) AS n FROM report_regions").get() as { n: number }).n;
   return a === b ? 0 : refreshRegions(db);

@@ -31,7 +31,15 @@ export interface ReportDetail {
   report: Record<string, unknown>;
   rules: { rule: string; status: string; failures: string[] }[];
   flags: { code: string; severity: string; message: string; keys: string[] }[];
-  versions: { document_id: number; status: string; origin: string; imported_at: string }[];
+  versions: {
+    document_id: number;
+    status: string;
+    origin: string;
+    imported_at: string;
+    cells: number;
+    /** Why this version is or is not current (the store's choice on evidence, or a person's pin). */
+    reason: string | null;
+  }[];
   cells: Map<string, CellView>;
 }
 
@@ -57,7 +65,8 @@ export function reportDetail(db: Database.Database, ref: string): ReportDetail {
   const region = db.prepare("SELECT document_id FROM report_regions WHERE report_id = ?").get(r.report_id) as
     | { document_id: number }
     | undefined;
-  if (region?.document_id !== r.document_id) storeRegion(db, r.report_id);
+  // A reader never writes: a region resolved for an older version is shown until the writer refreshes it.
+  if (!db.readonly && region?.document_id !== r.document_id) storeRegion(db, r.report_id);
   const report = db.prepare("SELECT * FROM report_overview WHERE report_id = ?").get(r.report_id) as Record<
     string,
     unknown
@@ -84,7 +93,9 @@ export function reportDetail(db: Database.Database, ref: string): ReportDetail {
   ).map((f) => ({ ...f, keys: f.keys ? (JSON.parse(f.keys) as string[]) : [] }));
   const versions = db
     .prepare(
-      "SELECT id AS document_id, status, origin, imported_at FROM documents WHERE report_id = ? ORDER BY id DESC",
+      `SELECT id AS document_id, status, origin, imported_at, version_reason AS reason,
+        (SELECT count(*) FROM cell_values v WHERE v.document_id = documents.id) AS cells
+      FROM documents WHERE report_id = ? ORDER BY id DESC`,
     )
     .all(r.report_id) as ReportDetail["versions"];
 
@@ -260,15 +271,16 @@ export function renderReport(d: ReportDetail): string {
         : `${r.region_status} — ${r.region_reason}${r.province_name ? ` [known: ${[r.province_name, r.prefecture_name, r.county_name].filter(Boolean).join(" ")}]` : ""}`
     }`,
     `  title: ${r.title ?? "(none)"}`,
-    `  document #${r.document_id} (${r.form}) from ${r.origin}${
-      d.versions.length > 1
-        ? `; ${d.versions.length - 1} older version(s): ${d.versions
-            .slice(1)
-            .map((v) => `#${v.document_id} ${v.status}`)
-            .join(", ")}`
-        : ""
-    }`,
+    `  document #${r.document_id} (${r.form}) from ${r.origin}`,
   );
+  if (d.versions.length > 1 || d.versions.some((v) => v.reason)) {
+    out.push("  versions (zfxxgk versions --pin DOC to choose by hand):");
+    for (const v of d.versions)
+      out.push(
+        `    ${v.document_id === r.document_id ? "*" : " "} #${v.document_id} ${v.status} · ${v.cells} cells · ${v.imported_at} · ${v.origin}`,
+        `        ${v.reason ?? ""}`,
+      );
+  }
   out.push(
     `  rules: ${d.rules.map((x) => `${x.rule} ${x.status}${x.failures.length ? ` (${x.failures.join("; ")})` : ""}`).join(" · ") || "none"}`,
   );

@@ -43,6 +43,37 @@ export function makeSnippet(text: string, terms: string[], open: string, close: 
   return `${start > 0 ? "…" : ""}${s}${end < flat.length ? "…" : ""}`;
 }
 
+/** Hits found by LIKE conditions on the prose, newest report years first. */
+function likeSearch(
+  db: Database.Database,
+  conds: string[],
+  params: (string | number)[],
+  limit: number,
+  terms: string[],
+  open: string,
+  close: string,
+): SearchHit[] {
+  return (
+    db
+      .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.document_id, p.text
+        FROM prose p JOIN report_overview o ON o.document_id = p.document_id
+        WHERE ${conds.join(" AND ")} ORDER BY o.report_year DESC, o.report_id LIMIT ?`)
+      .all(...params, limit) as (SearchHit & { text: string })[]
+  ).map((r) => {
+    const { text, ...rest } = r;
+    return { ...rest, snippet: makeSnippet(text, terms, open, close) };
+  });
+}
+
+/** Reports matched by LIKE conditions on the prose. */
+function likeCount(db: Database.Database, conds: string[], params: (string | number)[]): number {
+  return db
+    .prepare(`SELECT count(*) FROM prose p JOIN report_overview o ON o.document_id = p.document_id
+      WHERE ${conds.join(" AND ")}`)
+    .pluck()
+    .get(...params) as number;
+}
+
 /** Hits up to the limit, and the total number of reports that match. */
 export interface SearchResult {
   total: number;
@@ -92,22 +123,36 @@ export function searchProse(db: Database.Database, query: string, opts: SearchOp
         r.snippet = makeSnippet(r.text ?? "", terms, open, close);
         delete r.text;
       }
+    // While a bulk load runs, the documents it wrote have no search rows yet (they are added at its
+    // end): they are matched with LIKE and listed after the indexed hits.
+    const bulkFrom = db.prepare("SELECT min(from_document_id) FROM bulk_loads").pluck().get() as
+      | number
+      | null;
+    if (bulkFrom !== null) {
+      const likeAll = long.map((t) => `%${likeEscape(t)}%`);
+      total += likeCount(
+        db,
+        [...conds, ...long.map(() => "p.text LIKE ? ESCAPE '\\'"), "p.document_id > ?"],
+        [...where.params, ...params, ...likeAll, bulkFrom],
+      );
+    }
+    if (bulkFrom !== null && rows.length < limit) {
+      const likeAll = long.map((t) => `%${likeEscape(t)}%`);
+      rows.push(
+        ...likeSearch(
+          db,
+          [...conds, ...long.map(() => "p.text LIKE ? ESCAPE '\\'"), "p.document_id > ?"],
+          [...where.params, ...params, ...likeAll, bulkFrom],
+          limit - rows.length,
+          terms,
+          open,
+          close,
+        ),
+      );
+    }
   } else {
-    total = db
-      .prepare(`SELECT count(*) FROM prose p JOIN report_overview o ON o.document_id = p.document_id
-        WHERE ${conds.join(" AND ")}`)
-      .pluck()
-      .get(...where.params, ...params) as number;
-    rows = (
-      db
-        .prepare(`SELECT o.report_id, o.issuer_name, o.report_year, o.document_id, p.text
-        FROM prose p JOIN report_overview o ON o.document_id = p.document_id
-        WHERE ${conds.join(" AND ")} ORDER BY o.report_year DESC, o.report_id LIMIT ?`)
-        .all(...where.params, ...params, limit) as (SearchHit & { text: string })[]
-    ).map((r) => {
-      const { text, ...rest } = r;
-      return { ...rest, snippet: makeSnippet(text, terms, open, close) };
-    });
+    total = likeCount(db, conds, [...where.params, ...params]);
+    rows = likeSearch(db, conds, [...where.params, ...params], limit, terms, open, close);
   }
   for (const r of rows) {
     r.snippet = r.snippet.replace(/\s+/g, " ");

@@ -4,9 +4,13 @@ import type Database from "better-sqlite3";
 import { linkIssuer, refreshIssuers } from "./issuers.js";
 import { refreshReportValues, refreshValues } from "./values.js";
 
-/** After a document became a report's current version (its region is already stored). */
-export function reportWritten(db: Database.Database, reportId: number): void {
+/** After a report's current version was chosen: its stored effective, derived and wide values. */
+export function valuesWritten(db: Database.Database, reportId: number): void {
   refreshReportValues(db, reportId);
+}
+
+/** After a report's region was stored for its current version: its issuer link. */
+export function reportWritten(db: Database.Database, reportId: number): void {
   linkIssuer(db, reportId);
 }
 

@@ -10,6 +10,8 @@ import { Command } from "commander";
 import { registerAnalystCommands } from "./commands/analyst.js";
 import { registerCoreCommands } from "./commands/core.js";
 import { registerCrawlCommands } from "./commands/crawl.js";
+import { registerSourcesCommands } from "./commands/sources.js";
+import { registerStoreCommands } from "./commands/store.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerCoreCommands(program);
   registerAnalystCommands(program);
   registerCrawlCommands(program);
+  registerSourcesCommands(program);
+  registerStoreCommands(program);
   return program;
 }
 
@@ -36,6 +40,7 @@ async function main() {
       process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2;
       return;
     }
+    if (err.code === "EPIPE") return; // output piped into head and closed: end quietly
     process.stderr.write(`zfxxgk: ${err.message ?? String(e)}\n`);
     process.exitCode = 2;
   }

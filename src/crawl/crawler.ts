@@ -1,17 +1,29 @@
 // One crawl run: lock, resume or start a pass, discover → fetch → store raw bytes → import.
-
 // Every step is recorded in SQLite, so a killed run continues where it stopped.
+import { createHash } from "node:crypto";
+import { extractionVersion } from "../extraction-version.js";
+import { DocumentError } from "../extractors/errors.js";
 import { detectForm } from "../extractors/index.js";
-import { importBytes } from "../importer.js";
-import { processDocument } from "../pipeline.js";
+import { type Processed, processDocument } from "../pipeline.js";
 import type { Store } from "../store/store.js";
 import type { DocumentWorkers } from "../workers.js";
 import { BlobStore } from "./blobs.js";
-import { decodePage, extractLinks, headerCharset, type Link } from "./discover.js";
+import { decodePage, discoverPage, headerCharset, type Link, type PageDiscovery } from "./discover.js";
 import { Fetcher, type FetchResult } from "./fetch.js";
 import { type FetchRecord, Frontier, type FrontierRow } from "./frontier.js";
 import type { Logger } from "./log.js";
-import { emptyCounts, type Failure, type RunCounts, RunLock, type RunStatus, Runs } from "./runs.js";
+import { notAReport } from "./lookalike.js";
+import { parseRequestKey, requestKey } from "./request.js";
+import {
+  emptyCounts,
+  type Failure,
+  failureSummary,
+  formatFailureSummary,
+  type RunCounts,
+  RunLock,
+  type RunStatus,
+  Runs,
+} from "./runs.js";
 import { type CrawlConfig, hostAllowed, type Politeness, type ResolvedSource } from "./sources.js";
 
 export interface CrawlOptions {
@@ -29,6 +41,10 @@ export interface CrawlOptions {
   lockStaleMs?: number;
   /** Worker threads for PDF and Word documents (with their time limit), as `zfxxgk import` uses. */
   workers?: DocumentWorkers;
+  /** The clock for dead-link intervals (tests move it forward by days). */
+  now?: () => number;
+  /** How often the lock's heartbeat thread beats. */
+  lockHeartbeatMs?: number;
 }
 
 export interface CrawlResult {
@@ -38,13 +54,15 @@ export interface CrawlResult {
   resumed: boolean;
   counts: RunCounts;
   failures: Failure[];
+  /** Failure counts by class (DNS, timeout, HTTP 404, import: code, …). */
+  failuresByReason: Record<string, number>;
   seconds: number;
 }
 
 /** Runs one crawl (a new pass, or the rest of an interrupted one). Throws LockHeldError when locked. */
 export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   const db = opts.store.db;
-  const lock = RunLock.acquire(db, { staleMs: opts.lockStaleMs });
+  const lock = RunLock.acquire(db, { staleMs: opts.lockStaleMs, heartbeatMs: opts.lockHeartbeatMs });
   try {
     return await new CrawlRun(opts, lock).run();
   } finally {
@@ -143,8 +161,15 @@ class CrawlRun {
       clearInterval(saver);
     }
     this.runs.finish(this.runId, status, this.counts, this.failures, error);
-    const seconds = (performance.now() - t0) / 1000;
-    log.log(status === "ok" ? "info" : "warn", "end", { run: this.runId, status, seconds, ...this.counts });
+    const seconds = Math.round(performance.now() - t0) / 1000;
+    const failuresByReason = failureSummary(this.failures);
+    log.log(status === "ok" ? "info" : "warn", "end", {
+      run: this.runId,
+      status,
+      seconds,
+      ...this.counts,
+      failures_by_reason: this.failures.length ? formatFailureSummary(failuresByReason) : undefined,
+    });
     return {
       runId: this.runId,
       status,
@@ -152,6 +177,7 @@ class CrawlRun {
       resumed,
       counts: { ...this.counts },
       failures: this.failures,
+      failuresByReason,
       seconds,
     };
   }
@@ -234,8 +260,10 @@ class CrawlRun {
       return;
     }
     const u = new URL(link.url);
+    // The #fragment of an app shell's URL is read from the sources file; the shell is fetched once.
+    u.hash = "";
     const added = this.frontier.schedule({
-      url: u.href,
+      url: requestKey({ url: u.href, body: link.body }),
       host: u.host,
       source: src.name,
       kind: link.kind,
@@ -298,17 +326,42 @@ class CrawlRun {
     };
   }
 
+  /** Whether a URL that keeps answering 404/410 is resting (retried at growing intervals, not nightly). */
+  private deadLink(key: string): { skip: boolean; times: number; reason?: string } {
+    const history = this.frontier.recentStatuses(key, 12);
+    let times = 0;
+    for (const h of history) {
+      if (h.status === 404 || h.status === 410) times++;
+      else break;
+    }
+    if (times === 0) return { skip: false, times };
+    const last = Date.parse(`${history[0].fetched_at}`);
+    const now = this.opts.now?.() ?? Date.now();
+    // 2, 4, 8 … days (at most 64), a little less so that a nightly job started earlier still qualifies.
+    const restMs = 2 ** Math.min(times, 6) * DAY_MS * 0.9;
+    if (now - last >= restMs) return { skip: false, times };
+    const next = new Date(last + restMs).toISOString().slice(0, 10);
+    return {
+      skip: true,
+      times,
+      reason: `dead link: HTTP ${history[0].status} ${times} time(s) since ${history[times - 1].fetched_at.slice(0, 10)}; next try after ${next}`,
+    };
+  }
+
   /** One frontier URL: robots → (conditional) fetch → raw bytes → links and/or import. */
   private async process(row: FrontierRow): Promise<void> {
     const src = this.sources.get(row.source);
     if (!src) return this.skip(row, "source no longer in the sources file");
-    const u = new URL(row.url);
+    const req = parseRequestKey(row.url);
+    const u = new URL(req.url);
     if (!hostAllowed(u, src.allowedHosts)) return this.skip(row, "host not allowed");
+    const dead = this.deadLink(row.url);
+    if (dead.skip) return this.skip(row, dead.reason!);
     const p = this.politeness(src);
     if (p.robots) {
       const rules = await this.fetcher.robotsFor(u, p);
       if (rules.unavailable) return this.fail(row, rules.unavailable);
-      if (!rules.allows(row.url)) return this.skip(row, "disallowed by robots.txt");
+      if (!rules.allows(req.url)) return this.skip(row, "disallowed by robots.txt");
     }
     const prev = this.frontier.validators(row.url);
     // Conditional only while the stored copy exists: a 304 needs it (links, or a retried import).
@@ -316,8 +369,16 @@ class CrawlRun {
       prev && this.blobs.has(prev.sha256)
         ? { etag: prev.etag, lastModified: prev.last_modified, finalUrl: prev.final_url }
         : {};
-    const res = await this.fetcher.fetch(row.url, p, cond);
-    if (res.kind === "failed") return this.fail(row, res.reason, this.fetchRecord(row.url, res));
+    const res = await this.fetcher.fetch(req.url, p, cond, req.body);
+    if (res.kind === "failed") {
+      const record = this.fetchRecord(row.url, res);
+      // A link already known dead is recorded, not failed again: it does not make every run partial.
+      if (dead.times > 0 && (res.status === 404 || res.status === 410)) {
+        this.frontier.recordFetch(record);
+        return this.skip(row, `dead link: still HTTP ${res.status} (${dead.times + 1} times)`);
+      }
+      return this.fail(row, res.reason, record);
+    }
     if (res.kind === "redirect") {
       const record = this.fetchRecord(row.url, res);
       if (row.redirects + 1 > p.maxRedirects)
@@ -353,34 +414,58 @@ class CrawlRun {
       contentType = res.headers["content-type"];
     }
     const finalUrl = res.finalUrl;
-    const links: Link[] = [];
-    if ((row.kind === "list" || row.kind === "report") && detectForm(bytes) === "html") {
-      links.push(...extractLinks(decodePage(bytes, contentType), finalUrl, src, row.kind));
+    // What the bytes are decides, never the Content-Type (download endpoints send PDFs as text/html).
+    const form = detectForm(bytes);
+    let page: PageDiscovery | undefined;
+    if (form === "html" || (form === "text" && row.kind === "list")) {
+      const key = finalUrl === req.url ? row.url : requestKey({ url: finalUrl, body: req.body });
+      page = discoverPage({ key, finalUrl, text: decodePage(bytes, contentType), src, expected: row.kind });
     }
+    const links = page?.links ?? [];
     let documentId: number | null = null;
     let follow = links;
-    if (row.kind !== "list") {
-      const r = await this.importDocument(row, bytes, sha, contentType, links, res.kind === "not_modified");
+    let skipped: string | undefined;
+    const isList =
+      page !== undefined &&
+      (page.kind === "list" ||
+        page.kind === "data" ||
+        page.kind === "shell" ||
+        // A start page of neither kind is read as a list, unless it is a plain text document.
+        (row.kind === "list" && page.kind !== "article" && form === "html"));
+    if (!isList) {
+      const r = await this.importDocument(row, bytes, contentType, links, page, res.kind === "not_modified");
       if (r.failure) {
         this.counts.failed++;
         this.failures.push({ url: row.url, reason: r.failure });
       }
       documentId = r.documentId;
-      // A report follows its attachments only (its other links are site chrome); an index follows all.
-      if (!r.index) follow = links.filter((l) => l.kind === "attachment");
+      skipped = r.skipped;
+      // A report follows its attachments only (its other links are site chrome); an index follows all;
+      // a look-alike follows nothing.
+      if (r.skipped) follow = [];
+      else if (!r.index) follow = links.filter((l) => l.kind === "attachment");
     }
     // The links and the page's completion are written in one transaction: a kill before it re-fetches
     // the page, a kill after it loses nothing.
     const record = this.fetchRecord(row.url, res, sha, documentId);
+    // A page linked as a report that reads as a list (a year's column) is a list: its links start
+    // from a list's depth, so list → year column → report → attachment stays within maxDepth.
+    const depth = isList && row.kind !== "list" ? Math.max(0, row.depth - 1) : row.depth;
     this.opts.store.db.transaction(() => {
-      for (const l of follow) this.schedule(src, l, row.depth, row.url, 0);
-      this.frontier.finish(row.id, "done", null, record);
+      for (const l of follow) this.schedule(src, l, depth, row.url, 0);
+      if (skipped) {
+        this.counts.skipped++;
+        this.frontier.finish(row.id, "skipped", skipped, record);
+      } else this.frontier.finish(row.id, "done", null, record);
     })();
+    if (skipped) this.opts.log.log("info", "skipped", { url: row.url, reason: skipped });
     this.opts.log.log("info", res.kind === "ok" ? "fetched" : "not_modified", {
       url: row.url,
       kind: row.kind,
+      page: page ? `${page.family} ${page.kind}` : form,
       status: res.status,
       bytes: res.kind === "ok" ? bytes.length : undefined,
+      file: attachmentName(res.headers),
       links: links.length || undefined,
       ms: res.ms,
     });
@@ -396,47 +481,100 @@ class CrawlRun {
   }
 
   /**
-   * Imports a report page or attachment through importBytes (the path of disk imports). Known bytes
-   * only gain this URL as an origin. A report page without tables that wraps attachments or lists
-   * reports is an index (`index: true`): it is not stored, and all its links are followed.
+   * Imports a report page or attachment through the import pipeline and store (the path of disk
+   * imports). An article page is imported as its article body under its title, so a report page reads
+   * like the same text would. Known bytes only gain this URL as an origin. A page without tables that
+   * wraps attachments or lists reports is an index (`index: true`): not stored, its links followed. A
+   * document without tables whose title names a look-alike, or that the pipeline refuses as
+   * `not_a_report`, is `skipped` with the reason and never stored as a report.
    */
   private async importDocument(
     row: FrontierRow,
-    bytes: Buffer,
-    sha: string,
+    raw: Buffer,
     contentType: string | undefined,
     links: Link[],
+    page: PageDiscovery | undefined,
     notModified: boolean,
-  ): Promise<{ documentId: number | null; failure?: string; index?: boolean }> {
+  ): Promise<{ documentId: number | null; failure?: string; index?: boolean; skipped?: string }> {
     const store = this.opts.store;
+    const attachments = links.filter((l) => l.kind === "attachment").length;
+    const reports = links.filter((l) => l.kind === "report").length;
+    if (page?.article?.pointsToAttachment && attachments > 0) return { documentId: null, index: true };
+    const bytes = page?.article ? Buffer.from(page.article.html) : raw;
+    const httpCharset = page?.article ? "utf-8" : headerCharset(contentType);
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    const origin = parseRequestKey(row.url).url;
     const known = store.known(sha);
-    if (known && known.status !== "failed") {
-      store.addOrigin(known.id, row.url);
+    // Known bytes are skipped, unless an older extraction read them: they are then read again.
+    if (known && known.status !== "failed" && known.extraction_version >= extractionVersion()) {
+      store.addOrigin(known.id, origin);
       if (!notModified) this.counts.unchanged_documents++;
       return { documentId: known.id };
     }
-    const httpCharset = headerCharset(contentType);
-    if (notModified && !known) return { documentId: null, index: true }; // an index or wrapper, unchanged
-    if (row.kind === "report" && links.length > 0) {
-      // Without tables of its own, a page that is not a report, wraps attachments, or lists several
-      // reports is an index; a page with one stray link (site chrome) is still stored as a report.
-      const p = await processDocument(bytes, { httpCharset }).catch(() => undefined);
-      const attachments = links.filter((l) => l.kind === "attachment").length;
-      const reports = links.filter((l) => l.kind === "report").length;
-      if (!p || (p.report.cells.length === 0 && (attachments > 0 || reports >= 2)))
+    const doc = { sha256: sha, origin, size: bytes.length };
+    const form = detectForm(bytes);
+    let processed: Processed;
+    try {
+      processed =
+        this.opts.workers && HEAVY_FORMS.has(form)
+          ? await this.opts.workers.process(bytes, { httpCharset })
+          : await processDocument(bytes, { httpCharset });
+    } catch (e) {
+      const code = e instanceof DocumentError ? e.code : "internal_error";
+      const message = e instanceof Error ? e.message : String(e);
+      if (code === "not_a_report") return { documentId: null, skipped: `not a report: ${message}` };
+      if (row.kind === "report" && (attachments > 0 || reports >= 2))
         return { documentId: null, index: true };
-    }
-    const r = await importBytes(store, bytes, row.url, { httpCharset }, { workers: this.opts.workers });
-    const documentId = store.known(sha)?.id ?? null;
-    if (r.outcome === "new") this.counts.new_reports++;
-    else if (r.outcome === "updated") this.counts.changed_reports++;
-    else if (r.outcome === "unchanged") this.counts.unchanged_documents++;
-    else if (r.outcome === "failed") {
+      store.recordFailure(doc, form, code, message, bytes);
       // Bytes that failed before and fail again (a 304 retry after an upgrade) are not a new failure.
-      if (notModified) return { documentId };
-      return { documentId, failure: `import failed: [${r.error?.code}] ${r.error?.message}` };
+      if (notModified) return { documentId: store.known(sha)?.id ?? null };
+      return { documentId: store.known(sha)?.id ?? null, failure: `import failed: [${code}] ${message}` };
     }
-    this.opts.log.log("info", "imported", { url: row.url, outcome: r.outcome, report: r.summary });
+    const report = processed.report;
+    if (report.cells.length === 0) {
+      // Without tables of its own, a page that wraps attachments or lists several reports is an index.
+      if (page && (attachments > 0 || reports >= 2)) return { documentId: null, index: true };
+      // A short article without tables, pointing to nothing the crawler can read, is no report.
+      if (page?.article?.pointsToAttachment)
+        return {
+          documentId: null,
+          skipped: "not a report: a short page without the report's text or tables",
+        };
+      const title = [page?.title, report.meta.titleRaw, page ? "" : report.prose.slice(0, 120)]
+        .filter(Boolean)
+        .join(" ");
+      const why = notAReport(title, report.prose);
+      if (why) return { documentId: null, skipped: `not a report: ${why}` };
+    }
+    const outcome = store.saveReport(doc, processed.form, processed.charset, report, bytes);
+    const documentId = store.known(sha)?.id ?? null;
+    if (outcome === "new") this.counts.new_reports++;
+    else if (outcome === "updated" || outcome === "reprocessed") this.counts.changed_reports++;
+    else if (outcome === "unchanged") this.counts.unchanged_documents++;
+    const m = report.meta;
+    this.opts.log.log("info", "imported", {
+      url: origin,
+      outcome,
+      report: `${m.issuerName ?? "?"} ${m.reportYear ?? "?"} ${report.formatVersion} cells=${report.cells.length}`,
+    });
     return { documentId };
   }
+}
+
+const DAY_MS = 86_400_000;
+const HEAVY_FORMS = new Set(["pdf", "docx", "doc"]);
+
+/** The file name a download endpoint gives in Content-Disposition (logged; the form comes from the bytes). */
+function attachmentName(headers: Record<string, string>): string | undefined {
+  const cd = headers["content-disposition"];
+  if (!cd) return undefined;
+  const star = /filename\*\s*=\s*[\w-]+''([^;]+)/i.exec(cd)?.[1];
+  if (star) {
+    try {
+      return decodeURIComponent(star);
+    } catch {
+      return star;
+    }
+  }
+  return /filename\s*=\s*"?([^";]+)"?/i.exec(cd)?.[1];
 }

@@ -223,7 +223,13 @@ export class Fetcher {
     url: string,
     p: Politeness = this.opts.politeness,
     conditional: Conditional = {},
+    /** A form body: the request is a POST (list endpoints of CMSs), through the same politeness. */
+    postBody?: string,
   ): Promise<FetchResult> {
+    let post =
+      postBody === undefined
+        ? undefined
+        : { body: postBody, contentType: "application/x-www-form-urlencoded; charset=UTF-8" };
     const t0 = performance.now();
     const ms = () => Math.round(performance.now() - t0);
     let current = url;
@@ -239,7 +245,7 @@ export class Fetcher {
         accept: "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
         "accept-language": "zh-CN,zh;q=0.9",
       };
-      const validated = current === (conditional.finalUrl ?? url);
+      const validated = !post && current === (conditional.finalUrl ?? url);
       if (validated && conditional.etag) headers["if-none-match"] = conditional.etag;
       if (validated && conditional.lastModified) headers["if-modified-since"] = conditional.lastModified;
       let res: HttpResponse;
@@ -247,7 +253,7 @@ export class Fetcher {
       let retryReason: string | undefined;
       let waitMs = 0;
       try {
-        res = await httpGet(current, headers, signal);
+        res = await httpGet(current, headers, signal, post);
       } catch (e) {
         retryReason = describeError(e);
         waitMs = p.backoffMs * 2 ** attempt;
@@ -319,6 +325,8 @@ export class Fetcher {
           }
           seen.add(target.href);
           current = target.href;
+          // After a redirect a POST is repeated as a GET (what browsers do for 301/302/303).
+          if (status !== 307 && status !== 308) post = undefined;
           continue;
         }
         if (status === 304) {

@@ -75,6 +75,9 @@ export class Frontier {
       validators: db.prepare(
         "SELECT final_url, etag, last_modified, sha256, document_id FROM crawl_fetches WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
       ),
+      recent: db.prepare(
+        "SELECT status, fetched_at FROM crawl_fetches WHERE url = ? AND outcome != 'redirect' ORDER BY id DESC LIMIT ?",
+      ),
       insertFetch:
         db.prepare(`INSERT INTO crawl_fetches (run_id, url, final_url, status, outcome, headers, etag,
         last_modified, size, sha256, document_id, error, ms)
@@ -157,6 +160,14 @@ export class Frontier {
       m.set(r.source, c);
     }
     return m;
+  }
+
+  /** The latest answers for a URL, newest first (status NULL when no answer came); times are UTC. */
+  recentStatuses(url: string, n: number): { status: number | null; fetched_at: string }[] {
+    return (this.s.recent.all(url, n) as { status: number | null; fetched_at: string }[]).map((r) => ({
+      ...r,
+      fetched_at: r.fetched_at.endsWith("Z") ? r.fetched_at : `${r.fetched_at}Z`,
+    }));
   }
 
   /** The last fetch of a URL that had a body: validators for a conditional request, and its hash. */

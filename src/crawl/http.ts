@@ -1,4 +1,4 @@
-// A small HTTP/1.1 GET client on node:http(s) with keep-alive, gzip/deflate/br and a body size limit.
+// A small HTTP/1.1 GET/POST client on node:http(s) with keep-alive, gzip/deflate/br and a body size limit.
 
 // No automatic redirects; an abort signal covers headers and body.
 import http from "node:http";
@@ -31,11 +31,15 @@ function abortError(signal: AbortSignal): Error {
   return e;
 }
 
-/** GET `url`; rejects on network errors and when `signal` aborts (its reason, e.g. a TimeoutError). */
+/**
+ * GET (or POST `body`) `url`; rejects on network errors and when `signal` aborts (its reason, e.g. a
+ * TimeoutError).
+ */
 export function httpGet(
   url: string,
   headers: Record<string, string>,
   signal: AbortSignal,
+  post?: { body: string; contentType: string },
 ): Promise<HttpResponse> {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
@@ -45,7 +49,13 @@ export function httpGet(
       reject(abortError(signal));
       return;
     }
-    const req = mod.get(u, { headers: { ...headers, "accept-encoding": "gzip, deflate, br" }, agent });
+    const all: Record<string, string> = { ...headers, "accept-encoding": "gzip, deflate, br" };
+    if (post) {
+      all["content-type"] = post.contentType;
+      all["content-length"] = String(Buffer.byteLength(post.body));
+    }
+    const req = mod.request(u, { method: post ? "POST" : "GET", headers: all, agent });
+    req.end(post?.body);
     const onAbort = () => req.destroy(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     req.on("error", (e) => {

@@ -1,5 +1,7 @@
 // Crawl run records (counts, failures, status) and the lock against overlapping runs on one database.
+import { createRequire } from "node:module";
 import { hostname } from "node:os";
+import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { processAlive } from "../process-alive.js";
 
@@ -47,6 +49,39 @@ export interface RunRow extends RunCounts {
   error: string | null;
 }
 
+/** The class of a failure reason, for the end-of-run summary: DNS, timeout, HTTP 404, import: code, … */
+export function failureClass(reason: string): string {
+  if (/ENOTFOUND|EAI_AGAIN|ENODATA|getaddrinfo/i.test(reason)) return "DNS";
+  if (/timeout|ETIMEDOUT|ESOCKETTIMEDOUT/i.test(reason)) return "timeout";
+  if (/ECONNREFUSED/.test(reason)) return "connection refused";
+  if (/ECONNRESET|EPIPE|socket hang up|connection closed/i.test(reason)) return "connection reset";
+  if (/robots\.txt unavailable/.test(reason)) return "robots.txt unavailable";
+  if (/redirect/i.test(reason)) return "redirect";
+  if (/too_large/.test(reason)) return "too large";
+  const http = /HTTP (\d{3})/.exec(reason);
+  if (http) return `HTTP ${http[1]}`;
+  const imp = /^import failed: \[(\w+)\]/.exec(reason);
+  if (imp) return `import: ${imp[1]}`;
+  return reason.split(/[:(]/)[0].trim().slice(0, 40) || "other";
+}
+
+/** Failure counts by class, most frequent first: { "HTTP 404": 3, "timeout": 1 }. */
+export function failureSummary(failures: Failure[]): Record<string, number> {
+  const m = new Map<string, number>();
+  for (const f of failures) {
+    const c = failureClass(f.reason);
+    m.set(c, (m.get(c) ?? 0) + 1);
+  }
+  return Object.fromEntries([...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+/** "HTTP 404 ×3, timeout ×1" */
+export function formatFailureSummary(summary: Record<string, number>): string {
+  return Object.entries(summary)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(", ");
+}
+
 /** Failures kept in a run row; the count is always exact. */
 export const MAX_FAILURES_KEPT = 500;
 
@@ -66,11 +101,33 @@ export class LockHeldError extends Error {
 }
 
 /**
- * The run lock: a single row in crawl_lock. A holder refreshes its heartbeat every few seconds; a lock
- * whose holder is dead (same machine, pid gone) or silent for `staleMs` is taken over.
+ * The heartbeat thread: its own SQLite connection and its own event loop, so a main thread busy with a
+ * document (HTML parsing, a long transaction) cannot hold the heartbeat back. Only a dead process, or
+ * a frozen one, stops it. CommonJS source, evaluated by the Worker constructor.
+ */
+const HEARTBEAT_THREAD = `
+const { workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+let db;
+try {
+  db = new Database(workerData.file, { timeout: 10000 });
+} catch (e) {
+  // The lock was released (and its database maybe removed) before this thread started.
+  process.exit(0);
+}
+const beat = db.prepare("UPDATE crawl_lock SET heartbeat_ms = ? WHERE id = 1 AND pid = ?");
+const tick = () => { try { beat.run(Date.now(), workerData.pid); } catch {} };
+setInterval(tick, workerData.everyMs);
+`;
+
+/**
+ * The run lock: a single row in crawl_lock. A holder refreshes its heartbeat every few seconds from a
+ * separate thread (stopped by release); a lock whose holder is dead (same machine, pid gone) or silent for `staleMs` is
+ * taken over.
  */
 export class RunLock {
   private timer?: NodeJS.Timeout;
+  private thread?: Worker;
   private constructor(
     private readonly db: Database.Database,
     readonly pid: number,
@@ -101,8 +158,25 @@ export class RunLock {
     });
     take.immediate();
     const lock = new RunLock(db, process.pid);
-    lock.timer = setInterval(() => lock.beat(), opts.heartbeatMs ?? 5000);
-    lock.timer.unref();
+    const everyMs = opts.heartbeatMs ?? 5000;
+    if (db.memory) {
+      lock.timer = setInterval(() => lock.beat(), everyMs);
+      lock.timer.unref();
+    } else {
+      const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+      lock.thread = new Worker(HEARTBEAT_THREAD, {
+        eval: true,
+        workerData: { driver, file: db.name, pid: process.pid, everyMs },
+      });
+      lock.thread.unref();
+      // A thread that cannot run leaves the heartbeat to a main-thread timer rather than to nobody.
+      lock.thread.on("error", () => {
+        if (!lock.thread) return;
+        lock.thread = undefined;
+        lock.timer = setInterval(() => lock.beat(), everyMs);
+        lock.timer.unref();
+      });
+    }
     return lock;
   }
 
@@ -122,6 +196,11 @@ export class RunLock {
 
   release(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.thread) {
+      const thread = this.thread;
+      this.thread = undefined;
+      void thread.terminate();
+    }
     this.db.prepare("DELETE FROM crawl_lock WHERE id = 1 AND pid = ?").run(this.pid);
   }
 }

@@ -3,11 +3,29 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Link text or URL naming an annual report (政府信息公开工作年度报告, 年报, 年度报告, or ndbg in a URL). */
-export const DEFAULT_REPORT_PATTERNS = ["政府信息公开.{0,8}年度报告", "年度报告", "年报", "ndbg"];
+export const DEFAULT_REPORT_PATTERNS = [
+  "政府信息公开.{0,8}年度报告",
+  "年度报告",
+  "年报",
+  "信息公开.{0,12}(?:工作)?报告",
+  "ndbg",
+];
 /** Attachments that may hold a report. */
 export const DEFAULT_ATTACHMENT_EXTENSIONS = [".pdf", ".doc", ".docx", ".wps"];
 /** Link text of a pagination link. */
-export const DEFAULT_NEXT_TEXT = ["下一页", "下页", "尾页", "末页", "^\\d{1,4}$", "^next", "^>$", "^»$"];
+export const DEFAULT_NEXT_TEXT = [
+  "下一页",
+  "下页",
+  "尾页",
+  "末页",
+  "后页",
+  "^\\d{1,4}$",
+  "^\\[\\d{1,4}\\]$",
+  "^next",
+  "^last",
+  "^>{1,2}$",
+  "^[»›]{1,2}$",
+];
 
 const regex = z.string().refine(
   (s) => {
@@ -207,9 +225,8 @@ export function parseSources(json: unknown): CrawlConfig {
       region: s.region,
       issuer: s.issuer,
       startUrls: s.startUrls.map((u) => new URL(u).href),
-      allowedHosts: (s.allowedHosts ?? s.startUrls.map((u) => new URL(u).hostname)).map((h) =>
-        h.toLowerCase(),
-      ),
+      // URL.host carries the port only when it is not the scheme's default.
+      allowedHosts: (s.allowedHosts ?? s.startUrls.map((u) => new URL(u).host)).map((h) => h.toLowerCase()),
       report: re(s.linkPatterns.report),
       list: re(s.linkPatterns.list),
       exclude: re(s.linkPatterns.exclude),
@@ -233,7 +250,8 @@ export function loadSources(path: string): CrawlConfig {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     throw new SourcesError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
@@ -245,12 +263,27 @@ export function loadSources(path: string): CrawlConfig {
   }
 }
 
-/** Whether a URL is http(s) on one of the allowed hosts (exact, host:port, or *.suffix). */
+/**
+ * Whether a URL is http(s) on one of the allowed hosts. An entry without a port (`www.example.gov.cn`,
+ * `*.example.gov.cn`) allows the default ports only (80 for http, 443 for https); `host:port` allows
+ * exactly that port.
+ */
 export function hostAllowed(url: URL, allowed: string[]): boolean {
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
   const name = url.hostname.toLowerCase();
-  const withPort = url.host.toLowerCase();
-  return allowed.some((a) =>
-    a.startsWith("*.") ? name.endsWith(a.slice(1)) || name === a.slice(2) : a === name || a === withPort,
-  );
+  // URL.port is "" for the scheme's default port.
+  const port = url.port;
+  return allowed.some((entry) => {
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
+    const pattern = m[1];
+    if ((m[2] ?? "") !== port && !(m[2] && Number(m[2]) === defaultPort(url.protocol) && port === ""))
+      return false;
+    return pattern.startsWith("*.")
+      ? name.endsWith(pattern.slice(1)) || name === pattern.slice(2)
+      : pattern === name;
+  });
+}
+
+function defaultPort(protocol: string): number {
+  return protocol === "https:" ? 443 : 80;
 }

@@ -25,7 +25,7 @@ export const NEEDS_LIBREOFFICE =
 export const SOFFICE_TIMEOUT_MS = Number(process.env.ZFXXGK_SOFFICE_TIMEOUT_MS) || 60_000;
 
 /** An executable on the PATH, if any. */
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, name);
@@ -101,7 +101,8 @@ function dropProfile(): void {
   profileRoot = undefined;
 }
 
-function killGroup(pid: number | undefined): void {
+/** Kills a detached child's whole process group. */
+export function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
     process.kill(-pid, "SIGKILL");

@@ -35,6 +35,8 @@ export interface Piece {
   vertical: boolean;
   /** The piece followed whitespace inside the same pdfjs item (pdfjs saw a gap of 0.1–0.6 em). */
   afterSpace?: boolean;
+  /** Read by OCR: the engine's confidence in this word (0–1). */
+  conf?: number;
 }
 
 /** The subset of a pdfjs text item this module reads. */
@@ -414,12 +416,9 @@ export function rulings(
           const x1 = Math.max(...xs);
           const y0 = Math.min(...ys);
           const y1 = Math.max(...ys);
-          const axial = pts.every(
-            (p) =>
-              Math.min(Math.abs(p[0] - x0), Math.abs(p[0] - x1)) < 0.5 &&
-              Math.min(Math.abs(p[1] - y0), Math.abs(p[1] - y1)) < 0.5,
-          );
-          if (!axial) continue;
+          // Not only rectangles: Chromium paints each side of an HTML cell border (`border=1`, inset
+          // and outset) as a thin trapezoid whose ends are mitred to the corners. A quadrilateral
+          // thinner than 3 pt is a bar along its long side, whatever its ends look like.
           const w = x1 - x0;
           const hh = y1 - y0;
           if (hh <= 3 && w > 3 * hh && w >= 2) h.push({ y: (y0 + y1) / 2, x0, x1 });

@@ -78,6 +78,13 @@ function cellText(pieces: Piece[]): string {
     .trim();
 }
 
+/** Lowest OCR confidence among pieces read by OCR; undefined for text-layer pieces. */
+function lowestConf(pieces: Piece[]): number | undefined {
+  let low: number | undefined;
+  for (const p of pieces) if (p.conf !== undefined) low = Math.min(low ?? 1, p.conf);
+  return low;
+}
+
 // ------------------------------------------------------------------ page furniture
 
 const PAGE_NUMBER =
@@ -341,14 +348,27 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     if (placed.filter((p) => !p.vertical).length === 0) continue;
     for (const p of used) free.delete(p);
     const text = new Map<number, string>();
-    for (const [root, s] of span) text.set(root, cellText(s.pieces));
+    const conf = new Map<number, number | undefined>();
+    for (const [root, s] of span) {
+      const t = cellText(s.pieces);
+      text.set(root, t);
+      let c = lowestConf(s.pieces);
+      // Read by OCR, digits on two lines of one cell are two values whose separating ruling was not
+      // seen as often as a number wrapped in its cell; so are two numbers side by side in one cell:
+      // such a cell is not read with confidence.
+      const digits = s.pieces.filter((p) => /\d/.test(p.text));
+      if (c !== undefined && (groupLines(digits).length > 1 || digits.length > 1)) c = Math.min(c, 0.3);
+      conf.set(root, c);
+    }
     const rows: GridCell[][] = [];
     for (let r = 0; r < nr; r++) {
       const row: GridCell[] = [];
       for (let c = 0; c < nc; c++) {
         const root = cells.find(r * nc + c);
         const s = span.get(root)!;
+        const c0 = conf.get(root);
         row.push({
+          ...(c0 !== undefined ? { conf: c0 } : {}),
           text: text.get(root) ?? "",
           origin: r === s.r0 && c === s.c0,
           originRow: s.r0,
@@ -646,11 +666,15 @@ function buildBorderless(
       .map((p) => p.text)
       .join("");
     const values = cols.map(() => [] as string[]);
-    for (const s of r.segs.slice(r.firstValue)) values[colOf(s)].push(s.text);
+    const pieces = cols.map(() => [] as Piece[]);
+    for (const s of r.segs.slice(r.firstValue)) {
+      values[colOf(s)].push(s.text);
+      pieces[colOf(s)].push(...s.pieces);
+    }
     for (let k = 0; k < blankCols; k++) values.push([]);
     rows.push([
       cell(label, rowNo, 0, pos(0)),
-      ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1))),
+      ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1), lowestConf(pieces[k] ?? []))),
     ]);
   }
   const lines = run.map((r) => r.line);
@@ -769,8 +793,10 @@ function withBlankHeaderColumns(
   return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);
 }
 
-function cell(text: string, row: number, col: number, pos: GridCell["pos"]): GridCell {
-  return { text, origin: true, originRow: row, originCol: col, colspan: 1, rowspan: 1, pos };
+function cell(text: string, row: number, col: number, pos: GridCell["pos"], conf?: number): GridCell {
+  const c: GridCell = { text, origin: true, originRow: row, originCol: col, colspan: 1, rowspan: 1, pos };
+  if (conf !== undefined) c.conf = conf;
+  return c;
 }
 
 // ------------------------------------------------------------------ pages → blocks
@@ -920,6 +946,8 @@ export function layoutPages(pages: PageInput[]): Block[] {
         text,
         pos: { page: page.page, line: Number.isFinite(l.no) ? l.no : undefined },
       };
+      const lineConf = lowestConf(l.pieces);
+      if (lineConf !== undefined) tb.conf = lineConf;
       items.push({ top: l.top, block: tb, line: l });
     }
     items.sort((a, b) => a.top - b.top);

@@ -2,6 +2,7 @@
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
+import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
@@ -24,6 +25,8 @@ export interface PdfOptions {
    * pdf-fonts.ts). Slower; for comparing the two readings. Default false.
    */
   keepFontPrograms?: boolean;
+  /** Read pages without a text layer by OCR when Tesseract is installed. Default true. */
+  ocr?: boolean;
 }
 
 export const PDF_TIMEOUT_MS = 60_000;
@@ -168,6 +171,19 @@ function garbledShare(text: string): number {
   return bad / chars.length;
 }
 
+/**
+ * Letters of the Latin-1 and Latin Extended blocks standing next to Chinese characters (`ÿ五Ā`, `举ç`):
+ * glyphs whose /ToUnicode entry was lost, read as their raw one-byte codes. Ghostscript's pdfwrite does
+ * this to some glyphs of the Type 3 fonts Chromium embeds; a digit glyph could be misread the same way.
+ */
+export function unmappedGlyphs(text: string): string[] {
+  const out: string[] = [];
+  const re =
+    /[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]/g;
+  for (const m of text.matchAll(re)) out.push(m[0]);
+  return out;
+}
+
 function asDocumentError(err: unknown): DocumentError {
   if (err instanceof DocumentError) return err;
   const e = err as { name?: string; message?: string };
@@ -196,12 +212,20 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   const lean = new Uint8Array(bytes);
   const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
   try {
-    return await read(pdfjs, lean, started, opts);
+    try {
+      return await read(pdfjs, lean, started, opts);
+    } catch (err) {
+      // A text layer that reads as garbage without the font programs is read again with them: the
+      // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
+      if (!hidden || !(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
+      return await read(pdfjs, new Uint8Array(bytes), started, opts);
+    }
   } catch (err) {
-    // A text layer that reads as garbage without the font programs is read again with them: the
-    // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
-    if (!hidden || !(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
-    return read(pdfjs, new Uint8Array(bytes), started, opts);
+    // Pages without a (readable) text layer are read by OCR where Tesseract is installed (ocr.ts).
+    if (!(err instanceof DocumentError) || err.code !== "needs_ocr" || opts.ocr === false) throw err;
+    // Loaded only when a scan comes: most imports never need it.
+    const { extractScannedPdf } = await import("./ocr.js");
+    return extractScannedPdf(bytes, err.message);
   }
 }
 
@@ -265,6 +289,7 @@ async function read(
       const items = content.items.filter(
         (it): it is RawTextItem & (typeof content.items)[number] => "str" in it,
       );
+      for (const it of items) it.str = unifyRadicals(it.str);
       const pieces = textPieces(items, viewport.transform);
       let pageChars = 0;
       for (const it of items) {
@@ -320,6 +345,14 @@ async function read(
       }
     } catch {
       // Metadata is optional.
+    }
+    const unmapped = unmappedGlyphs(allText);
+    if (unmapped.length >= 2) {
+      warnings.push({
+        code: "text_layer_unmapped",
+        message: `the text layer reads some glyphs as stray letters (${[...new Set(unmapped)].slice(0, 8).join(" ")}): its fonts lost part of their Unicode mapping, so any label or value may be misread; check against the page`,
+        keys: ["active", "applications", "appeals"],
+      });
     }
     if (doc.numPages > n) {
       warnings.push({

@@ -19,6 +19,8 @@ export interface TextBlock {
   kind: "text";
   text: string;
   pos: SourcePosition;
+  /** For text read by OCR: the lowest word confidence in the line (0–1). */
+  conf?: number;
   /**
    * An empty cell the source printed explicitly: a paragraph holding only `&nbsp;` (U+00A0), as reports
    * saved one paragraph per cell mark blank cells. `text` is "" and the block is a blank value, never dropped.
@@ -41,6 +43,8 @@ export interface GridCell {
   rowspan: number;
   /** Set where the source cannot tell an empty cell from row padding (bare `|` lines in text dumps). */
   uncertain?: boolean;
+  /** For cells read by OCR: the lowest confidence (0–1) of the words in the cell. */
+  conf?: number;
   pos: SourcePosition;
 }
 
@@ -67,12 +71,26 @@ export interface DocumentModel {
   blocks: Block[];
   /** Problems noticed while extracting, with where they were seen. */
   warnings: ExtractionWarning[];
+  /** Set when the text was read from page images by OCR (scanned PDFs). */
+  ocr?: OcrSummary;
+}
+
+export interface OcrSummary {
+  pages: number;
+  words: number;
+  /** Words below the low-confidence threshold, plus ink the engine could not read. */
+  lowConfidenceWords: number;
+  seconds: number;
+  /** Skew found and corrected on each page, in degrees. */
+  skewDeg: number[];
 }
 
 export interface ExtractionWarning {
   code: string;
   message: string;
   pos?: SourcePosition;
+  /** Canonical keys or key prefixes whose values the problem may affect. */
+  keys?: string[];
 }
 
 /** Builds a grid cell for sources without spans (text rows, markdown). */

@@ -9,6 +9,11 @@ export interface CanonicalCell {
   /** Normalized value: a count, or yuan for money. null unless status is "number". */
   value: number | null;
   status: CellStatus;
+  /**
+   * Money only: the exact decimal value in yuan, scaled from the printed digits with decimal arithmetic
+   * (`value` is the double nearest to it).
+   */
+  exact?: string;
   /** The printed cell text after NFKC. */
   raw: string;
   unit?: "count" | "yuan";

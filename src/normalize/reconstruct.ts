@@ -15,7 +15,7 @@ import {
   t2DefaultColumns,
   t3Sequence,
 } from "./template.js";
-import { labelKey, type ParsedValue, scaleExact } from "./text.js";
+import { labelKey, type ParsedValue, scaleDecimal } from "./text.js";
 import type { BuiltUnits, Unit, ValueToken } from "./units.js";
 
 const T4_KEY_INDEX = new Map(T4_KEYS.map((k, i) => [k, i]));
@@ -479,6 +479,7 @@ function applyMoney(
   }
   if (!unit) {
     cell.rawUnit = "unknown";
+    cell.exact = scaleDecimal(numberText(p.raw), 1) ?? undefined;
     if (p.value !== 0) {
       cell.confidence = 0.5;
       flags.push({
@@ -493,7 +494,9 @@ function applyMoney(
   }
   cell.rawUnit = unit;
   const factor = unit === "万元" ? 10000 : unit === "亿元" ? 100000000 : 1;
-  cell.value = scaleExact(numberText(p.raw), factor);
+  const exact = scaleDecimal(numberText(p.raw), factor);
+  cell.value = exact === null ? null : Number(exact);
+  if (exact !== null) cell.exact = exact;
 }
 
 // ------------------------------------------------------------ Table 3 alignment

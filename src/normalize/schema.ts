@@ -7,6 +7,10 @@ export const cellSchema = z.object({
   key: z.string().regex(CELL_KEY),
   value: z.number().finite().nullable(),
   status: z.enum(["number", "blank", "dash", "slash", "text"]),
+  exact: z
+    .string()
+    .regex(/^-?\d+(?:\.\d+)?$/)
+    .optional(),
   raw: z.string(),
   unit: z.enum(["count", "yuan"]).optional(),
   rawUnit: z.enum(["万元", "元", "亿元", "none", "unknown"]).optional(),

@@ -93,20 +93,32 @@ export function isValueText(text: string): boolean {
 }
 
 /**
- * Multiplies a decimal amount by a power of ten exactly (no binary floating-point drift):
- * `scaleExact("59237.2449", 10000)` is 592372449.
+ * Multiplies a printed decimal amount by a power of ten with decimal arithmetic on its digits, and
+ * returns the exact result as canonical decimal text (no exponent, no trailing fraction zeros):
+ * `scaleDecimal("4166.241619", 10000)` is "41662416.19". Binary floating point would give
+ * 41662416.190000005.
  */
-export function scaleExact(raw: string, factor: 1 | 10000 | 100000000): number | null {
+export function scaleDecimal(raw: string, factor: 1 | 10000 | 100000000): string | null {
   const m = /^([+-])?(\d+)(?:\.(\d+))?$/.exec(raw.replace(/,/g, ""));
   if (!m) return null;
   const zeros = factor === 1 ? 0 : factor === 10000 ? 4 : 8;
   const frac = m[3] ?? "";
-  if (frac.length > zeros) {
-    // More decimals than the scale can absorb: keep the fraction as a decimal number.
-    return Number(`${m[1] ?? ""}${m[2]}.${frac}`) * factor;
-  }
-  const digits = `${m[2]}${frac.padEnd(zeros, "0")}`;
-  return Number(digits) * (m[1] === "-" ? -1 : 1);
+  const digits = `${m[2]}${frac}`.padEnd(m[2].length + zeros, "0");
+  const point = m[2].length + zeros; // the decimal point moves right by the factor's zeros
+  const int = digits.slice(0, point).replace(/^0+(?=\d)/, "");
+  const rest = digits.slice(point).replace(/0+$/, "");
+  const text = rest ? `${int}.${rest}` : int;
+  return m[1] === "-" && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/**
+ * The same amount as a number: the double nearest the exact decimal, so it prints back as the exact
+ * decimal (`scaleExact("59237.2449", 10000)` is 592372449, `scaleExact("4166.241619", 10000)` is
+ * 41662416.19).
+ */
+export function scaleExact(raw: string, factor: 1 | 10000 | 100000000): number | null {
+  const text = scaleDecimal(raw, factor);
+  return text === null ? null : Number(text);
 }
 
 /** Levenshtein distance, bounded: returns max+1 as soon as the distance must exceed max. */

@@ -322,7 +322,7 @@ CREATE INDEX issuers_tail ON issuers(issuer_type, tail);
 CREATE TABLE issuer_aliases (
   document_id  INTEGER PRIMARY KEY REFERENCES documents(id),
   issuer_id    INTEGER NOT NULL REFERENCES issuers(id),
-  report_id    INTEGER NOT NULL REFERENCES reports(id),
+  report_id    INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
   report_year  INTEGER,
   name         TEXT,                         -- cleaned of page noise
   raw_name     TEXT,                         -- as the document gave it
@@ -388,11 +388,11 @@ CREATE TABLE corrections_v6 (
   report_id         INTEGER NOT NULL REFERENCES reports(id),
   report_identity   TEXT NOT NULL,
   key               TEXT NOT NULL REFERENCES key_catalog(key),
-  value,                                      -- NULL unless status = 'number'
+  value             NUMERIC,                  -- NULL unless status = 'number' (a count is an INTEGER)
   status            TEXT NOT NULL,
   note              TEXT NOT NULL,
   document_id       INTEGER REFERENCES documents(id),
-  extracted_value,
+  extracted_value   NUMERIC,
   extracted_status  TEXT,
   author            TEXT,
   active            INTEGER NOT NULL DEFAULT 1,

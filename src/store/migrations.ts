@@ -187,6 +187,80 @@ CREATE TABLE bulk_loads (
 `,
   },
   {
+    version: 5,
+    name: "exact values, kept sources, extraction versions, version choice",
+    sql: `
+-- Cell values are rebuilt with NUMERIC affinity: a count is stored as an INTEGER (sqlite3, pandas and
+-- Excel show 75, not 75.0); money keeps its exact decimal text in value_exact beside the number.
+PRAGMA legacy_alter_table = ON;
+ALTER TABLE cell_values RENAME TO cell_values_v4;
+CREATE TABLE cell_values (
+  document_id   INTEGER NOT NULL REFERENCES documents(id),
+  key_id        INTEGER NOT NULL REFERENCES cell_keys(id),
+  value         NUMERIC,                   -- count (INTEGER), or yuan for money; NULL unless status = 'number'
+  status        TEXT NOT NULL,             -- number | blank | dash | slash | text
+  raw           TEXT NOT NULL,             -- the printed cell text
+  unit          TEXT,
+  raw_unit      TEXT,
+  sign          TEXT,
+  source_label  TEXT,
+  confidence    REAL NOT NULL,
+  page INTEGER, line INTEGER, table_index INTEGER, row_index INTEGER, col_index INTEGER,
+  value_exact   TEXT,                      -- money: the exact decimal yuan scaled from the printed digits
+  PRIMARY KEY (document_id, key_id)
+) WITHOUT ROWID;
+INSERT INTO cell_values (document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label,
+  confidence, page, line, table_index, row_index, col_index)
+SELECT document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label, confidence, page, line,
+  table_index, row_index, col_index FROM cell_values_v4;
+DROP TABLE cell_values_v4;
+-- Corrected values likewise: a corrected count is an INTEGER.
+ALTER TABLE corrections RENAME TO corrections_v4;
+CREATE TABLE corrections (
+  id                INTEGER PRIMARY KEY,
+  report_id         INTEGER NOT NULL REFERENCES reports(id),
+  report_identity   TEXT NOT NULL,
+  key               TEXT NOT NULL,
+  value             NUMERIC,                  -- NULL unless status = 'number'
+  status            TEXT NOT NULL,            -- number | blank | dash | slash | reverted
+  note              TEXT NOT NULL,
+  document_id       INTEGER,                  -- the current document when the correction was made
+  extracted_value   NUMERIC,
+  extracted_status  TEXT,
+  author            TEXT,
+  active            INTEGER NOT NULL DEFAULT 1,
+  created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+INSERT INTO corrections SELECT * FROM corrections_v4;
+DROP TABLE corrections_v4;
+CREATE INDEX corrections_active ON corrections(report_id, key) WHERE active = 1;
+PRAGMA legacy_alter_table = OFF;
+CREATE INDEX IF NOT EXISTS cell_values_key_value ON cell_values(key_id, document_id, value, status);
+DROP VIEW cells;
+CREATE VIEW cells AS
+  SELECT v.document_id, k.key, v.value, v.status, v.raw, v.unit, v.raw_unit, v.sign, v.source_label,
+         v.confidence, v.page, v.line, v.table_index, v.row_index, v.col_index, v.value_exact
+  FROM cell_values v JOIN cell_keys k ON k.id = v.key_id;
+
+-- Which extraction produced a document's cells (NULL: before versions were recorded), and where its
+-- bytes are kept: the folder of the content-addressed store, relative to the database's folder when
+-- inside it (NULL: not kept).
+ALTER TABLE documents ADD COLUMN extraction_version INTEGER;
+ALTER TABLE documents ADD COLUMN source_dir TEXT;
+-- The report fields this document's extraction gave (JSON), so that any version can become current again.
+ALTER TABLE documents ADD COLUMN report_fields TEXT;
+-- Cells the extraction found (0: no standard tables): evidence for the version choice.
+ALTER TABLE documents ADD COLUMN cells INTEGER;
+-- Why this document is or is not its report's current version.
+ALTER TABLE documents ADD COLUMN version_reason TEXT;
+-- A version chosen by a person (zfxxgk versions --pin), and why the current version is current.
+ALTER TABLE reports ADD COLUMN pinned_document_id INTEGER REFERENCES documents(id);
+ALTER TABLE reports ADD COLUMN version_reason TEXT;
+CREATE INDEX documents_report ON documents(report_id);
+CREATE INDEX documents_extraction_version ON documents(extraction_version);
+`,
+  },
+  {
     version: 6,
     name: "issuers, stored effective and derived values, indexed analyst views, FTS for Datasette",
     sql: analystSchemaV6Sql(valuesTablesSql()),
@@ -194,22 +268,30 @@ CREATE TABLE bulk_loads (
 ];
 
 export function migrate(db: Database.Database): number {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL,
-    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
-  const done = new Set(
-    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
-      (r) => r.version,
-    ),
-  );
-  let applied = 0;
-  for (const m of MIGRATIONS) {
-    if (done.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)").run(m.version, m.name);
-    })();
-    applied++;
-  }
-  return applied;
+  const applied = (): Set<number> =>
+    new Set(
+      db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()
+        ? (db.prepare("SELECT version FROM schema_migrations").pluck().all() as number[])
+        : [],
+    );
+  const done = applied();
+  if (MIGRATIONS.every((m) => done.has(m.version))) return 0; // the usual open: nothing to write
+  // BEGIN IMMEDIATE: another process migrating at the same time is waited for, and what it applied is
+  // not applied twice.
+  return db
+    .transaction(() => {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
+      const now = applied();
+      let n = 0;
+      for (const m of MIGRATIONS) {
+        if (now.has(m.version)) continue;
+        db.exec(m.sql);
+        db.prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)").run(m.version, m.name);
+        n++;
+      }
+      return n;
+    })
+    .immediate();
 }

@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { projectRoot, tempDir } from "../helpers.js";
+import { tempDir, zfxxgk } from "../helpers.js";
 import {
   report,
   TABLE2_GOP2021,
@@ -11,16 +10,6 @@ import {
   table3Paragraphs,
   table3Values,
 } from "../normalize/fixtures.js";
-
-/** Runs the real command from source (tsx resolves from the project folder, so paths are absolute). */
-function zfxxgk(args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/main.ts"), ...args], {
-    cwd: projectRoot,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe("zfxxgk command", () => {
   it("imports a folder, records failures, exits 1 when some failed, and is idempotent", () => {

@@ -123,7 +123,13 @@ describe("crawl of a simulated portal", () => {
       "SELECT d.form FROM documents d JOIN document_origins o ON o.document_id = d.id WHERE o.origin LIKE ? ORDER BY d.form",
       `${A}/files/ndbg-2023.%`,
     );
-    expect(att.map((x) => x.form)).toEqual(["docx", "pdf"]);
+    expect(att.map((x) => x.form)).toEqual(["docx"]);
+    // The PDF has no text at all: not a report, recorded as skipped with the reason, never stored.
+    const pdf = q<{ state: string; reason: string }>(
+      "SELECT state, reason FROM crawl_frontier WHERE url LIKE ?",
+      `${A}/files/ndbg-2023.pdf%`,
+    );
+    expect(pdf).toEqual([{ state: "skipped", reason: expect.stringMatching(/^not a report/) }]);
 
     // Raw bytes: one file per hash, named by the hash only, for every fetch with a body.
     const shas = q<{ sha256: string }>("SELECT DISTINCT sha256 FROM crawl_fetches WHERE sha256 IS NOT NULL");

@@ -56,9 +56,21 @@ export interface Page {
   delayMs?: number;
   /** Send the body gzip-compressed when the client accepts it. */
   gzip?: boolean;
+  /**
+   * An endpoint answering by its query and form body (list APIs, POSTs); registered under its path
+   * without the query. Undefined is a 404.
+   */
+  dynamic?: (req: {
+    method: string;
+    url: URL;
+    body: string;
+  }) => { body: Buffer; type?: string; headers?: Record<string, string> } | undefined;
+  /** Extra response headers (Content-Disposition, …). */
+  headers?: Record<string, string>;
 }
 
 export interface RequestLog {
+  method: string;
   host: string;
   path: string;
   start: number;
@@ -106,6 +118,7 @@ export async function startServers(sites: Map<string, Page>[]): Promise<Portal> 
       const hit = (hits.get(`${host}${path}`) ?? 0) + 1;
       hits.set(`${host}${path}`, hit);
       const log: RequestLog = {
+        method: req.method ?? "GET",
         host,
         path,
         start,
@@ -118,15 +131,31 @@ export async function startServers(sites: Map<string, Page>[]): Promise<Portal> 
         active.set(host, active.get(host)! - 1);
         log.status = res.statusCode;
       });
-      const page = pages.get(path);
-      if (!page) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const bare = path.replace(/\?.*$/, "");
+      // A POST goes to the endpoint registered under the bare path when there is one.
+      const page =
+        (req.method === "POST" && pages.get(bare)?.dynamic ? pages.get(bare) : undefined) ??
+        pages.get(path) ??
+        pages.get(bare);
+      const answer = page?.dynamic?.({
+        method: req.method ?? "GET",
+        url: new URL(path, `http://${host}`),
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
+      if (!page || (page.dynamic && !answer) || (!page.dynamic && pages.get(path) !== page)) {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found");
         return;
       }
       if (page.delayMs) await new Promise((r) => setTimeout(r, page.delayMs));
       if (page.special && (await page.special(req, res, hit))) return;
-      const body = typeof page.body === "function" ? page.body() : page.body;
-      const headers: Record<string, string> = { "content-type": page.type ?? "text/html" };
+      const body = answer ? answer.body : typeof page.body === "function" ? page.body() : page.body;
+      const headers: Record<string, string> = {
+        "content-type": answer?.type ?? page.type ?? "text/html",
+        ...page.headers,
+        ...answer?.headers,
+      };
       const v = page.validator ?? "etag";
       if (v === "etag") {
         const etag = `"${createHash("sha1").update(body).digest("hex").slice(0, 16)}"`;
@@ -370,13 +399,13 @@ export function portalSources(bases: string[], politeness: Record<string, unknow
         name: "jiangning",
         region: "江宁市",
         startUrls: [`${bases[0]}/xxgk/ndbg/index.html`],
-        allowedHosts: ["127.0.0.1"],
+        allowedHosts: bases.map((b) => new URL(b).host),
       },
       {
         name: "qingxi",
         issuer: "江宁市青溪区人民政府",
         startUrls: [`${bases[1]}/gov/ndbg/list?page=1`],
-        allowedHosts: ["127.0.0.1"],
+        allowedHosts: bases.map((b) => new URL(b).host),
       },
     ],
   };

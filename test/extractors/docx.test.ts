@@ -11,7 +11,7 @@ import { extractLegacy, findSoffice } from "../../src/extractors/legacy.js";
 import { importFiles } from "../../src/importer.js";
 import type { TableBlock } from "../../src/model/document.js";
 import { Store } from "../../src/store/store.js";
-import { projectRoot, tempDir } from "../helpers.js";
+import { libreOfficeConverts, projectRoot, tempDir } from "../helpers.js";
 import { type BuildEntry, buildZip, deflatedZeros, minimalDocx } from "./zip-builder.js";
 
 const docxDir = join(projectRoot, "corpus", "docx");
@@ -478,10 +478,11 @@ describe("bad zips are refused with a clear error, fast", () => {
   });
 });
 
-const soffice = findSoffice();
+// soffice on the PATH is not enough: LibreOffice must actually convert (its Writer component present).
+const soffice = findSoffice() && libreOfficeConverts();
 if (!soffice) {
   console.warn(
-    "soffice (LibreOffice) is not on the PATH: the .doc/.odt conversion tests are skipped " +
+    "LibreOffice cannot convert here (soffice missing from the PATH, or without Writer): the .doc/.odt conversion tests are skipped " +
       "(apt-get install -y --no-install-recommends libreoffice-writer-nogui)",
   );
 }

@@ -2,7 +2,7 @@
 // model carries (positions, page furniture, repeated headers, glued values), and broken PDFs.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DocumentError } from "../../src/extractors/errors.js";
 import { extract } from "../../src/extractors/index.js";
 import { extractPdf } from "../../src/extractors/pdf.js";
@@ -193,10 +193,23 @@ describe("geometry", () => {
 });
 
 describe("PDFs that cannot be read", () => {
-  it("a scan (image only, no text layer) needs OCR", async () => {
+  // Without OCR (turned off here; test/extractors/ocr.test.ts reads scans with Tesseract).
+  const ocrSetting = process.env.ZFXXGK_OCR;
+  beforeAll(() => {
+    process.env.ZFXXGK_OCR = "off";
+  });
+  afterAll(() => {
+    if (ocrSetting === undefined) delete process.env.ZFXXGK_OCR;
+    else process.env.ZFXXGK_OCR = ocrSetting;
+  });
+
+  it("a scan (image only, no text layer) needs OCR, and the message says what to install", async () => {
     const { error, ms } = await failure(() => extract(read(join(fixtures, "scanned-report.pdf"))));
     expect(error.code).toBe("needs_ocr");
     expect(error.message).toMatch(/no text layer.*OCR/);
+    expect(error.message).toContain(
+      "apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim",
+    );
     expect(ms).toBeLessThan(2000);
   });
 

@@ -1,7 +1,7 @@
 // The analyst commands: compare, export, show, check, search, correct, issuers and metadata.
 // What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync, writeFileSync } from "node:fs";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { changeOf } from "../../analyst/change.js";
 import type { CompareCell, CompareResult } from "../../analyst/compare.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
@@ -9,26 +9,30 @@ import { CSV_BOM, csvLine, EXPORT_FORMATS, EXPORT_VIEWS, type ExportFormat } fro
 import type { findIssuer } from "../../analyst/issuers.js";
 import { padEnd, padStart, width } from "../../analyst/report-view.js";
 import type { Store } from "../../store/store.js";
-import { dbOption } from "../options.js";
+import { dbOption, runCommand } from "../options.js";
 
-async function openStore(path: string): Promise<Store> {
+/** A database for a command that only reads: read-only, so it never waits for an import or a crawl. */
+async function openReader(path: string): Promise<{ db: Store["db"]; close(): void }> {
+  const { openReadOnly } = await import("../../store/store.js");
+  const db = openReadOnly(path);
+  return { db, close: () => db.close() };
+}
+
+/** A database for a command that writes (correct, issuers merge/split): it must exist. */
+async function openWriter(path: string): Promise<Store> {
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (import reports first, or pass --db)`);
   const { Store } = await import("../../store/store.js");
   return new Store(path);
 }
 
-/** Runs a command body; usage errors and refusals print one explanation and exit 2. */
-async function run(body: () => Promise<number | undefined> | number | undefined): Promise<void> {
-  try {
-    process.exitCode = (await body()) ?? 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`zfxxgk: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
+/** A commander parser for a positive integer option: anything else is a usage error (exit 2). */
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, not ${JSON.stringify(v)}`);
+    return n;
+  };
 }
 
 const whereOption = () =>
@@ -223,8 +227,8 @@ Examples:
   zfxxgk compare --metric appeals.review.total --by level --format csv > reviews.csv`,
     )
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           if (!opts.metric === !opts.ratio)
             throw new UsageError("compare: give --metric KEY or --ratio NUM/DEN");
@@ -268,8 +272,8 @@ Examples:
   zfxxgk export --format json --key applications.new_received --where province=江苏省`,
     )
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { exportData } = await import("../../analyst/export.js");
           const n = await exportData(store.db, {
@@ -294,8 +298,8 @@ Examples:
     .option("--json", "every cell with its status, marks and source, as JSON")
     .addOption(dbOption())
     .action((ref: string, opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { reportDetail, renderReport } = await import("../../analyst/report-view.js");
           const d = reportDetail(store.db, ref);
@@ -319,8 +323,8 @@ Examples:
     .option("--json", "print the results as JSON")
     .addOption(dbOption())
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { checkCrossYear } = await import("../../analyst/crossyear.js");
           const s = checkCrossYear(store.db, { where: opts.where });
@@ -352,18 +356,18 @@ Examples:
       "full-text search of report prose (trigram; 1–2 character words by LIKE), with highlighted snippets",
     )
     .argument("<text...>", "words to find (all of them)")
-    .option("--limit <n>", "most results", "20")
+    .option("--limit <n>", "most results (a positive integer)", positiveInt("--limit"), 20)
     .addOption(whereOption())
     .option("--json", "print the hits as JSON")
     .addOption(dbOption())
     .action((text: string[], opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { searchProse } = await import("../../analyst/search.js");
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
           const { total, hits } = searchProse(store.db, text.join(" "), {
-            limit: Number(opts.limit),
+            limit: opts.limit,
             where: opts.where,
             open: color ? "\x1b[1;33m" : "【",
             close: color ? "\x1b[0m" : "】",
@@ -405,8 +409,8 @@ Examples:
   zfxxgk correct --list`,
     )
     .action((ref: string | undefined, key: string | undefined, value: string | undefined, opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openWriter(opts.db);
         try {
           const { addCorrection, listCorrections } = await import("../../analyst/corrections.js");
           if (opts.list) {
@@ -452,7 +456,7 @@ Examples:
     .argument("[a]", "issuer id or a name it used")
     .argument("[b]", "merge: the issuer it joins")
     .option("--name <text>", "list: issuers with a name containing TEXT")
-    .option("--limit <n>", "list: most rows", "100")
+    .option("--limit <n>", "list: most rows (a positive integer)", positiveInt("--limit"), 100)
     .option("--note <text>", "merge/split: why (kept with the override)")
     .option("--author <name>", "merge/split: who (default: $USER)")
     .option("--json", "print JSON")
@@ -467,8 +471,9 @@ Examples:
   zfxxgk issuers split 江宁区政务服务管理办公室 --note "a different body from 江宁区人民政府办公室"`,
     )
     .action((action: string | undefined, a: string | undefined, b: string | undefined, opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store =
+          action === "merge" || action === "split" ? await openWriter(opts.db) : await openReader(opts.db);
         try {
           const { findIssuer, issuerAliases, listIssuers, mergeIssuers, splitIssuer } = await import(
             "../../analyst/issuers.js"
@@ -480,7 +485,7 @@ Examples:
             `#${i.id} ${i.canonical_name} · ${i.issuer_type} · ${i.region_code ?? "no region"}${i.region_name ? ` ${i.region_name}` : ""} · ${i.first_year ?? "?"}–${i.last_year ?? "?"} · ${i.reports} report${i.reports === 1 ? "" : "s"}${i.names?.includes(",") ? ` · names: ${i.names}` : ""}\n`;
           switch (action ?? "list") {
             case "list": {
-              const rows = listIssuers(db, { name: opts.name, limit: Number(opts.limit) });
+              const rows = listIssuers(db, { name: opts.name, limit: opts.limit });
               print(rows, `${rows.map(line).join("")}${rows.length} issuer${rows.length === 1 ? "" : "s"}\n`);
               return 0;
             }
@@ -527,8 +532,8 @@ Examples:
       "\nExample:\n  zfxxgk metadata --out metadata.json && datasette zfxxgk.sqlite -m metadata.json",
     )
     .action((opts) =>
-      run(async () => {
-        const store = await openStore(opts.db);
+      runCommand(async () => {
+        const store = await openReader(opts.db);
         try {
           const { buildMetadata } = await import("../../analyst/metadata.js");
           const json = `${JSON.stringify(buildMetadata(store.db, { dbPath: opts.db }), null, 2)}\n`;

@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { FileResult } from "../../importer.js";
-import { dbOption } from "../options.js";
+import { dbOption, stopOnSignals } from "../options.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -17,39 +17,77 @@ function describe(r: FileResult): string {
 
 async function runImport(
   paths: string[],
-  opts: { db: string; quiet?: boolean; json?: boolean; timeout: number },
+  opts: {
+    db: string;
+    quiet?: boolean;
+    json?: boolean;
+    timeout: number;
+    sourcesDir?: string;
+    keepSources?: boolean;
+  },
 ): Promise<number> {
-  const [{ importFiles, listFiles }, { Store }, { DocumentWorkers }, { createProgress }] = await Promise.all([
-    import("../../importer.js"),
-    import("../../store/store.js"),
-    import("../../workers.js"),
-    import("../progress.js"),
-  ]);
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    process.stderr.write(
+      `zfxxgk import: no such file or folder: ${missing.join(", ")} (nothing was imported)\n`,
+    );
+    return 2;
+  }
+  const [{ importFiles, listFiles }, { Store }, { defaultDataDir }, { DocumentWorkers }, { createProgress }] =
+    await Promise.all([
+      import("../../importer.js"),
+      import("../../store/store.js"),
+      import("../../store/blobs.js"),
+      import("../../workers.js"),
+      import("../progress.js"),
+    ]);
   const files = listFiles(paths);
   if (files.length === 0) {
     process.stderr.write("zfxxgk import: no files found under the given paths\n");
     return 2;
   }
-  const store = new Store(opts.db);
+  const sourcesDir = opts.keepSources === false ? null : (opts.sourcesDir ?? defaultDataDir(opts.db));
+  const store = new Store(opts.db, { sourcesDir });
   const progress = createProgress(files.length, { quiet: opts.quiet });
   // One document is read in this thread: a worker would only add its start-up and a second loading of
   // the pipeline. Batches use the pool, whose threads start with the first PDF or Word document.
   const workers = files.length > 1 ? new DocumentWorkers({ timeoutMs: opts.timeout * 1000 }) : undefined;
+  const stop = stopOnSignals();
   try {
     const summary = await importFiles(
       store,
       files,
       (r) => progress.tick(describe(r), r.outcome === "failed"),
-      {
-        workers,
-      },
+      { workers, signal: stop.signal },
     );
     progress.stop();
-    const line = `imported ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s: ${summary.new} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed`;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ db: opts.db, ...summary })}\n`);
-    else process.stdout.write(`${line}\n`);
+    const extra = [
+      summary.not_current ? `${summary.not_current} kept as older or worse versions` : "",
+      summary.reprocessed ? `${summary.reprocessed} reprocessed (read by an older extraction)` : "",
+    ].filter(Boolean);
+    const counts = `${summary.new} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed${extra.length ? `; ${extra.join(", ")}` : ""}`;
+    const done =
+      summary.new +
+      summary.updated +
+      summary.not_current +
+      summary.reprocessed +
+      summary.unchanged +
+      summary.failed;
+    if (opts.json)
+      process.stdout.write(`${JSON.stringify({ db: opts.db, ...summary, stopped: stop.code !== 0 })}\n`);
+    else if (stop.code !== 0)
+      process.stdout.write(
+        `stopped by ${stop.name} after ${done} of ${summary.files} files, all stored in ${opts.db}: ${counts}\n` +
+          "Run the same import again to resume: files already stored are recognised by their bytes and skipped.\n",
+      );
+    else
+      process.stdout.write(
+        `imported ${summary.files} files into ${opts.db} in ${summary.seconds.toFixed(1)} s: ${counts}\n`,
+      );
+    if (stop.code !== 0) return stop.code;
     return summary.failed > 0 ? 1 : 0;
   } finally {
+    stop.dispose();
     await workers?.close();
     store.close();
   }
@@ -120,6 +158,8 @@ export function registerCoreCommands(program: Command): void {
     .addOption(dbOption())
     .option("-q, --quiet", "print failures and the summary only")
     .option("--json", "print the summary as one JSON line")
+    .option("--sources-dir <dir>", "where each document's bytes are kept, by SHA-256 (default: <db>.data)")
+    .option("--no-keep-sources", "do not keep the documents' bytes (they cannot be reprocessed later)")
     .addOption(
       new Option(
         "--timeout <seconds>",
@@ -134,7 +174,7 @@ export function registerCoreCommands(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExample:\n  zfxxgk import reports/2023 reports/2024 --db reports.sqlite\n\nExit code 1 when some documents failed (each failure is recorded in the documents table).",
+      "\nExample:\n  zfxxgk import reports/2023 reports/2024 --db reports.sqlite\n\nExit code 1 when some documents failed (each failure is recorded in the documents table); 2 on a usage error or a missing path;\n130/143 when stopped by SIGINT/SIGTERM (the documents in flight are stored first).",
     )
     .action(async (paths: string[], opts) => {
       process.exitCode = await runImport(paths, opts);

@@ -4,21 +4,14 @@ import { type Command, Option } from "commander";
 import type { LogFormat } from "../../crawl/log.js";
 import type { RunRow } from "../../crawl/runs.js";
 import type { Politeness } from "../../crawl/sources.js";
-import { dbOption } from "../options.js";
+import { dbOption, integerArg } from "../options.js";
 
 /** Exit code when another run holds the lock (cron can tell "skipped" from "failed"). */
 export const EXIT_LOCKED = 3;
 
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
-    return n;
-  };
-}
-
 interface CrawlCliOptions {
-  sources: string;
+  sources?: string;
+  explain?: string;
   db: string;
   data?: string;
   concurrency?: number;
@@ -29,22 +22,59 @@ interface CrawlCliOptions {
   json?: boolean;
 }
 
+function cliPoliteness(opts: { concurrency?: number; delay?: number; robots: boolean }): Partial<Politeness> {
+  const politeness: Partial<Politeness> = {};
+  if (opts.concurrency !== undefined) politeness.concurrencyPerHost = opts.concurrency;
+  if (opts.delay !== undefined) politeness.delayMs = opts.delay;
+  if (!opts.robots) politeness.robots = false;
+  return politeness;
+}
+
+async function runExplain(url: string, opts: CrawlCliOptions): Promise<number> {
+  const [{ loadSources }, { explain }] = await Promise.all([
+    import("../../crawl/sources.js"),
+    import("../../crawl/explain.js"),
+  ]);
+  let config: ReturnType<typeof loadSources> | undefined;
+  try {
+    if (opts.sources) config = loadSources(opts.sources);
+    new URL(url.replace(/^POST /, "").split(" ")[0]);
+  } catch (e) {
+    process.stderr.write(`zfxxgk crawl --explain: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const r = await explain(url, { config, politeness: cliPoliteness(opts) });
+  process.stdout.write(`${r.lines.join("\n")}\n`);
+  return r.page ? 0 : 1;
+}
+
 async function runCrawl(opts: CrawlCliOptions): Promise<number> {
-  const [{ loadSources, SourcesError }, { defaultDataDir }, { crawl }, { createLogger }, { LockHeldError }] =
-    await Promise.all([
-      import("../../crawl/sources.js"),
-      import("../../crawl/blobs.js"),
-      import("../../crawl/crawler.js"),
-      import("../../crawl/log.js"),
-      import("../../crawl/runs.js"),
-    ]);
+  if (opts.explain) return runExplain(opts.explain, opts);
+  const sources = opts.sources;
+  if (!sources) {
+    process.stderr.write("zfxxgk crawl: --sources <file> is required (or --explain <url>)\n");
+    return 2;
+  }
+  const [
+    { loadSources, SourcesError },
+    { defaultDataDir },
+    { crawl },
+    { createLogger },
+    { LockHeldError, formatFailureSummary },
+  ] = await Promise.all([
+    import("../../crawl/sources.js"),
+    import("../../crawl/blobs.js"),
+    import("../../crawl/crawler.js"),
+    import("../../crawl/log.js"),
+    import("../../crawl/runs.js"),
+  ]);
   const [{ Store }, { DocumentWorkers }] = await Promise.all([
     import("../../store/store.js"),
     import("../../workers.js"),
   ]);
   let config: ReturnType<typeof loadSources>;
   try {
-    config = loadSources(opts.sources);
+    config = loadSources(sources);
   } catch (e) {
     if (e instanceof SourcesError) {
       process.stderr.write(`zfxxgk crawl: bad sources file ${e.message}\n`);
@@ -53,10 +83,7 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
     throw e;
   }
   const log = createLogger(opts.log);
-  const politeness: Partial<Politeness> = {};
-  if (opts.concurrency !== undefined) politeness.concurrencyPerHost = opts.concurrency;
-  if (opts.delay !== undefined) politeness.delayMs = opts.delay;
-  if (!opts.robots) politeness.robots = false;
+  const politeness = cliPoliteness(opts);
   const controller = new AbortController();
   const stop = (sig: string) => {
     if (controller.signal.aborted) process.exit(130);
@@ -72,24 +99,28 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
       ? setTimeout(() => stop("max-minutes"), opts.maxMinutes * 60_000)
       : undefined;
   timer?.unref();
-  const store = new Store(opts.db);
+  const store = new Store(opts.db, { sourcesDir: opts.data ?? defaultDataDir(opts.db) });
   const workers = new DocumentWorkers();
   try {
     const r = await crawl({
       store,
       config,
       dataDir: opts.data ?? defaultDataDir(opts.db),
-      sourcesFile: opts.sources,
+      sourcesFile: sources,
       log,
       politeness,
       signal: controller.signal,
       workers,
     });
     const c = r.counts;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ run: r.runId, status: r.status, ...c })}\n`);
+    const reasons = formatFailureSummary(r.failuresByReason);
+    if (opts.json)
+      process.stdout.write(
+        `${JSON.stringify({ run: r.runId, status: r.status, ...c, failures_by_reason: r.failuresByReason })}\n`,
+      );
     else
       process.stdout.write(
-        `run ${r.runId} ${r.status}${r.resumed ? " (resumed)" : ""} in ${r.seconds.toFixed(1)} s: ${c.discovered} discovered, ${c.fetched} fetched, ${c.not_modified} not modified, ${c.skipped} skipped, ${c.new_reports} new reports, ${c.changed_reports} changed, ${c.failed} failed\n`,
+        `run ${r.runId} ${r.status}${r.resumed ? " (resumed)" : ""} in ${r.seconds.toFixed(1)} s: ${c.discovered} discovered, ${c.fetched} fetched, ${c.not_modified} not modified, ${c.skipped} skipped, ${c.new_reports} new reports, ${c.changed_reports} changed, ${c.failed} failed${reasons ? ` (${reasons})` : ""}\n`,
       );
     return r.status === "ok" ? 0 : 1;
   } catch (e) {
@@ -138,24 +169,28 @@ export function registerCrawlCommands(program: Command): void {
     .description(
       "crawl the portals of a sources file: discover → fetch (politely) → store raw bytes → import",
     )
-    .requiredOption("--sources <file>", "sources file (JSON; see README)")
+    .option("--sources <file>", "sources file (JSON; see README)")
+    .option(
+      "--explain <url>",
+      "fetch one page and print what the crawler makes of it (family, page kind, links by role, why each is followed or not)",
+    )
     .addOption(dbOption())
     .option("--data <dir>", "folder for the raw bytes (default: <db>.data)")
     .option(
       "--concurrency <n>",
       "requests in flight per host (overrides the sources file)",
-      int("--concurrency", 1),
+      integerArg("--concurrency", 1),
     )
     .option(
       "--delay <ms>",
       "minimum gap between requests to one host (overrides the sources file)",
-      int("--delay", 0),
+      integerArg("--delay", 0),
     )
     .option("--no-robots", "ignore robots.txt (only for your own test servers)")
     .option(
       "--max-minutes <n>",
       "stop handing out URLs after n minutes; the next run resumes",
-      int("--max-minutes", 1),
+      integerArg("--max-minutes", 1),
     )
     .addOption(
       new Option("--log <format>", "log lines on stderr")
@@ -165,7 +200,7 @@ export function registerCrawlCommands(program: Command): void {
     .option("--json", "print the run summary as one JSON line")
     .addHelpText(
       "after",
-      "\nExample:\n  zfxxgk crawl --sources sources.json --db reports.sqlite\n\nLogs are JSON lines when stderr is not a terminal. Exit code 0 when the run completed without\nfailures, 1 when some URLs or documents failed or the run was stopped, 2 on a bad sources file,\n3 when another run holds the lock on the database.",
+      "\nExamples:\n  zfxxgk crawl --sources sources.json --db reports.sqlite\n  zfxxgk crawl --explain https://www.example.gov.cn/xxgk/ndbg/index.html\n\nLogs are JSON lines when stderr is not a terminal. Exit code 0 when the run completed without\nfailures, 1 when some URLs or documents failed or the run was stopped, 2 on a bad sources file,\n3 when another run holds the lock on the database.",
     )
     .action(async (opts: CrawlCliOptions) => {
       process.exitCode = await runCrawl(opts);
@@ -174,17 +209,25 @@ export function registerCrawlCommands(program: Command): void {
     .command("runs")
     .description("list recent crawl runs (counts, status), or the failures of one run")
     .addOption(dbOption())
-    .option("-n, --limit <n>", "how many runs", int("--limit", 1), 20)
-    .option("--run <id>", "show one run with its failures", int("--run", 1))
+    .option("-n, --limit <n>", "how many runs", integerArg("--limit", 1), 20)
+    .option("--run <id>", "show one run with its failures", integerArg("--run", 1))
     .option("--json", "one JSON object per run")
     .action(async (opts: { db: string; limit: number; run?: number; json?: boolean }) => {
-      const [{ Store }, { Runs }] = await Promise.all([
+      const [{ openReadOnly, NoDatabaseError }, { Runs }] = await Promise.all([
         import("../../store/store.js"),
         import("../../crawl/runs.js"),
       ]);
-      const store = new Store(opts.db);
+      let db: ReturnType<typeof openReadOnly>;
       try {
-        const runs = new Runs(store.db);
+        db = openReadOnly(opts.db); // read-only: never waits for a crawl or an import
+      } catch (e) {
+        if (!(e instanceof NoDatabaseError)) throw e;
+        process.stderr.write(`zfxxgk runs: ${e.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      try {
+        const runs = new Runs(db);
         if (opts.run !== undefined) {
           const r = runs.get(opts.run);
           if (!r) {
@@ -195,7 +238,7 @@ export function registerCrawlCommands(program: Command): void {
           printRuns([r], opts.json ?? false, opts.run);
         } else printRuns(runs.list(opts.limit), opts.json ?? false);
       } finally {
-        store.close();
+        db.close();
       }
     });
 }

@@ -1,0 +1,552 @@
+// Page images for OCR: grayscale PGM in and out, deskewing, table rulings found in the pixels (then
+// erased so the OCR engine does not read them as `|` and `一`), and blobs of ink the engine left unread.
+import type { HSeg, VSeg } from "./pdf-geometry.js";
+
+/** An 8-bit grayscale image, row by row (0 = black). */
+export interface Gray {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Reads a binary PGM (P5, 8-bit), as `pdftoppm -gray` writes it. */
+export function parsePgm(buf: Uint8Array): Gray {
+  const fields: string[] = [];
+  let i = 0;
+  while (fields.length < 4 && i < buf.length) {
+    while (i < buf.length && /\s/.test(String.fromCharCode(buf[i]))) i++;
+    if (buf[i] === 0x23) {
+      while (i < buf.length && buf[i] !== 0x0a) i++;
+      continue;
+    }
+    let tok = "";
+    while (i < buf.length && !/\s/.test(String.fromCharCode(buf[i]))) tok += String.fromCharCode(buf[i++]);
+    fields.push(tok);
+  }
+  const [magic, w, h, max] = fields;
+  const width = Number(w);
+  const height = Number(h);
+  if (magic !== "P5" || Number(max) !== 255 || !(width > 0) || !(height > 0)) {
+    throw new Error(`not an 8-bit binary PGM image (${fields.join(" ")})`);
+  }
+  const data = buf.subarray(i + 1, i + 1 + width * height);
+  if (data.length < width * height) throw new Error("PGM image is truncated");
+  return { width, height, data: new Uint8Array(data) };
+}
+
+export function toPgm(img: Gray): Buffer {
+  return Buffer.concat([Buffer.from(`P5\n${img.width} ${img.height}\n255\n`, "latin1"), img.data]);
+}
+
+/** Otsu's threshold: the gray level that best separates ink from paper. */
+export function otsu(img: Gray): number {
+  const hist = new Float64Array(256);
+  const step = img.data.length > 4_000_000 ? 3 : 1;
+  let n = 0;
+  for (let i = 0; i < img.data.length; i += step) {
+    hist[img.data[i]]++;
+    n++;
+  }
+  let sum = 0;
+  for (let t = 0; t < 256; t++) sum += t * hist[t];
+  let sumB = 0;
+  let wB = 0;
+  let best = 128;
+  let bestVar = -1;
+  for (let t = 0; t < 256; t++) {
+    wB += hist[t];
+    if (wB === 0) continue;
+    const wF = n - wB;
+    if (wF === 0) break;
+    sumB += t * hist[t];
+    const mB = sumB / wB;
+    const mF = (sum - sumB) / wF;
+    const between = wB * wF * (mB - mF) ** 2;
+    if (between > bestVar) {
+      bestVar = between;
+      best = t;
+    }
+  }
+  return best;
+}
+
+/**
+ * The skew of a page in degrees (positive: text rises to the right... as pixels go, y grows downwards),
+ * by the projection-profile method: the angle at which rows of ink are sharpest.
+ */
+export function estimateSkew(img: Gray, threshold: number, maxDeg = 3): number {
+  // A sample of ink pixels is enough; the profile is built for each candidate angle.
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const stride = Math.max(1, Math.floor(Math.sqrt((img.width * img.height) / 400_000)));
+  for (let y = 0; y < img.height; y += stride) {
+    const row = y * img.width;
+    for (let x = 0; x < img.width; x += stride) {
+      if (img.data[row + x] < threshold) {
+        xs.push(x);
+        ys.push(y);
+      }
+    }
+  }
+  if (xs.length < 100) return 0;
+  // Bins as tall as the sampling stride: finer bins would favour the angle 0, where every sample
+  // falls on the sampled rows.
+  const bins = new Float64Array(Math.ceil((img.height + 2 * img.width) / stride) + 2);
+  const score = (deg: number) => {
+    const t = Math.tan((deg * Math.PI) / 180);
+    bins.fill(0);
+    const off = img.width;
+    for (let k = 0; k < xs.length; k++) bins[Math.round((ys[k] - xs[k] * t + off) / stride)]++;
+    let s = 0;
+    for (let k = 0; k < bins.length; k++) s += bins[k] * bins[k];
+    return s;
+  };
+  let best = 0;
+  let bestScore = score(0);
+  for (let d = -maxDeg; d <= maxDeg + 1e-9; d += 0.2) {
+    const s = score(d);
+    if (s > bestScore) {
+      bestScore = s;
+      best = d;
+    }
+  }
+  const coarse = best;
+  for (let d = coarse - 0.2; d <= coarse + 0.2 + 1e-9; d += 0.02) {
+    const s = score(d);
+    if (s > bestScore) {
+      bestScore = s;
+      best = d;
+    }
+  }
+  return best;
+}
+
+/** Rotates the image by `deg` about its centre (bilinear), so that a skew of `deg` becomes level. */
+export function rotate(img: Gray, deg: number): Gray {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h).fill(255);
+  const a = (deg * Math.PI) / 180;
+  const cos = Math.cos(a);
+  const sin = Math.sin(a);
+  const cx = w / 2;
+  const cy = h / 2;
+  for (let y = 0; y < h; y++) {
+    const dy = y - cy;
+    for (let x = 0; x < w; x++) {
+      const dx = x - cx;
+      // Source of this output pixel: the output is the input turned by -deg.
+      const sx = cos * dx - sin * dy + cx;
+      const sy = sin * dx + cos * dy + cy;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      if (x0 < 0 || y0 < 0 || x0 + 1 >= w || y0 + 1 >= h) continue;
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const i = y0 * w + x0;
+      const top = data[i] * (1 - fx) + data[i + 1] * fx;
+      const bottom = data[i + w] * (1 - fx) + data[i + w + 1] * fx;
+      out[y * w + x] = Math.round(top * (1 - fy) + bottom * fy);
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** A ruling found in the pixels: its centre line and its thickness, in pixels. */
+interface PixelRun {
+  pos: number;
+  a: number;
+  b: number;
+  thick: number;
+}
+
+/**
+ * Runs of ink along one axis at least `minLen` long, allowing gaps of `gap` pixels (noise, thin
+ * lines broken by the scan). Runs on neighbouring lines that overlap are one (thick) ruling.
+ */
+export function runsAlong(
+  img: Gray,
+  threshold: number,
+  horizontal: boolean,
+  minLen: number,
+  gap: number,
+): PixelRun[] {
+  const { width: w, height: h, data } = img;
+  const lines = horizontal ? h : w;
+  const len = horizontal ? w : h;
+  const raw: { line: number; a: number; b: number }[] = [];
+  for (let l = 0; l < lines; l++) {
+    let start = -1;
+    let lastInk = -1;
+    for (let k = 0; k <= len; k++) {
+      // A thin line that the scan's rotation spread over two rows (columns) is dark in neither alone:
+      // the darker of this line and the next one counts.
+      const next = l + 1 < lines ? 1 : 0;
+      const ink =
+        k < len &&
+        Math.min(
+          data[horizontal ? l * w + k : k * w + l],
+          data[horizontal ? (l + next) * w + k : k * w + l + next],
+        ) < threshold;
+      if (ink) {
+        if (start < 0) start = k;
+        lastInk = k;
+      } else if (start >= 0 && k - lastInk > gap) {
+        if (lastInk - start + 1 >= minLen) raw.push({ line: l, a: start, b: lastInk });
+        start = -1;
+      }
+    }
+  }
+  // Merge runs of consecutive lines that overlap by most of their length.
+  const open: { first: number; last: number; a: number; b: number }[] = [];
+  const done: PixelRun[] = [];
+  const close = (r: { first: number; last: number; a: number; b: number }) =>
+    done.push({ pos: (r.first + r.last) / 2, a: r.a, b: r.b, thick: r.last - r.first + 1 });
+  for (const r of raw) {
+    for (let k = open.length - 1; k >= 0; k--) {
+      if (open[k].last < r.line - 1) close(open.splice(k, 1)[0]);
+    }
+    const hit = open.find(
+      (o) =>
+        o.last === r.line - 1 &&
+        Math.min(o.b, r.b) - Math.max(o.a, r.a) > 0.5 * Math.min(o.b - o.a, r.b - r.a),
+    );
+    if (hit) {
+      hit.last = r.line;
+      hit.a = Math.min(hit.a, r.a);
+      hit.b = Math.max(hit.b, r.b);
+    } else open.push({ first: r.line, last: r.line, a: r.a, b: r.b });
+  }
+  for (const o of open) close(o);
+  return done;
+}
+
+export interface PixelRulings {
+  h: HSeg[];
+  v: VSeg[];
+}
+
+/** Joins pieces of one ruling (the same line, a short gap apart) that a faint scan broke up. */
+function closeGaps(runs: PixelRun[], maxGap: number): PixelRun[] {
+  const sorted = [...runs].sort((a, b) => a.pos - b.pos || a.a - b.a);
+  const out: PixelRun[] = [];
+  for (const r of sorted) {
+    const hit = out.find((o) => Math.abs(o.pos - r.pos) <= 2.5 && r.a <= o.b + maxGap && r.b >= o.a - maxGap);
+    if (hit) {
+      hit.a = Math.min(hit.a, r.a);
+      hit.b = Math.max(hit.b, r.b);
+    } else out.push({ ...r });
+  }
+  return out;
+}
+
+/**
+ * Table rulings in the pixels: long thin horizontal runs, and vertical runs that meet a horizontal
+ * one (a stroke of a character is neither that long nor joined to a ruling). `em` is the text height in
+ * pixels. Coordinates are pixels.
+ */
+export function findRulings(img: Gray, threshold: number, em: number): PixelRulings {
+  const gap = Math.max(1, Math.round(em / 12));
+  // Thin, but not too thin: a bevelled HTML border (two tones) scanned with a slight tilt is 8 px at 200 dpi.
+  const maxThick = Math.max(3, Math.round(em / 3));
+  // Hairlines often print lighter than text, so rulings are looked for with a laxer threshold. Text
+  // lines are spaced apart vertically, so character strokes never chain into a long vertical run;
+  // horizontally, neighbouring characters could, so horizontal runs tolerate a gap of one pixel only.
+  const lax = Math.min(235, Math.round(threshold + (255 - threshold) / 2));
+  const h = closeGaps(
+    runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= maxThick),
+    1.5 * em,
+  );
+  const near = Math.max(3, Math.round(em / 4));
+  const v = closeGaps(
+    runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter((r) => r.thick <= maxThick),
+    1.5 * em,
+  ).filter((r) =>
+    h.some(
+      (s) =>
+        r.pos >= s.a - near &&
+        r.pos <= s.b + near &&
+        (Math.abs(s.pos - r.a) <= near || Math.abs(s.pos - r.b) <= near),
+    ),
+  );
+  return {
+    h: h.map((r) => ({ y: r.pos, x0: r.a, x1: r.b })),
+    v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b })),
+  };
+}
+
+/** Paints the rulings white (with a margin of a pixel or two), leaving only the text for the OCR engine. */
+export function eraseRulings(img: Gray, rulings: PixelRulings, threshold: number, em: number): Gray {
+  const out = new Uint8Array(img.data);
+  const { width: w, height: h } = img;
+  const half = Math.max(2, Math.round(em / 8));
+  const paint = (x0: number, x1: number, y0: number, y1: number) => {
+    for (let y = Math.max(0, Math.floor(y0)); y <= Math.min(h - 1, Math.ceil(y1)); y++) {
+      for (let x = Math.max(0, Math.floor(x0)); x <= Math.min(w - 1, Math.ceil(x1)); x++) {
+        // Only ink is erased, and only where the ruling runs; a stroke crossing it loses a pixel or two.
+        if (out[y * w + x] < Math.min(255, threshold + 40)) out[y * w + x] = 255;
+      }
+    }
+  };
+  for (const s of rulings.h) paint(s.x0 - 1, s.x1 + 1, s.y - half, s.y + half);
+  for (const s of rulings.v) paint(s.x - half, s.x + half, s.y0 - 1, s.y1 + 1);
+  return { width: w, height: h, data: out };
+}
+
+/** A box in pixels. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * Blobs of ink big enough to be a character or a dash (specks of noise are not), found on a grid of
+ * cells a fraction of an em wide: a cell is inked when enough of its pixels are dark, and touching
+ * inked cells make one blob.
+ */
+export function inkBlobs(img: Gray, threshold: number, em: number): Box[] {
+  const cell = Math.max(2, Math.round(em / 6));
+  const gw = Math.ceil(img.width / cell);
+  const gh = Math.ceil(img.height / cell);
+  const inked = new Uint8Array(gw * gh);
+  const minDark = Math.max(2, Math.round((cell * cell) / 10));
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      let dark = 0;
+      for (let y = gy * cell; y < Math.min(img.height, (gy + 1) * cell); y++) {
+        const row = y * img.width;
+        for (let x = gx * cell; x < Math.min(img.width, (gx + 1) * cell); x++) {
+          if (img.data[row + x] < threshold) dark++;
+        }
+      }
+      if (dark >= minDark) inked[gy * gw + gx] = 1;
+    }
+  }
+  const seen = new Uint8Array(gw * gh);
+  const out: Box[] = [];
+  const stack: number[] = [];
+  for (let start = 0; start < inked.length; start++) {
+    if (!inked[start] || seen[start]) continue;
+    let x0 = gw;
+    let y0 = gh;
+    let x1 = -1;
+    let y1 = -1;
+    let count = 0;
+    stack.push(start);
+    seen[start] = 1;
+    while (stack.length > 0) {
+      const k = stack.pop()!;
+      const gx = k % gw;
+      const gy = (k - gx) / gw;
+      count++;
+      x0 = Math.min(x0, gx);
+      x1 = Math.max(x1, gx);
+      y0 = Math.min(y0, gy);
+      y1 = Math.max(y1, gy);
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ]) {
+        const nx = gx + dx;
+        const ny = gy + dy;
+        if (nx < 0 || ny < 0 || nx >= gw || ny >= gh) continue;
+        const n = ny * gw + nx;
+        if (inked[n] && !seen[n]) {
+          seen[n] = 1;
+          stack.push(n);
+        }
+      }
+    }
+    // One or two inked cells are a speck; a dash is at least a third of an em long.
+    if (count < 2) continue;
+    const box = { x0: x0 * cell, y0: y0 * cell, x1: (x1 + 1) * cell, y1: (y1 + 1) * cell };
+    if (box.x1 - box.x0 < em / 3 && box.y1 - box.y0 < em / 3) continue;
+    out.push(box);
+  }
+  return out;
+}
+
+/**
+ * The cells of the ruled tables: the regions of paper the rulings enclose (a merged cell is one region),
+ * found by flood-filling a half-resolution map of the rulings. Regions reaching the page edge are the
+ * page around the tables, not cells.
+ */
+export function cellRegions(img: Gray, rulings: PixelRulings, em: number): Box[] {
+  const f = 2;
+  const w = Math.ceil(img.width / f);
+  const h = Math.ceil(img.height / f);
+  const blocked = new Uint8Array(w * h);
+  // Rulings are drawn a little longer than found, so that corners left open by the scan still close.
+  const ext = Math.max(2, Math.round(em / 4));
+  const half = 1;
+  const paint = (x0: number, x1: number, y0: number, y1: number) => {
+    for (let y = Math.max(0, Math.floor(y0 / f)); y <= Math.min(h - 1, Math.floor(y1 / f)); y++) {
+      for (let x = Math.max(0, Math.floor(x0 / f)); x <= Math.min(w - 1, Math.floor(x1 / f)); x++)
+        blocked[y * w + x] = 1;
+    }
+  };
+  for (const s of rulings.h) paint(s.x0 - ext, s.x1 + ext, s.y - half * f, s.y + half * f);
+  for (const s of rulings.v) paint(s.x - half * f, s.x + half * f, s.y0 - ext, s.y1 + ext);
+  const label = new Int32Array(w * h).fill(-1);
+  const out: Box[] = [];
+  const stack: number[] = [];
+  let next = 0;
+  for (let start = 0; start < w * h; start++) {
+    if (blocked[start] || label[start] >= 0) continue;
+    let x0 = w;
+    let y0 = h;
+    let x1 = -1;
+    let y1 = -1;
+    let area = 0;
+    let edge = false;
+    stack.push(start);
+    label[start] = next;
+    while (stack.length > 0) {
+      const k = stack.pop()!;
+      const x = k % w;
+      const y = (k - x) / w;
+      area++;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1) edge = true;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (x > 0 && !blocked[k - 1] && label[k - 1] < 0) {
+        label[k - 1] = next;
+        stack.push(k - 1);
+      }
+      if (x < w - 1 && !blocked[k + 1] && label[k + 1] < 0) {
+        label[k + 1] = next;
+        stack.push(k + 1);
+      }
+      if (y > 0 && !blocked[k - w] && label[k - w] < 0) {
+        label[k - w] = next;
+        stack.push(k - w);
+      }
+      if (y < h - 1 && !blocked[k + w] && label[k + w] < 0) {
+        label[k + w] = next;
+        stack.push(k + w);
+      }
+    }
+    next++;
+    const bw = (x1 - x0 + 1) * f;
+    const bh = (y1 - y0 + 1) * f;
+    if (edge || bw < 0.8 * em || bh < 0.6 * em) continue;
+    if (bw * bh > 0.4 * img.width * img.height) continue;
+    // A cell is a rectangle; a region much smaller than its box leaks around rulings (not a cell).
+    if (area * f * f < 0.7 * bw * bh) continue;
+    out.push({ x0: x0 * f, y0: y0 * f, x1: (x1 + 1) * f, y1: (y1 + 1) * f });
+  }
+  return out;
+}
+
+/** Number of ink pixels inside a box. */
+export function inkIn(img: Gray, b: Box, threshold: number): number {
+  let n = 0;
+  for (let y = Math.max(0, b.y0); y < Math.min(img.height, b.y1); y++) {
+    const row = y * img.width;
+    for (let x = Math.max(0, b.x0); x < Math.min(img.width, b.x1); x++)
+      if (img.data[row + x] < threshold) n++;
+  }
+  return n;
+}
+
+/** A copy of a box of the image with a white margin around it (the OCR engine reads edges badly). */
+export function crop(img: Gray, b: Box, margin: number): Gray {
+  const width = b.x1 - b.x0 + 2 * margin;
+  const height = b.y1 - b.y0 + 2 * margin;
+  const data = new Uint8Array(width * height).fill(255);
+  for (let y = Math.max(0, b.y0); y < Math.min(img.height, b.y1); y++) {
+    const src = y * img.width;
+    const dst = (y - b.y0 + margin) * width + margin;
+    for (let x = Math.max(0, b.x0); x < Math.min(img.width, b.x1); x++)
+      data[dst + x - b.x0] = img.data[src + x];
+  }
+  return { width, height, data };
+}
+
+/** The image with the given boxes painted white. */
+export function whiteOut(img: Gray, boxes: Box[]): Gray {
+  const data = new Uint8Array(img.data);
+  for (const b of boxes) {
+    for (let y = Math.max(0, b.y0); y < Math.min(img.height, b.y1); y++) {
+      data.fill(255, y * img.width + Math.max(0, b.x0), y * img.width + Math.min(img.width, b.x1));
+    }
+  }
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * Words of ink on lines laid out as columns (a borderless table's rows): blobs grouped into text lines,
+ * then into words where they are less than `joinEm` ems apart. Only lines with a column gap (at least
+ * `gapEm` ems between two words) are returned: prose lines are read as a whole.
+ */
+export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): Box[] {
+  // A blob taller than a line joins two lines (touching strokes of a two-line header): left out.
+  const sorted = blobs
+    .filter((b) => b.y1 - b.y0 <= 1.3 * em)
+    .sort((a, b) => (a.y0 + a.y1) / 2 - (b.y0 + b.y1) / 2);
+  const lines: { y0: number; y1: number; boxes: Box[] }[] = [];
+  for (const b of sorted) {
+    const h = b.y1 - b.y0;
+    const line = lines.find((l) => {
+      const overlap = Math.min(l.y1, b.y1) - Math.max(l.y0, b.y0);
+      return overlap >= 0.5 * Math.min(h, l.y1 - l.y0);
+    });
+    if (line && line.y1 - line.y0 < 1.6 * em) {
+      line.boxes.push(b);
+      line.y0 = Math.min(line.y0, b.y0);
+      line.y1 = Math.max(line.y1, b.y1);
+    } else lines.push({ y0: b.y0, y1: b.y1, boxes: [b] });
+  }
+  const out: Box[] = [];
+  for (const l of lines) {
+    const boxes = l.boxes.sort((a, b) => a.x0 - b.x0);
+    const words: Box[] = [];
+    let gapSeen = false;
+    for (const b of boxes) {
+      const last = words[words.length - 1];
+      if (last && b.x0 - last.x1 < joinEm * em) {
+        last.x1 = Math.max(last.x1, b.x1);
+        last.y0 = Math.min(last.y0, b.y0);
+        last.y1 = Math.max(last.y1, b.y1);
+      } else {
+        if (last && b.x0 - last.x1 >= gapEm * em) gapSeen = true;
+        words.push({ ...b });
+      }
+    }
+    if (gapSeen && words.length >= 2) {
+      // Every word of the line spans the line's height, so that a digit and a Chinese character
+      // on one row are cut alike.
+      for (const w of words) out.push({ x0: w.x0, x1: w.x1, y0: l.y0, y1: l.y1 });
+    }
+  }
+  return out;
+}
+
+/** The image scaled up by an integer factor (bilinear): small glyphs read better larger. */
+export function upscale(img: Gray, f: number): Gray {
+  if (f === 1) return img;
+  const width = img.width * f;
+  const height = img.height * f;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(img.height - 1, (y + 0.5) / f - 0.5);
+    const y0 = Math.max(0, Math.floor(sy));
+    const y1 = Math.min(img.height - 1, y0 + 1);
+    const fy = Math.max(0, sy - y0);
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(img.width - 1, (x + 0.5) / f - 0.5);
+      const x0 = Math.max(0, Math.floor(sx));
+      const x1 = Math.min(img.width - 1, x0 + 1);
+      const fx = Math.max(0, sx - x0);
+      const top = img.data[y0 * img.width + x0] * (1 - fx) + img.data[y0 * img.width + x1] * fx;
+      const bottom = img.data[y1 * img.width + x0] * (1 - fx) + img.data[y1 * img.width + x1] * fx;
+      data[y * width + x] = Math.round(top * (1 - fy) + bottom * fy);
+    }
+  }
+  return { width, height, data };
+}

@@ -1,0 +1,572 @@
+// OCR for scanned PDFs: pages rendered by poppler's pdftoppm, deskewed and stripped of table rulings,
+// read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DocumentModel } from "../model/document.js";
+import { processAlive } from "../process-alive.js";
+import { DocumentError } from "./errors.js";
+import { killGroup, onPath } from "./legacy.js";
+import {
+  type Box,
+  cellRegions,
+  columnWords,
+  crop,
+  eraseRulings,
+  estimateSkew,
+  findRulings,
+  type Gray,
+  inkBlobs,
+  otsu,
+  type PixelRulings,
+  parsePgm,
+  rotate,
+  toPgm,
+  upscale,
+  whiteOut,
+} from "./ocr-image.js";
+import type { Piece } from "./pdf-geometry.js";
+import { layoutPages, type PageInput } from "./pdf-layout.js";
+
+export const NEEDS_TESSERACT =
+  "install Tesseract with its Chinese data and poppler's pdftoppm to read scanned PDFs: apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim poppler-utils";
+
+/** Longest the OCR of one page may take (render and recognition) before its programs are killed. */
+export const OCR_PAGE_TIMEOUT_MS = Number(process.env.ZFXXGK_OCR_PAGE_TIMEOUT_MS) || 60_000;
+
+/** Resolution pages are rendered at: enough for 10-pt Chinese text, and a page reads in a few seconds. */
+export const OCR_DPI = 200;
+
+/** Word confidence (0–100) below which an OCR cell is flagged for checking. */
+export const OCR_LOW_CONFIDENCE = 88;
+
+/** Text that stands for ink the OCR engine could not read (a stain, a seal, a faint digit). */
+export const UNREAD_INK = "\ufffd";
+
+export interface OcrTools {
+  tesseract: string;
+  pdftoppm: string;
+  pdfinfo: string;
+}
+
+let tools: { tools?: OcrTools; reason?: string } | undefined;
+
+/**
+ * Tesseract with chi_sim and eng, and poppler's pdftoppm/pdfinfo, found by running them (a program on the
+ * PATH that cannot start, or a Tesseract without Chinese data, does not count). Checked once per process.
+ * `ZFXXGK_OCR=off` turns OCR off.
+ */
+export function ocrTools(): { tools?: OcrTools; reason?: string } {
+  if (process.env.ZFXXGK_OCR === "off") return { reason: "OCR is turned off (ZFXXGK_OCR=off)" };
+  if (tools) return tools;
+  const find = (): { tools?: OcrTools; reason?: string } => {
+    const tesseract = onPath("tesseract");
+    const pdftoppm = onPath("pdftoppm");
+    const pdfinfo = onPath("pdfinfo");
+    if (!tesseract) return { reason: "tesseract is not on the PATH" };
+    if (!pdftoppm || !pdfinfo) return { reason: "pdftoppm/pdfinfo (poppler-utils) are not on the PATH" };
+    const langs = spawnSync(tesseract, ["--list-langs"], { encoding: "utf8", timeout: 10_000 });
+    const listed = new Set(`${langs.stdout ?? ""}`.split(/\s+/));
+    if (langs.status !== 0)
+      return { reason: `tesseract does not run (${langs.error?.message ?? langs.status})` };
+    if (!listed.has("chi_sim") || !listed.has("eng"))
+      return { reason: "tesseract has no chi_sim (Chinese) or eng language data" };
+    const poppler = spawnSync(pdftoppm, ["-v"], { encoding: "utf8", timeout: 10_000 });
+    if (poppler.status !== 0) return { reason: "pdftoppm does not run" };
+    return { tools: { tesseract, pdftoppm, pdfinfo } };
+  };
+  tools = find();
+  return tools;
+}
+
+/** Runs a program with a time limit (its whole process group is killed past it); resolves with stdout. */
+function run(cmd: string, args: string[], input: Uint8Array | undefined, timeoutMs: number, what: string) {
+  return new Promise<Buffer>((resolve, reject) => {
+    // coreutils `timeout` is a watchdog outside this thread: it still kills the program when the worker
+    // thread that started it is terminated by the import's pool.
+    const watchdog = onPath("timeout");
+    const [c, a] = watchdog
+      ? [watchdog, ["-s", "KILL", `${Math.ceil(timeoutMs / 1000) + 5}s`, cmd, ...args]]
+      : [cmd, args];
+    const child = spawn(c, a, {
+      detached: true,
+      stdio: [input ? "pipe" : "ignore", "pipe", "pipe"],
+      // One thread per recognition: the import already runs one document per core.
+      env: { ...process.env, OMP_THREAD_LIMIT: "1" },
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    child.stdout?.on("data", (d: Buffer) => out.push(d));
+    child.stderr?.on("data", (d: Buffer) => {
+      err = (err + d.toString("utf8")).slice(-1000);
+    });
+    const timer = setTimeout(() => {
+      killGroup(child.pid);
+      reject(
+        new DocumentError(
+          "timeout",
+          `${what} took longer than ${Math.round(timeoutMs / 1000)} s; it was stopped`,
+        ),
+      );
+    }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(
+        new DocumentError("needs_ocr", `${what} could not be started (${e.message}); ${NEEDS_TESSERACT}`),
+      );
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out));
+      else
+        reject(
+          new DocumentError(
+            "ocr_failed",
+            `${what} failed (exit code ${code}): ${err.trim().split("\n").pop() ?? ""}`,
+          ),
+        );
+    });
+    if (input && child.stdin) {
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(input);
+    }
+  });
+}
+
+/** One word of Tesseract's TSV output, in pixels of the image it read. */
+export interface OcrWord {
+  text: string;
+  conf: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** 1-based image of a multi-image run. */
+  page: number;
+  /** Page, block, paragraph and line numbers: the words of one line share them. */
+  line: string;
+  /** The text line (in pixels) a word read from a crop of that line belongs to. */
+  band?: { top: number; bottom: number };
+}
+
+/** Parses `tesseract … tsv` output into its words (level 5 rows with text). */
+export function parseTsv(tsv: string): OcrWord[] {
+  const out: OcrWord[] = [];
+  for (const row of tsv.split("\n").slice(1)) {
+    const f = row.split("\t");
+    if (f.length < 12 || f[0] !== "5") continue;
+    const text = f.slice(11).join("\t").trim();
+    if (text === "") continue;
+    out.push({
+      text,
+      conf: Number(f[10]),
+      left: Number(f[6]),
+      top: Number(f[7]),
+      width: Number(f[8]),
+      height: Number(f[9]),
+      page: Number(f[1]),
+      line: `${f[1]}.${f[2]}.${f[3]}.${f[4]}`,
+    });
+  }
+  return out;
+}
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+const PUNCT_ONLY = /^[\p{P}\p{S}]+$/u;
+
+/**
+ * Word boxes → pieces in points. Every word of a line gets the line's baseline and text size (a word's own
+ * box depends on its glyphs: `一` is a flat stroke, digits are shorter than Chinese characters).
+ * Ink the engine did not read becomes a piece of UNREAD_INK with confidence 0, so that a cell holding it is
+ * never taken for a blank.
+ */
+export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, emPx: number): Piece[] {
+  const byLine = new Map<string, OcrWord[]>();
+  for (const w of words) byLine.set(w.line, [...(byLine.get(w.line) ?? []), w]);
+  const pieces: Piece[] = [];
+  for (const line of byLine.values()) {
+    // Text height: Chinese characters fill the em; digits and Latin letters about 0.72 of it.
+    const ems = line
+      .filter((w) => !PUNCT_ONLY.test(w.text))
+      .map((w) => (CJK.test(w.text) ? w.height : w.height / 0.72))
+      .sort((a, b) => a - b);
+    let em = ems.length > 0 ? Math.min(ems[Math.floor(ems.length / 2)], 3 * emPx) : emPx;
+    const bottoms = line.filter((w) => !PUNCT_ONLY.test(w.text)).map((w) => w.top + w.height);
+    let base = bottoms.length > 0 ? Math.max(...bottoms) : Math.max(...line.map((w) => w.top + w.height));
+    // Words read from crops of one text line sit on that line, whatever their own boxes say.
+    const band = line[0].band;
+    if (band) {
+      em = Math.max(band.bottom - band.top, 0.8 * emPx);
+      base = band.bottom;
+    }
+    for (const w of line) {
+      pieces.push({
+        text: w.text.replace(/\s+/g, ""),
+        x0: w.left * scale,
+        x1: (w.left + w.width) * scale,
+        top: (base - 0.85 * em) * scale,
+        bottom: (base + 0.15 * em) * scale,
+        base: base * scale,
+        size: em * scale,
+        vertical: false,
+        conf: Math.max(0, w.conf) / 100,
+      });
+    }
+  }
+  for (const b of unread) {
+    const h = Math.max(b.y1 - b.y0, emPx * 0.5);
+    const base = b.y1 - (b.y1 - b.y0) / 2 + 0.35 * h;
+    pieces.push({
+      text: UNREAD_INK,
+      x0: b.x0 * scale,
+      x1: b.x1 * scale,
+      top: (base - 0.85 * emPx) * scale,
+      bottom: (base + 0.15 * emPx) * scale,
+      base: base * scale,
+      size: emPx * scale,
+      vertical: false,
+      conf: 0,
+    });
+  }
+  return pieces.filter((p) => p.text !== "");
+}
+
+/** Whether the words read from one crop make a number (a value to double-check). */
+function isNumberReading(words: OcrWord[]): boolean {
+  const text = words.map((w) => w.text).join("");
+  return /^[+-]?\d[\d,.]*$/.test(text);
+}
+
+/** Ink blobs no word box covers (with a margin): what the engine skipped. Big blobs (seals, pictures) are left out. */
+function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelRulings): Box[] {
+  const m = emPx * 0.25;
+  const near = emPx / 4;
+  return blobs.filter((b) => {
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    if (w > 4 * emPx || h > 2 * emPx) return false;
+    // What is left of a ruling the erasing missed: a thin stroke taller (or wider) than any character,
+    // or one lying on a ruling.
+    if ((w < emPx / 4 && h > 1.2 * emPx) || (h < emPx / 4 && w > 2.5 * emPx)) return false;
+    const cx = (b.x0 + b.x1) / 2;
+    const cy = (b.y0 + b.y1) / 2;
+    if (w < emPx / 3 && rulings.v.some((v) => Math.abs(v.x - cx) < near && b.y1 > v.y0 && b.y0 < v.y1))
+      return false;
+    if (h < emPx / 3 && rulings.h.some((s) => Math.abs(s.y - cy) < near && b.x1 > s.x0 && b.x0 < s.x1))
+      return false;
+    return !words.some(
+      (w) =>
+        b.x0 < w.left + w.width + m && b.x1 > w.left - m && b.y0 < w.top + w.height + m && b.y1 > w.top - m,
+    );
+  });
+}
+
+export interface OcrPageResult {
+  page: PageInput;
+  words: number;
+  /** Words read with a confidence of 60 or more. */
+  legible: number;
+  lowConfidence: number;
+  skewDeg: number;
+}
+
+let swept = false;
+
+/**
+ * Removes crop folders left by processes that have ended (a worker thread stopped at the import's time
+ * limit cannot clean up after itself). Each folder names its owner process. Once per process.
+ */
+function sweepStaleCrops(): void {
+  if (swept) return;
+  swept = true;
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith("zfxxgk-ocr-"));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^zfxxgk-ocr-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !processAlive(pid)) {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Runs Tesseract over several images at once (one model load) and returns the words of each, by index. */
+async function recognise(
+  images: Gray[],
+  psm: number,
+  t: OcrTools,
+  timeoutMs: number,
+  what: string,
+): Promise<OcrWord[][]> {
+  const out: OcrWord[][] = images.map(() => []);
+  if (images.length === 0) return out;
+  sweepStaleCrops();
+  const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
+  try {
+    const files = images.map((img, k) => {
+      const f = join(dir, `${k}.pgm`);
+      writeFileSync(f, toPgm(img));
+      return f;
+    });
+    writeFileSync(join(dir, "list.txt"), `${files.join("\n")}\n`);
+    const tsv = await run(
+      t.tesseract,
+      [
+        join(dir, "list.txt"),
+        "stdout",
+        "-l",
+        "chi_sim+eng",
+        "--psm",
+        String(psm),
+        "-c",
+        "preserve_interword_spaces=1",
+        "tsv",
+      ],
+      undefined,
+      timeoutMs,
+      what,
+    );
+    for (const w of parseTsv(tsv.toString("utf8"))) out[w.page - 1]?.push(w);
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads one rendered page image: deskew, rulings, then OCR. The cells of ruled tables are read one by one
+ * (a lone `0` in a narrow cell is what a whole-page reading drops most), the rest of the page as a block.
+ * Coordinates come out in points.
+ */
+export async function ocrPageImage(
+  pgm: Uint8Array,
+  pageNo: number,
+  dpi: number,
+  t: OcrTools,
+  timeoutMs: number,
+): Promise<OcrPageResult> {
+  const started = performance.now();
+  const left = () => Math.max(1000, timeoutMs - (performance.now() - started));
+  let img: Gray = parsePgm(pgm);
+  const threshold = Math.min(200, otsu(img));
+  const emPx = (dpi * 10.5) / 72;
+  const skewDeg = estimateSkew(img, threshold);
+  if (Math.abs(skewDeg) >= 0.05) img = rotate(img, skewDeg);
+  const px = findRulings(img, threshold, emPx);
+  const clean = eraseRulings(img, px, threshold, emPx);
+  const blobs = inkBlobs(clean, threshold, emPx);
+  const cells = cellRegions(img, px, emPx);
+  // Cells with ink, read one by one: one line at most → a single text line, else a block.
+  const inset = Math.max(2, Math.round(emPx / 10));
+  const margin = Math.round(emPx / 2);
+  const inked = cells
+    .map((c) => ({ x0: c.x0 + inset, y0: c.y0 + inset, x1: c.x1 - inset, y1: c.y1 - inset }))
+    .filter((c) => c.x1 > c.x0 && c.y1 > c.y0)
+    .filter((c) => blobs.some((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0));
+  // Outside ruled cells, lines laid out in columns (borderless table rows) are read word by word too:
+  // read as one line, their columns run together (`128220 0 0 0`).
+  const inCell = (b: Box) =>
+    cells.some((c) => b.x0 >= c.x0 - 2 && b.x1 <= c.x1 + 2 && b.y0 >= c.y0 - 2 && b.y1 <= c.y1 + 2);
+  const pad = Math.round(emPx / 8);
+  const columnar = columnWords(
+    blobs.filter((b) => !inCell(b)),
+    emPx,
+  ).map((b) => ({ x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad }));
+  const cellsSingle = inked.filter((c) => c.y1 - c.y0 <= 1.9 * emPx);
+  const multi = inked.filter((c) => c.y1 - c.y0 > 1.9 * emPx);
+  const words: OcrWord[] = [];
+  const what = `OCR of page ${pageNo}`;
+  /**
+   * Words found in crops (read `zoom` times larger), moved to page coordinates; crops of one text line
+   * share its band.
+   */
+  const place = (boxes: Box[], found: OcrWord[][], tag: string, banded: boolean, zoom = 1) => {
+    boxes.forEach((b, k) => {
+      for (const w of found[k]) {
+        words.push({
+          ...w,
+          left: w.left / zoom + b.x0 - margin,
+          top: w.top / zoom + b.y0 - margin,
+          width: w.width / zoom,
+          height: w.height / zoom,
+          line: `${tag}${k}.${w.line}`,
+          ...(banded ? { band: { top: b.y0 + pad, bottom: b.y1 - pad } } : {}),
+        });
+      }
+    });
+  };
+  /**
+   * Reads single-line crops at twice the size (digits 20 px high are often read as letters); those
+   * that yield nothing are read again as one word (psm 8).
+   */
+  const zoom = 2;
+  const cropOf = (b: Box) => upscale(crop(clean, b, margin), zoom);
+  const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
+    const found = await recognise(boxes.map(cropOf), 7, t, left(), what);
+    const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
+    const again = await recognise(
+      empty.map((k) => cropOf(boxes[k])),
+      8,
+      t,
+      left(),
+      what,
+    );
+    empty.forEach((k, j) => {
+      // Ink in a ruled cell that neither reading made anything of stays in the cell as unread ink,
+      // never a blank. (In a column line, such ink is judged with the page's other unread ink.)
+      found[k] =
+        again[j].length > 0 || banded
+          ? again[j]
+          : [
+              {
+                text: UNREAD_INK,
+                conf: 0,
+                left: margin * zoom,
+                top: margin * zoom,
+                width: (boxes[k].x1 - boxes[k].x0) * zoom,
+                height: (boxes[k].y1 - boxes[k].y0) * zoom,
+                page: 1,
+                line: "unread",
+              },
+            ];
+    });
+    // Every number is read a second time, at another size and as one word: a digit misread with
+    // confidence is rarely misread the same way twice. Where the two readings differ, the number is
+    // not trusted (its confidence drops below the flagging threshold).
+    const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
+    const second = await recognise(
+      numbers.map((k) => upscale(crop(clean, boxes[k], margin), 3)),
+      8,
+      t,
+      left(),
+      what,
+    );
+    numbers.forEach((k, j) => {
+      const a = found[k].map((w) => w.text).join("");
+      const b = second[j].map((w) => w.text).join("");
+      if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+    });
+    place(boxes, found, tag, banded, zoom);
+  };
+  await readLines(cellsSingle, "s", false);
+  await readLines(columnar, "c", true);
+  place(
+    multi,
+    await recognise(
+      multi.map((b) => crop(clean, b, margin)),
+      6,
+      t,
+      left(),
+      what,
+    ),
+    "m",
+    false,
+  );
+  const [rest] = await recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what);
+  place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
+  // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
+  // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
+  // a confidence low enough to be checked.
+  const kept = words
+    .map((w) => {
+      const text = w.text.replace(/\|/g, "").replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "");
+      return text !== w.text ? { ...w, text, conf: Math.min(w.conf, 50) } : w;
+    })
+    .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
+  const scale = 72 / dpi;
+  const unread = unreadInk(blobs, kept, emPx, px);
+  const pieces = wordsToPieces(kept, unread, scale, emPx);
+  return {
+    page: {
+      page: pageNo,
+      width: img.width * scale,
+      height: img.height * scale,
+      pieces,
+      h: px.h.map((s) => ({ y: s.y * scale, x0: s.x0 * scale, x1: s.x1 * scale })),
+      v: px.v.map((s) => ({ x: s.x * scale, y0: s.y0 * scale, y1: s.y1 * scale })),
+    },
+    words: kept.length,
+    legible: kept.filter((w) => w.conf >= 60).length,
+    lowConfidence: kept.filter((w) => w.conf < OCR_LOW_CONFIDENCE).length + unread.length,
+    skewDeg,
+  };
+}
+
+export interface OcrOptions {
+  /** Per-page limit for rendering and recognition. */
+  pageTimeoutMs?: number;
+  maxPages?: number;
+  dpi?: number;
+}
+
+/**
+ * Reads a PDF whose pages are images: each page is rendered, read by Tesseract and laid out like a text
+ * PDF's page. Throws `needs_ocr` (with the install command) when the programs are missing.
+ */
+export async function extractScannedPdf(
+  bytes: Uint8Array,
+  why: string,
+  opts: OcrOptions = {},
+): Promise<DocumentModel> {
+  const found = ocrTools();
+  if (!found.tools) throw new DocumentError("needs_ocr", `${why}; ${found.reason}: ${NEEDS_TESSERACT}`);
+  const t = found.tools;
+  const timeoutMs = opts.pageTimeoutMs ?? OCR_PAGE_TIMEOUT_MS;
+  const dpi = opts.dpi ?? OCR_DPI;
+  const info = (await run(t.pdfinfo, ["-"], bytes, timeoutMs, "pdfinfo")).toString("utf8");
+  const total = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1] ?? 0);
+  if (!(total > 0)) throw new DocumentError("corrupt_pdf", "PDF has no pages poppler can render");
+  const n = Math.min(total, opts.maxPages ?? 100);
+  const pages: PageInput[] = [];
+  let words = 0;
+  let low = 0;
+  let legible = 0;
+  const skews: number[] = [];
+  const started = performance.now();
+  for (let p = 1; p <= n; p++) {
+    const pageStart = performance.now();
+    const pgm = await run(
+      t.pdftoppm,
+      ["-r", String(dpi), "-gray", "-f", String(p), "-l", String(p), "-"],
+      bytes,
+      timeoutMs,
+      `rendering page ${p}`,
+    );
+    const left = timeoutMs - (performance.now() - pageStart);
+    const r = await ocrPageImage(pgm, p, dpi, t, Math.max(1000, left));
+    pages.push(r.page);
+    words += r.words;
+    low += r.lowConfidence;
+    legible += r.legible;
+    skews.push(r.skewDeg);
+  }
+  if (legible < 10) {
+    throw new DocumentError(
+      "needs_ocr",
+      `${why}; OCR found no legible text on its ${n} page(s) (${words} words, ${legible} read with confidence)`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const warnings: DocumentModel["warnings"] = [];
+  if (total > n)
+    warnings.push({
+      code: "pages_skipped",
+      message: `only the first ${n} of ${total} pages were read by OCR`,
+    });
+  return {
+    form: "pdf",
+    blocks: layoutPages(pages),
+    warnings,
+    ocr: {
+      pages: n,
+      words,
+      lowConfidenceWords: low,
+      seconds,
+      skewDeg: skews,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// Cells read by OCR: each takes the confidence of the words it was read from, and cells the engine was
+// unsure of (or ink it could not read) are flagged, so that a misread digit is never a silent value.
+import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
+import type { CanonicalCell, Flag } from "./cells.js";
+
+/** Word confidence (0–1) below which an OCR cell is flagged. */
+export const OCR_FLAG_BELOW = 0.88;
+
+/** Confidence given to a cell read by OCR at best: the layout and the engine can both err. */
+const OCR_CEILING = 0.9;
+
+function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
+  const out = new Map<SourcePosition, number>();
+  for (const b of blocks) {
+    if (b.kind === "text") {
+      if (b.conf !== undefined) out.set(b.pos, b.conf);
+      continue;
+    }
+    for (const row of b.rows) for (const c of row) if (c.conf !== undefined) out.set(c.pos, c.conf);
+  }
+  return out;
+}
+
+/**
+ * Lowers the confidence of every cell of an OCR document to its words' confidence and returns the
+ * flags: one `ocr` note for the document, and `ocr_low_confidence` for the cells to check by eye
+ * (a word below the threshold, unread ink, or text where a value belongs).
+ */
+export function applyOcrConfidence(model: DocumentModel, cells: CanonicalCell[]): Flag[] {
+  if (!model.ocr) return [];
+  const conf = confByPosition(model.blocks);
+  const low: CanonicalCell[] = [];
+  for (const cell of cells) {
+    const c = conf.get(cell.pos);
+    cell.confidence = Math.min(cell.confidence, OCR_CEILING, c ?? OCR_CEILING);
+    if ((c !== undefined && c < OCR_FLAG_BELOW) || cell.status === "text" || cell.raw.includes("\ufffd")) {
+      low.push(cell);
+    }
+  }
+  const o = model.ocr;
+  const flags: Flag[] = [
+    {
+      code: "ocr",
+      severity: "info",
+      message: `read by OCR from ${o.pages} page image(s) in ${o.seconds.toFixed(1)} s (${o.words} words, ${o.lowConfidenceWords} below confidence or unread); every cell carries the OCR confidence`,
+      keys: ["active", "applications", "appeals"],
+    },
+  ];
+  if (low.length > 0) {
+    flags.push({
+      code: "ocr_low_confidence",
+      severity: "warning",
+      message: `OCR is unsure of ${low.length} cell(s); check them against the page image: ${low
+        .slice(0, 20)
+        .map((c) => `${c.key}=${c.raw || "□"}`)
+        .join(", ")}${low.length > 20 ? ", …" : ""}`,
+      keys: low.map((c) => c.key),
+    });
+  }
+  return flags;
+}

@@ -1,0 +1,135 @@
+// OCR of scanned PDFs: the image steps (deskew, rulings, cells) on drawn images, and a real scan read by
+// Tesseract and scored against its gold file (skipped, with the reason, where Tesseract cannot run).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scoreDocument } from "../../src/eval/score.js";
+import { NEEDS_TESSERACT, ocrTools, parseTsv } from "../../src/extractors/ocr.js";
+import {
+  cellRegions,
+  estimateSkew,
+  findRulings,
+  type Gray,
+  parsePgm,
+  rotate,
+  toPgm,
+} from "../../src/extractors/ocr-image.js";
+import { OCR_FLAG_BELOW } from "../../src/normalize/ocr.js";
+import { processDocument } from "../../src/pipeline.js";
+import { DocumentWorkers } from "../../src/workers.js";
+import { projectRoot } from "../helpers.js";
+
+const scans = join(projectRoot, "test", "fixtures", "scans");
+
+/** A white page with a ruled table of `rows` × `cols` cells and a dark bar (a "value") in each cell. */
+function drawTable(rows: number, cols: number): Gray {
+  const width = 800;
+  const height = 600;
+  const data = new Uint8Array(width * height).fill(250);
+  const x0 = 100;
+  const y0 = 100;
+  const cw = 150;
+  const rh = 60;
+  const dot = (x: number, y: number) => {
+    if (x >= 0 && y >= 0 && x < width && y < height) data[y * width + x] = 20;
+  };
+  for (let r = 0; r <= rows; r++) for (let x = x0; x <= x0 + cols * cw; x++) dot(x, y0 + r * rh);
+  for (let c = 0; c <= cols; c++) for (let y = y0; y <= y0 + rows * rh; y++) dot(x0 + c * cw, y);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      for (let y = y0 + r * rh + 20; y < y0 + r * rh + 40; y++) {
+        for (let x = x0 + c * cw + 60; x < x0 + c * cw + 75; x++) dot(x, y);
+      }
+    }
+  }
+  return { width, height, data };
+}
+
+describe("page images", () => {
+  it("reads back the PGM it writes", () => {
+    const img = drawTable(2, 2);
+    const back = parsePgm(toPgm(img));
+    expect(back.width).toBe(800);
+    expect(back.height).toBe(600);
+    expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
+  });
+
+  it("finds the skew of a rotated page, and undoes it", () => {
+    const tilted = rotate(drawTable(6, 4), -0.8);
+    const skew = estimateSkew(tilted, 128);
+    expect(Math.abs(Math.abs(skew) - 0.8)).toBeLessThan(0.1);
+    expect(Math.abs(estimateSkew(rotate(tilted, skew), 128))).toBeLessThan(0.1);
+  });
+
+  it("finds the rulings of a drawn table and its cells, not the values inside them", () => {
+    const img = drawTable(3, 4);
+    const r = findRulings(img, 128, 29);
+    expect(r.h.length).toBe(4);
+    expect(r.v.length).toBe(5);
+    const cells = cellRegions(img, r, 29);
+    expect(cells.length).toBe(12);
+    for (const c of cells) {
+      expect(c.x1 - c.x0).toBeGreaterThan(140);
+      expect(c.y1 - c.y0).toBeGreaterThan(50);
+    }
+  });
+
+  it("parses Tesseract's TSV words with their boxes and confidence", () => {
+    const tsv = [
+      "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+      "4\t1\t1\t1\t1\t0\t10\t20\t300\t30\t-1\t",
+      "5\t1\t1\t1\t1\t1\t10\t20\t60\t30\t96.5\t行政许可",
+      "5\t1\t1\t1\t1\t2\t250\t22\t40\t26\t71.25\t97",
+    ].join("\n");
+    expect(parseTsv(tsv)).toEqual([
+      { text: "行政许可", conf: 96.5, left: 10, top: 20, width: 60, height: 30, page: 1, line: "1.1.1.1" },
+      { text: "97", conf: 71.25, left: 250, top: 22, width: 40, height: 26, page: 1, line: "1.1.1.1" },
+    ]);
+  });
+});
+
+const found = ocrTools();
+if (!found.tools) {
+  console.warn(`OCR tests skipped: ${found.reason}. ${NEEDS_TESSERACT}`);
+}
+
+describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
+  const doc = join(scans, "scan-qingxi-2021-ruled.pdf");
+
+  it("rebuilds its tables: at least 90% of gold cells exact, every wrong cell flagged", async () => {
+    const s = await scoreDocument(doc, `${doc}.gold.json`);
+    expect(s.error).toBeUndefined();
+    expect(s.exact / s.cells).toBeGreaterThanOrEqual(0.9);
+    expect(s.silent).toBe(0);
+    expect(s.details.filter((d) => d.outcome === "silent")).toEqual([]);
+  }, 120_000);
+
+  it("marks every cell as read by OCR, with lower confidence, through the worker pool", async () => {
+    const pool = new DocumentWorkers({ size: 1, timeoutMs: 120_000 });
+    try {
+      const { form, report } = await pool.process(new Uint8Array(readFileSync(doc)));
+      expect(form).toBe("pdf");
+      expect(report.formatVersion).toBe("GOP2021");
+      expect(report.flags.find((f) => f.code === "ocr")?.message).toMatch(/read by OCR from 3 page image/);
+      expect(report.cells.length).toBeGreaterThan(180);
+      expect(report.cells.every((c) => c.confidence <= 0.9)).toBe(true);
+      // Cells of low confidence are named in a warning, so that none is a silent value.
+      const warned = report.flags.filter((f) => f.severity !== "info").flatMap((f) => f.keys ?? []);
+      const unwarned = report.cells
+        .filter((c) => c.confidence < OCR_FLAG_BELOW)
+        .filter((c) => !warned.some((k) => c.key === k || c.key.startsWith(`${k}.`)))
+        .map((c) => `${c.key}=${c.raw} (${c.confidence})`);
+      expect(unwarned).toEqual([]);
+      expect(report.flags.some((f) => f.code === "ocr_low_confidence")).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
+  it("a page of pictures without text is still refused with needs_ocr", async () => {
+    const bytes = new Uint8Array(
+      readFileSync(join(projectRoot, "test", "fixtures", "pdf", "scanned-report.pdf")),
+    );
+    await expect(processDocument(bytes)).rejects.toMatchObject({ code: "needs_ocr" });
+  }, 120_000);
+});
