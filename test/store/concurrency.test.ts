@@ -48,7 +48,7 @@ do {
     const d = reportDetail(db, "甲区第2测试局/2022");
     const e = db.prepare("SELECT key, value, status FROM cells_long WHERE issuer_name = '甲区第3测试局' ORDER BY key").all();
     db.close();
-    answers.add(JSON.stringify([c.rows, s.map((h) => h.report_id), [...d.cells.values()].map((x) => [x.key, x.value]), e]));
+    answers.add(JSON.stringify([c.rows, s.hits.map((h) => h.report_id), [...d.cells.values()].map((x) => [x.key, x.value]), e]));
     if (bulk) duringBulk++;
     iterations++;
   } catch (err) {
