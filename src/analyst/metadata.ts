@@ -146,6 +146,13 @@ const COLUMNS: Record<string, [string, string]> = {
   rules_failed: ["未通过规则", "rules that failed (on the report, or on this cell)"],
   correction_note: ["更正说明", "why the value was corrected"],
   corrected_keys: ["已更正指标", "keys of this table with an active correction"],
+  value_exact: ["精确数值", "money only: the exact decimal yuan, as text"],
+  extraction_version: ["提取版本", "the extraction that produced the document's cells"],
+  source_dir: ["原文存放目录", "folder of the content-addressed store holding the bytes"],
+  report_fields: ["报告字段", "JSON: the report fields this version gives"],
+  cells: ["单元格数", "cells found (0: no standard tables)"],
+  version_reason: ["版本说明", "why this version is or is not current"],
+  pinned_document_id: ["人工指定版本", "a version chosen by a person (zfxxgk versions --pin)"],
 };
 
 /** Per table: title, description, and its own meaning of shared column names. */

@@ -425,14 +425,17 @@ Examples:
             return 0;
           }
           if (!ref || !key) throw new UsageError("correct: give REPORT KEY VALUE --note TEXT (or --list)");
-          const o = addCorrection(store.db, {
-            report: ref,
-            key,
-            value,
-            note: opts.note,
-            author: opts.author,
-            revert: opts.revert,
-          });
+          // In the store's write transaction: another writer (an import) is waited for, and said so.
+          const o = store.write(() =>
+            addCorrection(store.db, {
+              report: ref,
+              key,
+              value,
+              note: opts.note,
+              author: opts.author,
+              revert: opts.revert,
+            }),
+          );
           const was = o.extracted
             ? o.extracted.status === "number"
               ? String(o.extracted.value)
@@ -501,13 +504,14 @@ Examples:
             }
             case "merge": {
               if (!a || !b) throw new UsageError("issuers merge ISSUER INTO --note TEXT");
-              const i = mergeIssuers(db, a, b, opts.note, opts.author);
+              // In the store's write transaction: another writer is waited for, and said so.
+              const i = (store as Store).write(() => mergeIssuers(db, a, b, opts.note, opts.author));
               print(i, `merged: ${line(i)}`);
               return 0;
             }
             case "split": {
               if (!a) throw new UsageError("issuers split NAME --note TEXT");
-              const i = splitIssuer(db, a, opts.note, opts.author);
+              const i = (store as Store).write(() => splitIssuer(db, a, opts.note, opts.author));
               print(i, `split: ${line(i)}`);
               return 0;
             }
