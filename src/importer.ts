@@ -3,14 +3,26 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { DocumentError } from "./extractors/errors.js";
-import { detectForm, MAX_DOCUMENT_BYTES } from "./extractors/index.js";
-import { processDocument } from "./pipeline.js";
+import { BudgetExceeded, runWithinBudget } from "./bounds.js";
+import { DocumentError, oneLineError } from "./extractors/errors.js";
+import { detectForm, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "./extractors/index.js";
+import { type Processed, processDocument, processTextual } from "./pipeline.js";
 import type { ImportOutcome, Store } from "./store/store.js";
 import type { DocumentWorkers } from "./workers.js";
 
-/** Forms whose extraction is slow enough to run in worker threads. */
-const HEAVY_FORMS = new Set(["pdf", "docx", "doc"]);
+/**
+ * HTML and text up to this size are read on the importing thread (a worker's round trip would cost
+ * more than reading them), within INLINE_BUDGET_MS; larger ones go to the worker pool.
+ */
+export const INLINE_MAX_BYTES = 256 * 1024;
+/**
+ * Time an HTML or text document may take on the importing thread: hundreds of times what a report
+ * takes, and short enough that PDF timers and the batch's commits are never held up for long. A
+ * document stopped at this budget is read again in a worker, with the worker's time and memory limits.
+ */
+export const INLINE_BUDGET_MS = 1000;
+/** Without a worker pool there is nowhere else to read it: the budget is the document's time limit. */
+export const NO_POOL_BUDGET_MS = 10_000;
 
 /** Files that sit beside reports but are not reports: gold labels, readmes, hidden files. */
 const DEFAULT_EXCLUDE = [/\.gold\.json$/i, /^readme(\.\w+)?$/i, /^\./, /\.sqlite(?:-wal|-shm)?$/i];
@@ -39,7 +51,8 @@ export function listFiles(paths: string[], exclude: RegExp[] = DEFAULT_EXCLUDE):
 export interface FileResult {
   path: string;
   outcome: ImportOutcome;
-  error?: { code: string; message: string };
+  /** One line with a stable code; `detail` (for the log, never stored) has the full account. */
+  error?: { code: string; message: string; detail?: string };
   summary?: string;
 }
 
@@ -53,8 +66,34 @@ export interface ImportSummary {
 }
 
 export interface ImportOptions {
-  /** Worker threads for PDF and Word documents; without it every document is processed in this thread. */
+  /**
+   * Worker threads for PDF and Word documents and for HTML or text too large or too slow for this
+   * thread; without it every document is processed in this thread (HTML and text within a budget).
+   */
   workers?: DocumentWorkers;
+}
+
+/**
+ * Processes one document within bounds: HTML and text on this thread within a time budget (then, if
+ * they overrun it, in a worker), PDF and Word in the worker pool with its time and memory limits.
+ * Without a pool, PDF and Word run here unbounded (tests, programmatic use).
+ */
+export async function processWithinBounds(
+  bytes: Uint8Array,
+  opts: { httpCharset?: string } = {},
+  workers?: DocumentWorkers,
+): Promise<Processed> {
+  if (TEXTUAL_FORMS.has(detectForm(bytes)) && (!workers || bytes.length <= INLINE_MAX_BYTES)) {
+    const budget = workers ? INLINE_BUDGET_MS : NO_POOL_BUDGET_MS;
+    try {
+      return runWithinBudget(() => processTextual(bytes, opts), budget);
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      if (!workers)
+        throw new DocumentError("timeout", `document took longer than ${budget / 1000} s to read; stopped`);
+    }
+  }
+  return workers ? workers.process(bytes, opts) : processDocument(bytes, opts);
 }
 
 export async function importFiles(
@@ -139,8 +178,7 @@ export async function importBytes(
     return { path, outcome: "unchanged" };
   }
   try {
-    const heavy = workers && HEAVY_FORMS.has(detectForm(bytes));
-    const p = heavy ? await workers.process(bytes, opts) : await processDocument(bytes, opts);
+    const p = await processWithinBounds(bytes, opts, workers);
     const outcome = store.saveReport(doc, p.form, p.charset, p.report);
     const m = p.report.meta;
     return {
@@ -149,9 +187,8 @@ export async function importBytes(
       summary: `${m.issuerName ?? "?"} ${m.reportYear ?? "?"} ${p.report.formatVersion} cells=${p.report.cells.length}`,
     };
   } catch (e) {
-    const code = e instanceof DocumentError ? e.code : "internal_error";
-    const message = e instanceof Error ? e.message : String(e);
-    store.recordFailure(doc, detectForm(bytes), code, message);
-    return { path, outcome: "failed", error: { code, message } };
+    const error = oneLineError(e);
+    store.recordFailure(doc, detectForm(bytes), error.code, error.message);
+    return { path, outcome: "failed", error };
   }
 }

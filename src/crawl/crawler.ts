@@ -2,8 +2,7 @@
 
 // Every step is recorded in SQLite, so a killed run continues where it stopped.
 import { detectForm } from "../extractors/index.js";
-import { importBytes } from "../importer.js";
-import { processDocument } from "../pipeline.js";
+import { importBytes, processWithinBounds } from "../importer.js";
 import type { Store } from "../store/store.js";
 import type { DocumentWorkers } from "../workers.js";
 import { BlobStore } from "./blobs.js";
@@ -420,7 +419,7 @@ class CrawlRun {
     if (row.kind === "report" && links.length > 0) {
       // Without tables of its own, a page that is not a report, wraps attachments, or lists several
       // reports is an index; a page with one stray link (site chrome) is still stored as a report.
-      const p = await processDocument(bytes, { httpCharset }).catch(() => undefined);
+      const p = await processWithinBounds(bytes, { httpCharset }, this.opts.workers).catch(() => undefined);
       const attachments = links.filter((l) => l.kind === "attachment").length;
       const reports = links.filter((l) => l.kind === "report").length;
       if (!p || (p.report.cells.length === 0 && (attachments > 0 || reports >= 2)))

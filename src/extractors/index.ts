@@ -1,6 +1,6 @@
 // Extractor registry: detects a document's form from its bytes and runs the matching extractor.
 import type { DocumentForm, DocumentModel } from "../model/document.js";
-import { decodeBytes, garbleRatio } from "./charset.js";
+import { decodeBytes, garbleRatio, sanitizeModel } from "./charset.js";
 import { extractDocx } from "./docx.js";
 import { DocumentError } from "./errors.js";
 import { extractHtml } from "./html.js";
@@ -49,6 +49,20 @@ export interface Extracted {
 
 /** Turns document bytes into the shared document model, or throws a DocumentError saying why not. */
 export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Extracted> {
+  const form = checkedForm(bytes);
+  switch (form) {
+    case "pdf":
+      return { model: sanitizeModel(await extractPdf(bytes)) };
+    case "docx":
+      return { model: sanitizeModel(await extractDocx(bytes)) };
+    case "doc":
+      return { model: sanitizeModel(await extractLegacy(bytes)) };
+  }
+  return extractTextual(bytes, opts);
+}
+
+/** The form of a document this module can read, or the DocumentError that says why it cannot. */
+function checkedForm(bytes: Uint8Array): DocumentForm {
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     throw new DocumentError(
       "too_large",
@@ -63,17 +77,31 @@ export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } 
       throw new DocumentError("binary", "document is binary data, not a report (no known format)");
     case "zip":
       throw new DocumentError("not_word_zip", "document is a zip archive but not a Word (DOCX) file");
-    case "pdf":
-      return { model: await extractPdf(bytes) };
-    case "docx":
-      return { model: await extractDocx(bytes) };
-    case "doc":
-      return { model: await extractLegacy(bytes) };
   }
+  return form;
+}
+
+/** Forms read synchronously, without awaiting anything: HTML and text. */
+export const TEXTUAL_FORMS: ReadonlySet<string> = new Set(["html", "text"]);
+
+/**
+ * extract() for HTML and text, synchronously (so that a time budget can stop it). Other forms throw
+ * `internal_error`: they are read by extract().
+ */
+export function extractTextual(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Extracted {
+  const form = checkedForm(bytes);
+  if (!TEXTUAL_FORMS.has(form))
+    throw new DocumentError("internal_error", `${form} is not read synchronously`);
   const decoded = decodeBytes(bytes, opts.httpCharset);
   if (garbleRatio(decoded.text) > 0.02) {
     throw new DocumentError("bad_encoding", `text could not be decoded cleanly (tried ${decoded.charset})`);
   }
   const model = form === "html" ? extractHtml(decoded.text) : extractText(decoded.text);
-  return { model, charset: decoded.charset };
+  if (decoded.damaged > 0) {
+    model.warnings.push({
+      code: "encoding_damaged",
+      message: `${decoded.damaged} byte sequence${decoded.damaged === 1 ? " is" : "s are"} not valid ${decoded.charset} and ${decoded.damaged === 1 ? "was" : "were"} replaced with U+FFFD; the rest of the text decoded cleanly`,
+    });
+  }
+  return { model: sanitizeModel(model), charset: decoded.charset };
 }

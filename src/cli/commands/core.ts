@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { ignoreStrayRejections } from "../../bounds.js";
 import { findGoldPairs, scoreDocument, totals } from "../../eval/score.js";
 import { type FileResult, importFiles, listFiles } from "../../importer.js";
 import { Store } from "../../store/store.js";
@@ -19,6 +20,14 @@ function describe(r: FileResult): string {
   return `${r.outcome.padEnd(9)} ${rel}${r.summary ? `  ${r.summary}` : ""}`;
 }
 
+/**
+ * The full account of a failure or of a stray rejection (stacks, a validator's report): written to stderr
+ * only when ZFXXGK_DEBUG is set, since the one-line error already says what happened.
+ */
+function logDetail(text: string): void {
+  if (process.env.ZFXXGK_DEBUG) process.stderr.write(`[debug] ${text}\n`);
+}
+
 async function runImport(
   paths: string[],
   opts: { db: string; quiet?: boolean; json?: boolean; timeout: number },
@@ -28,14 +37,18 @@ async function runImport(
     process.stderr.write("zfxxgk import: no files found under the given paths\n");
     return 2;
   }
+  ignoreStrayRejections(logDetail);
   const store = new Store(opts.db);
   const progress = createProgress(files.length, { quiet: opts.quiet });
-  const workers = new DocumentWorkers({ timeoutMs: opts.timeout * 1000 });
+  const workers = new DocumentWorkers({ timeoutMs: opts.timeout * 1000, onLog: logDetail });
   try {
     const summary = await importFiles(
       store,
       files,
-      (r) => progress.tick(describe(r), r.outcome === "failed"),
+      (r) => {
+        progress.tick(describe(r), r.outcome === "failed");
+        if (r.error?.detail) logDetail(`${r.path}: [${r.error.code}] ${r.error.detail}`);
+      },
       {
         workers,
       },
@@ -52,6 +65,7 @@ async function runImport(
 }
 
 async function runEval(folders: string[], opts: { json?: boolean; verbose?: boolean }): Promise<number> {
+  ignoreStrayRejections(logDetail);
   const missing = folders.filter((f) => !existsSync(f));
   if (missing.length > 0) {
     process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
