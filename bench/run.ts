@@ -1,10 +1,13 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
-// where taskset exists), the PDF path, the crawler, DOCX, and the analyst queries.
+// where taskset exists), the PDF path, the crawler, DOCX, the analyst queries, the bounds on hostile
+// documents and a fuzz run of thousands of mutants.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
+import { runBoundsBench } from "./bounds.js";
 import { runCrawlBench } from "./crawl.js";
 import { runDocxBench } from "./docx.js";
+import { runFuzzBench } from "./fuzz.js";
 import { runImportBench } from "./import.js";
 import { runPdfBench } from "./pdf.js";
 
@@ -19,3 +22,5 @@ await runPdfBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();
+await runBoundsBench();
+await runFuzzBench(5000);

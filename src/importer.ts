@@ -71,6 +71,8 @@ export interface ImportOptions {
    * thread; without it every document is processed in this thread (HTML and text within a budget).
    */
   workers?: DocumentWorkers;
+  /** Budget of HTML and text on this thread, in ms (default INLINE_BUDGET_MS, with a pool). */
+  inlineBudgetMs?: number;
 }
 
 /**
@@ -82,9 +84,10 @@ export async function processWithinBounds(
   bytes: Uint8Array,
   opts: { httpCharset?: string } = {},
   workers?: DocumentWorkers,
+  inlineBudgetMs = workers ? INLINE_BUDGET_MS : NO_POOL_BUDGET_MS,
 ): Promise<Processed> {
   if (TEXTUAL_FORMS.has(detectForm(bytes)) && (!workers || bytes.length <= INLINE_MAX_BYTES)) {
-    const budget = workers ? INLINE_BUDGET_MS : NO_POOL_BUDGET_MS;
+    const budget = inlineBudgetMs;
     try {
       return runWithinBudget(() => processTextual(bytes, opts), budget);
     } catch (e) {
@@ -167,7 +170,7 @@ export async function importBytes(
   bytes: Uint8Array,
   origin: string,
   opts: { httpCharset?: string } = {},
-  { workers }: ImportOptions = {},
+  { workers, inlineBudgetMs }: ImportOptions = {},
 ): Promise<FileResult> {
   const path = origin;
   const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -178,7 +181,7 @@ export async function importBytes(
     return { path, outcome: "unchanged" };
   }
   try {
-    const p = await processWithinBounds(bytes, opts, workers);
+    const p = await processWithinBounds(bytes, opts, workers, inlineBudgetMs);
     const outcome = store.saveReport(doc, p.form, p.charset, p.report);
     const m = p.report.meta;
     return {

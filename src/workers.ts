@@ -165,6 +165,11 @@ export class DocumentWorkers {
     for (const slot of this.slots) if (!slot.job) slot.worker.unref();
   }
 
+  /** Documents handed to the pool so far. */
+  get received(): number {
+    return this.nextId;
+  }
+
   /** Number of documents queued or running. */
   get pending(): number {
     return this.queue.length + this.slots.filter((s) => s.job).length;
