@@ -53,3 +53,41 @@ export function ignoreStrayRejections(log: (line: string) => void = () => {}): v
     log(`ignored a stray promise rejection: ${text}`);
   });
 }
+
+/** What became of one item of a budgeted batch; undefined for items the batch did not reach. */
+export type BatchResult<R> = { ok: R } | { error: unknown } | { overran: true } | undefined;
+
+/**
+ * Runs `work` over the items in order, on this thread, under ONE watchdog for the whole batch (a
+ * watchdog per item costs a thread start each). An item is started only while the batch is younger
+ * than `sliceMs`, so each item started has at least `budgetMs` before the batch is stopped; the item
+ * running when it is stopped is the one that overran, and the items after it were not run.
+ */
+export function runBatchWithinBudget<T, R>(
+  items: T[],
+  work: (item: T) => R,
+  budgetMs: number,
+  sliceMs: number,
+): BatchResult<R>[] {
+  const results: BatchResult<R>[] = new Array(items.length).fill(undefined);
+  let current = -1;
+  const t0 = performance.now();
+  try {
+    runWithinBudget(() => {
+      for (let i = 0; i < items.length; i++) {
+        if (i > 0 && performance.now() - t0 > sliceMs) return;
+        current = i;
+        try {
+          results[i] = { ok: work(items[i]) };
+        } catch (error) {
+          results[i] = { error };
+        }
+      }
+      current = -1;
+    }, budgetMs + sliceMs);
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    if (current >= 0 && results[current] === undefined) results[current] = { overran: true };
+  }
+  return results;
+}

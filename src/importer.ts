@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { BudgetExceeded, runWithinBudget } from "./bounds.js";
+import { type BatchResult, runBatchWithinBudget } from "./bounds.js";
 import { DocumentError, oneLineError } from "./extractors/errors.js";
 import { detectForm, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "./extractors/index.js";
 import { type Processed, processDocument, processTextual } from "./pipeline.js";
@@ -23,6 +23,80 @@ export const INLINE_MAX_BYTES = 256 * 1024;
 export const INLINE_BUDGET_MS = 1000;
 /** Without a worker pool there is nowhere else to read it: the budget is the document's time limit. */
 export const NO_POOL_BUDGET_MS = 10_000;
+/**
+ * HTML and text documents are read in batches of up to this many under one watchdog, each batch
+ * starting documents for at most BATCH_SLICE_MS (a watchdog per document cost a fifth of the time).
+ */
+const MAX_BATCH = 16;
+const BATCH_SLICE_MS = 50;
+/** Documents in flight in a batch import, and the bytes they may hold together. */
+const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+
+interface InlineJob {
+  bytes: Uint8Array;
+  opts: { httpCharset?: string };
+  resolve: (p: Processed) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * HTML and text read on this thread in budgeted batches: documents queue until the batch is full or
+ * the event loop turns, then run under one watchdog. A document that overruns its budget goes to the
+ * worker pool (or fails with `timeout` without one); those the batch did not reach run in the next.
+ */
+export class InlineBatches {
+  private readonly queue: InlineJob[] = [];
+  private scheduled = false;
+  private readonly budgetMs: number;
+
+  constructor(
+    private readonly workers: DocumentWorkers | undefined,
+    budgetMs?: number,
+  ) {
+    this.budgetMs = budgetMs ?? (workers ? INLINE_BUDGET_MS : NO_POOL_BUDGET_MS);
+  }
+
+  process(bytes: Uint8Array, opts: { httpCharset?: string }): Promise<Processed> {
+    return new Promise<Processed>((resolve, reject) => {
+      this.queue.push({ bytes, opts, resolve, reject });
+      if (this.queue.length >= MAX_BATCH) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /** Runs every queued document now. */
+  flush(): void {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const results = runBatchWithinBudget(
+        batch,
+        (job) => processTextual(job.bytes, job.opts),
+        this.budgetMs,
+        Math.min(BATCH_SLICE_MS, this.budgetMs),
+      );
+      this.queue.unshift(...batch.filter((_, i) => results[i] === undefined));
+      for (let i = 0; i < batch.length; i++) this.settle(batch[i], results[i]);
+    }
+  }
+
+  private settle(job: InlineJob, r: BatchResult<Processed>): void {
+    if (r === undefined) return; // queued again
+    if ("ok" in r) job.resolve(r.ok);
+    else if ("error" in r) job.reject(r.error);
+    else if (this.workers) this.workers.process(job.bytes, job.opts).then(job.resolve, job.reject);
+    else
+      job.reject(
+        new DocumentError("timeout", `document took longer than ${this.budgetMs / 1000} s to read; stopped`),
+      );
+  }
+}
 
 /** Files that sit beside reports but are not reports: gold labels, readmes, hidden files. */
 const DEFAULT_EXCLUDE = [/\.gold\.json$/i, /^readme(\.\w+)?$/i, /^\./, /\.sqlite(?:-wal|-shm)?$/i];
@@ -73,6 +147,8 @@ export interface ImportOptions {
   workers?: DocumentWorkers;
   /** Budget of HTML and text on this thread, in ms (default INLINE_BUDGET_MS, with a pool). */
   inlineBudgetMs?: number;
+  /** The batches HTML and text of one import share (importFiles makes them). */
+  inline?: InlineBatches;
 }
 
 /**
@@ -84,17 +160,10 @@ export async function processWithinBounds(
   bytes: Uint8Array,
   opts: { httpCharset?: string } = {},
   workers?: DocumentWorkers,
-  inlineBudgetMs = workers ? INLINE_BUDGET_MS : NO_POOL_BUDGET_MS,
+  inline: InlineBatches = new InlineBatches(workers),
 ): Promise<Processed> {
   if (TEXTUAL_FORMS.has(detectForm(bytes)) && (!workers || bytes.length <= INLINE_MAX_BYTES)) {
-    const budget = inlineBudgetMs;
-    try {
-      return runWithinBudget(() => processTextual(bytes, opts), budget);
-    } catch (e) {
-      if (!(e instanceof BudgetExceeded)) throw e;
-      if (!workers)
-        throw new DocumentError("timeout", `document took longer than ${budget / 1000} s to read; stopped`);
-    }
+    return inline.process(bytes, opts);
   }
   return workers ? workers.process(bytes, opts) : processDocument(bytes, opts);
 }
@@ -125,15 +194,23 @@ export async function importFiles(
   };
   // HTML and text are processed here as they come; PDF and Word go to the workers. At most a few
   // documents per worker are in flight, so memory stays flat however long the batch.
-  const limit = opts.workers ? opts.workers.size * 2 : 1;
+  const limit = opts.workers ? MAX_IN_FLIGHT : 1;
   const inflight = new Set<Promise<void>>();
+  let inflightBytes = 0;
+  const batched = { ...opts, inline: opts.inline ?? new InlineBatches(opts.workers, opts.inlineBudgetMs) };
   store.beginBatch(files.length);
   try {
     for (const path of files) {
-      const p = importOne(store, path, opts).then(record);
+      const size = fileSize(path);
+      inflightBytes += size;
+      const p = importOne(store, path, batched).then(record);
       inflight.add(p);
-      void p.finally(() => inflight.delete(p));
-      if (inflight.size >= limit) await Promise.race(inflight);
+      void p.finally(() => {
+        inflight.delete(p);
+        inflightBytes -= size;
+      });
+      while (inflight.size >= limit || (inflight.size > 0 && inflightBytes >= MAX_IN_FLIGHT_BYTES))
+        await Promise.race(inflight);
     }
     await Promise.all(inflight);
   } finally {
@@ -141,6 +218,14 @@ export async function importFiles(
   }
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 export async function importOne(store: Store, path: string, opts: ImportOptions = {}): Promise<FileResult> {
@@ -170,7 +255,7 @@ export async function importBytes(
   bytes: Uint8Array,
   origin: string,
   opts: { httpCharset?: string } = {},
-  { workers, inlineBudgetMs }: ImportOptions = {},
+  { workers, inlineBudgetMs, inline }: ImportOptions = {},
 ): Promise<FileResult> {
   const path = origin;
   const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -181,7 +266,12 @@ export async function importBytes(
     return { path, outcome: "unchanged" };
   }
   try {
-    const p = await processWithinBounds(bytes, opts, workers, inlineBudgetMs);
+    const p = await processWithinBounds(
+      bytes,
+      opts,
+      workers,
+      inline ?? new InlineBatches(workers, inlineBudgetMs),
+    );
     const outcome = store.saveReport(doc, p.form, p.charset, p.report);
     const m = p.report.meta;
     return {

@@ -129,6 +129,8 @@ function significantDigits(raw: string): number {
 export function flagInexactNumbers(cells: CanonicalCell[], flags: Flag[]): void {
   for (const c of cells) {
     if (c.status !== "number" || c.value === null) continue;
+    // Nearly every printed value is short: at most 15 characters cannot hold 16 significant digits.
+    if (c.raw.length <= EXACT_DIGITS && Math.abs(c.value) <= Number.MAX_SAFE_INTEGER) continue;
     if (Math.abs(c.value) <= Number.MAX_SAFE_INTEGER && significantDigits(c.raw) <= EXACT_DIGITS) continue;
     c.status = "text";
     c.value = null;
