@@ -1,5 +1,6 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
-// where taskset exists), the PDF path, the crawler, DOCX, the analyst queries, the bounds on hostile
+// where taskset exists), the PDF path, whole commands (start-up, one document, 40 PDFs against
+// pdftotext, a compression bomb), the crawler, DOCX, the analyst queries, the bounds on hostile
 // documents and a fuzz run of thousands of mutants.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,7 @@ import { runDocxBench } from "./docx.js";
 import { runFuzzBench } from "./fuzz.js";
 import { runImportBench } from "./import.js";
 import { runPdfBench } from "./pdf.js";
+import { runStartupBench } from "./startup.js";
 
 await runImportBench();
 if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
@@ -19,6 +21,7 @@ if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined
   spawnSync("taskset", ["-c", "0", process.execPath, "--import", "tsx", script], { stdio: "inherit" });
 }
 await runPdfBench();
+await runStartupBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { type BatchResult, runBatchWithinBudget } from "./bounds.js";
 import { DocumentError, oneLineError } from "./extractors/errors.js";
-import { detectForm, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "./extractors/index.js";
+import { detectForm, loadHtmlExtractor, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "./extractors/index.js";
 import { type Processed, processDocument, processTextual } from "./pipeline.js";
 import type { ImportOutcome, Store } from "./store/store.js";
 import type { DocumentWorkers } from "./workers.js";
@@ -162,7 +162,9 @@ export async function processWithinBounds(
   workers?: DocumentWorkers,
   inline: InlineBatches = new InlineBatches(workers),
 ): Promise<Processed> {
-  if (TEXTUAL_FORMS.has(detectForm(bytes)) && (!workers || bytes.length <= INLINE_MAX_BYTES)) {
+  const form = detectForm(bytes);
+  if (TEXTUAL_FORMS.has(form) && (!workers || bytes.length <= INLINE_MAX_BYTES)) {
+    if (form === "html") await loadHtmlExtractor(); // read synchronously, within the budget
     return inline.process(bytes, opts);
   }
   return workers ? workers.process(bytes, opts) : processDocument(bytes, opts);

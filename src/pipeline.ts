@@ -4,11 +4,11 @@ import { DocumentError } from "./extractors/errors.js";
 import { extract, extractTextual } from "./extractors/index.js";
 import type { DocumentForm, DocumentModel } from "./model/document.js";
 import type { Flag } from "./normalize/cells.js";
-import { extractMeta } from "./normalize/metadata.js";
+import { extractMeta, reportEvidence } from "./normalize/metadata.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
-import { flagInexactNumbers } from "./normalize/text.js";
+import { flagInexactNumbers, normalizeText, toSimplified } from "./normalize/text.js";
 import { buildUnits } from "./normalize/units.js";
 
 export interface Processed {
@@ -41,15 +41,20 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   const built = buildUnits(model);
   const textLines = built.lines.map((l) => l.text);
   const meta = extractMeta(textLines, model.title);
-  const rec = reconstruct(built, meta.reportYear ?? undefined);
-  if (
-    rec.cells.length === 0 &&
-    !/(?:政府|政务)信息公开|信息公开工作|年度报告|年报/.test(textLines.join("\n"))
-  ) {
-    throw new DocumentError(
-      "not_a_report",
-      "no report text or tables found (not a 政府信息公开工作年度报告)",
+  if (built.traditional && meta.titleRaw) {
+    // Labels were matched in simplified script; the title is kept as printed.
+    const printed = [model.title ?? "", ...model.blocks.map((b) => (b.kind === "text" ? b.text : ""))].find(
+      (t) => t !== "" && toSimplified(normalizeText(t)).trim() === meta.titleRaw,
     );
+    if (printed) meta.titleRaw = normalizeText(printed).trim();
+  }
+  const rec = reconstruct(built, meta.reportYear ?? undefined);
+  // Is this a report at all? Decided on evidence: table values, the 统计期限 sentence, section headings,
+  // a report title; notices, guides and lists of reports are refused with the reason.
+  const printed = rec.cells.some((c) => c.status !== "blank");
+  const evidence = reportEvidence(textLines, meta, printed, model.title);
+  if (!evidence.isReport) {
+    throw new DocumentError("not_a_report", `not a 政府信息公开工作年度报告: ${evidence.reason}`);
   }
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),

@@ -1,7 +1,6 @@
 // `export`: writes an analyst view as CSV (UTF-8 with BOM), JSON or Parquet, streaming rows from SQLite.
 import { closeSync, openSync, writeSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { fileWriter, parquetWriteRows } from "hyparquet-writer";
 import { parseWhere, UsageError } from "./filters.js";
 import { ensureRegions } from "./regions.js";
 
@@ -98,6 +97,8 @@ export async function exportData(db: Database.Database, opts: ExportOptions): Pr
         yield o;
       }
     })();
+    // Loaded here only: the Parquet writer is the largest part of `export` and CSV/JSON need none of it.
+    const { fileWriter, parquetWriteRows } = await import("hyparquet-writer");
     await parquetWriteRows({
       writer: fileWriter(opts.out),
       rows,

@@ -1,7 +1,6 @@
 // Region resolution: places each issuer in the GB/T 2260 divisions from its name, title, site and text.
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
-import { pinyin } from "pinyin-pro";
 
 export type Level = "province" | "prefecture" | "county" | "township";
 
@@ -297,9 +296,12 @@ const PROVINCE_HOSTS: Record<string, string[]> = {
 };
 
 let pinyinIndex: Map<string, Division[]> | undefined;
+let pinyinLib: typeof import("pinyin-pro") | undefined;
 
 function pinyinOf(s: string): string {
-  return pinyin(s, { toneType: "none", type: "array" }).join("").replace(/ü/g, "v");
+  // Loaded on first use only (a large dictionary): most commands never match host names.
+  pinyinLib ??= createRequire(import.meta.url)("pinyin-pro") as typeof import("pinyin-pro");
+  return pinyinLib.pinyin(s, { toneType: "none", type: "array" }).join("").replace(/ü/g, "v");
 }
 
 /** Pinyin of province, prefecture and county names (full and short), for matching site host names. */

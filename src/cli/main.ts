@@ -1,4 +1,11 @@
 // The `zfxxgk` command: builds the program from the command modules and runs it.
+//
+// Adding a command (keep start-up fast: `zfxxgk --help` loads only the definitions):
+//   1. Define it in a module of ./commands/ whose top-level imports are commander, ../options.js and
+//      types only (`import type`); the action loads what it runs when it runs:
+//        .action(async (opts) => { const { work } = await import("../../area/work.js"); ... })
+//   2. Register that module below with one line, `registerXCommands(program);`.
+// test/cli/startup.test.ts fails when `--help`, `show` or `compare` load document reading or more.
 import { Command } from "commander";
 import { registerAnalystCommands } from "./commands/analyst.js";
 import { registerCoreCommands } from "./commands/core.js";

@@ -322,6 +322,12 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
       continue;
     }
     const isBlock = BLOCK_TAGS.has(tag) || tag === "tr" || tag === "td" || tag === "th" || tag === "tbody";
+    if (isBlock && (tag === "p" || tag === "td" || tag === "th") && isNbspOnly(el)) {
+      // `<p>&nbsp;</p>`: a paragraph-per-cell table marks an empty cell this way; it is a blank cell.
+      flush();
+      blocks.push({ kind: "text", text: "", explicitBlank: true, pos: {} });
+      continue;
+    }
     if (isBlock) {
       flush();
       stack.push(BLOCK_END);
@@ -329,6 +335,21 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
     pushChildren(stack, el);
   }
   flush();
+}
+
+/** An element whose only content is whitespace with at least one no-break space (`&nbsp;`). */
+function isNbspOnly(el: Element): boolean {
+  let nbsp = false;
+  let only = true;
+  forEachNode(el.children, (node) => {
+    if (isText(node)) {
+      if (!/^[\s\u00a0]*$/.test(node.data)) only = false;
+      else if (node.data.includes("\u00a0")) nbsp = true;
+    } else if (isElement(node) && (node.name === "img" || node.name === "table" || node.name === "input"))
+      only = false;
+    return !only; // stops at the first content
+  });
+  return only && nbsp;
 }
 
 /**

@@ -1,12 +1,8 @@
 // Extractor registry: detects a document's form from its bytes and runs the matching extractor.
 import type { DocumentForm, DocumentModel } from "../model/document.js";
 import { decodeBytes, garbleRatio, sanitizeModel } from "./charset.js";
-import { extractDocx } from "./docx.js";
 import { DocumentError } from "./errors.js";
-import { extractHtml } from "./html.js";
-import { extractLegacy } from "./legacy.js";
-import { extractPdf } from "./pdf.js";
-import { extractText } from "./text.js";
+import { extractText, tabSeparatedShape } from "./text.js";
 
 /** Largest document accepted; larger files are refused with a clear error rather than read. */
 export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
@@ -51,12 +47,15 @@ export interface Extracted {
 export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Extracted> {
   const form = checkedForm(bytes);
   switch (form) {
+    // Each extractor is loaded by the first document of its form: a batch of text never loads pdfjs.
     case "pdf":
-      return { model: sanitizeModel(await extractPdf(bytes)) };
+      return { model: sanitizeModel(await (await import("./pdf.js")).extractPdf(bytes)) };
     case "docx":
-      return { model: sanitizeModel(await extractDocx(bytes)) };
+      return { model: sanitizeModel(await (await import("./docx.js")).extractDocx(bytes)) };
     case "doc":
-      return { model: sanitizeModel(await extractLegacy(bytes)) };
+      return { model: sanitizeModel(await (await import("./legacy.js")).extractLegacy(bytes)) };
+    case "html":
+      await loadHtmlExtractor();
   }
   return extractTextual(bytes, opts);
 }
@@ -84,19 +83,36 @@ function checkedForm(bytes: Uint8Array): DocumentForm {
 /** Forms read synchronously, without awaiting anything: HTML and text. */
 export const TEXTUAL_FORMS: ReadonlySet<string> = new Set(["html", "text"]);
 
+let html: typeof import("./html.js") | undefined;
+
 /**
- * extract() for HTML and text, synchronously (so that a time budget can stop it). Other forms throw
- * `internal_error`: they are read by extract().
+ * Loads the HTML extractor, once: the first HTML document awaits this before it is read synchronously
+ * (a batch of text never loads the HTML parser).
+ */
+export async function loadHtmlExtractor(): Promise<void> {
+  html ??= await import("./html.js");
+}
+
+/**
+ * extract() for HTML and text, synchronously (so that a time budget can stop it); HTML needs
+ * loadHtmlExtractor() to have been awaited. Other forms throw `internal_error`: extract() reads them.
  */
 export function extractTextual(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Extracted {
   const form = checkedForm(bytes);
-  if (!TEXTUAL_FORMS.has(form))
-    throw new DocumentError("internal_error", `${form} is not read synchronously`);
+  if (!TEXTUAL_FORMS.has(form) || (form === "html" && !html))
+    throw new DocumentError("internal_error", `${form} is not read synchronously here`);
   const decoded = decodeBytes(bytes, opts.httpCharset);
   if (garbleRatio(decoded.text) > 0.02) {
     throw new DocumentError("bad_encoding", `text could not be decoded cleanly (tried ${decoded.charset})`);
   }
-  const model = form === "html" ? extractHtml(decoded.text) : extractText(decoded.text);
+  const tsv = tabSeparatedShape(decoded.text);
+  if (tsv) {
+    throw new DocumentError(
+      "not_a_report",
+      `not a 政府信息公开工作年度报告: tab-separated data (${tsv.rows} rows of ${tsv.columns} fields), not a document`,
+    );
+  }
+  const model = form === "html" && html ? html.extractHtml(decoded.text) : extractText(decoded.text);
   if (decoded.damaged > 0) {
     model.warnings.push({
       code: "encoding_damaged",

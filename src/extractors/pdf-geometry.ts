@@ -199,26 +199,32 @@ export function splitTrailingNumber(p: Piece): [Piece, Piece] | undefined {
 /** Drops the copies some producers print to fake bold text (same text, nearly the same place). */
 function dedupe(pieces: Piece[]): Piece[] {
   const out: Piece[] = [];
-  // Pieces bucketed by text and a coarse position grid: a copy lies in its original's cell or a
-  // neighbouring one, so the check stays linear however many pieces a page has.
-  const seen = new Map<string, Piece[]>();
+  // Pieces bucketed by text and size, then by a coarse position grid: a copy lies in its original's
+  // cell or a neighbouring one, so the check stays linear however many pieces a page has.
+  const seen = new Map<string, Map<string, Piece[]>>();
   const cellOf = (v: number, size: number) => Math.floor(v / Math.max(size, 1));
   for (const p of pieces) {
     const tol = p.size * 0.3;
     const cx = cellOf(p.x0, p.size);
     const cy = cellOf(p.base, p.size);
+    const textKey = `${p.text}|${p.size}`;
+    let cells = seen.get(textKey);
     let dup = false;
-    for (let dx = -1; dx <= 1 && !dup; dx++) {
+    for (let dx = -1; dx <= 1 && !dup && cells; dx++) {
       for (let dy = -1; dy <= 1 && !dup; dy++) {
-        const near = seen.get(`${p.text}|${p.size}|${cx + dx}|${cy + dy}`);
+        const near = cells.get(`${cx + dx}|${cy + dy}`);
         dup = near?.some((q) => Math.abs(q.x0 - p.x0) < tol && Math.abs(q.base - p.base) < tol) ?? false;
       }
     }
     if (dup) continue;
-    const key = `${p.text}|${p.size}|${cx}|${cy}`;
-    const list = seen.get(key);
+    if (!cells) {
+      cells = new Map();
+      seen.set(textKey, cells);
+    }
+    const key = `${cx}|${cy}`;
+    const list = cells.get(key);
     if (list) list.push(p);
-    else seen.set(key, [p]);
+    else cells.set(key, [p]);
     out.push(p);
   }
   return out;

@@ -127,6 +127,8 @@ interface Grid {
   left: number;
   right: number;
   block: TableBlock;
+  /** A borderless table's value columns (x-extents), blank ones included. */
+  valueCols?: [number, number][];
 }
 
 function cluster(values: number[], tol: number): number[] {
@@ -322,11 +324,11 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
       const r = rowOf(cy);
       let parts = [p];
       for (let k = 1; k < nc; k++) {
-        if (coverage(vAt[k], ys[r], ys[r + 1]) < 0.5) continue;
-        parts = parts.flatMap((q) => {
-          if (q.vertical || xs[k] <= q.x0 + 0.2 * q.size || xs[k] >= q.x1 - 0.2 * q.size) return [q];
-          return splitPieceAt(q, xs[k]) ?? [q];
-        });
+        const x = xs[k];
+        const keeps = (q: Piece) => q.vertical || x <= q.x0 + 0.2 * q.size || x >= q.x1 - 0.2 * q.size;
+        // Most pieces cross no grid line: the border's coverage is only looked at for those that do.
+        if (parts.every(keeps) || coverage(vAt[k], ys[r], ys[r + 1]) < 0.5) continue;
+        parts = parts.flatMap((q) => (keeps(q) ? [q] : (splitPieceAt(q, x) ?? [q])));
       }
       for (const q of parts) {
         const qx = (q.x0 + q.x1) / 2;
@@ -443,7 +445,11 @@ function classify(line: Line): RowLine | undefined {
  * first value. Label-only lines inside the run (wrapped labels, group labels) join the nearest row
  * when they continue its label, else stand as label-only rows.
  */
-function borderlessTables(page: PageInput, lines: Line[]): { tables: Grid[]; consumed: Set<Line> } {
+function borderlessTables(
+  page: PageInput,
+  lines: Line[],
+  carried?: [number, number][],
+): { tables: Grid[]; consumed: Set<Line> } {
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
   const pitch = (a: Line, b: Line) => b.top - a.bottom;
@@ -482,7 +488,9 @@ function borderlessTables(page: PageInput, lines: Line[]): { tables: Grid[]; con
       i++;
       continue;
     }
-    tables.push(buildBorderless(page, run, headerAbove(lines, i)));
+    // The first table of a page may continue the last one of the page before, whose header (and so
+    // whose blank columns) stayed there.
+    tables.push(buildBorderless(page, run, headerAbove(lines, i), tables.length === 0 ? carried : undefined));
     for (const r of run) consumed.add(r.line);
     i = i + run.length;
   }
@@ -504,7 +512,12 @@ function headerAbove(lines: Line[], i: number): Line[] {
   return out;
 }
 
-function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid {
+function buildBorderless(
+  page: PageInput,
+  run: RowLine[],
+  header: Line[],
+  carried?: [number, number][],
+): Grid {
   const valueRows = run.filter((r) => r.firstValue >= 0);
   // Value columns: clusters of overlapping x-extents.
   const spans = valueRows
@@ -547,6 +560,8 @@ function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid 
     Math.max(size, pitch * 0.5),
   );
   const blankCols = extra.length;
+  cols = withBlankHeaderColumns(cols, valueRows, header, size, pitch);
+  if (carried) cols = withCarriedColumns(cols, carried, size);
   const colOf = (s: Segment) => {
     let best = 0;
     let bestOverlap = Number.NEGATIVE_INFINITY;
@@ -645,7 +660,113 @@ function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid 
     left: Math.min(...lines.map((l) => l.pieces[0].x0)),
     right: Math.max(...lines.map((l) => l.pieces[l.pieces.length - 1].x1)),
     block: { kind: "table", rows, spans: "known", pos: { page: page.page } },
+    valueCols: cols,
   };
+}
+
+/**
+ * A table continued from the previous page keeps that page's column geometry: where every value
+ * column here lines up with one there, the columns there that are empty here are blank columns.
+ */
+function withCarriedColumns(
+  cols: [number, number][],
+  carried: [number, number][],
+  size: number,
+): [number, number][] {
+  if (carried.length <= cols.length) return cols;
+  const t = 0.5 * size;
+  const overlaps = ([a, b]: [number, number], [c, d]: [number, number]) => a <= d + t && b >= c - t;
+  if (!cols.every((c) => carried.filter((k) => overlaps(c, k)).length === 1)) return cols;
+  const blanks = carried.filter((k) => !cols.some((c) => overlaps(c, k)));
+  return [...cols, ...blanks.map(([a, b]): [number, number] => [(a + b) / 2, (a + b) / 2])].sort(
+    (a, b) => a[0] - b[0],
+  );
+}
+
+/**
+ * Adds the value columns a borderless table leaves empty in every row between printed ones: the
+ * header still stands over such a column (科研机构 over a column of blanks), so its position is the
+ * column's. Header columns are the clusters of the header's labels right of the row labels (only
+ * header lines of several cells, and only labels narrower than a column: a centred caption or a group
+ * label spanning columns is none). When there are more header columns than value columns, the value
+ * columns are matched to header columns in order at the least total distance; a header column left
+ * unmatched between two value columns is a blank column.
+ */
+function withBlankHeaderColumns(
+  cols: [number, number][],
+  valueRows: RowLine[],
+  header: Line[],
+  size: number,
+  pitch: number,
+): [number, number][] {
+  if (cols.length < 2 || header.length === 0) return cols;
+  const labelRight = Math.max(
+    0,
+    ...valueRows.filter((r) => r.firstValue > 0).map((r) => r.segs[r.firstValue - 1].x1),
+  );
+  const labels = header
+    .filter((l) => l.pieces.length >= 2)
+    .flatMap((l) => l.pieces)
+    .filter((p) => p.x1 - p.x0 < 0.9 * pitch && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
+    .map((p) => ({ x: (p.x0 + p.x1) / 2, top: p.top }))
+    .sort((a, b) => a.x - b.x);
+  // Header columns: labels whose centres lie close together, and how many header lines each fills.
+  const groups: { x: number[]; lines: Set<number> }[] = [];
+  const tol = Math.max(size, pitch * 0.4);
+  for (const l of labels) {
+    const last = groups[groups.length - 1];
+    if (last && l.x - last.x[last.x.length - 1] <= tol) {
+      last.x.push(l.x);
+      last.lines.add(Math.round(l.top));
+    } else groups.push({ x: [l.x], lines: new Set([Math.round(l.top)]) });
+  }
+  const heads = groups.map((g) => g.x.reduce((a, b) => a + b, 0) / g.x.length);
+  const lineCount = groups.map((g) => g.lines.size);
+  const n = cols.length;
+  const m = heads.length;
+  if (m <= n || m - n > 3) return cols;
+  // best[i][j]: least distance matching value columns [0, i) to header columns [0, j), in order.
+  const mid = cols.map(([a, b]) => (a + b) / 2);
+  const best = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(Number.POSITIVE_INFINITY));
+  for (let j = 0; j <= m; j++) best[0][j] = 0;
+  for (let i = 1; i <= n; i++) {
+    for (let j = i; j <= m; j++) {
+      best[i][j] = Math.min(best[i][j - 1], best[i - 1][j - 1] + Math.abs(mid[i - 1] - heads[j - 1]));
+    }
+  }
+  const matched = new Set<number>();
+  for (let i = n, j = m; i > 0; j--) {
+    if (best[i][j] !== best[i][j - 1]) {
+      matched.add(j - 1);
+      i--;
+    }
+  }
+  // A blank column is about as wide as the others: an unmatched label less than half the usual
+  // header spacing from its neighbours is a fragment of a wider label, not a column.
+  const taken = heads.filter((_, j) => matched.has(j));
+  const gaps = heads
+    .slice(1)
+    .map((x, k) => x - heads[k])
+    .sort((a, b) => a - b);
+  const spacing = gaps[Math.floor(gaps.length / 2)] ?? pitch;
+  const lastRight = cols[n - 1][1];
+  const blanks = heads
+    .filter((x, j) => {
+      if (matched.has(j) || x <= cols[0][0] || x >= lastRight) return false;
+      const left = taken.filter((t) => t < x).pop();
+      const right = taken.find((t) => t > x);
+      // A wrapped two-line label (科研 / 机构) over a blank column, standing clear of its neighbours.
+      return (
+        left !== undefined &&
+        right !== undefined &&
+        lineCount[j] >= 2 &&
+        x - left >= 0.5 * spacing &&
+        right - x >= 0.5 * spacing
+      );
+    })
+    .map((x): [number, number] => [x, x]);
+  if (blanks.length === 0) return cols;
+  return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);
 }
 
 function cell(text: string, row: number, col: number, pos: GridCell["pos"]): GridCell {
@@ -777,6 +898,7 @@ export function layoutPages(pages: PageInput[]): Block[] {
   const bodySize = dominantSize(pages.flatMap((p) => p.pieces));
   const blocks: Block[] = [];
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
+  let carried: [number, number][] | undefined;
   for (const { page, lines } of perPage) {
     const lineOf = new Map<Piece, Line>();
     for (const l of lines) for (const p of l.pieces) lineOf.set(p, l);
@@ -786,7 +908,7 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const rest = groupLines([...free]);
     for (const l of rest)
       l.no = Math.min(...l.pieces.map((p) => lineOf.get(p)?.no ?? Number.POSITIVE_INFINITY));
-    const { tables: borderless, consumed } = borderlessTables(page, rest);
+    const { tables: borderless, consumed } = borderlessTables(page, rest, carried);
     const items: { top: number; block: Block; line?: Line }[] = [];
     for (const g of [...ruled, ...borderless]) items.push({ top: g.top, block: g.block });
     for (const l of rest) {
@@ -801,6 +923,9 @@ export function layoutPages(pages: PageInput[]): Block[] {
       items.push({ top: l.top, block: tb, line: l });
     }
     items.sort((a, b) => a.top - b.top);
+    // A page ending in a borderless table hands its columns on to the next page.
+    const lastItem = items[items.length - 1];
+    carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     joinHeadingLines(items, bodySize);
     items.forEach((it, k) => {
       blocks.push(it.block);

@@ -1,11 +1,13 @@
 // PDF extractor: positioned text and rulings from pdfjs-dist → lines → table grids, in reading order.
-import { createRequire } from "node:module";
+import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { DocumentError } from "./errors.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
+import { SameThreadPort } from "./pdf-port.js";
+import { checkStreamSizes } from "./pdf-streams.js";
 
 export interface PdfOptions {
   /**
@@ -34,6 +36,58 @@ type PdfjsLib = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
 
 let pdfjsPromise: Promise<PdfjsLib> | undefined;
 let assets: { cMapUrl: string; standardFontDataUrl: string; wasmUrl: string } | undefined;
+/** pdfjs's worker code (run in this thread): it answers the API's requests on a port. */
+let workerMessageHandler: { initializeFromPort(port: SameThreadPort): void } | undefined;
+/** One pdfjs worker serves every document this thread reads (see sameThreadWorker). */
+let sharedWorker: InstanceType<PdfjsLib["PDFWorker"]> | undefined;
+let sharedPort: SameThreadPort | undefined;
+
+/** A constructor that exists for pdfjs's feature checks and refuses to run: zfxxgk never renders. */
+function renderingOnly(name: string) {
+  return class {
+    constructor() {
+      throw new Error(`${name} is not available: zfxxgk reads PDFs without rendering them`);
+    }
+  };
+}
+
+/**
+ * Runs `load` (the import of pdfjs) with the `@napi-rs/canvas` package standing in as a module without
+ * its native part. pdfjs's legacy build requires that package as it loads, only to take DOMMatrix,
+ * ImageData and Path2D from it for rendering; loading its Skia library costs 0.1–0.4 s per thread,
+ * more than reading a report. The stand-in exports the package's own pure-JS DOMMatrix (its
+ * geometry.js: pdfjs's worker computes Type3 glyph outlines with it, so that path is unchanged) and
+ * ImageData/Path2D that refuse to be constructed. The stand-in is put in the CommonJS module cache
+ * under the package's resolved file name, which is where pdfjs's `require` finds it, and removed again
+ * afterwards. Without the package installed, pdfjs loads as it always did.
+ */
+async function withoutNativeCanvas<T>(pdfjsRoot: string, load: () => Promise<T>): Promise<T> {
+  const requireFromPdfjs = createRequire(join(pdfjsRoot, "package.json"));
+  let entry: string;
+  let geometry: { DOMMatrix: unknown };
+  try {
+    entry = requireFromPdfjs.resolve("@napi-rs/canvas");
+    geometry = requireFromPdfjs("@napi-rs/canvas/geometry.js") as { DOMMatrix: unknown };
+  } catch {
+    return load();
+  }
+  const cache = requireFromPdfjs.cache;
+  if (cache[entry]) return load();
+  const standIn = new Module(entry);
+  standIn.filename = entry;
+  standIn.loaded = true;
+  standIn.exports = {
+    DOMMatrix: geometry.DOMMatrix,
+    ImageData: renderingOnly("ImageData"),
+    Path2D: renderingOnly("Path2D"),
+  };
+  cache[entry] = standIn;
+  try {
+    return await load();
+  } finally {
+    if (cache[entry] === standIn) delete cache[entry];
+  }
+}
 
 /**
  * Loads the legacy pdfjs build once, with its worker code in this thread (Node has no web workers).
@@ -59,10 +113,13 @@ function loadPdfjs(): Promise<PdfjsLib> {
     Reflect.deleteProperty(globalThis, "DecompressionStream");
     const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
     try {
-      const lib = await import("pdfjs-dist/legacy/build/pdf.mjs");
+      const lib = await withoutNativeCanvas(root, () => import("pdfjs-dist/legacy/build/pdf.mjs"));
       const workerModule: string = "pdfjs-dist/legacy/build/pdf.worker.mjs";
-      const worker = (await import(workerModule)) as { WorkerMessageHandler: unknown };
+      const worker = (await import(workerModule)) as {
+        WorkerMessageHandler: NonNullable<typeof workerMessageHandler>;
+      };
       (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
+      workerMessageHandler = worker.WorkerMessageHandler;
       lib.GlobalWorkerOptions.workerSrc = require.resolve(workerModule);
       return lib;
     } finally {
@@ -72,6 +129,26 @@ function loadPdfjs(): Promise<PdfjsLib> {
     }
   })();
   return pdfjsPromise;
+}
+
+/**
+ * The pdfjs worker every document of this thread is read with: pdfjs's worker code in this thread,
+ * connected by a SameThreadPort (pdf-port.ts). A worker passed to getDocument outlives the document
+ * (destroying the task leaves it running), so its set-up is paid once per thread.
+ */
+function sameThreadWorker(pdfjs: PdfjsLib): InstanceType<PdfjsLib["PDFWorker"]> {
+  if (sharedWorker && !sharedWorker.destroyed) return sharedWorker;
+  const port = new SameThreadPort();
+  sharedPort = port;
+  workerMessageHandler!.initializeFromPort(port);
+  type WorkerParams = NonNullable<ConstructorParameters<PdfjsLib["PDFWorker"]>[0]>;
+  sharedWorker = new pdfjs.PDFWorker({ port: port as unknown as WorkerParams["port"], verbosity: 0 });
+  return sharedWorker;
+}
+
+/** Listeners on this thread's pdfjs worker port (for tests: reading documents must not add up any). */
+export function pdfWorkerListeners(): number {
+  return sharedPort?.liveListeners ?? 0;
 }
 
 /** A complete PDF ends with %%EOF (and has a startxref) near its end; a cut-off download does not. */
@@ -112,6 +189,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       `PDF is truncated: no end-of-file marker (%%EOF/startxref) in its last bytes (${bytes.length} bytes read); the download is probably incomplete`,
     );
   }
+  checkStreamSizes(bytes);
   const pdfjs = await loadPdfjs();
   const started = performance.now();
   // pdfjs takes ownership of (and detaches) the buffer it is given: it always gets a copy.
@@ -157,7 +235,7 @@ async function read(
     maxImageSize: 1,
     verbosity: 0,
   };
-  const task = pdfjs.getDocument(params);
+  const task = pdfjs.getDocument({ ...params, worker: sameThreadWorker(pdfjs) });
   // The clock is read at each hand-back from pdfjs too: a timer cannot fire while pdfjs holds the thread.
   const expired = () => performance.now() - started > timeoutMs;
   const timeoutError = () =>

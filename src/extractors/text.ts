@@ -7,6 +7,8 @@ import { isValueText, normalizeText } from "../normalize/text.js";
 interface Line {
   text: string;
   no: number;
+  /** The line held only no-break spaces: an empty cell printed as such. */
+  explicitBlank?: boolean;
 }
 
 const BAR_ONLY = /^\|+$/;
@@ -68,9 +70,16 @@ function detectDialect(lines: Line[]): Dialect {
 }
 
 export function extractText(raw: string): DocumentModel {
-  const lines: Line[] = normalizeText(raw)
+  // A line holding only no-break spaces (or a literal `&nbsp;` left by a copy of a web page) is an empty
+  // cell the source printed, not an empty line: it is kept as a blank before normalization erases it.
+  const lines: Line[] = raw
+    .replace(/\r\n?/g, "\n")
+    .replace(/&nbsp;/g, "\u00a0")
     .split("\n")
-    .map((text, i) => ({ text: text.trim(), no: i + 1 }));
+    .map((line, i) => {
+      const text = normalizeText(line).trim();
+      return { text, no: i + 1, explicitBlank: text === "" && line.includes("\u00a0") };
+    });
   const dialect = detectDialect(lines);
   const blocks: Block[] = [];
   let table: TableBlock | undefined;
@@ -100,7 +109,15 @@ export function extractText(raw: string): DocumentModel {
   };
 
   for (let i = 0; i < lines.length; i++) {
-    const { text, no } = lines[i];
+    const { text, no, explicitBlank } = lines[i];
+    if (explicitBlank) {
+      if (row) addCell("", no);
+      else {
+        closeTable();
+        blocks.push({ kind: "text", text: "", explicitBlank: true, pos: { line: no } });
+      }
+      continue;
+    }
     if (text === "") continue;
     if (!text.includes("|")) {
       closeTable();
@@ -146,4 +163,20 @@ export function extractText(raw: string): DocumentModel {
   }
   closeTable();
   return { form: "text", blocks, warnings: [] };
+}
+
+/**
+ * Whether a text is tab-separated data (a TSV export), not a document: most lines split by tabs into
+ * the same number (2 or more) of fields. Reports copied as text keep their prose lines tab-free.
+ */
+export function tabSeparatedShape(text: string): { rows: number; columns: number } | undefined {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  if (lines.length < 5) return undefined;
+  const counts = new Map<number, number>();
+  for (const l of lines) {
+    const fields = l.split("\t").length;
+    if (fields >= 2) counts.set(fields, (counts.get(fields) ?? 0) + 1);
+  }
+  const [columns, rows] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+  return rows >= lines.length * 0.8 ? { rows, columns } : undefined;
 }

@@ -19,6 +19,11 @@ export interface TextBlock {
   kind: "text";
   text: string;
   pos: SourcePosition;
+  /**
+   * An empty cell the source printed explicitly: a paragraph holding only `&nbsp;` (U+00A0), as reports
+   * saved one paragraph per cell mark blank cells. `text` is "" and the block is a blank value, never dropped.
+   */
+  explicitBlank?: true;
 }
 
 /**

@@ -21,8 +21,9 @@ export interface ReportMeta {
 
 const plausibleYear = (y: number) => y >= 2000 && y <= 2035;
 
+// The tail also accepts the characters of 年度报告 scrambled by a broken converter (`…公开 工作告年度报`).
 const TITLE_RE =
-  /((?:19|20)\d{2})\s*年\s*度?\s*((?:(?!(?:政府|政务)信息公开)[^_|｜—]){0,40})(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报|工作年度|情况报告)/;
+  /((?:19|20)\d{2})\s*年\s*度?\s*((?:(?!(?:政府|政务)信息公开)[^_|｜—]){0,40})(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报|工作年度|情况报告|(?=[年度报告]{3,4}(?![\u4e00-\u9fff]))(?:[年度报告]{3,4}))/;
 /** A title without a year: 鹤汀镇人民政府政府信息公开工作年度报告. */
 const TITLE_NO_YEAR_RE = /^(.{2,40})(?:政府|政务)信息公开\s*(?:工作)?\s*(?:的)?\s*(?:年度报告|年报)$/;
 const SUFFIX =
@@ -48,6 +49,8 @@ function cleanIssuer(name: string): string | null {
   // A town's 党政办公室 compiles the report on behalf of the town government.
   n = n.replace(/(人民政府|街道办事处|镇|乡|街道)(?:党政办公室|党政办|综合办公室|党政综合办公室)$/, "$1");
   if (n.length < 2 || /^(?:本|我)?(?:局|委|办|镇|乡|街道|单位|机关|部门|政府|本级政府)$/.test(n)) return null;
+  // A notice's verb is no issuer: 关于做好2023年度政府信息公开工作年度报告…的通知.
+  if (/^(?:做好|开展|加强|推进|编制|发布|报送|转发|组织|认真|进一步|全面|规范)/.test(n)) return null;
   return n;
 }
 
@@ -198,12 +201,20 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
   let issuerName: string | null = named[0] ?? null;
   if (issuerName) {
     const fuller = named.find(
-      (c) => c.length > issuerName!.length && c.startsWith(issuerName!) && /(?:人民政府|办事处)$/.test(c),
+      (c) =>
+        c.length > issuerName!.length &&
+        c.startsWith(issuerName!) &&
+        /(?:人民政府|办事处|管理委员会|管委会)$/.test(c),
     );
     if (fuller) issuerName = fuller;
-    // A bare place name (江宁市) is the government when the document itself prints 江宁市人民政府.
+    // A bare place name (江宁市) is the government when the document itself prints 江宁市人民政府;
+    // a functional zone's name is its 管理委员会 when the document prints that.
     if (/[省市区县州旗盟]$/.test(issuerName) && joined.includes(`${issuerName}人民政府`))
       issuerName += "人民政府";
+    else if (ZONE.test(issuerName) && !/人民政府$/.test(issuerName)) {
+      const committee = new RegExp(`${issuerName}(管理委员会|管委会)`).exec(joined);
+      if (committee) issuerName += committee[1];
+    }
   }
   if (!issuerName) {
     for (const l of lines.slice(0, 10)) {
@@ -228,17 +239,21 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
   return { reportYear, yearSource, titleRaw, issuerName, adminLevel, issuerType, scope };
 }
 
+/**
+ * Functional zones (report-format.md §10.3): development zones, new areas, experimental zones and parks
+ * run by a 管理委员会 rather than a people's government (平潭综合实验区, 西咸新区, 苏州工业园区).
+ */
+const ZONE =
+  /开发区|经开区|高新区|新区|园区|示范区|保税区|自贸区|实验区|试验区|合作区|先行区|功能区|管委会|管理委员会/;
+
 function classifyType(name: string | null, text: string): IssuerType {
   if (!name) {
     if (/我(?:镇|乡|街道)|本(?:镇|乡|街道)/.test(text)) return "town_street";
     if (/我(?:局|委|办|中心)|本(?:局|委|中心)/.test(text)) return "department";
     return "unknown";
   }
-  if (
-    /(?:开发区|高新区|新区|园区|示范区|保税区|自贸区|管委会|管理委员会)/.test(name) &&
-    !/(?:局|办公室)$/.test(name)
-  )
-    return "functional_zone";
+  // A district named 新区 that has a people's government (上海市浦东新区人民政府) is a county-level government.
+  if (ZONE.test(name) && !/(?:局|办公室|人民政府)$/.test(name)) return "functional_zone";
   if (/(?:镇|乡|街道|街道办事处|办事处)(?:人民政府)?$/.test(name)) return "town_street";
   if (/(?:政府办公厅|政府办公室|政府办)$/.test(name)) return "government_office";
   if (/人民政府$/.test(name) || /^[^局委办]{2,12}[省市区县旗州盟]$/.test(name)) return "people_government";
@@ -271,4 +286,81 @@ function classifyLevel(name: string | null, type: IssuerType, text: string): Adm
   if (/区政府|区委|县政府|县委|全区|全县/.test(text)) return "county";
   if (/市政府|市委|全市/.test(text)) return "prefecture";
   return "unknown";
+}
+
+// ---------------------------------------------------------------- is this a report?
+
+/** Section headings of a report (both templates, and the pre-2019 skeleton, report-format.md §1.3, §9.1). */
+const REPORT_HEADINGS = [
+  /总体情况|^概述$/,
+  /主动公开政府信息(?:情况)?$|主动公开情况$/,
+  /收到和处理政府信息公开申请|依申请公开(?:政府信息)?(?:办理)?情况/,
+  /行政复议.{0,12}行政诉讼|复议和(?:行政)?诉讼/,
+  /存在的主要问题|问题及改进|问题和改进/,
+  /其他需要报告的事项|其他报告事项|需要说明的事项/,
+];
+
+/** Titles of documents that mention annual reports without being one (report-format.md §10.5). */
+const NOT_A_REPORT_TITLES: [RegExp, string][] = [
+  [/^关于.{0,60}(?:通知|通报|函|意见|方案|办法|规定)$|(?:的|工作)通知$/, "a notice (通知), not a report"],
+  [/信息公开指南/, "a 政府信息公开指南 (disclosure guide), not a report"],
+  [/年度报告制度|报告制度$/, "rules on the reporting system, not a report"],
+  [/法治政府建设/, "a 法治政府建设年度报告 (rule-of-law report), not a 政府信息公开 report"],
+  [/解读/, "an explainer (解读) of a report, not the report itself"],
+];
+
+export interface ReportEvidence {
+  isReport: boolean;
+  /** What the decision rests on, for the import log. */
+  reason: string;
+}
+
+/**
+ * Decides on evidence whether a document is a 政府信息公开工作年度报告: printed table values, the 统计期限
+ * sentence, the report's section headings or its title. Notices, guides, rule-of-law reports, explainers
+ * and lists of reports are refused by their title unless they print table values.
+ */
+export function reportEvidence(
+  lines: string[],
+  meta: ReportMeta,
+  printedValues: boolean,
+  docTitle?: string,
+): ReportEvidence {
+  if (printedValues) return { isReport: true, reason: "statistical tables with printed values" };
+  const heads = [docTitle ?? "", ...lines.filter((l) => l.trim() !== "").slice(0, 3)]
+    .map((l) => l.replace(/\s+/g, ""))
+    .filter((l) => l !== "" && l.length <= 80 && !/。/.test(l));
+  for (const h of heads) {
+    // A portal <title> carries the site name after a separator: 关于…的通知_某市人民政府.
+    const bare = h.split(/[_|｜]/)[0].replace(/[-—]+[^-—]*$/, "");
+    for (const [re, why] of NOT_A_REPORT_TITLES) if (re.test(bare)) return { isReport: false, reason: why };
+  }
+  const titles = new Set(
+    lines.map((l) => l.replace(/\s+/g, "")).filter((l) => l.length <= 80 && TITLE_RE.test(l)),
+  );
+  const short = lines.filter((l) => l.replace(/\s+/g, "").length <= 40);
+  const headings = new Set<number>();
+  for (const l of short) {
+    const body = l
+      .replace(/\s+/g, "")
+      .replace(
+        /^(?:[一二三四五六七八九十]+[、.．]|\(?[一二三四五六七八九十]+\)|（[一二三四五六七八九十]+）)/,
+        "",
+      );
+    REPORT_HEADINGS.forEach((re, i) => {
+      if (re.test(body)) headings.add(i);
+    });
+  }
+  if (titles.size >= 3 && headings.size < 2)
+    return {
+      isReport: false,
+      reason: `a list of ${titles.size} reports (an index or table of contents), not a report`,
+    };
+  if (meta.yearSource === "period") return { isReport: true, reason: "统计期限 sentence" };
+  if (headings.size >= 2) return { isReport: true, reason: "report section headings" };
+  if (meta.titleRaw) return { isReport: true, reason: "report title" };
+  return {
+    isReport: false,
+    reason: "no report evidence: no table values, no 统计期限 sentence, no report section headings or title",
+  };
 }

@@ -106,9 +106,17 @@ function numberText(raw: string): string {
 }
 
 /** Reconstructs the tables from a document's units (buildUnits), which the caller also reads for metadata. */
-export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Reconstruction {
+export function reconstruct({ units, lines, traditional }: BuiltUnits, yearHint?: number): Reconstruction {
   const lastSeq = lines.length - 1;
   const flags: Flag[] = [];
+  if (traditional) {
+    flags.push({
+      code: "traditional_script",
+      severity: "info",
+      message:
+        "the document is in traditional script; labels were matched after conversion to simplified (OpenCC)",
+    });
+  }
   const cells: CanonicalCell[] = [];
 
   let ctx = "none" as Context;
@@ -207,11 +215,31 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
   const sawSubRows =
     t3Matches.some((m) => m.own.some((i) => subRowIdx.has(i) && T3_ROWS[i].cores.length > 0)) ||
     /逾期不补正|逾期未按收费/.test(labelKey(allT3Text));
+  // Without value rows to vote, the template's own header and row labels still name the version: an
+  // unfilled template prints them all, an excerpt may end right after the Table 2 header.
+  const labelVotes = votes.size === 0 && !sawSubRows ? versionFromLabels(lines) : new Set<string>();
   let version: FormatVersion;
   if (votes.size === 2) version = "HYBRID";
   else if (votes.size === 1) version = [...votes][0];
   else if (sawSubRows) version = "GOP2021";
-  else if (t3.length > 0 || t4.length > 0) {
+  else if (labelVotes.size === 1) version = [...labelVotes][0] as FormatVersion;
+  else if (labelVotes.size === 2) version = "HYBRID";
+  else if ((yearHint === undefined || yearHint < 2019) && !followsTemplate(lines)) {
+    // A report from before the national template: its 附表 is a local indicator set (主动公开信息数,
+    // 行政复议数 …) that only looks like Tables 3–4 by its words. Nothing is mapped to template keys;
+    // without a year, nothing says which template the tables would follow either.
+    version = yearHint === undefined ? "UNKNOWN" : "PRE2019";
+    if (t2.length + t3.length + t4.length > 0) {
+      flags.push({
+        code: "tables_not_template",
+        severity: "info",
+        message: `the ${yearHint ?? "undated"} report's tables do not carry the national template's labels (a local 附表); their values are kept in the text only`,
+      });
+    }
+    t2.length = 0;
+    t3.length = 0;
+    t4.length = 0;
+  } else if (t3.length > 0 || t4.length > 0) {
     version = yearHint !== undefined && yearHint >= 2021 ? "GOP2021" : "GOP2019";
     flags.push({
       code: "version_from_year",
@@ -297,6 +325,17 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
   const t4Tokens: { tok: ValueToken; unit: Unit }[] = [];
   for (const u of t4) {
     if (!u.values.some((v) => v.parsed.status !== "blank")) continue;
+    if (isForeignIndicator(u.own) || (u.own !== "" && !T4_VOCABULARY.test(labelKey(u.own)))) {
+      // A labelled row that is no part of Table 4 (a local indicator such as 主动公开文件数 or 行政复议数):
+      // its values are not mapped.
+      flags.push({
+        code: "unrecognized_row",
+        severity: "warning",
+        message: `Table 4 row "${u.own}" is not in the template; its values were not stored`,
+        pos: u.pos,
+      });
+      continue;
+    }
     for (const tok of u.values) t4Tokens.push({ tok, unit: u });
     if (t4Tokens.length >= 15) break;
   }
@@ -325,7 +364,20 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
     });
   }
 
-  if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
+  if (cells.every((c) => c.status === "blank") && (cells.length > 0 || labelVotes.size > 0)) {
+    // Every value cell empty: a template published without its figures, or an excerpt cut off after a
+    // header. The version is the template's; no value is stored as a number.
+    const t3Labels = lines.filter((l) => l.text.length <= 60 && matchT3Rows(l.text, 3).length > 0).length;
+    const unfilled = cells.length > 0 || t3Labels >= 5;
+    flags.push({
+      code: unfilled ? "empty_template" : "header_only",
+      severity: "warning",
+      message: unfilled
+        ? `every value cell of the ${version} tables is empty (a template published without its figures)`
+        : `the text ends after the table header; ${version} read from the header, no value printed`,
+      keys: ["active", "applications", "appeals"],
+    });
+  } else if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
     flags.push({
       code: "no_standard_tables",
       severity: "info",
@@ -339,6 +391,55 @@ export function reconstruct({ units, lines }: BuiltUnits, yearHint?: number): Re
     formatVersion: version,
     tables: { t2: t2.length > 0, t3: t3.length > 0, t4: t4Tokens.length > 0 },
   };
+}
+
+/**
+ * Template labels only one version prints (report-format.md §5.3), read from short lines anywhere in
+ * the document: Table 2 column headers, the GOP2019-only rows, the GOP2021-only （六） sub-rows.
+ */
+const V19_LABELS =
+  /本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|其他对外管理服务事项|政府集中采购|采购项目数量/;
+const V21_LABELS = /本年制发件数|本年废止件数|现行有效件|本年收费金额|逾期不补正|逾期未按收费/;
+
+/** Words of Table 4's own header and group labels. */
+const T4_VOCABULARY = /复议|诉讼|维持|纠正|结果|审结|总计|起诉/;
+
+/**
+ * A row label of a local indicator set (`主动公开政府信息数`, `行政复议数`, `其中：当面申请数`): the national
+ * template's Table 3/4 rows never end in 数/数量 except 本年新收/上年结转 …申请数量, which carry template cores.
+ */
+function isForeignIndicator(label: string): boolean {
+  const k = labelKey(label);
+  if (k === "" || matchT3Rows(label, 3).length > 0) return false;
+  return /(?:数|数量|件数|条数|次数)$/.test(k) || /^其中/.test(k) || /主动公开|答复数|办结/.test(k);
+}
+
+/** Table 3 row labels only the national template prints (a local 附表 shares words like 部分公开). */
+const T3_TEMPLATE_ONLY =
+  /本年新收|上年结转|结转下年度|三安全|第三方合法权益|三类内部事务|四类过程性|行政执法案卷|行政查询事项|信访举报|公开出版物|大量反复|重新出具/g;
+
+/** Whether the document prints the national template's own labels (Table 3 rows or Table 4's header). */
+function followsTemplate(lines: { text: string }[]): boolean {
+  const seen = new Set<string>();
+  let t4Header = false;
+  for (const l of lines) {
+    if (l.text.length > 120 || /。/.test(l.text)) continue;
+    const k = labelKey(l.text);
+    for (const m of k.matchAll(T3_TEMPLATE_ONLY)) seen.add(m[0]);
+    if (/未经复议直接起诉|复议后起诉/.test(k) || (/结果维持/.test(k) && /尚未审结/.test(k))) t4Header = true;
+  }
+  return seen.size >= 3 || t4Header;
+}
+
+function versionFromLabels(lines: { text: string }[]): Set<"GOP2019" | "GOP2021"> {
+  const out = new Set<"GOP2019" | "GOP2021">();
+  for (const l of lines) {
+    if (l.text.length > 120 || /。/.test(l.text)) continue;
+    const k = labelKey(l.text);
+    if (V19_LABELS.test(k)) out.add("GOP2019");
+    if (V21_LABELS.test(k)) out.add("GOP2021");
+  }
+  return out;
 }
 
 function makeCell(key: string, tok: ValueToken, label: string, confidence: number): CanonicalCell {
@@ -423,10 +524,13 @@ function alignTable3(
     count: trimValues(u.values, 7).length,
     ownLeaves: matches[i].own.filter((r) => T3_ROWS[r].key),
     softLeaves: matches[i].soft.filter((r) => T3_ROWS[r].key),
+    // A row labelled as something the template does not have is never placed by order.
+    foreign: isForeignIndicator(u.own),
   }));
   const score = (i: number, j: number): number => {
     const row = seq[j];
-    const { count, ownLeaves, softLeaves } = facts[i];
+    const { count, ownLeaves, softLeaves, foreign } = facts[i];
+    if (foreign) return Number.NEGATIVE_INFINITY;
     let s = count === 7 ? 2 : count < 7 ? -1 : -3;
     if (ownLeaves.length > 0) {
       if (ownLeaves.includes(row)) s += ownLeaves.length === 1 ? 10 : 6;
@@ -439,7 +543,7 @@ function alignTable3(
   };
   // Cost of leaving a unit out of the table, per unit (the DP asks for it once per row).
   const dropCosts = units.map((u, i) => {
-    if (numeric(u) === 0) return 0;
+    if (numeric(u) === 0 || facts[i].foreign) return 0;
     const { ownLeaves, count } = facts[i];
     if (ownLeaves.length === 0 && matches[i].own.length > 0) return -1; // group row with a printed subtotal
     return -3 - (count === 7 ? 3 : 0) - (ownLeaves.length > 0 ? 10 : 0);

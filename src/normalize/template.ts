@@ -1,6 +1,6 @@
 // The national report templates (GOP2019, GOP2021): rows, columns and label matchers of Tables 2–4,
 // mapped onto the canonical keys of keys.tsv. Matching is by label, never by position.
-import { editDistance, labelKey, MAX_CACHED_LABEL, remember, stripOrdinal } from "./text.js";
+import { editDistance, labelKey, MAX_CACHED_LABEL, normalizeText, remember, stripOrdinal } from "./text.js";
 
 export type FormatVersion = "GOP2019" | "GOP2021" | "HYBRID" | "PRE2019" | "UNKNOWN";
 
@@ -233,7 +233,10 @@ function matchT3RowsUncached(label: string, after: number): number[] {
   const bare = labelKey(stripOrdinal(label));
   const otherIdx = T3_OTHER_TOTAL;
   const totalIdx = T3_TOTAL;
-  if (bare === "其他" && after >= otherIdx) hits.push(otherIdx + 3);
+  // `3.其他` names its row by its ordinal (the column header 其他 has none); a bare 其他 counts only
+  // inside the result block.
+  if (bare === "其他" && (after >= otherIdx || /^(?:3[.、]|\(3\)|3\s)/.test(normalizeText(label).trim())))
+    hits.push(otherIdx + 3);
   if (/^总计$/.test(bare) && after >= 3 && !hits.includes(totalIdx)) hits.push(totalIdx);
   if (hits.length === 0) {
     // Typos and wraps that lost a core: fuzzy match on the whole label without its ordinal.

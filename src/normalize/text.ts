@@ -1,4 +1,5 @@
 // Character-level normalization of labels and cell text, and classification of printed cell values.
+import { createRequire } from "node:module";
 import type { CanonicalCell, Flag } from "./cells.js";
 
 /** Characters the replacements in normalizeText act on; most texts hold none and skip them all. */
@@ -160,4 +161,41 @@ export function editDistance(a: string, b: string, max = 3): number {
     prev = cur;
   }
   return prev[b.length];
+}
+
+/**
+ * Characters written only in traditional script that every report uses (報告, 開, 務, 處, 請, 數 …).
+ * Counting them is far cheaper than converting a document just to see whether it changes.
+ */
+const TRADITIONAL_ONLY =
+  /[開報關務處請數機發規範資國區縣鄉鎮廳檔實權議訴審結總計條項類經濟當對為將這進過還應門網屬於與辦]/g;
+
+/** Whether a text is written in traditional script (a mirror or a Hong Kong/Taiwan republication). */
+export function looksTraditional(sample: string): boolean {
+  let n = 0;
+  for (const _ of sample.matchAll(TRADITIONAL_ONLY)) if (++n >= 8) return true;
+  return false;
+}
+
+/**
+ * Built on first use: OpenCC's tables cost ~30 ms and tens of MB, which processes that only ever see
+ * simplified script never pay (hence a lazy require rather than an import).
+ */
+let toSimplifiedConverter: ((s: string) => string) | undefined;
+
+interface OpenCCModule {
+  Converter(options: { from: "t"; to: "cn" }): (s: string) => string;
+}
+
+/**
+ * Traditional → simplified characters with OpenCC's character table (`t` → `cn`), without regional
+ * vocabulary: a mainland report republished in traditional script keeps its mainland words (文件 stays
+ * 文件, where the Taiwan phrase table would make it 文档). Only used for matching; printed text is kept.
+ */
+export function toSimplified(s: string): string {
+  const convert: (s: string) => string =
+    toSimplifiedConverter ??
+    (createRequire(import.meta.url)("opencc-js/t2cn") as OpenCCModule).Converter({ from: "t", to: "cn" });
+  toSimplifiedConverter = convert;
+  return convert(s);
 }

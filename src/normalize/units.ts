@@ -1,7 +1,14 @@
 // Turns the document model into "units": a label (own or floating) with the printed values that follow
 // it. Tables 2–4 are reconstructed from units, whatever form the document came in.
 import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
-import { labelKey, normalizeText, type ParsedValue, parseCellValue } from "./text.js";
+import {
+  labelKey,
+  looksTraditional,
+  normalizeText,
+  type ParsedValue,
+  parseCellValue,
+  toSimplified,
+} from "./text.js";
 
 export interface ValueToken {
   parsed: ParsedValue;
@@ -30,6 +37,8 @@ interface StreamLine {
   cells: { text: string; pos: SourcePosition; uncertain?: boolean }[];
   isRow: boolean;
   pos: SourcePosition;
+  /** A paragraph that is an empty cell the source printed (`<p>&nbsp;</p>`). */
+  explicitBlank?: boolean;
 }
 
 /** Words printed in a value cell to say "none": kept as text values, not read as labels. */
@@ -68,10 +77,39 @@ function splitFlowLine(text: string): string[] {
   return parts;
 }
 
+/** The first few thousand characters of a document's text, enough to tell its script. */
+function textSample(blocks: Block[]): string {
+  let sample = "";
+  for (const b of blocks) {
+    if (sample.length > 4000) break;
+    if (b.kind === "text") sample += b.text;
+    else for (const row of b.rows) for (const c of row) if (c.origin) sample += c.text;
+  }
+  return sample;
+}
+
+/**
+ * A document in traditional script is matched in simplified script (規章 → 规章, 本年制發件數 → 本年制发件数):
+ * its labels and prose are converted here, for matching only; the document model, and with it the prose
+ * that is stored, keeps the printed text.
+ */
+function simplifiedBlocks(blocks: Block[]): Block[] | undefined {
+  if (!looksTraditional(textSample(blocks))) return undefined;
+  return blocks.map((b) =>
+    b.kind === "text"
+      ? { ...b, text: toSimplified(b.text) }
+      : { ...b, rows: b.rows.map((row) => row.map((c) => ({ ...c, text: toSimplified(c.text) }))) },
+  );
+}
+
 function toLines(blocks: Block[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
     if (b.kind === "text") {
+      if (b.explicitBlank) {
+        out.push({ cells: [{ text: "", pos: b.pos }], isRow: false, pos: b.pos, explicitBlank: true });
+        continue;
+      }
       out.push({
         cells: splitFlowLine(b.text).map((text) => ({ text, pos: b.pos })),
         isRow: false,
@@ -107,19 +145,46 @@ function toLines(blocks: Block[]): StreamLine[] {
 
 export interface BuiltUnits {
   units: Unit[];
+  /** The document is in traditional script; its labels were matched in simplified script. */
+  traditional?: boolean;
   /** Every line of the document in reading order, as text (rows with their cells joined by " | "). */
   lines: { text: string; seq: number }[];
 }
 
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
-  const lines = toLines(doc.blocks);
+  const simplified = simplifiedBlocks(doc.blocks);
+  const lines = toLines(simplified ?? doc.blocks);
   const units: Unit[] = [];
   const textLines: { text: string; seq: number }[] = [];
   let floating: string[] = [];
   let run: Unit | undefined;
 
   lines.forEach((line, seq) => {
+    if (line.explicitBlank) {
+      // An empty cell printed as its own paragraph: a blank value of the open run, or the first value of
+      // a new one (a row whose first cells are empty). Its cell boundary is known, so it is certain.
+      textLines.push({ text: "", seq });
+      const blank: ValueToken = { parsed: parseCellValue(""), pos: line.pos };
+      if (run) {
+        run.values.push(blank);
+        run.endSeq = seq;
+      } else {
+        run = {
+          own: "",
+          ownCells: [],
+          floating,
+          values: [blank],
+          rowBound: false,
+          pos: line.pos,
+          seq,
+          endSeq: seq,
+        };
+        units.push(run);
+        floating = [];
+      }
+      return;
+    }
     if (!line.isRow && line.cells.length === 1) {
       // A line of prose or a caption (the common case, taken without the general path's allocations).
       const text = line.cells[0].text;
@@ -200,5 +265,5 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     units.push(run);
     floating = [];
   });
-  return { units, lines: textLines };
+  return simplified ? { units, lines: textLines, traditional: true } : { units, lines: textLines };
 }

@@ -3,6 +3,8 @@
 export interface PdfPage {
   /** The page's content stream (PDF operators). */
   content: string;
+  /** Instead of `content`: the content stream as stored, Flate-compressed. */
+  flateContent?: Uint8Array;
   /** Page size in points; A4 portrait by default. */
   width?: number;
   height?: number;
@@ -26,8 +28,10 @@ export function buildPdf(pages: PdfPage[]): Uint8Array {
   );
   const kids: number[] = [];
   for (const p of pages) {
+    const stored = p.flateContent ? Buffer.from(p.flateContent).toString("latin1") : p.content;
+    const filter = p.flateContent ? " /Filter /FlateDecode" : "";
     const content = add(
-      `<< /Length ${Buffer.byteLength(p.content, "latin1")} >>\nstream\n${p.content}\nendstream`,
+      `<< /Length ${Buffer.byteLength(stored, "latin1")}${filter} >>\nstream\n${stored}\nendstream`,
     );
     kids.push(
       add(
@@ -63,4 +67,21 @@ export function gridLines(xs: number[], ys: number[]): string {
 /** Content stream: one line of text at (x, y), size 10, with optional word spacing. */
 export function text(x: number, y: number, s: string, wordSpacing = 0): string {
   return `BT /F1 10 Tf ${wordSpacing} Tw ${x} ${y} Td (${s}) Tj ET`;
+}
+
+/** Flate data that inflates to `size` spaces (PDF whitespace): a compression bomb when `size` is large. */
+export async function flateBomb(size: number): Promise<Uint8Array> {
+  const { createDeflate, constants } = await import("node:zlib");
+  const deflate = createDeflate({ level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
+  const parts: Buffer[] = [];
+  deflate.on("data", (b: Buffer) => parts.push(b));
+  const done = new Promise((resolve, reject) => deflate.on("end", resolve).on("error", reject));
+  const chunk = Buffer.alloc(Math.min(size, 1 << 20), 0x20);
+  for (let left = size; left > 0; left -= chunk.length) {
+    const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
+    if (!deflate.write(part)) await new Promise((r) => deflate.once("drain", r));
+  }
+  deflate.end();
+  await done;
+  return new Uint8Array(Buffer.concat(parts));
 }

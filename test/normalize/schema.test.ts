@@ -26,8 +26,10 @@ type Loose = Record<string, any>;
 
 /** A deep copy of a corpus report with tables and flags, changed by `edit`. */
 function broken(edit: (r: Loose) => void): unknown {
-  const base = reports.find((r) => r.cells.length > 0 && r.flags.some((f) => f.pos) && r.rules.length > 0);
+  const base = reports.find((r) => r.cells.length > 0 && r.flags.length > 0 && r.rules.length > 0);
   const copy = structuredClone(base) as Loose;
+  // A flag with a source position, so that its position can be broken too.
+  copy.flags[0].pos ??= { line: 1 };
   edit(copy);
   return copy;
 }

@@ -1,18 +1,17 @@
 // The analyst commands: compare, export, show, check, search and correct, over the views of migration 3.
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { type CompareCell, type CompareResult, compare } from "../../analyst/compare.js";
-import { addCorrection, listCorrections } from "../../analyst/corrections.js";
-import { checkCrossYear } from "../../analyst/crossyear.js";
-import { EXPORT_VIEWS, type ExportFormat, exportData } from "../../analyst/export.js";
+import type { CompareCell, CompareResult } from "../../analyst/compare.js";
+import { EXPORT_VIEWS, type ExportFormat } from "../../analyst/export.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
-import { padEnd, padStart, renderReport, reportDetail, width } from "../../analyst/report-view.js";
-import { searchProse } from "../../analyst/search.js";
-import { Store } from "../../store/store.js";
+import { padEnd, padStart, width } from "../../analyst/report-view.js";
+import type { Store } from "../../store/store.js";
 import { dbOption } from "../options.js";
 
-function openStore(path: string): Store {
+async function openStore(path: string): Promise<Store> {
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (import reports first, or pass --db)`);
+  const { Store } = await import("../../store/store.js");
   return new Store(path);
 }
 
@@ -204,9 +203,10 @@ Examples:
   zfxxgk compare --metric appeals.review.total --by level --format csv > reviews.csv`,
     )
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { compare } = await import("../../analyst/compare.js");
           const res = compare(store.db, {
             metric: opts.metric,
             by: opts.by,
@@ -246,8 +246,9 @@ Examples:
     )
     .action((opts) =>
       run(async () => {
-        const store = openStore(opts.db);
+        const store = await openStore(opts.db);
         try {
+          const { exportData } = await import("../../analyst/export.js");
           const n = await exportData(store.db, {
             format: opts.format as ExportFormat,
             view: opts.view,
@@ -270,9 +271,10 @@ Examples:
     .option("--json", "every cell with its status, marks and source, as JSON")
     .addOption(dbOption())
     .action((ref: string, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { reportDetail, renderReport } = await import("../../analyst/report-view.js");
           const d = reportDetail(store.db, ref);
           if (opts.json)
             process.stdout.write(
@@ -294,9 +296,10 @@ Examples:
     .option("--json", "print the results as JSON")
     .addOption(dbOption())
     .action((opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { checkCrossYear } = await import("../../analyst/crossyear.js");
           const s = checkCrossYear(store.db, { where: opts.where });
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -331,9 +334,10 @@ Examples:
     .option("--json", "print the hits as JSON")
     .addOption(dbOption())
     .action((text: string[], opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { searchProse } = await import("../../analyst/search.js");
           const color = process.stdout.isTTY && !process.env.NO_COLOR;
           const hits = searchProse(store.db, text.join(" "), {
             limit: Number(opts.limit),
@@ -376,9 +380,10 @@ Examples:
   zfxxgk correct --list`,
     )
     .action((ref: string | undefined, key: string | undefined, value: string | undefined, opts) =>
-      run(() => {
-        const store = openStore(opts.db);
+      run(async () => {
+        const store = await openStore(opts.db);
         try {
+          const { addCorrection, listCorrections } = await import("../../analyst/corrections.js");
           if (opts.list) {
             const rows = listCorrections(store.db, ref);
             for (const k of rows)

@@ -1,16 +1,11 @@
 // The core commands: import (bulk import from disk), eval (accuracy against gold labels), demo (npm start).
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ignoreStrayRejections } from "../../bounds.js";
-import { findGoldPairs, scoreDocument, totals } from "../../eval/score.js";
-import { type FileResult, importFiles, listFiles } from "../../importer.js";
-import { Store } from "../../store/store.js";
-import { DocumentWorkers } from "../../workers.js";
+import type { FileResult } from "../../importer.js";
 import { dbOption } from "../options.js";
-import { createProgress } from "../progress.js";
-import { printComparison } from "../report-views.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -32,6 +27,19 @@ async function runImport(
   paths: string[],
   opts: { db: string; quiet?: boolean; json?: boolean; timeout: number },
 ): Promise<number> {
+  const [
+    { importFiles, listFiles },
+    { Store },
+    { DocumentWorkers },
+    { createProgress },
+    { ignoreStrayRejections },
+  ] = await Promise.all([
+    import("../../importer.js"),
+    import("../../store/store.js"),
+    import("../../workers.js"),
+    import("../progress.js"),
+    import("../../bounds.js"),
+  ]);
   const files = listFiles(paths);
   if (files.length === 0) {
     process.stderr.write("zfxxgk import: no files found under the given paths\n");
@@ -40,7 +48,10 @@ async function runImport(
   ignoreStrayRejections(logDetail);
   const store = new Store(opts.db);
   const progress = createProgress(files.length, { quiet: opts.quiet });
-  const workers = new DocumentWorkers({ timeoutMs: opts.timeout * 1000, onLog: logDetail });
+  // One document is read in this thread: a worker would only add its start-up and a second loading of
+  // the pipeline. Batches use the pool, whose threads start with the first PDF or Word document.
+  const workers =
+    files.length > 1 ? new DocumentWorkers({ timeoutMs: opts.timeout * 1000, onLog: logDetail }) : undefined;
   try {
     const summary = await importFiles(
       store,
@@ -59,18 +70,22 @@ async function runImport(
     else process.stdout.write(`${line}\n`);
     return summary.failed > 0 ? 1 : 0;
   } finally {
-    await workers.close();
+    await workers?.close();
     store.close();
   }
 }
 
 async function runEval(folders: string[], opts: { json?: boolean; verbose?: boolean }): Promise<number> {
-  ignoreStrayRejections(logDetail);
   const missing = folders.filter((f) => !existsSync(f));
   if (missing.length > 0) {
     process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
     return 2;
   }
+  const [{ findGoldPairs, scoreDocument, totals }, { ignoreStrayRejections }] = await Promise.all([
+    import("../../eval/score.js"),
+    import("../../bounds.js"),
+  ]);
+  ignoreStrayRejections(logDetail);
   const pairs = findGoldPairs(folders);
   if (pairs.length === 0) {
     process.stderr.write("zfxxgk eval: no <file>.gold.json files found\n");
@@ -108,6 +123,10 @@ async function runDemo(opts: { db: string }): Promise<number> {
     `Importing the project's own reports from ${relative(process.cwd(), corpus) || corpus} into ${opts.db}\n`,
   );
   const code = await runImport([corpus], { db: opts.db, quiet: true, timeout: 120 });
+  const [{ Store }, { printComparison }] = await Promise.all([
+    import("../../store/store.js"),
+    import("../report-views.js"),
+  ]);
   const store = new Store(opts.db);
   try {
     printComparison(store);
@@ -128,7 +147,7 @@ export function registerCoreCommands(program: Command): void {
     .addOption(
       new Option(
         "--timeout <seconds>",
-        "time limit per PDF or Word document; its worker thread is stopped after it",
+        "time limit per PDF or Word document of a batch; its worker thread is stopped after it",
       )
         .default(120)
         .argParser((v) => {

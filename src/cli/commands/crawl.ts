@@ -1,12 +1,9 @@
 // The crawler commands: crawl (discover, fetch and import reports from portals) and runs (recent runs).
+// What a command runs is imported when it runs (see src/cli/main.ts).
 import { type Command, Option } from "commander";
-import { defaultDataDir } from "../../crawl/blobs.js";
-import { crawl } from "../../crawl/crawler.js";
-import { createLogger, type LogFormat } from "../../crawl/log.js";
-import { LockHeldError, type RunRow, Runs } from "../../crawl/runs.js";
-import { loadSources, type Politeness, SourcesError } from "../../crawl/sources.js";
-import { Store } from "../../store/store.js";
-import { DocumentWorkers } from "../../workers.js";
+import type { LogFormat } from "../../crawl/log.js";
+import type { RunRow } from "../../crawl/runs.js";
+import type { Politeness } from "../../crawl/sources.js";
 import { dbOption } from "../options.js";
 
 /** Exit code when another run holds the lock (cron can tell "skipped" from "failed"). */
@@ -33,6 +30,18 @@ interface CrawlCliOptions {
 }
 
 async function runCrawl(opts: CrawlCliOptions): Promise<number> {
+  const [{ loadSources, SourcesError }, { defaultDataDir }, { crawl }, { createLogger }, { LockHeldError }] =
+    await Promise.all([
+      import("../../crawl/sources.js"),
+      import("../../crawl/blobs.js"),
+      import("../../crawl/crawler.js"),
+      import("../../crawl/log.js"),
+      import("../../crawl/runs.js"),
+    ]);
+  const [{ Store }, { DocumentWorkers }] = await Promise.all([
+    import("../../store/store.js"),
+    import("../../workers.js"),
+  ]);
   let config: ReturnType<typeof loadSources>;
   try {
     config = loadSources(opts.sources);
@@ -168,7 +177,11 @@ export function registerCrawlCommands(program: Command): void {
     .option("-n, --limit <n>", "how many runs", int("--limit", 1), 20)
     .option("--run <id>", "show one run with its failures", int("--run", 1))
     .option("--json", "one JSON object per run")
-    .action((opts: { db: string; limit: number; run?: number; json?: boolean }) => {
+    .action(async (opts: { db: string; limit: number; run?: number; json?: boolean }) => {
+      const [{ Store }, { Runs }] = await Promise.all([
+        import("../../store/store.js"),
+        import("../../crawl/runs.js"),
+      ]);
       const store = new Store(opts.db);
       try {
         const runs = new Runs(store.db);

@@ -1,0 +1,131 @@
+// How pdfjs is run: without its native canvas library, one same-thread worker per thread whose port
+// copies only what needs copying, and the patch kept in patches/ (each test here fails when the pdfjs
+// code it relies on changes, so an upgrade is checked by hand before it is trusted).
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { extractPdf, pdfWorkerListeners } from "../../src/extractors/pdf.js";
+import { copyMessage } from "../../src/extractors/pdf-port.js";
+import { projectRoot } from "../helpers.js";
+
+const require = createRequire(import.meta.url);
+const pdfjsRoot = join(projectRoot, "node_modules", "pdfjs-dist");
+const workerSource = () => readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.worker.mjs"), "utf8");
+const corpusPdfs = ["jiaoyu-2020-pagebreak.pdf", "qingxi-2021-ruled.pdf", "shuiwu-2023-borderless.pdf"].map(
+  (f) => join(projectRoot, "corpus", f),
+);
+
+describe("pdfjs as zfxxgk runs it", () => {
+  it("is the pinned version the patch was made for, with the patch applied", () => {
+    const version = (require(join(pdfjsRoot, "package.json")) as { version: string }).version;
+    expect(version).toBe("6.0.227");
+    expect(existsSync(join(projectRoot, "patches", `pdfjs-dist+${version}.patch`))).toBe(true);
+    const src = workerSource();
+    // TextState.clone: a copy of the same class, not a child of the state it copies (pdf.worker.mjs).
+    expect(src).toContain(
+      "  clone() {\n    // zfxxgk patch: a clone of the same class, not a child of this state.",
+    );
+    expect(src).toContain(
+      "    const clone = Object.assign(Object.create(Object.getPrototypeOf(this)), this);\n    clone.textMatrix = this.textMatrix.slice();\n    clone.textLineMatrix = this.textLineMatrix.slice();\n    clone.fontMatrix = this.fontMatrix.slice();\n    return clone;",
+    );
+    expect(src).not.toContain("Object.assign(Object.create(this), this)");
+    // CMap.forEach: the mapped codes from Object.keys, in ascending order, as the loop over every code gave.
+    expect(src).toContain(
+      "  forEach(callback) {\n    const map = this._map;\n    const length = map.length;\n    if (length <= 0x10000) {\n      // zfxxgk patch: the codes a CMap maps, in ascending order, without probing every code below its\n",
+    );
+    expect(src).toContain(
+      "      for (const key of Object.keys(map)) {\n        const i = +key;\n        if (i >= 0 && i < length && key === String(i) && map[i] !== undefined) {\n          callback(i, map[i]);\n        }\n      }\n    } else {\n      for (const i in map) {\n        callback(i, map[i]);\n      }\n    }\n  }\n  charCodeOf(value) {",
+    );
+    // The patch is only safe while every TextState field is declared (own on each instance).
+    expect(src).toContain(
+      "class TextState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  fontName = null;\n  fontSize = 0;\n  loadedName = null;\n  font = null;\n  fontMatrix = FONT_IDENTITY_MATRIX;\n  textMatrix = IDENTITY_MATRIX.slice();\n  textLineMatrix = IDENTITY_MATRIX.slice();\n  charSpacing = 0;\n  wordSpacing = 0;\n  leading = 0;\n  textHScale = 1;\n  textRise = 0;\n",
+    );
+  });
+
+  it("sends page chunks the way the same-thread port relies on (arrays emptied or replaced after sending)", () => {
+    const src = workerSource();
+    expect(src).toContain(
+      "    this._streamSink.enqueue({\n      fnArray: this.fnArray,\n      argsArray: this.argsArray,\n      lastChunk,\n      separateAnnots,\n      length\n    }, 1, this._transfers);\n    this.dependencies.clear();\n    this.fnArray.length = 0;\n    this.argsArray.length = 0;",
+    );
+    expect(src).toContain(
+      "      sink?.enqueue(textContent, length);\n      textContent.items = [];\n      textContent.styles = Object.create(null);",
+    );
+    const display = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
+    // The package pdfjs takes its rendering globals from as it loads (see withoutNativeCanvas).
+    expect(display).toContain('canvas = require("@napi-rs/canvas");');
+  });
+
+  it("reads PDFs without loading the native canvas library", async () => {
+    await extractPdf(new Uint8Array(readFileSync(corpusPdfs[0])));
+    const loaded = Object.keys(require.cache).filter((k) => k.includes("@napi-rs"));
+    expect(loaded.some((k) => k.endsWith(join("@napi-rs", "canvas", "geometry.js")))).toBe(true);
+    expect(loaded.filter((k) => !k.endsWith("geometry.js"))).toEqual([]);
+    expect(typeof (globalThis as { DOMMatrix?: unknown }).DOMMatrix).toBe("function");
+    expect(() => new (globalThis as unknown as { Path2D: new () => unknown }).Path2D()).toThrow(
+      /without rendering/,
+    );
+  });
+
+  it("reads document after document on one worker without leaving listeners behind", async () => {
+    await extractPdf(new Uint8Array(readFileSync(corpusPdfs[0])));
+    const after1 = pdfWorkerListeners();
+    expect(after1).toBeGreaterThan(0);
+    for (const f of [...corpusPdfs, ...corpusPdfs]) await extractPdf(new Uint8Array(readFileSync(f)));
+    expect(pdfWorkerListeners()).toBe(after1);
+    // Documents pdfjs refuses or abandons end their session too.
+    const refused = [
+      readFileSync(join(projectRoot, "test", "fixtures", "pdf", "encrypted-report.pdf")),
+      Buffer.concat([
+        Buffer.from("%PDF-1.4\n"),
+        Buffer.alloc(2000, 0x41),
+        Buffer.from("\nstartxref\n9\n%%EOF\n"),
+      ]),
+    ];
+    for (const bytes of refused)
+      await expect(extractPdf(new Uint8Array(bytes))).rejects.toMatchObject({ code: expect.any(String) });
+    await expect(
+      extractPdf(new Uint8Array(readFileSync(corpusPdfs[1])), { timeoutMs: 1 }),
+    ).rejects.toMatchObject({ code: "timeout" });
+    expect(pdfWorkerListeners()).toBe(after1);
+    // And the worker still reads the next document.
+    expect((await extractPdf(new Uint8Array(readFileSync(corpusPdfs[2])))).blocks.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the same-thread port", () => {
+  it("hands an operator-list chunk over with its own arrays, the arguments as they are", () => {
+    const operands = [1, 2, 3];
+    const args = [operands];
+    const sent = {
+      sourceName: "w",
+      targetName: "m",
+      stream: 4,
+      streamId: 1,
+      chunk: { fnArray: [7], argsArray: args, lastChunk: false, length: 1 },
+    };
+    const got = copyMessage(sent) as typeof sent;
+    sent.chunk.fnArray.length = 0;
+    sent.chunk.argsArray.length = 0;
+    expect(got.chunk.fnArray).toEqual([7]);
+    expect(got.chunk.argsArray).toEqual([[1, 2, 3]]);
+    expect(got.chunk.argsArray[0]).toBe(operands);
+  });
+
+  it("hands a text chunk over with its own item list", () => {
+    const item = { str: "a", transform: [1, 0, 0, 1, 0, 0] };
+    const content = { items: [item], styles: {}, lang: null as string | null };
+    const got = copyMessage({ stream: 4, chunk: content }) as { chunk: typeof content };
+    content.items = [];
+    expect(got.chunk.items).toEqual([item]);
+  });
+
+  it("deep-copies every other message, as a worker boundary would", () => {
+    const data = { action: "GetDocRequest", data: { nested: [1, { x: 2 }] } };
+    const got = copyMessage(data) as typeof data;
+    expect(got).toEqual(data);
+    expect(got.data).not.toBe(data.data);
+    const pull = { stream: 6, desiredSize: 1 };
+    expect(copyMessage(pull)).not.toBe(pull);
+  });
+});
