@@ -316,8 +316,9 @@ export async function runFuzz(
       (r, done) => {
         if (done % 10 === 0) peak = Math.max(peak, process.memoryUsage.rss());
         const name = r.path.slice(dir.length + 1);
-        if (r.outcome === "new" || r.outcome === "updated") outcome.imported++;
-        else if (r.outcome === "unchanged") outcome.unchanged++;
+        // Stored: a new report, a new current version, or a version kept beside a better one.
+        if (r.outcome === "new" || r.outcome === "updated" || r.outcome === "not_current") outcome.imported++;
+        else if (r.outcome === "unchanged" || r.outcome === "reprocessed") outcome.unchanged++;
         if (!r.error) return;
         outcome.failed++;
         const { code, message } = r.error;
