@@ -1,11 +1,14 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
 // where taskset exists), the PDF path, OCR of scans, whole commands (start-up, one document, 40 PDFs
-// against pdftotext, a compression bomb), the crawler, DOCX, and the analyst queries.
+// against pdftotext, a compression bomb), the crawler, DOCX, the analyst queries, readers during an
+// import and reprocess, the bounds on hostile documents and a fuzz run of thousands of mutants.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
+import { runBoundsBench } from "./bounds.js";
 import { runCrawlBench } from "./crawl.js";
 import { runDocxBench } from "./docx.js";
+import { runFuzzBench } from "./fuzz.js";
 import { runImportBench } from "./import.js";
 import { runOcrBench } from "./ocr.js";
 import { runPdfBench } from "./pdf.js";
@@ -26,3 +29,5 @@ await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();
 await runStoreBench();
+await runBoundsBench();
+await runFuzzBench(5000);

@@ -3,15 +3,15 @@
 
 import { SIMULATED_EXTRACTION_CHANGE } from "./extraction-version.js";
 import { DocumentError } from "./extractors/errors.js";
-import { extract } from "./extractors/index.js";
-import type { DocumentForm } from "./model/document.js";
+import { extract, extractTextual } from "./extractors/index.js";
+import type { DocumentForm, DocumentModel } from "./model/document.js";
 import type { CanonicalCell, Flag } from "./normalize/cells.js";
 import { extractMeta, reportEvidence } from "./normalize/metadata.js";
 import { applyOcrConfidence } from "./normalize/ocr.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
 import { type Report, validateReport } from "./normalize/schema.js";
-import { normalizeText, toSimplified } from "./normalize/text.js";
+import { flagInexactNumbers, normalizeText, toSimplified } from "./normalize/text.js";
 import { buildUnits } from "./normalize/units.js";
 
 /** The simulated extraction change of ZFXXGK_TEST_EXTRACTION_CHANGE (src/extraction-version.ts). */
@@ -36,6 +36,20 @@ export async function processDocument(
   opts: { httpCharset?: string } = {},
 ): Promise<Processed> {
   const { model, charset } = await extract(bytes, opts);
+  return processModel(model, charset);
+}
+
+/**
+ * processDocument for HTML and text, synchronously: their extraction awaits nothing, so the whole
+ * document can run under a hard time budget (`runWithinBudget`) on the importing thread.
+ */
+export function processTextual(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Processed {
+  const { model, charset } = extractTextual(bytes, opts);
+  return processModel(model, charset);
+}
+
+/** Reconstructs and validates the report of an extracted document. */
+export function processModel(model: DocumentModel, charset: string | undefined): Processed {
   // One linearization serves metadata, reconstruction and the prose rule. The year is read first
   // from the text alone: it is only a prior for the version when no template fingerprint is visible.
   const built = buildUnits(model);
@@ -57,12 +71,14 @@ export async function processDocument(
   if (!evidence.isReport) {
     throw new DocumentError("not_a_report", `not a 政府信息公开工作年度报告: ${evidence.reason}`);
   }
-  const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, textLines)];
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
     ...applyOcrConfidence(model, rec.cells),
   ];
+  // Before the rules: a number a float cannot hold exactly becomes text, so no rule sums a rounding.
+  flagInexactNumbers(rec.cells, flags);
+  const rules = [...checkRules(rec.cells, rec.formatVersion), checkProse(rec.cells, textLines)];
   for (const r of rules) {
     if (r.status === "fail") {
       flags.push({

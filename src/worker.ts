@@ -1,17 +1,18 @@
 // Worker thread body: runs processDocument on documents posted by DocumentWorkers.
 import { parentPort } from "node:worker_threads";
-import { DocumentError } from "./extractors/errors.js";
+import { ignoreStrayRejections } from "./bounds.js";
+import { oneLineError } from "./extractors/errors.js";
 import { processDocument } from "./pipeline.js";
+
+// A library's promise rejected after its document failed (pdfjs does this with some damaged PDFs) must
+// not end this thread while it reads the next document: it is logged, and the next document goes on.
+ignoreStrayRejections((line) => parentPort?.postMessage({ log: line }));
 
 parentPort?.on("message", async (msg: { id: number; bytes: Uint8Array; opts: { httpCharset?: string } }) => {
   try {
     const ok = await processDocument(msg.bytes, msg.opts);
     parentPort?.postMessage({ id: msg.id, ok });
   } catch (e) {
-    const code = e instanceof DocumentError ? e.code : "internal_error";
-    parentPort?.postMessage({
-      id: msg.id,
-      error: { code, message: e instanceof Error ? e.message : String(e) },
-    });
+    parentPort?.postMessage({ id: msg.id, error: oneLineError(e) });
   }
 });

@@ -1,14 +1,17 @@
-// A pool of worker threads that run processDocument for the heavy forms (PDF, Word), so a batch uses
-// every core; a document that exceeds its time limit has its worker terminated and replaced.
+// A pool of worker threads that run processDocument for the heavy forms (PDF, Word) and for HTML or text
+// too large or too slow for the importing thread, so a batch uses every core; a document that exceeds its
+// time or memory limit has its worker terminated and replaced.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { DocumentError } from "./extractors/errors.js";
+import { DocumentError, type FailureLine } from "./extractors/errors.js";
 import type { Processed } from "./pipeline.js";
 
 interface Job {
   id: number;
   bytes: Uint8Array;
   opts: { httpCharset?: string };
+  /** Set once the job has been retried after its worker died. */
+  retried?: boolean;
   resolve: (p: Processed) => void;
   reject: (e: Error) => void;
 }
@@ -29,6 +32,8 @@ export interface WorkerPoolOptions {
    * `out_of_memory` instead of growing the process without bound.
    */
   heapMb?: number;
+  /** Receives what workers log (a stray rejection they ignored, a worker that died); default: nothing. */
+  onLog?: (line: string) => void;
 }
 
 const fromSource = import.meta.url.endsWith(".ts");
@@ -54,42 +59,45 @@ export class DocumentWorkers {
   readonly size: number;
   private readonly timeoutMs: number;
   private readonly heapMb: number;
+  private readonly log: (line: string) => void;
 
   constructor(opts: WorkerPoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism());
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.heapMb = opts.heapMb ?? 1024;
+    this.log = opts.onLog ?? (() => {});
   }
 
   private spawn(): Slot {
     const slot: Slot = { worker: startWorker(this.heapMb) };
-    slot.worker.on(
-      "message",
-      (msg: { id: number; ok?: Processed; error?: { code: string; message: string } }) => {
-        const job = slot.job;
-        if (!job || job.id !== msg.id) return;
-        this.finish(slot);
-        if (msg.ok) job.resolve(msg.ok);
-        else
-          job.reject(
-            new DocumentError(msg.error?.code ?? "internal_error", msg.error?.message ?? "worker failed"),
-          );
-      },
-    );
+    slot.worker.on("message", (msg: { id?: number; ok?: Processed; error?: FailureLine; log?: string }) => {
+      if (msg.log !== undefined) {
+        this.log(msg.log);
+        return;
+      }
+      const job = slot.job;
+      if (!job || job.id !== msg.id) return;
+      this.finish(slot);
+      if (msg.ok) job.resolve(msg.ok);
+      else {
+        const err = msg.error ?? { code: "internal_error", message: "worker failed" };
+        job.reject(new DocumentError(err.code, err.message, err.detail));
+      }
+    });
     slot.worker.on("error", (e: Error & { code?: string }) =>
-      this.replace(
+      this.died(
         slot,
         e.code === "ERR_WORKER_OUT_OF_MEMORY"
           ? new DocumentError(
               "out_of_memory",
               `document needed more than the ${this.heapMb} MB a worker may use; stopped`,
             )
-          : new DocumentError("internal_error", `worker crashed: ${e.message}`),
+          : new DocumentError("worker_crashed", `worker crashed: ${e.message}`, e.stack),
       ),
     );
     slot.worker.on("exit", (code) => {
       if (!this.closed && slot.job)
-        this.replace(slot, new DocumentError("internal_error", `worker exited with code ${code}`));
+        this.died(slot, new DocumentError("worker_crashed", `worker exited with code ${code}`));
     });
     slot.worker.unref();
     return slot;
@@ -102,12 +110,29 @@ export class DocumentWorkers {
     this.pump();
   }
 
+  /**
+   * A worker died (crash or heap limit) during a job. What killed it may have been left behind by the
+   * document before (a library's stray callback), so the job is tried once more on a fresh worker, and
+   * blamed only if it kills that one too.
+   */
+  private died(slot: Slot, error: DocumentError) {
+    const job = slot.job;
+    this.log(`worker died while reading document ${job?.id ?? "-"}: [${error.code}] ${error.message}`);
+    if (job && !job.retried && !this.closed) {
+      job.retried = true;
+      slot.job = undefined;
+      this.queue.unshift(job);
+    }
+    this.replace(slot, error);
+  }
+
   /** Ends a slot's job with an error and puts a fresh worker in its place. */
   private replace(slot: Slot, error: Error) {
     const job = slot.job;
     if (slot.timer) clearTimeout(slot.timer);
     slot.job = undefined;
     slot.worker.removeAllListeners();
+    slot.worker.on("error", () => {}); // a late error from a worker being stopped must not throw here
     void slot.worker.terminate();
     const i = this.slots.indexOf(slot);
     if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
@@ -138,6 +163,11 @@ export class DocumentWorkers {
       slot.worker.postMessage({ id: job.id, bytes: job.bytes, opts: job.opts });
     }
     for (const slot of this.slots) if (!slot.job) slot.worker.unref();
+  }
+
+  /** Documents handed to the pool so far. */
+  get received(): number {
+    return this.nextId;
   }
 
   /** Number of documents queued or running. */

@@ -2,9 +2,10 @@
 // Every step is recorded in SQLite, so a killed run continues where it stopped.
 import { createHash } from "node:crypto";
 import { extractionVersion } from "../extraction-version.js";
-import { DocumentError } from "../extractors/errors.js";
+import { oneLineError } from "../extractors/errors.js";
 import { detectForm } from "../extractors/index.js";
-import { type Processed, processDocument } from "../pipeline.js";
+import { processWithinBounds } from "../importer.js";
+import type { Processed } from "../pipeline.js";
 import type { Store } from "../store/store.js";
 import type { DocumentWorkers } from "../workers.js";
 import { BlobStore } from "./blobs.js";
@@ -515,13 +516,10 @@ class CrawlRun {
     const form = detectForm(bytes);
     let processed: Processed;
     try {
-      processed =
-        this.opts.workers && HEAVY_FORMS.has(form)
-          ? await this.opts.workers.process(bytes, { httpCharset })
-          : await processDocument(bytes, { httpCharset });
+      // The same bounds as import: HTML and text within a time budget, PDF and Word in the worker pool.
+      processed = await processWithinBounds(bytes, { httpCharset }, this.opts.workers);
     } catch (e) {
-      const code = e instanceof DocumentError ? e.code : "internal_error";
-      const message = e instanceof Error ? e.message : String(e);
+      const { code, message } = oneLineError(e);
       if (code === "not_a_report") return { documentId: null, skipped: `not a report: ${message}` };
       if (row.kind === "report" && (attachments > 0 || reports >= 2))
         return { documentId: null, index: true };
@@ -562,7 +560,6 @@ class CrawlRun {
 }
 
 const DAY_MS = 86_400_000;
-const HEAVY_FORMS = new Set(["pdf", "docx", "doc"]);
 
 /** The file name a download endpoint gives in Content-Disposition (logged; the form comes from the bytes). */
 function attachmentName(headers: Record<string, string>): string | undefined {

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
+import { oneLineError } from "../extractors/errors.js";
 import type { CanonicalCell, Flag } from "../normalize/cells.js";
 import { processDocument } from "../pipeline.js";
 
@@ -80,7 +81,15 @@ function covered(key: string, flags: Flag[]): boolean {
 }
 
 export async function scoreDocument(docPath: string, goldPath: string): Promise<DocScore> {
-  const gold = goldSchema.parse(JSON.parse(readFileSync(goldPath, "utf8")));
+  let gold: Gold;
+  try {
+    gold = goldSchema.parse(JSON.parse(readFileSync(goldPath, "utf8")));
+  } catch (e) {
+    // A broken gold file is that document's failure, not the end of the run.
+    const { message } = oneLineError(e);
+    const error = `[bad_gold] ${basename(goldPath)}: ${message}`;
+    return { ...emptyScore(docPath), error };
+  }
   const entries = Object.entries(gold.cells);
   const base: DocScore = {
     file: basename(docPath),
@@ -96,7 +105,8 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
   try {
     report = (await processDocument(readFileSync(docPath))).report;
   } catch (e) {
-    base.error = e instanceof Error ? e.message : String(e);
+    const { code, message } = oneLineError(e);
+    base.error = `[${code}] ${message}`;
     base.missing = entries.length;
     base.details = entries.map(([key, expected]) => ({ key, expected, got: undefined, outcome: "missing" }));
     return base;
@@ -132,6 +142,19 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
     if (!ok) base.metaWrong.push(`issuer_name ${got || "(none)"} ≠ ${gold.issuer_name}`);
   }
   return base;
+}
+
+function emptyScore(docPath: string): DocScore {
+  return {
+    file: basename(docPath),
+    cells: 0,
+    exact: 0,
+    wrong: 0,
+    silent: 0,
+    missing: 0,
+    metaWrong: [],
+    details: [],
+  };
 }
 
 export function totals(scores: DocScore[]): EvalTotals {

@@ -1,5 +1,7 @@
-// Decodes the bytes of HTML and text documents: BOM, declared charset anywhere in the head, or detection.
+// Decodes the bytes of HTML and text documents: BOM, declared charset anywhere in the head, or detection;
+// and keeps every extracted text storable (no NUL, no unpaired surrogates), whatever the form.
 import iconv from "iconv-lite";
+import type { DocumentModel } from "../model/document.js";
 
 export type Charset = "utf-8" | "gb18030" | "utf-16le" | "utf-16be" | "big5";
 
@@ -8,6 +10,8 @@ export interface Decoded {
   charset: Charset;
   /** How the charset was decided. */
   via: "bom" | "declared" | "detected";
+  /** Byte sequences that were not valid in the charset, each replaced with U+FFFD. */
+  damaged: number;
 }
 
 /** Finds a charset declared in an HTML meta tag or XML prolog, looking through the whole head. */
@@ -44,36 +48,69 @@ function strictUtf8(bytes: Uint8Array): string | undefined {
 
 /**
  * Decodes document bytes. Order: byte-order mark, a charset declared in the markup (trusted only when
- * the bytes agree: a page declaring UTF-8 whose bytes are not valid UTF-8 is decoded as GB18030), then
- * detection (valid UTF-8, else GB18030, the superset of GBK and GB2312 that portals use).
+ * the bytes agree: a page declaring UTF-8 whose bytes are not UTF-8 is decoded as GB18030), then
+ * detection (valid UTF-8, else GB18030, the superset of GBK and GB2312 that portals use). Text that is
+ * UTF-8 but for a few damaged bytes stays UTF-8: the damage is replaced with U+FFFD and counted.
  */
 export function decodeBytes(bytes: Uint8Array, headerCharset?: string): Decoded {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { text: new TextDecoder("utf-8").decode(bytes.subarray(3)), charset: "utf-8", via: "bom" };
+    return counted(new TextDecoder("utf-8").decode(bytes.subarray(3)), "utf-8", "bom", bytes);
   }
   if (bytes[0] === 0xff && bytes[1] === 0xfe) {
-    return { text: new TextDecoder("utf-16le").decode(bytes.subarray(2)), charset: "utf-16le", via: "bom" };
+    return counted(new TextDecoder("utf-16le").decode(bytes.subarray(2)), "utf-16le", "bom");
   }
   if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-    return { text: new TextDecoder("utf-16be").decode(bytes.subarray(2)), charset: "utf-16be", via: "bom" };
+    return counted(new TextDecoder("utf-16be").decode(bytes.subarray(2)), "utf-16be", "bom");
   }
   // Valid UTF-8 is decoded once: the strict decoding is both the test and the text.
   const utf8 = strictUtf8(bytes);
   const utf8ok = utf8 !== undefined;
+  const damagedUtf8 = utf8ok ? undefined : mostlyUtf8(bytes);
   const declared = normalizeCharsetName(headerCharset ?? declaredCharset(bytes) ?? "");
+  if (damagedUtf8) return { ...damagedUtf8, via: declared === "utf-8" ? "declared" : "detected" };
   if (
     declared &&
     !(declared === "utf-8" && !utf8ok) &&
     !(declared === "gb18030" && utf8ok && hasMultibyte(bytes))
   ) {
-    return {
-      text: declared === "utf-8" ? utf8! : decodeAs(bytes, declared),
-      charset: declared,
-      via: "declared",
-    };
+    if (declared === "utf-8") return { text: utf8!, charset: declared, via: "declared", damaged: 0 };
+    return counted(decodeAs(bytes, declared), declared, "declared");
   }
-  if (utf8ok) return { text: utf8, charset: "utf-8", via: "detected" };
-  return { text: decodeAs(bytes, "gb18030"), charset: "gb18030", via: "detected" };
+  if (utf8ok) return { text: utf8, charset: "utf-8", via: "detected", damaged: 0 };
+  return counted(decodeAs(bytes, "gb18030"), "gb18030", "detected");
+}
+
+/** A decoding with its replacement characters counted as damage (less those the bytes spell in UTF-8). */
+function counted(text: string, charset: Charset, via: Decoded["via"], utf8Bytes?: Uint8Array): Decoded {
+  let damaged = countOf(text, "\ufffd");
+  if (damaged > 0 && utf8Bytes) {
+    // U+FFFD the document itself prints (EF BF BD) is text, not damage.
+    const buf = Buffer.from(utf8Bytes.buffer, utf8Bytes.byteOffset, utf8Bytes.length);
+    for (let i = buf.indexOf(REPLACEMENT_UTF8); i >= 0; i = buf.indexOf(REPLACEMENT_UTF8, i + 3)) damaged--;
+  }
+  return { text, charset, via, damaged: Math.max(0, damaged) };
+}
+
+const REPLACEMENT_UTF8 = Buffer.from([0xef, 0xbf, 0xbd]);
+
+function countOf(text: string, ch: string): number {
+  let n = 0;
+  for (let i = text.indexOf(ch); i >= 0; i = text.indexOf(ch, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Bytes that are UTF-8 except for a few damaged sequences: their decoding with the damage replaced, or
+ * undefined when the damage is not rare (text in another charset is invalid UTF-8 almost everywhere).
+ */
+function mostlyUtf8(bytes: Uint8Array): Omit<Decoded, "via"> | undefined {
+  const decoded = counted(new TextDecoder("utf-8").decode(bytes), "utf-8", "detected", bytes);
+  let multibyte = 0;
+  const text = decoded.text;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) multibyte++;
+  multibyte -= decoded.damaged;
+  if (decoded.damaged === 0 || multibyte < 20 * decoded.damaged) return undefined;
+  return { text, charset: "utf-8", damaged: decoded.damaged };
 }
 
 /** True when the bytes contain non-ASCII sequences (then valid UTF-8 is strong evidence of UTF-8). */
@@ -97,4 +134,37 @@ export function garbleRatio(text: string): number {
     if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) bad++;
   }
   return bad / text.length;
+}
+
+/** NUL and UTF-16 surrogates without their pair: text no UTF-8 reader (nor SQLite's users) accepts. */
+const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Replaces NUL and unpaired surrogates in every text of the model with U+FFFD, in place, and says how
+ * many with an `encoding_damaged` warning. Applied to every form at the model boundary (PDF text layers
+ * carry both), so that everything stored is valid UTF-8.
+ */
+export function sanitizeModel(model: DocumentModel): DocumentModel {
+  let replaced = 0;
+  const clean = (s: string): string => {
+    UNSTORABLE.lastIndex = 0;
+    if (!UNSTORABLE.test(s)) return s;
+    return s.replace(UNSTORABLE, () => {
+      replaced++;
+      return "\ufffd";
+    });
+  };
+  if (model.title !== undefined) model.title = clean(model.title);
+  for (const b of model.blocks) {
+    if (b.kind === "text") b.text = clean(b.text);
+    else for (const row of b.rows) for (const c of row) c.text = clean(c.text);
+  }
+  for (const w of model.warnings) w.message = clean(w.message);
+  if (replaced > 0) {
+    model.warnings.push({
+      code: "encoding_damaged",
+      message: `${replaced} NUL or unpaired-surrogate character${replaced === 1 ? "" : "s"} in the extracted text replaced with U+FFFD`,
+    });
+  }
+  return model;
 }

@@ -2,14 +2,16 @@
 import {
   type AnyNode,
   type Document,
+  DomHandler,
   type Element,
   hasChildren,
   isTag as isElement,
   isText,
 } from "domhandler";
-import { parseDocument } from "htmlparser2";
+import { Parser } from "htmlparser2";
 import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
 import { normalizeText } from "../normalize/text.js";
+import { DocumentError } from "./errors.js";
 import { extractText } from "./text.js";
 
 /** Page chrome and non-content elements, skipped while walking (cheaper than removing them by selector). */
@@ -62,12 +64,11 @@ const BLOCK_TAGS = new Set([
  */
 export function htmlInScriptStrings(source: string): string[] {
   const out: string[] = [];
-  const literal = /"((?:[^"\\\n]|\\.){200,})"|'((?:[^'\\\n]|\\.){200,})'/g;
-  for (const m of source.matchAll(literal)) {
-    const body = m[1] ?? m[2];
+  for (const lit of longStringLiterals(source, 200)) {
+    const body = source.slice(lit.start, lit.end);
     if (!/<(?:table|p|div|tr|td)\b/i.test(body) && !/\\u003c(?:table|p|td)/i.test(body)) continue;
     try {
-      const asJson = m[1] !== undefined ? body : body.replace(/\\'/g, "'").replace(/"/g, '\\"');
+      const asJson = lit.quote === '"' ? body : body.replace(/\\'/g, "'").replace(/"/g, '\\"');
       out.push(JSON.parse(`"${asJson}"`) as string);
     } catch {
       out.push(
@@ -81,6 +82,49 @@ export function htmlInScriptStrings(source: string): string[] {
   return out;
 }
 
+/**
+ * Quoted string literals of at least `min` characters (an escape counts as one) on one line, found in
+ * one pass like a tokenizer: a literal that ends at a line break is skipped from there, never rescanned
+ * from each quote inside it (which a regular expression does, in quadratic time).
+ */
+function longStringLiterals(source: string, min: number): { quote: string; start: number; end: number }[] {
+  const out: { quote: string; start: number; end: number }[] = [];
+  let i = 0;
+  // The next of each quote at or after i, searched again only once passed: one pass over the source.
+  let double = -1;
+  let single = -1;
+  while (i < source.length) {
+    if (double !== Number.POSITIVE_INFINITY && double < i) double = source.indexOf('"', i);
+    if (double < 0) double = Number.POSITIVE_INFINITY;
+    if (single !== Number.POSITIVE_INFINITY && single < i) single = source.indexOf("'", i);
+    if (single < 0) single = Number.POSITIVE_INFINITY;
+    const open = Math.min(double, single);
+    if (open === Number.POSITIVE_INFINITY) break;
+    const quote = source[open];
+    let j = open + 1;
+    let length = 0;
+    let closed = false;
+    while (j < source.length) {
+      const c = source[j];
+      if (c === quote) {
+        closed = true;
+        break;
+      }
+      if (c === "\n") break;
+      if (c === "\\") {
+        const next = source[j + 1];
+        if (next === undefined || next === "\n" || next === "\r" || next === "\u2028" || next === "\u2029")
+          break;
+        j += 2;
+      } else j++;
+      length++;
+    }
+    if (closed && length >= min) out.push({ quote, start: open + 1, end: j });
+    i = closed ? j + 1 : j;
+  }
+  return out;
+}
+
 function cellText(el: Element): string {
   // Most cells hold one text node on one line (a number, a short label): no walk needed.
   const only = el.children.length === 1 ? el.children[0] : undefined;
@@ -89,25 +133,41 @@ function cellText(el: Element): string {
     if (!t.includes("\n")) return t.replace(/\s+/g, " ").trim();
   }
   // <br> and block children separate lines inside a cell; label wraps are rejoined downstream.
+  // Walked with a stack, not recursion: a cell may hold markup nested deeper than the call stack.
   const parts: string[] = [];
-  const walk = (node: AnyNode) => {
+  const stack: (AnyNode | typeof BLOCK_END)[] = [...el.children].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node === BLOCK_END) {
+      parts.push("\n");
+      continue;
+    }
     if (node.type === "text") parts.push((node as unknown as { data: string }).data);
     else if (node.type === "tag") {
       const tag = (node as Element).tagName.toLowerCase();
-      if (DROP_TAGS.has(tag)) return;
+      if (DROP_TAGS.has(tag)) continue;
       if (tag === "br") parts.push("\n");
       const isBlock = BLOCK_TAGS.has(tag);
-      if (isBlock) parts.push("\n");
-      for (const c of (node as Element).children) walk(c);
-      if (isBlock) parts.push("\n");
+      if (isBlock) {
+        parts.push("\n");
+        stack.push(BLOCK_END);
+      }
+      pushChildren(stack, node as Element);
     }
-  };
-  for (const c of el.children) walk(c);
+  }
   return normalizeText(parts.join(""))
     .split("\n")
     .map((l) => l.replace(/\s+/g, " ").trim())
     .filter((l) => l !== "")
     .join("\n");
+}
+
+/** Marks the end of a block element's children in the explicit-stack walks. */
+const BLOCK_END = Symbol("block end");
+
+/** Pushes an element's children so that they pop in document order. */
+function pushChildren<T>(stack: (AnyNode | T)[], el: Element | Document): void {
+  for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]);
 }
 
 /** Expands colspan/rowspan into a grid. Every grid position gets a cell; copies have origin=false. */
@@ -126,11 +186,31 @@ function ownRows(table: Element): Element[] {
   return out;
 }
 
-function hasNestedTable(el: Element): boolean {
-  for (const c of el.children)
-    if (c.type === "tag" && (isTag(c, "table") || hasNestedTable(c as Element))) return true;
-  return false;
+/**
+ * The elements that hold a table below them, found in one pass up from every table (each node is
+ * visited once, so a deeply nested page costs linear time, not depth × size).
+ */
+function elementsAboveTables(roots: AnyNode[]): Set<AnyNode> {
+  const marked = new Set<AnyNode>();
+  forEachNode(roots, (n) => {
+    if (!isTag(n, "table")) return;
+    for (let p = n.parent; p && !marked.has(p); p = p.parent) marked.add(p);
+  });
+  return marked;
 }
+
+/** Visits every node under the roots in document order, with a stack rather than recursion; `true` stops. */
+function forEachNode(roots: AnyNode[], visit: (n: AnyNode) => unknown): void {
+  const stack: AnyNode[] = [...roots].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (visit(n) === true) return;
+    if (hasChildren(n)) pushChildren(stack, n as Element);
+  }
+}
+
+/** Most grid positions one table may expand to; spans beyond it are a damaged or hostile page. */
+const MAX_GRID_CELLS = 200_000;
 
 function spanAttr(el: Element, name: string, max: number): number {
   return Math.max(1, Math.min(max, Number.parseInt(el.attribs[name] ?? "1", 10) || 1));
@@ -141,6 +221,7 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
   const rows: GridCell[][] = [];
   // Plain DOM walking: cheerio wrappers per row and cell cost more than the parse on bulk imports.
   const trs = ownRows(table);
+  let positions = 0;
   trs.forEach((tr, r) => {
     rows[r] ??= [];
     let c = 0;
@@ -151,6 +232,12 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
       const colspan = spanAttr(cell, "colspan", 50);
       const rowspan = spanAttr(cell, "rowspan", 200);
       const text = cellText(cell);
+      positions += colspan * Math.min(rowspan, trs.length - r);
+      if (positions > MAX_GRID_CELLS)
+        throw new DocumentError(
+          "table_too_large",
+          `a table expands to more than ${MAX_GRID_CELLS} cells (rowspan/colspan); not a report table`,
+        );
       for (let dr = 0; dr < rowspan; dr++) {
         if (dr > 0 && r + dr >= trs.length) break;
         rows[r + dr] ??= [];
@@ -201,60 +288,68 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
     }
     buf = "";
   };
-  const walk = (node: AnyNode) => {
+  // Walked with a stack, not recursion: pages nest deeper than the call stack allows.
+  const aboveTables = elementsAboveTables(root);
+  const stack: (AnyNode | typeof BLOCK_END)[] = [...root].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node === BLOCK_END) {
+      flush();
+      continue;
+    }
     if (node.type === "text") {
       buf += (node as unknown as { data: string }).data.replace(/\s+/g, " ");
-      return;
+      continue;
     }
-    if (node.type !== "tag") return;
+    if (node.type !== "tag") continue;
     const el = node as Element;
     const tag = el.tagName.toLowerCase();
-    if (DROP_TAGS.has(tag)) return;
+    if (DROP_TAGS.has(tag)) continue;
     if (tag === "table") {
       flush();
       // A table holding other tables is page layout: read its cells as flow content.
-      if (hasNestedTable(el)) {
-        for (const c of el.children) walk(c);
-        flush();
+      if (aboveTables.has(el)) {
+        stack.push(BLOCK_END);
+        pushChildren(stack, el);
       } else {
         const t = expandTable(el, counter.table++);
         if (t.rows.length > 0) blocks.push(t);
       }
-      return;
+      continue;
     }
     if (tag === "br") {
       buf += "\n";
-      return;
+      continue;
     }
     const isBlock = BLOCK_TAGS.has(tag) || tag === "tr" || tag === "td" || tag === "th" || tag === "tbody";
     if (isBlock && (tag === "p" || tag === "td" || tag === "th") && isNbspOnly(el)) {
       // `<p>&nbsp;</p>`: a paragraph-per-cell table marks an empty cell this way; it is a blank cell.
       flush();
       blocks.push({ kind: "text", text: "", explicitBlank: true, pos: {} });
-      return;
+      continue;
     }
-    if (isBlock) flush();
-    for (const c of el.children) walk(c);
-    if (isBlock) flush();
-  };
-  for (const n of root) walk(n);
+    if (isBlock) {
+      flush();
+      stack.push(BLOCK_END);
+    }
+    pushChildren(stack, el);
+  }
   flush();
 }
 
 /** An element whose only content is whitespace with at least one no-break space (`&nbsp;`). */
 function isNbspOnly(el: Element): boolean {
   let nbsp = false;
-  const only = (node: AnyNode): boolean => {
+  let only = true;
+  forEachNode(el.children, (node) => {
     if (isText(node)) {
-      if (!/^[\s\u00a0]*$/.test(node.data)) return false;
-      if (node.data.includes("\u00a0")) nbsp = true;
-      return true;
-    }
-    if (!isElement(node)) return true;
-    if (node.name === "img" || node.name === "table" || node.name === "input") return false;
-    return node.children.every(only);
-  };
-  return el.children.every(only) && nbsp;
+      if (!/^[\s\u00a0]*$/.test(node.data)) only = false;
+      else if (node.data.includes("\u00a0")) nbsp = true;
+    } else if (isElement(node) && (node.name === "img" || node.name === "table" || node.name === "input"))
+      only = false;
+    return !only; // stops at the first content
+  });
+  return only && nbsp;
 }
 
 /**
@@ -264,20 +359,50 @@ function isNbspOnly(el: Element): boolean {
  */
 const PARSE = { xmlMode: false, decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true };
 
+/**
+ * Deepest element nesting read. Browsers stop nesting at 512; htmlparser2 keeps its open elements in an
+ * array it shifts at the front, so each level deeper costs every later tag more (100,000 levels took
+ * minutes). A page nested deeper fails at once with `too_deep`.
+ */
+export const MAX_HTML_DEPTH = 1000;
+
+/** The DOM handler, refusing elements nested deeper than MAX_HTML_DEPTH. */
+class DepthLimitedHandler extends DomHandler {
+  override onopentag(name: string, attribs: Record<string, string>): void {
+    if (this.tagStack.length > MAX_HTML_DEPTH) {
+      throw new DocumentError(
+        "too_deep",
+        `HTML elements are nested more than ${MAX_HTML_DEPTH} levels deep (at <${name.slice(0, 20)}>); not read`,
+      );
+    }
+    super.onopentag(name, attribs);
+  }
+}
+
+/** htmlparser2's parseDocument with the nesting limit. */
+function parseDocument(html: string, options: typeof PARSE): Document {
+  const handler = new DepthLimitedHandler(undefined, options);
+  new Parser(handler, options).end(html);
+  return handler.root;
+}
+
 /** The first element with this tag name, in document order. */
 function firstElement(nodes: AnyNode[], name: string): Element | undefined {
-  for (const n of nodes) {
-    if (isElement(n) && n.name === name) return n;
-    const found = hasChildren(n) ? firstElement(n.children, name) : undefined;
-    if (found) return found;
-  }
-  return undefined;
+  let found: Element | undefined;
+  forEachNode(nodes, (n) => {
+    if (isElement(n) && n.name === name) found = n;
+    return found !== undefined;
+  });
+  return found;
 }
 
 /** All text inside a node, as the browser's textContent. */
 function textContent(node: AnyNode): string {
-  if (isText(node)) return node.data;
-  return hasChildren(node) ? node.children.map(textContent).join("") : "";
+  const parts: string[] = [];
+  forEachNode([node], (n) => {
+    if (isText(n)) parts.push(n.data);
+  });
+  return parts.join("");
 }
 
 /** The page's content: the children of <body>, or of the whole document without one. */

@@ -1,6 +1,6 @@
 // Extractor registry: detects a document's form from its bytes and runs the matching extractor.
 import type { DocumentForm, DocumentModel } from "../model/document.js";
-import { decodeBytes, garbleRatio } from "./charset.js";
+import { decodeBytes, garbleRatio, sanitizeModel } from "./charset.js";
 import { DocumentError } from "./errors.js";
 import { extractText, tabSeparatedShape } from "./text.js";
 
@@ -45,6 +45,23 @@ export interface Extracted {
 
 /** Turns document bytes into the shared document model, or throws a DocumentError saying why not. */
 export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Promise<Extracted> {
+  const form = checkedForm(bytes);
+  switch (form) {
+    // Each extractor is loaded by the first document of its form: a batch of text never loads pdfjs.
+    case "pdf":
+      return { model: sanitizeModel(await (await import("./pdf.js")).extractPdf(bytes)) };
+    case "docx":
+      return { model: sanitizeModel(await (await import("./docx.js")).extractDocx(bytes)) };
+    case "doc":
+      return { model: sanitizeModel(await (await import("./legacy.js")).extractLegacy(bytes)) };
+    case "html":
+      await loadHtmlExtractor();
+  }
+  return extractTextual(bytes, opts);
+}
+
+/** The form of a document this module can read, or the DocumentError that says why it cannot. */
+function checkedForm(bytes: Uint8Array): DocumentForm {
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     throw new DocumentError(
       "too_large",
@@ -59,14 +76,31 @@ export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } 
       throw new DocumentError("binary", "document is binary data, not a report (no known format)");
     case "zip":
       throw new DocumentError("not_word_zip", "document is a zip archive but not a Word (DOCX) file");
-    // Each extractor is loaded by the first document of its form: a batch of text never loads pdfjs.
-    case "pdf":
-      return { model: await (await import("./pdf.js")).extractPdf(bytes) };
-    case "docx":
-      return { model: await (await import("./docx.js")).extractDocx(bytes) };
-    case "doc":
-      return { model: await (await import("./legacy.js")).extractLegacy(bytes) };
   }
+  return form;
+}
+
+/** Forms read synchronously, without awaiting anything: HTML and text. */
+export const TEXTUAL_FORMS: ReadonlySet<string> = new Set(["html", "text"]);
+
+let html: typeof import("./html.js") | undefined;
+
+/**
+ * Loads the HTML extractor, once: the first HTML document awaits this before it is read synchronously
+ * (a batch of text never loads the HTML parser).
+ */
+export async function loadHtmlExtractor(): Promise<void> {
+  html ??= await import("./html.js");
+}
+
+/**
+ * extract() for HTML and text, synchronously (so that a time budget can stop it); HTML needs
+ * loadHtmlExtractor() to have been awaited. Other forms throw `internal_error`: extract() reads them.
+ */
+export function extractTextual(bytes: Uint8Array, opts: { httpCharset?: string } = {}): Extracted {
+  const form = checkedForm(bytes);
+  if (!TEXTUAL_FORMS.has(form) || (form === "html" && !html))
+    throw new DocumentError("internal_error", `${form} is not read synchronously here`);
   const decoded = decodeBytes(bytes, opts.httpCharset);
   if (garbleRatio(decoded.text) > 0.02) {
     throw new DocumentError("bad_encoding", `text could not be decoded cleanly (tried ${decoded.charset})`);
@@ -78,7 +112,12 @@ export async function extract(bytes: Uint8Array, opts: { httpCharset?: string } 
       `not a 政府信息公开工作年度报告: tab-separated data (${tsv.rows} rows of ${tsv.columns} fields), not a document`,
     );
   }
-  const model =
-    form === "html" ? (await import("./html.js")).extractHtml(decoded.text) : extractText(decoded.text);
-  return { model, charset: decoded.charset };
+  const model = form === "html" && html ? html.extractHtml(decoded.text) : extractText(decoded.text);
+  if (decoded.damaged > 0) {
+    model.warnings.push({
+      code: "encoding_damaged",
+      message: `${decoded.damaged} byte sequence${decoded.damaged === 1 ? " is" : "s are"} not valid ${decoded.charset} and ${decoded.damaged === 1 ? "was" : "were"} replaced with U+FFFD; the rest of the text decoded cleanly`,
+    });
+  }
+  return { model: sanitizeModel(model), charset: decoded.charset };
 }

@@ -28,12 +28,26 @@ function splitRow(line: string): string[] {
   return cells;
 }
 
-/** Splits a one-cell line (`text |` followed by padding bars) into its text and the bar count after it. */
+/**
+ * Splits a one-cell line (`text |` followed by padding bars) into its text and the bar count after it.
+ * Scanned by hand: a regular expression for it backtracks quadratically on long lines.
+ */
 function cellLine(line: string): { text: string; bars: number } | undefined {
-  const m = /^([^|]*?)\s*\|(\s*\|)*\s*$/.exec(line);
-  if (!m || m[1].trim() === "") return undefined;
-  const bars = (line.slice(line.indexOf("|")).match(/\|/g) ?? []).length;
-  return { text: m[1].trim(), bars };
+  const first = line.indexOf("|");
+  if (first < 0 || !ONLY_BARS_AND_SPACE.test(line.slice(first + 1))) return undefined;
+  const text = line.slice(0, first).trim();
+  if (text === "") return undefined;
+  let bars = 0;
+  for (let i = first; i < line.length; i++) if (line.charCodeAt(i) === 0x7c) bars++;
+  return { text, bars };
+}
+
+const ONLY_BARS_AND_SPACE = /^[\s|]*$/;
+
+/** `label | ||` : text, a bar, then only bars with at least two of them together (a padded cell). */
+function isPaddedCell(line: string): boolean {
+  const first = line.indexOf("|");
+  return first > 0 && /\S/.test(line.slice(0, first)) && /^\s*\|+\s*$/.test(line.slice(first + 1));
 }
 
 type Dialect = "row-markers" | "padding-lines";
@@ -48,7 +62,7 @@ function detectDialect(lines: Line[]): Dialect {
   let bareBeforeText = 0;
   for (let i = 0; i < lines.length; i++) {
     const t = lines[i].text;
-    if (/^[^|]*[^|\s][^|]*\|\s*\|+\s*$/.test(t)) paddedCells++;
+    if (isPaddedCell(t)) paddedCells++;
     if (/^\|{2,}$/.test(t)) barOnlyMulti++;
     if (t === "|" && i + 1 < lines.length && !BAR_ONLY.test(lines[i + 1].text)) bareBeforeText++;
   }
@@ -71,6 +85,7 @@ export function extractText(raw: string): DocumentModel {
   let table: TableBlock | undefined;
   let row: GridCell[] | undefined;
   let tableIndex = 0;
+  let nextNonEmpty = 0; // the first non-empty line after the current one, found once for all lines
 
   const closeRow = () => {
     if (row && row.length > 0 && table) table.rows.push(row);
@@ -111,7 +126,9 @@ export function extractText(raw: string): DocumentModel {
     }
     if (MD_SEPARATOR.test(text) && text.includes("-")) continue;
     if (BAR_ONLY.test(text)) {
-      const next = lines.slice(i + 1).find((l) => l.text !== "");
+      while (nextNonEmpty <= i || (nextNonEmpty < lines.length && lines[nextNonEmpty].text === ""))
+        nextNonEmpty++;
+      const next = lines[nextNonEmpty] as Line | undefined;
       const nextIsBar = next !== undefined && BAR_ONLY.test(next.text);
       if (dialect === "row-markers") {
         // A bare bar followed by another bar is an empty cell; otherwise it starts the next row.

@@ -1,5 +1,6 @@
 // The canonical report record, validated with zod before anything is stored.
 import { z } from "zod";
+import { DocumentError } from "../extractors/errors.js";
 
 const CELL_KEY = /^(active|applications|appeals)\.[a-z0-9_.]+$/;
 
@@ -168,9 +169,29 @@ export function meetsReportSchema(r: unknown): boolean {
 }
 
 /**
- * The report, validated against reportSchema. A report that meets the schema is returned as it is;
- * any other goes through reportSchema.parse, which throws with zod's account of what is wrong.
+ * The report, validated against reportSchema. A report that meets the schema is returned as it is; any
+ * other fails with a one-line DocumentError: `duplicate_tables` when cells repeat (a document that prints
+ * its tables twice), else `invalid_report`. Zod's full account goes to the error's detail (the log).
  */
 export function validateReport(r: unknown): Report {
-  return meetsReportSchema(r) ? (r as Report) : reportSchema.parse(r);
+  if (meetsReportSchema(r)) return r as Report;
+  const parsed = reportSchema.safeParse(r);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  const duplicates = issues.filter((i) => i.message.startsWith("duplicate cell "));
+  const detail = parsed.error.message;
+  if (duplicates.length > 0) {
+    const first = duplicates[0].message.slice("duplicate cell ".length);
+    throw new DocumentError(
+      "duplicate_tables",
+      `the document prints its tables more than once (${duplicates.length} cells found twice, e.g. ${first}); not stored`,
+      detail,
+    );
+  }
+  const first = issues[0];
+  throw new DocumentError(
+    "invalid_report",
+    `the report does not meet the schema (${issues.length} problem${issues.length === 1 ? "" : "s"}; first: ${first.path.join(".")}: ${first.message})`,
+    detail,
+  );
 }

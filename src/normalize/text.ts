@@ -1,5 +1,6 @@
 // Character-level normalization of labels and cell text, and classification of printed cell values.
 import { createRequire } from "node:module";
+import type { CanonicalCell, Flag } from "./cells.js";
 
 /** Characters the replacements in normalizeText act on; most texts hold none and skip them all. */
 const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
@@ -119,6 +120,41 @@ export function scaleDecimal(raw: string, factor: 1 | 10000 | 100000000): string
 export function scaleExact(raw: string, factor: 1 | 10000 | 100000000): number | null {
   const text = scaleDecimal(raw, factor);
   return text === null ? null : Number(text);
+}
+
+/** Significant digits a double always keeps: a printed number with more may not be stored as printed. */
+const EXACT_DIGITS = 15;
+
+/** The significant digits of a printed number (`0012,345.6700` has 7). */
+function significantDigits(raw: string): number {
+  const digits = /\d[\d,]*(?:\.\d+)?/.exec(raw)?.[0].replace(/,/g, "") ?? "";
+  const [int, frac = ""] = digits.split(".");
+  const intDigits = int.replace(/^0+/, "");
+  const fracDigits = frac.replace(/0+$/, "");
+  return intDigits === "" ? fracDigits.replace(/^0+/, "").length : intDigits.length + fracDigits.length;
+}
+
+/**
+ * Cells whose printed number a double cannot hold exactly (beyond 2^53, or more than 15 significant
+ * digits) become `text` with their printed digits in `raw`, and are flagged `number_too_large`: no
+ * value is rounded silently, and no rule adds a rounded value.
+ */
+export function flagInexactNumbers(cells: CanonicalCell[], flags: Flag[]): void {
+  for (const c of cells) {
+    if (c.status !== "number" || c.value === null) continue;
+    // Nearly every printed value is short: at most 15 characters cannot hold 16 significant digits.
+    if (c.raw.length <= EXACT_DIGITS && Math.abs(c.value) <= Number.MAX_SAFE_INTEGER) continue;
+    if (Math.abs(c.value) <= Number.MAX_SAFE_INTEGER && significantDigits(c.raw) <= EXACT_DIGITS) continue;
+    c.status = "text";
+    c.value = null;
+    flags.push({
+      code: "number_too_large",
+      severity: "warning",
+      message: `${c.key}: the printed number ${c.raw.slice(0, 60)} has more digits than a number can hold exactly; kept as text with its printed digits`,
+      keys: [c.key],
+      pos: c.pos,
+    });
+  }
 }
 
 /** Levenshtein distance, bounded: returns max+1 as soon as the distance must exceed max. */

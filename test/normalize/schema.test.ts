@@ -1,5 +1,5 @@
 // The direct schema check agrees with zod: every report the pipeline builds meets both, and each kind of
-// violation is caught by both (validateReport then throws zod's error).
+// violation is caught by both (validateReport then throws a one-line DocumentError).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

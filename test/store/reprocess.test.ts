@@ -126,10 +126,17 @@ describe("reprocess", () => {
       const child = spawn(
         process.execPath,
         ["--import", "tsx", join(projectRoot, "src/cli/main.ts"), "reprocess", "--db", db, "-q"],
-        { cwd: projectRoot, env: { ...process.env, ...CHANGE }, stdio: "ignore" },
+        { cwd: projectRoot, env: { ...process.env, ...CHANGE }, stdio: ["ignore", "pipe", "ignore"] },
       );
-      const killAfter = attempt < 4 ? 1200 + Math.random() * 2500 : 60_000;
-      const timer = setTimeout(() => child.kill("SIGKILL"), killAfter);
+      // Killed after a random number of documents (each changed one is a line on stdout), whatever the
+      // machine's speed; from the fifth run on it is left to finish.
+      const killAfterLines = attempt < 4 ? 1 + Math.floor(Math.random() * (n / 3)) : Number.POSITIVE_INFINITY;
+      let lines = 0;
+      child.stdout.on("data", (chunk: Buffer) => {
+        for (const b of chunk) if (b === 10) lines++;
+        if (lines >= killAfterLines) child.kill("SIGKILL");
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
       const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((res) =>
         child.on("exit", (code, signal) => res({ code, signal })),
       );

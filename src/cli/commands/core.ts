@@ -15,6 +15,14 @@ function describe(r: FileResult): string {
   return `${r.outcome.padEnd(9)} ${rel}${r.summary ? `  ${r.summary}` : ""}`;
 }
 
+/**
+ * The full account of a failure or of a stray rejection (stacks, a validator's report): written to stderr
+ * only when ZFXXGK_DEBUG is set, since the one-line error already says what happened.
+ */
+function logDetail(text: string): void {
+  if (process.env.ZFXXGK_DEBUG) process.stderr.write(`[debug] ${text}\n`);
+}
+
 async function runImport(
   paths: string[],
   opts: {
@@ -33,31 +41,43 @@ async function runImport(
     );
     return 2;
   }
-  const [{ importFiles, listFiles }, { Store }, { defaultDataDir }, { DocumentWorkers }, { createProgress }] =
-    await Promise.all([
-      import("../../importer.js"),
-      import("../../store/store.js"),
-      import("../../store/blobs.js"),
-      import("../../workers.js"),
-      import("../progress.js"),
-    ]);
+  const [
+    { importFiles, listFiles },
+    { Store },
+    { defaultDataDir },
+    { DocumentWorkers },
+    { createProgress },
+    { ignoreStrayRejections },
+  ] = await Promise.all([
+    import("../../importer.js"),
+    import("../../store/store.js"),
+    import("../../store/blobs.js"),
+    import("../../workers.js"),
+    import("../progress.js"),
+    import("../../bounds.js"),
+  ]);
   const files = listFiles(paths);
   if (files.length === 0) {
     process.stderr.write("zfxxgk import: no files found under the given paths\n");
     return 2;
   }
+  ignoreStrayRejections(logDetail);
   const sourcesDir = opts.keepSources === false ? null : (opts.sourcesDir ?? defaultDataDir(opts.db));
   const store = new Store(opts.db, { sourcesDir });
   const progress = createProgress(files.length, { quiet: opts.quiet });
   // One document is read in this thread: a worker would only add its start-up and a second loading of
   // the pipeline. Batches use the pool, whose threads start with the first PDF or Word document.
-  const workers = files.length > 1 ? new DocumentWorkers({ timeoutMs: opts.timeout * 1000 }) : undefined;
+  const workers =
+    files.length > 1 ? new DocumentWorkers({ timeoutMs: opts.timeout * 1000, onLog: logDetail }) : undefined;
   const stop = stopOnSignals();
   try {
     const summary = await importFiles(
       store,
       files,
-      (r) => progress.tick(describe(r), r.outcome === "failed"),
+      (r) => {
+        progress.tick(describe(r), r.outcome === "failed");
+        if (r.error?.detail) logDetail(`${r.path}: [${r.error.code}] ${r.error.detail}`);
+      },
       { workers, signal: stop.signal },
     );
     progress.stop();
@@ -99,7 +119,11 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
     process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
     return 2;
   }
-  const { findGoldPairs, scoreDocument, totals } = await import("../../eval/score.js");
+  const [{ findGoldPairs, scoreDocument, totals }, { ignoreStrayRejections }] = await Promise.all([
+    import("../../eval/score.js"),
+    import("../../bounds.js"),
+  ]);
+  ignoreStrayRejections(logDetail);
   const pairs = findGoldPairs(folders);
   if (pairs.length === 0) {
     process.stderr.write("zfxxgk eval: no <file>.gold.json files found\n");

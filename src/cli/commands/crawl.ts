@@ -68,10 +68,13 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
     import("../../crawl/log.js"),
     import("../../crawl/runs.js"),
   ]);
-  const [{ Store }, { DocumentWorkers }] = await Promise.all([
+  const [{ Store }, { DocumentWorkers }, { ignoreStrayRejections }] = await Promise.all([
     import("../../store/store.js"),
     import("../../workers.js"),
+    import("../../bounds.js"),
   ]);
+  // A stray rejection inside a document library must not end an unattended run.
+  ignoreStrayRejections((line) => process.env.ZFXXGK_DEBUG && process.stderr.write(`[debug] ${line}\n`));
   let config: ReturnType<typeof loadSources>;
   try {
     config = loadSources(sources);
