@@ -1,6 +1,6 @@
 // PDF page layout: positioned pieces and rulings → text lines, ruled and borderless table grids, in
 // reading order, with page furniture (page numbers, running headers) removed.
-import type { Block, GridCell, TableBlock, TextBlock } from "../model/document.js";
+import type { Block, GridCell, PageBox, TableBlock, TextBlock } from "../model/document.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
@@ -353,7 +353,12 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
           originCol: s.c0,
           colspan: s.c1 - s.c0 + 1,
           rowspan: s.r1 - s.r0 + 1,
-          pos: { page: page.page, row: r, col: c },
+          pos: {
+            page: page.page,
+            row: r,
+            col: c,
+            box: pageBox(page, xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1]),
+          },
         });
       }
       rows.push(row);
@@ -619,10 +624,16 @@ function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid 
   const rows: GridCell[][] = [];
   for (const r of run) {
     const rowNo = rows.length;
-    const pos = (col: number) => ({ page: page.page, row: rowNo, col });
+    const { top, bottom } = r.line;
+    const pos = (col: number, x0?: number, x1?: number) => ({
+      page: page.page,
+      row: rowNo,
+      col,
+      ...(x0 === undefined || x1 === undefined ? {} : { box: pageBox(page, x0, top, x1, bottom) }),
+    });
     if (r.firstValue < 0) {
       const alone = standalone.get(r);
-      if (alone) rows.push([cell(alone.join(""), rowNo, 0, pos(0))]);
+      if (alone) rows.push([cell(alone.join(""), rowNo, 0, pos(0, r.segs[0]?.x0, r.segs.at(-1)?.x1))]);
       continue;
     }
     const label = labelParts
@@ -631,11 +642,20 @@ function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid 
       .map((p) => p.text)
       .join("");
     const values = cols.map(() => [] as string[]);
-    for (const s of r.segs.slice(r.firstValue)) values[colOf(s)].push(s.text);
+    // A cell's box: its printed text, or the column's extent on the row where it printed nothing.
+    const extents = cols.map(([a, b]) => ({ x0: a, x1: b, printed: false }));
+    for (const s of r.segs.slice(r.firstValue)) {
+      const k = colOf(s);
+      values[k].push(s.text);
+      const e = extents[k];
+      if (!e.printed) Object.assign(e, { x0: s.x0, x1: s.x1, printed: true });
+      else Object.assign(e, { x0: Math.min(e.x0, s.x0), x1: Math.max(e.x1, s.x1) });
+    }
     for (let k = 0; k < blankCols; k++) values.push([]);
+    const labelEnd = r.firstValue > 0 ? r.segs[r.firstValue - 1].x1 : undefined;
     rows.push([
-      cell(label, rowNo, 0, pos(0)),
-      ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1))),
+      cell(label, rowNo, 0, pos(0, r.line.pieces[0].x0, labelEnd)),
+      ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1, extents[k]?.x0, extents[k]?.x1))),
     ]);
   }
   const lines = run.map((r) => r.line);
@@ -645,6 +665,17 @@ function buildBorderless(page: PageInput, run: RowLine[], header: Line[]): Grid 
     left: Math.min(...lines.map((l) => l.pieces[0].x0)),
     right: Math.max(...lines.map((l) => l.pieces[l.pieces.length - 1].x1)),
     block: { kind: "table", rows, spans: "known", pos: { page: page.page } },
+  };
+}
+
+/** A box in page space (points, y down) as fractions of the page, rounded to 1/10000. */
+function pageBox(page: PageInput, x0: number, y0: number, x1: number, y1: number): PageBox {
+  const f = (v: number) => Math.round(v * 10000) / 10000;
+  return {
+    x: f(x0 / page.width),
+    y: f(y0 / page.height),
+    w: f((x1 - x0) / page.width),
+    h: f((y1 - y0) / page.height),
   };
 }
 

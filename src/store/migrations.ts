@@ -1,6 +1,7 @@
 // SQLite schema migrations, applied in order; each runs once and is recorded in schema_migrations.
 import type Database from "better-sqlite3";
 import { analystSchemaSql } from "./analyst-schema.js";
+import { bboxSchemaSql } from "./bbox-schema.js";
 
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
@@ -185,6 +186,7 @@ CREATE TABLE bulk_loads (
 );
 `,
   },
+  { version: 7, name: "PDF cell boxes", sql: bboxSchemaSql() },
 ];
 
 export function migrate(db: Database.Database): number {
