@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerAnalystCommands } from "./commands/analyst.js";
 import { registerCoreCommands } from "./commands/core.js";
 import { registerCrawlCommands } from "./commands/crawl.js";
+import { registerServeCommand } from "./commands/serve.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerCoreCommands(program);
   registerAnalystCommands(program);
   registerCrawlCommands(program);
+  registerServeCommand(program);
   return program;
 }
 
