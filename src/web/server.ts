@@ -82,7 +82,8 @@ const CSP = [
 const SECURITY_HEADERS: Record<string, string> = {
   "Content-Security-Policy": CSP,
   "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts.
+  "Referrer-Policy": "same-origin",
   "X-Frame-Options": "DENY",
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Resource-Policy": "same-origin",
@@ -495,6 +496,7 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
     }
     if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "not allowed");
     if (path === "/") return { status: 302, body: "", headers: { Location: "/reports" } };
+    if (path === "/favicon.ico") return { status: 204, body: "" };
     if (path === "/unlock") {
       if (!token || !sameSecret(url.searchParams.get("token") ?? undefined, token))
         throw new HttpError(403, "wrong or missing token");

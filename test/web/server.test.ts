@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request } from "node:http";
 import { openZip } from "../../src/extractors/zip.js";
 import { diffParagraphs, failureMargin } from "../../src/web/queries.js";
 import { parseCsv, startWorkbench, type Workbench } from "../../src/web/server.js";
@@ -22,11 +22,19 @@ afterAll(async () => {
   await rw?.close();
 });
 
-const get = (wb: Workbench, path: string, init: RequestInit = {}) => fetch(`${wb.url}${path}`, { redirect: "manual", ...init });
+const get = (wb: Workbench, path: string, init: RequestInit = {}) =>
+  fetch(`${wb.url}${path}`, { redirect: "manual", ...init });
 
 describe("workbench handlers", () => {
   it("serves every screen with a strict Content-Security-Policy and no inline script", async () => {
-    for (const path of ["/reports", `/reports/${fx.reports.html}`, "/compare?metric=applications.new_received.total", "/diff?issuer=江宁市人民政府", "/review", "/runs"]) {
+    for (const path of [
+      "/reports",
+      `/reports/${fx.reports.html}`,
+      "/compare?metric=applications.new_received.total",
+      "/diff?issuer=江宁市人民政府",
+      "/review",
+      "/runs",
+    ]) {
       const res = await get(ro, path);
       expect(res.status, path).toBe(200);
       const csp = res.headers.get("content-security-policy") ?? "";
@@ -36,7 +44,10 @@ describe("workbench handlers", () => {
       const body = await res.text();
       // Scripts only by src, or JSON data blocks the browser never runs.
       for (const m of body.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g))
-        expect(m[1].includes("src=") || m[1].includes('type="application/json"'), `${path}: ${m[0].slice(0, 80)}`).toBe(true);
+        expect(
+          m[1].includes("src=") || m[1].includes('type="application/json"'),
+          `${path}: ${m[0].slice(0, 80)}`,
+        ).toBe(true);
       expect(body).not.toMatch(/ style="/);
     }
   });
@@ -76,17 +87,25 @@ describe("workbench handlers", () => {
     expect(doc.headers.get("content-disposition")).toMatch(/^attachment; filename="document-\d+\.pdf"$/);
     const bytes = Buffer.from(await doc.arrayBuffer());
     expect(bytes.equals(readFileSync(join(__dirname, "../../corpus/qingxi-2021-ruled.pdf")))).toBe(true);
-    for (const path of ["/documents/../../etc/passwd", "/static/../server.ts", "/vendor/pdfjs/cmaps/..%2Fpackage.json", "/documents/999999"])
+    for (const path of [
+      "/documents/../../etc/passwd",
+      "/static/../server.ts",
+      "/vendor/pdfjs/cmaps/..%2Fpackage.json",
+      "/documents/999999",
+    ])
       expect((await get(ro, path)).status, path).toBe(404);
   });
 
   it("answers only to its own host name (DNS rebinding)", async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(ro.url);
-      request({ host: u.hostname, port: u.port, path: "/reports", headers: { host: "evil.example" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
+      request(
+        { host: u.hostname, port: u.port, path: "/reports", headers: { host: "evil.example" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      )
         .on("error", reject)
         .end();
     });
@@ -105,9 +124,20 @@ describe("workbench handlers", () => {
 
   it("takes a correction only with the launch token's cookie, a same-origin request and the form secret", async () => {
     const form = (csrf: string) =>
-      new URLSearchParams({ csrf, report: String(fx.reports.text), key: "applications.carried_forward.total", value: "40", note: "handler test", action: "correct" }).toString();
+      new URLSearchParams({
+        csrf,
+        report: String(fx.reports.text),
+        key: "applications.carried_forward.total",
+        value: "40",
+        note: "handler test",
+        action: "correct",
+      }).toString();
     const post = (headers: Record<string, string>, body: string) =>
-      get(rw, "/corrections", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+      get(rw, "/corrections", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body,
+      });
     expect((await post({}, form("x"))).status).toBe(403);
     expect((await get(rw, "/unlock?token=wrong")).status).toBe(403);
     const unlock = await get(rw, `/unlock?token=${rw.token}`);
@@ -121,7 +151,9 @@ describe("workbench handlers", () => {
     expect((await post({ cookie, "sec-fetch-site": "cross-site" }, form(csrf))).status).toBe(403);
     const ok = await post({ cookie, origin: rw.url }, form(csrf));
     expect(ok.status).toBe(303);
-    expect(decodeURIComponent(ok.headers.get("location")!)).toMatch(/corrected #\d+ applications\.carried_forward\.total → 40/);
+    expect(decodeURIComponent(ok.headers.get("location")!)).toMatch(
+      /corrected #\d+ applications\.carried_forward\.total → 40/,
+    );
     const page = await (await get(ro, `/reports/${fx.reports.text}`)).text();
     expect(page).toMatch(/applications\.carried_forward\.total: printed 38 → 40 — handler test/);
   });
@@ -138,14 +170,23 @@ describe("workbench handlers", () => {
     const xlsx = Buffer.from(await (await get(ro, `/compare.xlsx${q}`)).arrayBuffer());
     const zip = openZip(xlsx, { corruptCode: "bad_xlsx", what: "xlsx" });
     const sheet = new TextDecoder().decode(zip.read("xl/worksheets/sheet1.xml"));
-    for (const r of rows.slice(1)) for (const v of r.filter(Boolean)) expect(sheet).toContain(v.replace(/&/g, "&amp;"));
+    for (const r of rows.slice(1))
+      for (const v of r.filter(Boolean)) expect(sheet).toContain(v.replace(/&/g, "&amp;"));
   });
 
   it("measures rule margins and diffs prose paragraphs", () => {
-    expect(failureMargin("R1 fails as printed: natural_person: 836 ≠ 835; total: 934 ≠ 933")).toBeCloseTo(1 / 836, 6);
-    expect(failureMargin("R12 fails as printed: applications received: prose says 3, table prints 2")).toBeCloseTo(1 / 3, 6);
+    expect(failureMargin("R1 fails as printed: natural_person: 836 ≠ 835; total: 934 ≠ 933")).toBeCloseTo(
+      1 / 836,
+      6,
+    );
+    expect(
+      failureMargin("R12 fails as printed: applications received: prose says 3, table prints 2"),
+    ).toBeCloseTo(1 / 3, 6);
     expect(failureMargin("row printed without its label")).toBe(0);
-    const d = diffParagraphs("甲段落内容一样\n乙段落会被删除掉\n丙段落略有修改的内容", "甲段落内容一样\n丙段落略有修改后的内容\n丁段落是新加的");
+    const d = diffParagraphs(
+      "甲段落内容一样\n乙段落会被删除掉\n丙段落略有修改的内容",
+      "甲段落内容一样\n丙段落略有修改后的内容\n丁段落是新加的",
+    );
     expect(d.filter((x) => x.kind !== "same")).toEqual([
       { kind: "removed", text: "乙段落会被删除掉" },
       { kind: "changed", before: "丙段落略有修改的内容", after: "丙段落略有修改后的内容" },
