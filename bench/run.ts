@@ -1,5 +1,6 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
-// where taskset exists), the PDF path, the crawler, DOCX, and the analyst queries.
+// where taskset exists), the PDF path, the crawler, DOCX, the analyst queries
+// and the web workbench.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
@@ -7,6 +8,7 @@ import { runCrawlBench } from "./crawl.js";
 import { runDocxBench } from "./docx.js";
 import { runImportBench } from "./import.js";
 import { runPdfBench } from "./pdf.js";
+import { runWebBench } from "./web.js";
 
 await runImportBench();
 if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
@@ -19,3 +21,4 @@ await runPdfBench();
 await runCrawlBench();
 await runDocxBench();
 await runAnalystBench();
+await runWebBench();

@@ -200,21 +200,27 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
   let origin = "";
   let allowedHosts = new Set<string>();
 
-  /** reportDetail re-resolves a stale region, which needs a writable connection. */
-  const detail = (ref: string) => {
+  /**
+   * Runs a read that may first bring regions up to date (reportDetail and compare resolve regions a
+   * concurrent import added): on a read-only refusal, that upkeep runs once through a short-lived
+   * writable connection and the read is repeated.
+   */
+  const read = <T>(f: (c: Database.Database) => T): T => {
     try {
-      return reportDetail(db, ref);
+      return f(db);
     } catch (e) {
       if ((e as { code?: string }).code !== "SQLITE_READONLY") throw e;
       const w = new Database(opts.db, { fileMustExist: true });
       try {
-        reportDetail(w, ref);
+        w.pragma("busy_timeout = 5000");
+        f(w);
       } finally {
         w.close();
       }
-      return reportDetail(db, ref);
+      return f(db);
     }
   };
+  const detail = (ref: string) => read((c) => reportDetail(c, ref));
 
   const unlocked = (req: IncomingMessage) => token !== null && sameSecret(cookie(req, "zfxxgk_write"), token);
 
@@ -304,13 +310,15 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
     if (!metric) return undefined;
     // A Chinese label typed instead of a key: take the key with the shortest label containing it.
     if (!keyInfo(metric)) metric = labelSearch(metric) ?? metric;
-    return compare(db, {
-      metric,
-      by: (f.by as CompareBy) || "issuer",
-      years: parseYears(f.years),
-      where: f.where ? [f.where] : undefined,
-      kind: f.kind || undefined,
-    });
+    return read((c) =>
+      compare(c, {
+        metric,
+        by: (f.by as CompareBy) || "issuer",
+        years: parseYears(f.years),
+        where: f.where ? [f.where] : undefined,
+        kind: f.kind || undefined,
+      }),
+    );
   }
 
   function comparePage(url: URL): Reply {
@@ -542,6 +550,7 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
       res.end("misdirected request");
       return;
     }
+    const t0 = performance.now();
     let reply: Reply;
     try {
       reply = await route(req);
@@ -552,11 +561,16 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
       reply = { status, body: frame("Error", "", errorBody(message)) };
     }
     const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
+    // Server time of the whole answer (queries and rendering), read by bench/web.ts.
+    const timing = `app;dur=${(performance.now() - t0).toFixed(1)}`;
     res.writeHead(reply.status ?? 200, {
       ...SECURITY_HEADERS,
       "Content-Type": reply.type ?? "text/html; charset=utf-8",
       "Content-Length": String(body.length),
       ...reply.headers,
+      "Server-Timing": reply.headers?.["Server-Timing"]
+        ? `${timing}, ${reply.headers["Server-Timing"]}`
+        : timing,
     });
     res.end(req.method === "HEAD" ? undefined : body);
   }

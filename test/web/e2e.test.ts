@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // End-to-end: the workbench in Debian's Chromium (playwright-core), on one report of each form.
 // ZFXXGK_SCREENSHOTS=1 writes the screenshots of each screen to docs/screenshots/ (committed, shown in the README).
 import { spawnSync } from "node:child_process";

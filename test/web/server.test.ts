@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openZip } from "../../src/extractors/zip.js";
 import { diffParagraphs, failureMargin } from "../../src/web/queries.js";
@@ -172,6 +173,34 @@ describe("workbench handlers", () => {
     const sheet = new TextDecoder().decode(zip.read("xl/worksheets/sheet1.xml"));
     for (const r of rows.slice(1))
       for (const v of r.filter(Boolean)) expect(sheet).toContain(v.replace(/&/g, "&amp;"));
+  });
+
+  it("stores each PDF cell's box on its page, readable through cells and cells_long", () => {
+    const db = new Database(fx.db, { readonly: true });
+    try {
+      const byForm = db
+        .prepare(
+          `SELECT d.form, count(*) AS n, count(c.bbox_x) AS boxed,
+             sum(c.bbox_x BETWEEN 0 AND 1 AND c.bbox_y BETWEEN 0 AND 1 AND c.bbox_w > 0 AND c.bbox_h > 0
+                 AND c.bbox_x + c.bbox_w <= 1.0001 AND c.bbox_y + c.bbox_h <= 1.0001) AS inside
+           FROM cells c JOIN documents d ON d.id = c.document_id GROUP BY d.form`,
+        )
+        .all() as { form: string; n: number; boxed: number; inside: number }[];
+      const pdf = byForm.find((f) => f.form === "pdf")!;
+      // Nearly every PDF cell has a box (a cell joined across a page break may not), and all boxes lie on the page.
+      expect(pdf.boxed / pdf.n).toBeGreaterThan(0.95);
+      expect(pdf.inside).toBe(pdf.boxed);
+      for (const f of byForm.filter((x) => x.form !== "pdf")) expect(f.boxed, f.form).toBe(0);
+      const long = db
+        .prepare(
+          "SELECT page, bbox_x, bbox_y, bbox_w, bbox_h FROM cells_long WHERE report_id = ? AND key = ?",
+        )
+        .get(fx.reports.pdf, "applications.new_received.total") as Record<string, number>;
+      expect(long.page).toBeGreaterThanOrEqual(1);
+      expect(long.bbox_w).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
   });
 
   it("measures rule margins and diffs prose paragraphs", () => {

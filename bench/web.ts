@@ -1,0 +1,68 @@
+// Benchmark: the web workbench on the analyst benchmark's synthetic database (200,000 reports by default):
+// server time of the report list (first page, a filtered page, a deep page), one report page, and a
+// comparison over all counties of one province, each the best of 5 after a warm-up.
+import { existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { startWorkbench } from "../src/web/server.js";
+import { runAnalystBench } from "./analyst.js";
+
+export async function runWebBench(reports = 200_000): Promise<Record<string, number>> {
+  // ZFXXGK_WEB_BENCH_DB reuses a database built before (e.g. kept by ZFXXGK_BENCH_KEEP=1).
+  let db = process.env.ZFXXGK_WEB_BENCH_DB;
+  let built = false;
+  if (!db || !existsSync(db)) {
+    const keep = process.env.ZFXXGK_BENCH_KEEP;
+    process.env.ZFXXGK_BENCH_KEEP = "1";
+    await runAnalystBench(reports);
+    if (keep === undefined) delete process.env.ZFXXGK_BENCH_KEEP;
+    db = join(tmpdir(), `zfxxgk-analyst-bench-${process.pid}`, "analyst.sqlite");
+    built = true;
+  }
+  const wb = await startWorkbench({ db, port: 0 });
+  const serverMs = async (path: string) => {
+    const res = await fetch(`${wb.url}${path}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+    return Number(/app;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1]);
+  };
+  const best = async (path: string) => {
+    await serverMs(path);
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await serverMs(path));
+    return { best: Math.min(...runs), runs };
+  };
+  const metric = "applications.new_received.total";
+  const cases: [string, string][] = [
+    ["report list, first page", "/reports"],
+    ["report list, issuer~教育局 year=2023", `/reports?issuer=${encodeURIComponent("教育局")}&year=2023`],
+    ["report list, page 2000", "/reports?page=2000"],
+    [
+      "report list, failing rules, province=江苏省",
+      `/reports?problems=rules&where=${encodeURIComponent("province=江苏省")}`,
+    ],
+    ["one report page", `/reports/${Math.floor(reports / 2)}`],
+    [
+      "compare by region, all counties of 江苏省, 2019–2024",
+      `/compare?metric=${metric}&by=region&where=${encodeURIComponent("province=江苏省 region_level=county")}`,
+    ],
+    [
+      "compare CSV of the same",
+      `/compare.csv?metric=${metric}&by=region&where=${encodeURIComponent("province=江苏省 region_level=county")}`,
+    ],
+  ];
+  const out: Record<string, number> = {};
+  console.log(`web workbench on ${reports} synthetic reports (server time, best of 5 after a warm-up):`);
+  for (const [name, path] of cases) {
+    const r = await best(path);
+    out[name] = r.best;
+    console.log(`  ${name}: ${r.best.toFixed(0)} ms (runs ${r.runs.map((x) => x.toFixed(0)).join(", ")} ms)`);
+  }
+  await wb.close();
+  if (built && !process.env.ZFXXGK_BENCH_KEEP) rmSync(dirname(db), { recursive: true, force: true });
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runWebBench(Number(process.argv[2] ?? 200_000));
+}
