@@ -199,6 +199,7 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
   let queue: ReviewItem[] | undefined;
   let origin = "";
   let allowedHosts = new Set<string>();
+  let port = 0;
 
   /**
    * Runs a read that may first bring regions up to date (reportDetail and compare resolve regions a
@@ -545,7 +546,7 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     // DNS rebinding: answer only to the names this server was started on.
-    if (!allowedHosts.has((req.headers.host ?? "").toLowerCase())) {
+    if (!hostAllowed((req.headers.host ?? "").toLowerCase())) {
       res.writeHead(421, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8" });
       res.end("misdirected request");
       return;
@@ -575,6 +576,17 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
     res.end(req.method === "HEAD" ? undefined : body);
   }
 
+  /**
+   * The names this server answers to: its own, loopback names on loopback, and on a network address any
+   * IP literal with its port (a rebinding attack needs a domain name, and the machine's addresses vary).
+   */
+  const hostAllowed = (h: string) => {
+    if (allowedHosts.has(h)) return true;
+    if (isLoopback(host)) return false;
+    const m = /^(\[[0-9a-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(h);
+    return m !== null && m[2] === String(port);
+  };
+
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       process.stderr.write(`zfxxgk serve: ${(e as Error).stack ?? e}\n`);
@@ -586,7 +598,7 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
     server.once("error", reject);
     server.listen(opts.port ?? 8080, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   origin = `http://${shownHost}:${port}`;
   allowedHosts = new Set(

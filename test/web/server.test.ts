@@ -98,19 +98,29 @@ describe("workbench handlers", () => {
   });
 
   it("answers only to its own host name (DNS rebinding)", async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const u = new URL(ro.url);
-      request(
-        { host: u.hostname, port: u.port, path: "/reports", headers: { host: "evil.example" } },
-        (res) => {
+    const status = (wb: Workbench, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(wb.url);
+        request({ host: "127.0.0.1", port: u.port, path: "/reports", headers: { host } }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
-        },
-      )
-        .on("error", reject)
-        .end();
-    });
-    expect(status).toBe(421);
+        })
+          .on("error", reject)
+          .end();
+      });
+    const port = new URL(ro.url).port;
+    expect(await status(ro, "evil.example")).toBe(421);
+    expect(await status(ro, `evil.example:${port}`)).toBe(421);
+    expect(await status(ro, `localhost:${port}`)).toBe(200);
+    // On a network address, the machine's IP addresses are accepted, names still are not.
+    const open = await startWorkbench({ db: fx.db, host: "0.0.0.0", port: 0 });
+    try {
+      const p = new URL(open.url).port;
+      expect(await status(open, `192.0.2.7:${p}`)).toBe(200);
+      expect(await status(open, `rebind.example:${p}`)).toBe(421);
+    } finally {
+      await open.close();
+    }
   });
 
   it("is read-only without --allow-corrections", async () => {
