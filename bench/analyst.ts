@@ -123,7 +123,9 @@ export async function runAnalystBench(
       for (let i = start; i < Math.min(issuers, start + batch) && id < reports; i++) {
         const place = all[i % all.length];
         const kind = kinds[Math.floor(i / all.length) % kinds.length];
-        const issuer = `${place.province[1]}${place.prefecture && place.prefecture[0] !== place.code ? place.prefecture[1] : ""}${place.name}${kind[0]}`;
+        // Past every place × kind (about 115,000 reports), further issuers are numbered departments.
+        const round = Math.floor(i / (all.length * kinds.length));
+        const issuer = `${place.province[1]}${place.prefecture && place.prefecture[0] !== place.code ? place.prefecture[1] : ""}${place.name}${round ? `第${round + 1}` : ""}${kind[0]}`;
         const size = 20 + Math.floor(random() * 2000);
         for (const year of years) {
           if (id >= reports) break;
