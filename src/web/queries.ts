@@ -76,13 +76,19 @@ export function listReports(
   if (f.problems === "flags") extra.push(flagged);
   if (f.problems === "clean") extra.push(`NOT ${flagged}`);
   const cond = [where.sql, ...extra].join(" AND ");
-  // The columns --where names, over the tables themselves.
+  // The columns --where names, over the tables themselves. The region join is left out where no term
+  // needs it (it cannot change a count: a report has at most one region row), which makes counting
+  // 200,000 reports one index scan instead of 200,000 look-ups.
+  const needsRegion = /\bo\.(region_|province_|prefecture_|county_|township_)/.test(cond);
   const from = `(SELECT r.id AS report_id, r.issuer_name, r.report_year, r.format_version, r.admin_level,
       r.issuer_type, r.scope, r.has_standard_tables, r.current_document_id AS document_id,
-      ${REPORT_KIND_SQL} AS report_kind, g.region_code, g.region_name, g.region_level, g.province_code,
-      g.province_name, g.prefecture_code, g.prefecture_name, g.county_code, g.county_name, g.township_name,
-      IFNULL(g.status, 'unresolved') AS region_status
-    FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id) o`;
+      ${REPORT_KIND_SQL} AS report_kind${
+        needsRegion
+          ? `, g.region_code, g.region_name, g.region_level, g.province_code, g.province_name, g.prefecture_code,
+      g.prefecture_name, g.county_code, g.county_name, g.township_name, IFNULL(g.status, 'unresolved') AS region_status
+    FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id) o`
+          : " FROM reports r) o"
+      }`;
   const total = (
     db.prepare(`SELECT count(*) AS n FROM ${from} WHERE ${cond}`).get(...where.params) as { n: number }
   ).n;
@@ -91,10 +97,10 @@ export function listReports(
   const rows = db
     .prepare(
       `SELECT o.report_id, o.issuer_name, o.report_year, o.format_version, o.admin_level, o.issuer_type,
-        o.region_name, o.province_name, d.form, o.has_standard_tables,
+        g.region_name, g.province_name, d.form, o.has_standard_tables,
         (SELECT group_concat(x.rule, ',') FROM check_results x WHERE x.document_id = o.document_id AND x.status = 'fail') AS rules_failed,
         (SELECT count(*) FROM flags g WHERE g.document_id = o.document_id) AS flags
-      FROM ${from} LEFT JOIN documents d ON d.id = o.document_id
+      FROM ${from} LEFT JOIN report_regions g ON g.report_id = o.report_id LEFT JOIN documents d ON d.id = o.document_id
       WHERE ${cond} ORDER BY o.report_id DESC LIMIT ? OFFSET ?`,
     )
     .all(...where.params, PAGE_SIZE, (p - 1) * PAGE_SIZE) as ReportListRow[];

@@ -72,6 +72,11 @@ describe("workbench handlers", () => {
     expect(pdf).toContain(`/reports/${fx.reports.pdf}`);
     const year = await (await get(ro, "/reports?year=2022&format=GOP2021")).text();
     expect(year).toMatch(/<span id="total">3<\/span> reports/);
+    // Region terms join the region table (the fictional places of the corpus resolve to none).
+    const unresolved = await (await get(ro, "/reports?where=region_status%3Dunresolved")).text();
+    expect(unresolved).toMatch(/<span id="total">5<\/span> reports/);
+    const none = await (await get(ro, `/reports?region=${encodeURIComponent("江苏")}`)).text();
+    expect(none).toMatch(/<span id="total">0<\/span> reports/);
     const bad = await get(ro, "/reports?where=nonsense%3D1");
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("unknown field nonsense");
