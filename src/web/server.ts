@@ -559,6 +559,7 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
       return;
     }
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let reply: Reply;
     try {
       reply = await route(req);
@@ -570,7 +571,8 @@ export async function startWorkbench(opts: ServeOptions): Promise<Workbench> {
     }
     const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
     // Server time of the whole answer (queries and rendering), read by bench/web.ts.
-    const timing = `app;dur=${(performance.now() - t0).toFixed(1)}`;
+    const cpu = process.cpuUsage(cpu0);
+    const timing = `app;dur=${(performance.now() - t0).toFixed(1)}, cpu;dur=${((cpu.user + cpu.system) / 1000).toFixed(1)}`;
     res.writeHead(reply.status ?? 200, {
       ...SECURITY_HEADERS,
       "Content-Type": reply.type ?? "text/html; charset=utf-8",
