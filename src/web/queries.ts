@@ -89,7 +89,7 @@ export function listReports(
     FROM reports r LEFT JOIN report_regions g ON g.report_id = r.id) o`
           : " FROM reports r) o"
       }`;
-  // Unfiltered, SQLite counts a table from its b-tree's page counts, without reading every row.
+  // Unfiltered, SQLite counts the table with its count optimisation (no row is decoded).
   const total = (
     (cond === "1"
       ? db.prepare("SELECT count(*) AS n FROM reports").get()
