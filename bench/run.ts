@@ -1,7 +1,8 @@
 // Runs every benchmark in turn: bulk import of HTML/text reports (as it runs, then pinned to one core
 // where taskset exists), the PDF path, OCR of scans, whole commands (start-up, one document, 40 PDFs
 // against pdftotext, a compression bomb), the crawler, DOCX, the analyst queries, readers during an
-// import and reprocess, the bounds on hostile documents and a fuzz run of thousands of mutants.
+// import and reprocess, the bounds on hostile documents and a fuzz run of thousands of mutants,
+// and the web workbench.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
@@ -14,6 +15,7 @@ import { runOcrBench } from "./ocr.js";
 import { runPdfBench } from "./pdf.js";
 import { runStartupBench } from "./startup.js";
 import { runStoreBench } from "./store.js";
+import { runWebBench } from "./web.js";
 
 await runImportBench();
 if (spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined) {
@@ -31,3 +33,4 @@ await runAnalystBench();
 await runStoreBench();
 await runBoundsBench();
 await runFuzzBench(5000);
+await runWebBench();

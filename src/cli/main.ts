@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { registerAnalystCommands } from "./commands/analyst.js";
 import { registerCoreCommands } from "./commands/core.js";
 import { registerCrawlCommands } from "./commands/crawl.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerSourcesCommands } from "./commands/sources.js";
 import { registerStoreCommands } from "./commands/store.js";
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCrawlCommands(program);
   registerSourcesCommands(program);
   registerStoreCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

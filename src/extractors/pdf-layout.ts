@@ -1,6 +1,6 @@
 // PDF page layout: positioned pieces and rulings → text lines, ruled and borderless table grids, in
 // reading order, with page furniture (page numbers, running headers) removed.
-import type { Block, GridCell, TableBlock, TextBlock } from "../model/document.js";
+import type { Block, GridCell, PageBox, TableBlock, TextBlock } from "../model/document.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
@@ -375,7 +375,12 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
           originCol: s.c0,
           colspan: s.c1 - s.c0 + 1,
           rowspan: s.r1 - s.r0 + 1,
-          pos: { page: page.page, row: r, col: c },
+          pos: {
+            page: page.page,
+            row: r,
+            col: c,
+            box: pageBox(page, xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1]),
+          },
         });
       }
       rows.push(row);
@@ -654,10 +659,16 @@ function buildBorderless(
   const rows: GridCell[][] = [];
   for (const r of run) {
     const rowNo = rows.length;
-    const pos = (col: number) => ({ page: page.page, row: rowNo, col });
+    const { top, bottom } = r.line;
+    const pos = (col: number, x0?: number, x1?: number) => ({
+      page: page.page,
+      row: rowNo,
+      col,
+      ...(x0 === undefined || x1 === undefined ? {} : { box: pageBox(page, x0, top, x1, bottom) }),
+    });
     if (r.firstValue < 0) {
       const alone = standalone.get(r);
-      if (alone) rows.push([cell(alone.join(""), rowNo, 0, pos(0))]);
+      if (alone) rows.push([cell(alone.join(""), rowNo, 0, pos(0, r.segs[0]?.x0, r.segs.at(-1)?.x1))]);
       continue;
     }
     const label = labelParts
@@ -667,14 +678,29 @@ function buildBorderless(
       .join("");
     const values = cols.map(() => [] as string[]);
     const pieces = cols.map(() => [] as Piece[]);
+    // A cell's box: its printed text, or the column's extent on the row where it printed nothing.
+    const extents = cols.map(([a, b]) => ({ x0: a, x1: b, printed: false }));
     for (const s of r.segs.slice(r.firstValue)) {
-      values[colOf(s)].push(s.text);
-      pieces[colOf(s)].push(...s.pieces);
+      const k = colOf(s);
+      values[k].push(s.text);
+      pieces[k].push(...s.pieces);
+      const e = extents[k];
+      if (!e.printed) Object.assign(e, { x0: s.x0, x1: s.x1, printed: true });
+      else Object.assign(e, { x0: Math.min(e.x0, s.x0), x1: Math.max(e.x1, s.x1) });
     }
     for (let k = 0; k < blankCols; k++) values.push([]);
+    const labelEnd = r.firstValue > 0 ? r.segs[r.firstValue - 1].x1 : undefined;
     rows.push([
-      cell(label, rowNo, 0, pos(0)),
-      ...values.map((v, k) => cell(v.join(" "), rowNo, k + 1, pos(k + 1), lowestConf(pieces[k] ?? []))),
+      cell(label, rowNo, 0, pos(0, r.line.pieces[0].x0, labelEnd)),
+      ...values.map((v, k) =>
+        cell(
+          v.join(" "),
+          rowNo,
+          k + 1,
+          pos(k + 1, extents[k]?.x0, extents[k]?.x1),
+          lowestConf(pieces[k] ?? []),
+        ),
+      ),
     ]);
   }
   const lines = run.map((r) => r.line);
@@ -791,6 +817,17 @@ function withBlankHeaderColumns(
     .map((x): [number, number] => [x, x]);
   if (blanks.length === 0) return cols;
   return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);
+}
+
+/** A box in page space (points, y down) as fractions of the page, rounded to 1/10000. */
+function pageBox(page: PageInput, x0: number, y0: number, x1: number, y1: number): PageBox {
+  const f = (v: number) => Math.round(v * 10000) / 10000;
+  return {
+    x: f(x0 / page.width),
+    y: f(y0 / page.height),
+    w: f((x1 - x0) / page.width),
+    h: f((y1 - y0) / page.height),
+  };
 }
 
 function cell(text: string, row: number, col: number, pos: GridCell["pos"], conf?: number): GridCell {

@@ -1,6 +1,17 @@
 // The shared document model: what every extractor produces and all later stages consume.
 // Nothing downstream of an extractor knows which form (html, text, pdf, docx) a document came in.
 
+/**
+ * A box on a page, as fractions (0..1) of the page's width and height with the origin at the page's
+ * top-left corner as displayed (after the page's /Rotate): independent of the scale a viewer renders at.
+ */
+export interface PageBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 /** Where a piece of text was found, precise enough for a human to go and look. */
 export interface SourcePosition {
   /** 1-based line in a text document. */
@@ -12,6 +23,8 @@ export interface SourcePosition {
   /** 0-based row and column within that table's expanded grid. */
   row?: number;
   col?: number;
+  /** The cell's box on `page` (PDF cells only). */
+  box?: PageBox;
 }
 
 /** A paragraph, heading or line of running text. */

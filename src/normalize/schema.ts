@@ -24,6 +24,7 @@ export const cellSchema = z.object({
     table: z.number().int().optional(),
     row: z.number().int().optional(),
     col: z.number().int().optional(),
+    box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).optional(),
   }),
 });
 
@@ -32,7 +33,7 @@ export const flagSchema = z.object({
   severity: z.enum(["info", "warning", "error"]),
   message: z.string(),
   keys: z.array(z.string()).optional(),
-  pos: z.record(z.string(), z.number()).optional(),
+  pos: z.record(z.string(), z.union([z.number(), z.record(z.string(), z.number())])).optional(),
 });
 
 export const ruleSchema = z.object({
@@ -102,6 +103,10 @@ const isInt = (v: unknown) => Number.isInteger(v);
 const isStrArray = (v: unknown) => Array.isArray(v) && v.every(isStr);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
+function boxOk(b: unknown): boolean {
+  return isObject(b) && [b.x, b.y, b.w, b.h].every((n) => typeof n === "number" && Number.isFinite(n));
+}
+
 function cellOk(c: unknown): boolean {
   if (!isObject(c) || !isStr(c.key) || !CELL_KEY.test(c.key)) return false;
   const value = c.value;
@@ -119,7 +124,8 @@ function cellOk(c: unknown): boolean {
     optional(p.page, isInt) &&
     optional(p.table, isInt) &&
     optional(p.row, isInt) &&
-    optional(p.col, isInt)
+    optional(p.col, isInt) &&
+    optional(p.box, boxOk)
   );
 }
 
@@ -130,7 +136,11 @@ function flagOk(f: unknown): boolean {
     SEVERITY.has(f.severity) &&
     isStr(f.message) &&
     optional(f.keys, isStrArray) &&
-    optional(f.pos, (p) => isObject(p) && Object.values(p).every((n) => Number.isFinite(n)))
+    optional(
+      f.pos,
+      (p) =>
+        isObject(p) && Object.entries(p).every(([k, n]) => (k === "box" ? boxOk(n) : Number.isFinite(n))),
+    )
   );
 }
 

@@ -447,31 +447,51 @@ LEFT JOIN issuers i ON i.id = r.issuer_id
 LEFT JOIN report_regions g ON g.report_id = r.id
 LEFT JOIN documents d ON d.id = r.current_document_id;
 
--- Printed cells of each report's current version with active corrections applied (one index look-up
--- each), plus corrections of keys the extraction did not find.
-CREATE VIEW effective_cells AS
-SELECT r.id AS report_id, c.document_id, k.key,
-  IIF(x.id IS NULL, c.value, x.value) AS value, IIF(x.id IS NULL, c.status, x.status) AS status,
-  x.id IS NOT NULL AS corrected, c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit,
-  c.raw_unit, c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
-  r.issuer_id
-FROM reports r JOIN cell_values c ON c.document_id = r.current_document_id
-JOIN cell_keys k ON k.id = c.key_id
-LEFT JOIN corrections x ON x.report_id = r.id AND x.key = k.key AND x.active = 1
-UNION ALL
-SELECT x.report_id, r.current_document_id, x.key, x.value, x.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL, NULL, NULL, NULL, NULL, r.issuer_id
-FROM corrections x JOIN reports r ON r.id = x.report_id
-WHERE x.active = 1
-  AND NOT EXISTS (SELECT 1 FROM cell_values c JOIN cell_keys k ON k.id = c.key_id
-    WHERE c.document_id = r.current_document_id AND k.key = x.key);
+${effectiveCellsView(false)}
 
 -- Derived keys, as stored when the report was written or corrected.
 CREATE VIEW derived_cells AS
 SELECT d.report_id, d.document_id, d.key, d.value, 'derived' AS status, d.corrected, r.issuer_id
 FROM derived_values d JOIN reports r ON r.id = d.report_id;
 
--- The long view: each arm is a plain join (no compound subquery inside), so that a filter on a report,
+${cellsLongView(false)}
+
+${wideViewV6("active")}
+
+${wideViewV6("applications")}
+
+${wideViewV6("appeals")}
+`;
+}
+
+/**
+ * The effective_cells view of migration 6; with `box` (migration 7) each PDF cell's box on its page
+ * is appended as its last columns.
+ */
+export function effectiveCellsView(box: boolean): string {
+  return `-- Printed cells of each report's current version with active corrections applied (one index look-up
+-- each), plus corrections of keys the extraction did not find.
+CREATE VIEW effective_cells AS
+SELECT r.id AS report_id, c.document_id, k.key,
+  IIF(x.id IS NULL, c.value, x.value) AS value, IIF(x.id IS NULL, c.status, x.status) AS status,
+  x.id IS NOT NULL AS corrected, c.value AS extracted_value, c.status AS extracted_status, c.raw, c.unit,
+  c.raw_unit, c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
+  r.issuer_id${box ? ", c.bbox_x, c.bbox_y, c.bbox_w, c.bbox_h" : ""}
+FROM reports r JOIN cell_values c ON c.document_id = r.current_document_id
+JOIN cell_keys k ON k.id = c.key_id
+LEFT JOIN corrections x ON x.report_id = r.id AND x.key = k.key AND x.active = 1
+UNION ALL
+SELECT x.report_id, r.current_document_id, x.key, x.value, x.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL, NULL, NULL, r.issuer_id${box ? ", NULL, NULL, NULL, NULL" : ""}
+FROM corrections x JOIN reports r ON r.id = x.report_id
+WHERE x.active = 1
+  AND NOT EXISTS (SELECT 1 FROM cell_values c JOIN cell_keys k ON k.id = c.key_id
+    WHERE c.document_id = r.current_document_id AND k.key = x.key);`;
+}
+
+/** The cells_long view of migration 6; with `box` (migration 7) the cell boxes are appended. */
+export function cellsLongView(box: boolean): string {
+  return `-- The long view: each arm is a plain join (no compound subquery inside), so that a filter on a report,
 -- an issuer or a key reaches an index in every arm.
 CREATE VIEW cells_long AS
 SELECT ${CELLS_LONG_OVERVIEW},
@@ -482,27 +502,20 @@ SELECT ${CELLS_LONG_OVERVIEW},
   (SELECT group_concat(substr(f.code, 1, instr(f.code, '_') - 1), ',') FROM flags f
      WHERE f.document_id = c.document_id AND f.code GLOB 'R*_fail'
        AND EXISTS (SELECT 1 FROM json_each(f.keys) j WHERE k.key = j.value OR k.key LIKE j.value || '.%')) AS rules_failed,
-  c.document_id
+  c.document_id${box ? ", c.bbox_x, c.bbox_y, c.bbox_w, c.bbox_h" : ""}
 FROM report_overview o JOIN cell_values c ON c.document_id = o.document_id
 JOIN cell_keys k ON k.id = c.key_id
 LEFT JOIN corrections x ON x.report_id = o.report_id AND x.key = k.key AND x.active = 1
 UNION ALL
 SELECT ${CELLS_LONG_OVERVIEW},
   x.key, x.value, x.status, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  x.note, NULL, o.document_id
+  x.note, NULL, o.document_id${box ? ", NULL, NULL, NULL, NULL" : ""}
 FROM report_overview o JOIN corrections x ON x.report_id = o.report_id AND x.active = 1
 WHERE NOT EXISTS (SELECT 1 FROM cell_values c JOIN cell_keys k ON k.id = c.key_id
     WHERE c.document_id = o.document_id AND k.key = x.key)
 UNION ALL
 SELECT ${CELLS_LONG_OVERVIEW},
   d.key, d.value, 'derived', d.corrected,
-  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.document_id
-FROM report_overview o JOIN derived_values d ON d.report_id = o.report_id;
-
-${wideViewV6("active")}
-
-${wideViewV6("applications")}
-
-${wideViewV6("appeals")}
-`;
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.document_id${box ? ", NULL, NULL, NULL, NULL" : ""}
+FROM report_overview o JOIN derived_values d ON d.report_id = o.report_id;`;
 }

@@ -2,6 +2,7 @@
 import type Database from "better-sqlite3";
 import { valuesTablesSql } from "../analyst/values.js";
 import { analystSchemaSql, analystSchemaV6Sql } from "./analyst-schema.js";
+import { bboxSchemaSql } from "./bbox-schema.js";
 
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
@@ -265,6 +266,7 @@ CREATE INDEX documents_extraction_version ON documents(extraction_version);
     name: "issuers, stored effective and derived values, indexed analyst views, FTS for Datasette",
     sql: analystSchemaV6Sql(valuesTablesSql()),
   },
+  { version: 7, name: "PDF cell boxes", sql: bboxSchemaSql() },
 ];
 
 export function migrate(db: Database.Database): number {

@@ -165,8 +165,8 @@ export class Store {
       linkDoc: db.prepare("UPDATE documents SET report_id = ? WHERE id = ?"),
       insertCell:
         db.prepare(`INSERT INTO cell_values (document_id, key_id, value, status, raw, unit, raw_unit, sign,
-        source_label, confidence, page, line, table_index, row_index, col_index, value_exact)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+        source_label, confidence, page, line, table_index, row_index, col_index, value_exact, bbox_x, bbox_y,
+        bbox_w, bbox_h) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
       keyId: db.prepare("SELECT id FROM cell_keys WHERE key = ?").pluck(),
       insertKey: db.prepare("INSERT INTO cell_keys (key) VALUES (?)"),
       insertCheck: db.prepare(
@@ -546,6 +546,10 @@ export class Store {
         c.pos.row ?? null,
         c.pos.col ?? null,
         c.exact ?? null,
+        c.pos.box?.x ?? null,
+        c.pos.box?.y ?? null,
+        c.pos.box?.w ?? null,
+        c.pos.box?.h ?? null,
       );
     }
     for (const r of report.rules)
