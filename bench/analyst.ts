@@ -278,7 +278,11 @@ function timedExport(path: string, format: ExportFormat, view: string, extra: st
   };
 }
 
-export async function runAnalystBench(reports = 200_000): Promise<void> {
+/** Returns the database's path when it is kept (ZFXXGK_BENCH_KEEP, ZFXXGK_BENCH_DB or `keep`). */
+export async function runAnalystBench(
+  reports = 200_000,
+  opts: { keep?: boolean } = {},
+): Promise<string | undefined> {
   // A name of its own: other benchmarks clean up their own zfxxgk-* folders. ZFXXGK_BENCH_DB times a
   // database built before (kept with ZFXXGK_BENCH_KEEP) without building it again.
   const given = process.env.ZFXXGK_BENCH_DB;
@@ -421,8 +425,12 @@ export async function runAnalystBench(reports = 200_000): Promise<void> {
       `  export --format ${format} --view ${view}${extra.length ? ` ${extra.join(" ")}` : ""}: ${e.rows} rows, ${(e.size / 2 ** 20).toFixed(0)} MiB in ${e.seconds.toFixed(1)} s (CPU ${e.cpu.toFixed(1)} s), peak RSS ${e.peakMb.toFixed(0)} MB (load ${load()})`,
     );
   }
-  if (process.env.ZFXXGK_BENCH_KEEP || given) console.log(`  kept ${path}`);
-  else rmSync(dir, { recursive: true, force: true });
+  if (process.env.ZFXXGK_BENCH_KEEP || given || opts.keep) {
+    console.log(`  kept ${path}`);
+    return path;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,24 +4,21 @@
 // each the best of 5 after a warm-up.
 import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { cpus, loadavg } from "node:os";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runAnalystBench } from "./analyst.js";
 
 /** A page slower than this is abandoned (reported as such). */
 const LIMIT_MS = 30_000;
 
-export async function runWebBench(reports = 200_000): Promise<Record<string, number>> {
-  // ZFXXGK_WEB_BENCH_DB reuses a database built before (e.g. kept by ZFXXGK_BENCH_KEEP=1).
-  let db = process.env.ZFXXGK_WEB_BENCH_DB;
+export async function runWebBench(reports = 200_000, given?: string): Promise<Record<string, number>> {
+  // A database built before: `given` (npm run bench passes the analyst benchmark's), or
+  // ZFXXGK_WEB_BENCH_DB (e.g. kept by ZFXXGK_BENCH_KEEP=1); otherwise one is built and removed.
+  let db = given ?? process.env.ZFXXGK_WEB_BENCH_DB;
   let built = false;
   if (!db || !existsSync(db)) {
-    const keep = process.env.ZFXXGK_BENCH_KEEP;
-    process.env.ZFXXGK_BENCH_KEEP = "1";
-    await runAnalystBench(reports);
-    if (keep === undefined) delete process.env.ZFXXGK_BENCH_KEEP;
-    db = join(tmpdir(), `zfxxgk-analyst-bench-${process.pid}`, "analyst.sqlite");
+    db = (await runAnalystBench(reports, { keep: true }))!;
     built = true;
   }
   // The server runs as `zfxxgk serve` in its own process, as users run it: a page that blocks it for

@@ -153,6 +153,10 @@ const COLUMNS: Record<string, [string, string]> = {
   cells: ["单元格数", "cells found (0: no standard tables)"],
   version_reason: ["版本说明", "why this version is or is not current"],
   pinned_document_id: ["人工指定版本", "a version chosen by a person (zfxxgk versions --pin)"],
+  bbox_x: ["单元格框左边", "PDF cells: left edge of the cell's box, a fraction 0–1 of the page width"],
+  bbox_y: ["单元格框上边", "PDF cells: top edge of the cell's box, a fraction 0–1 of the page height"],
+  bbox_w: ["单元格框宽度", "PDF cells: width of the cell's box, a fraction of the page width"],
+  bbox_h: ["单元格框高度", "PDF cells: height of the cell's box, a fraction of the page height"],
 };
 
 /** Per table: title, description, and its own meaning of shared column names. */
