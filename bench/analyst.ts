@@ -170,10 +170,14 @@ async function build(path: string, reports: number): Promise<{ seconds: number; 
       FROM gen_docs d JOIN flags f ON f.document_id = d.tpl`).run(base);
   })();
   // The cells, in chunks of documents (so progress shows), in the order of the table's primary key.
-  const cells = db.prepare(`INSERT INTO cell_values SELECT ? + d.id, c.key_id,
+  const cells = db.prepare(`INSERT INTO cell_values (document_id, key_id, value, status, raw, unit, raw_unit,
+      sign, source_label, confidence, page, line, table_index, row_index, col_index, value_exact, bbox_x, bbox_y,
+      bbox_w, bbox_h)
+    SELECT ? + d.id, c.key_id,
       IIF(c.status = 'number' AND c.unit = 'count', c.value * d.scale, c.value), c.status,
       IIF(c.status = 'number' AND c.unit = 'count', CAST(c.value * d.scale AS TEXT), c.raw), c.unit, c.raw_unit,
-      c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index
+      c.sign, c.source_label, c.confidence, c.page, c.line, c.table_index, c.row_index, c.col_index,
+      c.value_exact, c.bbox_x, c.bbox_y, c.bbox_w, c.bbox_h
     FROM gen_docs d JOIN cell_values c ON c.document_id = d.tpl WHERE d.id BETWEEN ? AND ? ORDER BY d.id, c.key_id`);
   for (let from = 0; from < reports; from += 25_000) {
     db.transaction(() => cells.run(base, from, from + 24_999))();

@@ -277,3 +277,24 @@ export function nearKeys(key: string): string[] {
     .slice(0, 8)
     .map((x) => x.k);
 }
+
+/**
+ * Table 3's rows in template order (derived subtotals after their groups), each with its keys across
+ * the seven columns; only rows where `show` accepts a key. `show` and the web page lay the table out
+ * from it.
+ */
+export function t3TemplateRows(
+  show: (key: string) => boolean,
+): { row: string; label: string; keys: string[] }[] {
+  const rows: { row: string; label: string; keys: string[] }[] = [];
+  const seen = new Set<string>();
+  for (const k of keyCatalog()) {
+    if (k.table !== "applications") continue;
+    const row = k.key.split(".").slice(1, -1).join(".");
+    if (seen.has(row)) continue;
+    seen.add(row);
+    const keys = T3_ALL_COLUMNS.map((c) => `applications.${row}.${c}`);
+    if (keys.some(show)) rows.push({ row, label: t3RowLabel(row), keys });
+  }
+  return rows;
+}

@@ -8,7 +8,7 @@ import {
   T3_COLUMN_LABEL,
   T4_GROUP_LABEL,
   T4_OUTCOME_LABEL,
-  t3RowLabel,
+  t3TemplateRows,
 } from "./catalog.js";
 import type { CorrectionRow } from "./corrections.js";
 import { findReport } from "./filters.js";
@@ -337,17 +337,10 @@ export function renderReport(d: ReportDetail): string {
   // Table 3: template rows (derived subtotals after their groups) × 7 columns + the derived 法人 subtotal.
   out.push("", "三、收到和处理政府信息公开申请情况 (Table 3, applications.<row>.<column>)");
   const t3Rows: { label: string; cells: string[]; source?: string }[] = [];
-  const seenRows = new Set<string>();
-  for (const k of catalog) {
-    if (k.table !== "applications") continue;
-    const row = k.key.split(".").slice(1, -1).join(".");
-    if (seenRows.has(row)) continue;
-    seenRows.add(row);
-    const keys = T3_ALL_COLUMNS.map((c) => `applications.${row}.${c}`);
-    if (!keys.some(show)) continue;
+  for (const { label, keys } of t3TemplateRows(show)) {
     const cs = keys.map((key) => d.cells.get(key));
     t3Rows.push({
-      label: truncate(t3RowLabel(row), 22),
+      label: truncate(label, 22),
       cells: keys.map((key, i) => cellText(cs[i], expectedKeys.has(key))),
       source: rowSource(cs),
     });

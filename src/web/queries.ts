@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { parseWhere, UsageError } from "../analyst/filters.js";
 import type { CellView } from "../analyst/report-view.js";
+import type { RunCounts } from "../crawl/runs.js";
 import { REPORT_KIND as REPORT_KIND_SQL } from "../store/analyst-schema.js";
 
 // ---------------------------------------------------------------- report list
@@ -228,21 +229,12 @@ export function reviewQueue(db: Database.Database): ReviewItem[] {
 
 // ---------------------------------------------------------------- crawl runs
 
-export interface CrawlRun {
+export interface CrawlRun extends RunCounts {
   id: number;
   started_at: string;
   ended_at: string | null;
   status: string;
   sources_file: string | null;
-  discovered: number;
-  fetched: number;
-  not_modified: number;
-  skipped: number;
-  new_reports: number;
-  changed_reports: number;
-  unchanged_documents: number;
-  failed: number;
-  bytes: number;
   failures: string;
   error: string | null;
 }

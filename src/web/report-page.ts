@@ -8,7 +8,7 @@ import {
   T3_COLUMN_LABEL,
   T4_GROUP_LABEL,
   T4_OUTCOME_LABEL,
-  t3RowLabel,
+  t3TemplateRows,
 } from "../analyst/catalog.js";
 import type { CellView, ReportDetail } from "../analyst/report-view.js";
 import { T2_ROWS, versionKeys } from "../normalize/template.js";
@@ -85,16 +85,7 @@ export function templateTables(d: ReportDetail): Safe {
   }
 
   // Table 3: template rows × the seven columns and the derived 法人或其他组织 subtotal.
-  const t3: { label: string; keys: string[] }[] = [];
-  const seen = new Set<string>();
-  for (const k of catalog) {
-    if (k.table !== "applications") continue;
-    const row = k.key.split(".").slice(1, -1).join(".");
-    if (seen.has(row)) continue;
-    seen.add(row);
-    const keys = T3_ALL_COLUMNS.map((c) => `applications.${row}.${c}`);
-    if (keys.some(show)) t3.push({ label: t3RowLabel(row), keys });
-  }
+  const t3 = t3TemplateRows(show);
   if (t3.length)
     parts.push(
       html`<h2>三、收到和处理政府信息公开申请情况</h2>`,
