@@ -38,13 +38,16 @@ export function printComparison(store: Store): void {
   }
   const metric = "applications.new_received.total";
   const rows = db
-    .prepare(`SELECT issuer_name, report_year, value, status FROM current_cells
-      WHERE key = ? AND issuer_name IS NOT NULL AND report_year IS NOT NULL ORDER BY issuer_name, report_year`)
+    // One row per issuer entity: the name variants of one body across years (白沙镇人民政府 and
+    // 青溪区白沙镇人民政府) are one series, under the entity's canonical name.
+    .prepare(`SELECT COALESCE(issuer, issuer_name) AS issuer_name, report_year, value, status FROM cells_long
+      WHERE key = ? AND issuer_name IS NOT NULL AND report_year IS NOT NULL
+      ORDER BY COALESCE(issuer, issuer_name), report_year`)
     .all(metric) as { issuer_name: string; report_year: number; value: number | null; status: string }[];
   const years = [...new Set(rows.map((r) => r.report_year))].sort();
   const issuers = [...new Set(rows.map((r) => r.issuer_name))];
   if (rows.length === 0) return;
-  process.stdout.write(`\n本年新收政府信息公开申请数量 (${metric}) by issuer and year:\n`);
+  process.stdout.write(`\n本年新收政府信息公开申请数量 (${metric}) by issuer (zfxxgk issuers) and year:\n`);
   process.stdout.write(`  ${pad("issuer", 34)}${years.map((y) => String(y).padStart(8)).join("")}\n`);
   for (const issuer of issuers) {
     const cells = years.map((y) => {

@@ -72,4 +72,36 @@ describe("zfxxgk command", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("unknown command");
   });
+
+  it("demo compares one row per issuer entity: a body's name variants across years are one series", () => {
+    const dir = tempDir();
+    const db = join(dir, "demo.sqlite");
+    const r = zfxxgk(["demo", "--db", db]);
+    expect(r.code).toBe(0);
+    const table = r.out.slice(r.out.indexOf("by issuer (zfxxgk issuers) and year"));
+    const d = new Database(db, { readonly: true });
+    // Every issuer entity with the metric is one row, whatever names its reports printed.
+    const entities = d
+      .prepare(
+        `SELECT DISTINCT COALESCE(issuer, issuer_name) AS name, count(DISTINCT issuer_name) AS names
+         FROM cells_long WHERE key = 'applications.new_received.total' AND report_year IS NOT NULL
+         GROUP BY COALESCE(issuer, issuer_name)`,
+      )
+      .all() as { name: string; names: number }[];
+    const variants = d
+      .prepare("SELECT DISTINCT issuer_name FROM reports WHERE issuer_name IS NOT NULL")
+      .pluck()
+      .all() as string[];
+    d.close();
+    expect(entities.some((e) => e.names > 1)).toBe(true); // the corpus has a body under two names
+    const rows = table
+      .split("\n")
+      .filter((l) => /^ {2}\S/.test(l) && !l.startsWith("  issuer") && !l.startsWith("  ("));
+    expect(rows).toHaveLength(entities.length);
+    for (const name of variants) {
+      const listed = rows.filter((l) => l.trim().split(/\s+/)[0] === name);
+      expect(listed.length, name).toBeLessThanOrEqual(1);
+      if (!entities.some((e) => e.name === name)) expect(listed, name).toHaveLength(0);
+    }
+  }, 120_000);
 });
