@@ -269,6 +269,23 @@ export async function importOne(store: Store, path: string, opts: ImportOptions 
 }
 
 /**
+ * The stored document with these bytes when nothing is left to do for it: stored (not failed) and read
+ * by the current extraction. Bytes an older extraction read are read again.
+ */
+export function upToDate(store: Store, sha256: string): { id: number } | undefined {
+  const known = store.known(sha256);
+  return known && known.status !== "failed" && known.extraction_version >= extractionVersion()
+    ? known
+    : undefined;
+}
+
+/** One line on a processed report for logs and progress: issuer, year, version, cell count. */
+export function reportSummary(report: Processed["report"]): string {
+  const m = report.meta;
+  return `${m.issuerName ?? "?"} ${m.reportYear ?? "?"} ${report.formatVersion} cells=${report.cells.length}`;
+}
+
+/**
  * Imports one document's bytes from any origin (a path, or a URL for the crawler). `httpCharset` is
  * the charset an HTTP response declared, if any.
  */
@@ -282,8 +299,8 @@ export async function importBytes(
   const path = origin;
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const doc = { sha256, origin, size: bytes.length };
-  const known = store.known(sha256);
-  if (known && known.status !== "failed" && known.extraction_version >= extractionVersion()) {
+  const known = upToDate(store, sha256);
+  if (known) {
     store.addOrigin(known.id, origin);
     return { path, outcome: "unchanged" };
   }
@@ -295,12 +312,7 @@ export async function importBytes(
       inline ?? new InlineBatches(workers, inlineBudgetMs),
     );
     const outcome = store.saveReport(doc, p.form, p.charset, p.report, bytes);
-    const m = p.report.meta;
-    return {
-      path,
-      outcome,
-      summary: `${m.issuerName ?? "?"} ${m.reportYear ?? "?"} ${p.report.formatVersion} cells=${p.report.cells.length}`,
-    };
+    return { path, outcome, summary: reportSummary(p.report) };
   } catch (e) {
     const error = oneLineError(e);
     store.recordFailure(doc, detectForm(bytes), error.code, error.message, bytes);

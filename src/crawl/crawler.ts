@@ -1,10 +1,9 @@
 // One crawl run: lock, resume or start a pass, discover → fetch → store raw bytes → import.
 // Every step is recorded in SQLite, so a killed run continues where it stopped.
 import { createHash } from "node:crypto";
-import { extractionVersion } from "../extraction-version.js";
 import { oneLineError } from "../extractors/errors.js";
 import { detectForm } from "../extractors/index.js";
-import { processWithinBounds } from "../importer.js";
+import { processWithinBounds, reportSummary, upToDate } from "../importer.js";
 import type { Processed } from "../pipeline.js";
 import type { Store } from "../store/store.js";
 import type { DocumentWorkers } from "../workers.js";
@@ -505,9 +504,8 @@ class CrawlRun {
     const httpCharset = page?.article ? "utf-8" : headerCharset(contentType);
     const sha = createHash("sha256").update(bytes).digest("hex");
     const origin = parseRequestKey(row.url).url;
-    const known = store.known(sha);
-    // Known bytes are skipped, unless an older extraction read them: they are then read again.
-    if (known && known.status !== "failed" && known.extraction_version >= extractionVersion()) {
+    const known = upToDate(store, sha);
+    if (known) {
       store.addOrigin(known.id, origin);
       if (!notModified) this.counts.unchanged_documents++;
       return { documentId: known.id };
@@ -549,12 +547,7 @@ class CrawlRun {
     if (outcome === "new") this.counts.new_reports++;
     else if (outcome === "updated" || outcome === "reprocessed") this.counts.changed_reports++;
     else if (outcome === "unchanged") this.counts.unchanged_documents++;
-    const m = report.meta;
-    this.opts.log.log("info", "imported", {
-      url: origin,
-      outcome,
-      report: `${m.issuerName ?? "?"} ${m.reportYear ?? "?"} ${report.formatVersion} cells=${report.cells.length}`,
-    });
+    this.opts.log.log("info", "imported", { url: origin, outcome, report: reportSummary(report) });
     return { documentId };
   }
 }

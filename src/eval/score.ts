@@ -91,16 +91,7 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
     return { ...emptyScore(docPath), error };
   }
   const entries = Object.entries(gold.cells);
-  const base: DocScore = {
-    file: basename(docPath),
-    cells: entries.length,
-    exact: 0,
-    wrong: 0,
-    silent: 0,
-    missing: 0,
-    metaWrong: [],
-    details: [],
-  };
+  const base: DocScore = { ...emptyScore(docPath), cells: entries.length };
   let report: Awaited<ReturnType<typeof processDocument>>["report"];
   try {
     report = (await processDocument(readFileSync(docPath))).report;

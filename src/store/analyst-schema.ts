@@ -95,6 +95,15 @@ export const PROSE_FTS_INSERT_TRIGGER = `CREATE TRIGGER IF NOT EXISTS prose_fts_
   INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
 END`;
 
+/** Keep the search index in step with prose rows that are deleted or rewritten (migrations 3 and 6). */
+const PROSE_FTS_SYNC_TRIGGERS = `CREATE TRIGGER prose_fts_delete AFTER DELETE ON prose BEGIN
+  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
+END;
+CREATE TRIGGER prose_fts_update AFTER UPDATE ON prose BEGIN
+  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
+  INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
+END;`;
+
 export function analystSchemaSql(): string {
   return `
 -- Region of each report's issuer (GB/T 2260), recomputed when the report gets a new current document.
@@ -166,13 +175,7 @@ CREATE INDEX derived_terms_term ON derived_terms(term_key);
 CREATE VIRTUAL TABLE prose_fts USING fts5(text, content='prose', content_rowid='document_id', tokenize='trigram');
 INSERT INTO prose_fts(prose_fts) VALUES ('rebuild');
 ${PROSE_FTS_INSERT_TRIGGER};
-CREATE TRIGGER prose_fts_delete AFTER DELETE ON prose BEGIN
-  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
-END;
-CREATE TRIGGER prose_fts_update AFTER UPDATE ON prose BEGIN
-  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
-  INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
-END;
+${PROSE_FTS_SYNC_TRIGGERS}
 
 CREATE INDEX reports_current_document ON reports(current_document_id);
 -- compare reads one key for every report: a covering index makes that one contiguous range instead of one
@@ -423,13 +426,7 @@ DROP TABLE prose_fts;
 CREATE VIRTUAL TABLE prose_fts USING fts5(text, content="prose", content_rowid="document_id", tokenize="trigram");
 INSERT INTO prose_fts(prose_fts) VALUES ('rebuild');
 ${PROSE_FTS_INSERT_TRIGGER};
-CREATE TRIGGER prose_fts_delete AFTER DELETE ON prose BEGIN
-  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
-END;
-CREATE TRIGGER prose_fts_update AFTER UPDATE ON prose BEGIN
-  INSERT INTO prose_fts(prose_fts, rowid, text) VALUES ('delete', old.document_id, old.text);
-  INSERT INTO prose_fts(rowid, text) VALUES (new.document_id, new.text);
-END;
+${PROSE_FTS_SYNC_TRIGGERS}
 
 -- One row per report: metadata, issuer, region, kind.
 CREATE VIEW report_overview AS
