@@ -1,6 +1,6 @@
 // The region index (GB/T 2260 divisions, their names and short forms, and historic names), built from
 // the two dataset packages once at build time into dist/analyst/region-index.txt and read lazily.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -434,9 +434,4 @@ export function regionIndex(): RegionIndex {
   }
   index = new RegionIndex(bytes ?? bytesOf(buildRegionIndex()));
   return index;
-}
-
-/** `node dist/analyst/region-index.js --write`: the build writes the shipped index. */
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "--write") {
-  writeFileSync(SHIPPED_INDEX, buildRegionIndex());
 }
