@@ -65,14 +65,17 @@ function splitFlowLine(text: string): string[] {
   // In a table line the values close the line: `行政许可 97`, `四、结转… 0 0 0 0 0 0 0`. A number
   // followed by words (`1640 篇，其中…`, `2020 年`) is prose.
   let firstValue = -1;
+  let textChars = 0;
   for (let i = 0; i < parts.length; i++) {
     const v = parseCellValue(parts[i]);
     if (v.status === "number" && i + 1 < parts.length && PROSE_FOLLOWER.test(parts[i + 1])) return [t];
     if (v.status !== "text" && firstValue < 0) firstValue = i;
-    if (v.status === "text" && firstValue >= 0) return [t];
+    if (v.status === "text") {
+      if (firstValue >= 0) return [t];
+      textChars += parts[i].length;
+    }
   }
   // A long sentence with a stray number is prose, not a row.
-  const textChars = parts.filter((p) => parseCellValue(p).status === "text").join("").length;
   if (textChars > 60) return [t];
   return parts;
 }
