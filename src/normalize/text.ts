@@ -5,9 +5,17 @@ import type { CanonicalCell, Flag } from "./cells.js";
 /** Characters the replacements in normalizeText act on; most texts hold none and skip them all. */
 const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
 
+/**
+ * Text that NFKC leaves as it is: printable ASCII, tab and line ends, CJK unified ideographs and the
+ * common CJK punctuation that has no compatibility form (、。〈〉《》「」『』【】 and curly quotes). None of
+ * them decomposes or combines, so a text made of them only skips the normalizer (most labels and cells).
+ */
+export const NFKC_STABLE =
+  /^[\t\n\r\x20-\x7e\u4e00-\u9fff\u3001\u3002\u3008-\u3011\u2018\u2019\u201c\u201d]*$/;
+
 /** NFKC, unified line endings and dashes, zero-width characters removed. Keeps the text otherwise. */
 export function normalizeText(s: string): string {
-  const nfkc = s.normalize("NFKC");
+  const nfkc = NFKC_STABLE.test(s) ? s : s.normalize("NFKC");
   if (!NEEDS_REPLACING.test(nfkc)) return nfkc;
   return nfkc
     .replace(/\r\n?/g, "\n")
