@@ -154,6 +154,17 @@ export interface BuiltUnits {
   lines: { text: string; seq: number }[];
 }
 
+/** A cell of a stream line with its printed value read. */
+interface ParsedCell {
+  text: string;
+  pos: SourcePosition;
+  uncertain?: boolean;
+  v: ParsedValue;
+}
+
+const tokens = (cells: ParsedCell[]): ValueToken[] =>
+  cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
   const simplified = simplifiedBlocks(doc.blocks);
@@ -162,6 +173,22 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   const textLines: { text: string; seq: number }[] = [];
   let floating: string[] = [];
   let run: Unit | undefined;
+
+  /** Closes any open run and adds a unit bound to this row or line (defined once: documents have many lines). */
+  const rowUnit = (line: StreamLine, seq: number, labels: ParsedCell[], values: ValueToken[]) => {
+    run = undefined;
+    units.push({
+      own: labels.map((c) => c.text).join(""),
+      ownCells: labels.map((c) => c.text),
+      floating,
+      values,
+      rowBound: true,
+      pos: line.pos,
+      seq,
+      endSeq: seq,
+    });
+    floating = [];
+  };
 
   lines.forEach((line, seq) => {
     if (line.explicitBlank) {
@@ -199,30 +226,13 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
         return;
       }
     }
-    const parsed = line.cells.map((c) => ({
+    const parsed: ParsedCell[] = line.cells.map((c) => ({
       text: c.text,
       pos: c.pos,
       uncertain: c.uncertain,
       v: parseCellValue(c.text),
     }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    const tokens = (cells: typeof parsed): ValueToken[] =>
-      cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
-    /** Closes any open run and adds a unit bound to this row or line. */
-    const rowUnit = (labels: typeof parsed, values: ValueToken[]) => {
-      run = undefined;
-      units.push({
-        own: labels.map((c) => c.text).join(""),
-        ownCells: labels.map((c) => c.text),
-        floating,
-        values,
-        rowBound: true,
-        pos: line.pos,
-        seq,
-        endSeq: seq,
-      });
-      floating = [];
-    };
     const firstValue = parsed.findIndex((c) => isPrinted(c.v));
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
@@ -235,9 +245,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       const lastLabel = parsed.reduce((acc, c, i) => (c.v.status === "text" ? i : acc), -1);
       const trailingBlanks = parsed.slice(lastLabel + 1).filter((c) => c.v.status === "blank");
       if (line.isRow && lastLabel >= 0 && trailingBlanks.length > 0 && labelKey(own) !== "") {
-        rowUnit(labelCells, tokens(trailingBlanks));
+        rowUnit(line, seq, labelCells, tokens(trailingBlanks));
       } else if (line.isRow && lastLabel < 0 && parsed.length >= 5) {
-        rowUnit([], tokens(parsed));
+        rowUnit(line, seq, [], tokens(parsed));
       } else {
         run = undefined;
         if (own) floating.push(own);
@@ -255,7 +265,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       values = [...lead, ...values];
     }
     if (line.isRow || own !== "") {
-      rowUnit(labelCells, values);
+      rowUnit(line, seq, labelCells, values);
       return;
     }
     // A line holding only values (one cell per paragraph): extend the open run.
