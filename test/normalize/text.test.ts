@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   editDistance,
   labelKey,
+  looksTraditional,
   NFKC_STABLE,
   normalizeText,
   parseCellValue,
   scaleExact,
   stripOrdinal,
+  TRADITIONAL_ONLY,
 } from "../../src/normalize/text.js";
 
 describe("parseCellValue", () => {
@@ -81,5 +83,17 @@ describe("normalizeText", () => {
           .replace(/\u00a0|\u3000/g, " ")
           .replace(/\u2212/g, "-"),
       );
+  });
+});
+
+describe("looksTraditional", () => {
+  it("counts characters written only in traditional script, eight or more", () => {
+    expect([...TRADITIONAL_ONLY].every((c) => c.length === 1 && c.charCodeAt(0) >= 0x4e00)).toBe(true);
+    const seven = "開報關務處請數";
+    expect(looksTraditional(`政府信息公开工作年度报告${seven}`)).toBe(false);
+    expect(looksTraditional(`政府信息公开${seven}工作年度报告機`)).toBe(true);
+    expect(looksTraditional("政府資訊公開工作年度報告：本機關辦理申請數量")).toBe(true);
+    expect(looksTraditional("政府信息公开工作年度报告：本机关办理申请数量")).toBe(false);
+    expect(looksTraditional("")).toBe(false);
   });
 });
