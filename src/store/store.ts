@@ -250,6 +250,9 @@ export class Store {
     }
   }
 
+  /** Runs a function as a savepoint of the open transaction (made once: a bulk load writes one per document). */
+  private atomic?: (fn: () => unknown) => unknown;
+
   /** Opens the write transaction (BEGIN IMMEDIATE: the lock is taken, or waited for, before anything is read). */
   private begin(): void {
     this.waitForWriters(() => this.db.exec("BEGIN IMMEDIATE"));
@@ -275,7 +278,8 @@ export class Store {
         }
       }
     }
-    return this.db.transaction(fn)();
+    this.atomic ??= this.db.transaction((f: () => unknown) => f());
+    return this.atomic(fn) as T;
   }
 
   /**
