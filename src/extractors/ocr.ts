@@ -13,6 +13,7 @@ import {
   cellRegions,
   columnWords,
   crop,
+  cropCell,
   eraseRulings,
   estimateSkew,
   findRulings,
@@ -361,7 +362,8 @@ export async function ocrPageImage(
   const blobs = inkBlobs(clean, threshold, emPx);
   const cells = cellRegions(img, px, emPx);
   // Cells with ink, read one by one: one line at most → a single text line, else a block.
-  const inset = Math.max(2, Math.round(emPx / 10));
+  // The rulings are erased already: a cell is read almost to its edges (text in tight cells touches them).
+  const inset = 1;
   const margin = Math.round(emPx / 2);
   const inked = cells
     .map((c) => ({ x0: c.x0 + inset, y0: c.y0 + inset, x1: c.x1 - inset, y1: c.y1 - inset }))
@@ -404,8 +406,12 @@ export async function ocrPageImage(
    * that yield nothing are read again as one word (psm 8).
    */
   const zoom = 2;
-  const cropOf = (b: Box) => upscale(crop(clean, b, margin), zoom);
+  // Ruled cells are cut from the page as scanned (glyphs touching a ruling keep their strokes), the
+  // words of borderless lines from the page with its rulings erased.
+  const cut = (b: Box, banded: boolean) =>
+    banded ? crop(clean, b, margin) : cropCell(img, b, margin, threshold, emPx);
   const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
+    const cropOf = (b: Box) => upscale(cut(b, banded), zoom);
     const found = await recognise(boxes.map(cropOf), 7, t, left(), what);
     const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
     const again = await recognise(
@@ -434,12 +440,30 @@ export async function ocrPageImage(
               },
             ];
     });
+    // Ink in the box that the words read do not reach (a minus sign or a digit the engine skipped,
+    // beside what it read): the reading is not trusted.
+    boxes.forEach((box, k) => {
+      const read = found[k].filter((w) => w.text !== UNREAD_INK);
+      if (read.length === 0) return;
+      const x0 = Math.min(...read.map((w) => w.left / zoom + box.x0 - margin));
+      const x1 = Math.max(...read.map((w) => (w.left + w.width) / zoom + box.x0 - margin));
+      const slack = 0.3 * emPx;
+      const beyond = blobs.some(
+        (b) =>
+          b.x0 < box.x1 &&
+          b.x1 > box.x0 &&
+          b.y0 < box.y1 &&
+          b.y1 > box.y0 &&
+          (Math.max(b.x0, box.x0) < x0 - slack || Math.min(b.x1, box.x1) > x1 + slack),
+      );
+      if (beyond) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+    });
     // Every number is read a second time, at another size and as one word: a digit misread with
     // confidence is rarely misread the same way twice. Where the two readings differ, the number is
     // not trusted (its confidence drops below the flagging threshold).
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
-      numbers.map((k) => upscale(crop(clean, boxes[k], margin), 3)),
+      numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
       8,
       t,
       left(),
