@@ -405,10 +405,10 @@ export function inkBlobs(img: Gray, threshold: number, em: number): Box[] {
         }
       }
     }
-    // One or two inked cells are a speck; a dash is at least a third of an em long.
+    // One inked cell is a speck; a minus sign or a dash is at least a quarter of an em long.
     if (count < 2) continue;
     const box = { x0: x0 * cell, y0: y0 * cell, x1: (x1 + 1) * cell, y1: (y1 + 1) * cell };
-    if (box.x1 - box.x0 < em / 3 && box.y1 - box.y0 < em / 3) continue;
+    if (box.x1 - box.x0 < em / 4 && box.y1 - box.y0 < em / 4) continue;
     out.push(box);
   }
   return out;

@@ -2,7 +2,7 @@
 // read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { processAlive } from "../process-alive.js";
@@ -295,16 +295,25 @@ function sweepStaleCrops(): void {
   }
 }
 
-/** Runs Tesseract over several images at once (one model load) and returns the words of each, by index. */
-async function recognise(
-  images: Gray[],
-  psm: number,
-  t: OcrTools,
-  timeoutMs: number,
-  what: string,
-): Promise<OcrWord[][]> {
+/**
+ * Tesseract processes one recognition may run at once (each single-threaded): a long batch of crops is
+ * split between them. `ZFXXGK_OCR_PARALLEL` overrides it.
+ */
+export const OCR_PARALLEL = Math.max(
+  1,
+  Number(process.env.ZFXXGK_OCR_PARALLEL) || Math.min(4, availableParallelism()),
+);
+
+/** How Tesseract reads a batch: its page segmentation mode, languages and extra settings. */
+interface ReadMode {
+  psm: number;
+  lang?: string;
+  config?: string[];
+}
+
+/** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
+async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeoutMs: number, what: string) {
   const out: OcrWord[][] = images.map(() => []);
-  if (images.length === 0) return out;
   sweepStaleCrops();
   const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
   try {
@@ -320,11 +329,12 @@ async function recognise(
         join(dir, "list.txt"),
         "stdout",
         "-l",
-        "chi_sim+eng",
+        mode.lang ?? "chi_sim+eng",
         "--psm",
-        String(psm),
+        String(mode.psm),
         "-c",
         "preserve_interword_spaces=1",
+        ...(mode.config ?? []).flatMap((c) => ["-c", c]),
         "tsv",
       ],
       undefined,
@@ -336,6 +346,54 @@ async function recognise(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs Tesseract over several images and returns the words of each, by index. A long list is split
+ * between OCR_PARALLEL processes. When Tesseract fails on a batch (it has assertions that some images
+ * trip), the batch is halved until the image that fails is alone; that image yields no words (a ruled
+ * cell then keeps its ink as unread, so the failure is flagged, not silent).
+ */
+async function recognise(
+  images: Gray[],
+  mode: ReadMode | number,
+  t: OcrTools,
+  timeoutMs: number,
+  what: string,
+): Promise<OcrWord[][]> {
+  const m = typeof mode === "number" ? { psm: mode } : mode;
+  const out: OcrWord[][] = images.map(() => []);
+  if (images.length === 0) return out;
+  const attempt = async (idx: number[]): Promise<void> => {
+    try {
+      const found = await recogniseBatch(
+        idx.map((k) => images[k]),
+        m,
+        t,
+        timeoutMs,
+        what,
+      );
+      idx.forEach((k, j) => {
+        out[k] = found[j];
+      });
+    } catch (e) {
+      if (!(e instanceof DocumentError) || e.code !== "ocr_failed" || idx.length === 1) {
+        if (e instanceof DocumentError && e.code === "ocr_failed") return;
+        throw e;
+      }
+      const half = Math.ceil(idx.length / 2);
+      await attempt(idx.slice(0, half));
+      await attempt(idx.slice(half));
+    }
+  };
+  const all = images.map((_, k) => k);
+  // Each process loads the language models (a few tenths of a second): short lists stay in one.
+  const parts = images.length >= 8 ? Math.min(OCR_PARALLEL, Math.floor(images.length / 4)) : 1;
+  const size = Math.ceil(all.length / parts);
+  await Promise.all(
+    Array.from({ length: parts }, (_, p) => all.slice(p * size, (p + 1) * size)).map((idx) => attempt(idx)),
+  );
+  return out;
 }
 
 /**
@@ -378,8 +436,17 @@ export async function ocrPageImage(
     blobs.filter((b) => !inCell(b)),
     emPx,
   ).map((b) => ({ x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad }));
-  const cellsSingle = inked.filter((c) => c.y1 - c.y0 <= 1.9 * emPx);
-  const multi = inked.filter((c) => c.y1 - c.y0 > 1.9 * emPx);
+  // A cell holding one line of ink (however tall the cell) is read as a single line; others as a block.
+  const inkHeight = (c: Box) => {
+    const inside = blobs.filter((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0);
+    return (
+      Math.min(c.y1, Math.max(...inside.map((b) => b.y1))) -
+      Math.max(c.y0, Math.min(...inside.map((b) => b.y0)))
+    );
+  };
+  const oneLine = (c: Box) => c.y1 - c.y0 <= 1.9 * emPx || inkHeight(c) <= 1.4 * emPx;
+  const cellsSingle = inked.filter(oneLine);
+  const multi = inked.filter((c) => !oneLine(c));
   const words: OcrWord[] = [];
   const what = `OCR of page ${pageNo}`;
   /**
@@ -456,41 +523,58 @@ export async function ocrPageImage(
           b.y1 > box.y0 &&
           (Math.max(b.x0, box.x0) < x0 - slack || Math.min(b.x1, box.x1) > x1 + slack),
       );
-      if (beyond) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      // A minus sign is checked against the ink: a flat stroke at mid-height before the digits.
+      const inBox = blobs
+        .filter((b) => b.x0 < box.x1 && b.x1 > box.x0 && b.y0 < box.y1 && b.y1 > box.y0)
+        .sort((a, b) => a.x0 - b.x0);
+      const text = read.map((w) => w.text).join("");
+      const minusInk =
+        inBox.length >= 2 &&
+        inBox[0].y1 - inBox[0].y0 < 0.35 * emPx &&
+        inBox[0].x1 - inBox[0].x0 > 1.5 * (inBox[0].y1 - inBox[0].y0) &&
+        inBox[0].x1 - inBox[0].x0 < 0.9 * emPx;
+      const minusRead = /^[-−–—一]/.test(text) && /\d/.test(text);
+      const signDoubt = /\d/.test(text) && minusInk !== minusRead;
+      if (beyond || signDoubt) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
-    // Every number is read a second time, at another size and as one word: a digit misread with
-    // confidence is rarely misread the same way twice. Where the two readings differ, the number is
-    // not trusted (its confidence drops below the flagging threshold).
+    // Every number is read a second time, at another size, as one word restricted to the characters
+    // of a number: a digit misread with confidence is rarely misread the same way by another reading.
+    // (The Latin model alone reads lone digits of these crops much worse than with the Chinese one.) Where the two readings differ, the number is not trusted (its
+    // confidence drops below the flagging threshold).
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
       numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
-      8,
+      { psm: 8, config: ["tessedit_char_whitelist=0123456789,.+-"] },
       t,
       left(),
       what,
     );
+    const asNumber = (ws: OcrWord[]) =>
+      ws
+        .map((w) => w.text)
+        .join("")
+        .replace(/[\u2212\u2013\u2014]/g, "-");
     numbers.forEach((k, j) => {
-      const a = found[k].map((w) => w.text).join("");
-      const b = second[j].map((w) => w.text).join("");
+      const a = asNumber(found[k]);
+      const b = asNumber(second[j]);
       if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
     place(boxes, found, tag, banded, zoom);
   };
-  await readLines(cellsSingle, "s", false);
-  await readLines(columnar, "c", true);
-  place(
-    multi,
-    await recognise(
+  // The four readings of a page are independent: they run at once.
+  const [, , multiWords, [rest]] = await Promise.all([
+    readLines(cellsSingle, "s", false),
+    readLines(columnar, "c", true),
+    recognise(
       multi.map((b) => crop(clean, b, margin)),
       6,
       t,
       left(),
       what,
     ),
-    "m",
-    false,
-  );
-  const [rest] = await recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what);
+    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
+  ]);
+  place(multi, multiWords, "m", false);
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
   // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
