@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
+import { T2_ROWS, T3_ROWS } from "../normalize/template.js";
 import { processAlive } from "../process-alive.js";
 import { DocumentError } from "./errors.js";
 import { killGroup, onPath } from "./legacy.js";
@@ -261,6 +262,97 @@ function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelR
         b.x0 < w.left + w.width + m && b.x1 > w.left - m && b.y0 < w.top + w.height + m && b.y1 > w.top - m,
     );
   });
+}
+
+/** The wording of the template's row labels, in Chinese characters only: what OCR'd labels are matched to. */
+const LABEL_LEXICON: string[] = [
+  ...new Set([...T3_ROWS.map((r) => r.label), ...T2_ROWS.flatMap((r) => r.prefixes)].map(hanOnly)),
+].filter((l) => l.length >= 4);
+
+function hanOnly(s: string): string {
+  return s.replace(/[^\u3400-\u9fff]/g, "");
+}
+
+/**
+ * Where `text` is best found inside `target` (semi-global edit distance: the whole of `text` against
+ * any stretch of `target`): the distance and the stretch.
+ */
+export function bestStretch(text: string, target: string): { dist: number; start: number; end: number } {
+  const n = text.length;
+  const m = target.length;
+  // d[j]: distance of text[0..i) against a stretch of target ending at j; s[j]: where that stretch starts.
+  let d = Array.from({ length: m + 1 }, () => 0);
+  let st = Array.from({ length: m + 1 }, (_, j) => j);
+  for (let i = 1; i <= n; i++) {
+    const nd = [i];
+    const ns = [0];
+    for (let j = 1; j <= m; j++) {
+      const sub = d[j - 1] + (text[i - 1] === target[j - 1] ? 0 : 1);
+      const del = d[j] + 1;
+      const ins = nd[j - 1] + 1;
+      if (sub <= del && sub <= ins) {
+        nd.push(sub);
+        ns.push(st[j - 1]);
+      } else if (del <= ins) {
+        nd.push(del);
+        ns.push(st[j]);
+      } else {
+        nd.push(ins);
+        ns.push(ns[j - 1]);
+      }
+    }
+    d = nd;
+    st = ns;
+  }
+  let best = 0;
+  for (let j = 1; j <= m; j++) if (d[j] < d[best]) best = j;
+  return { dist: d[best], start: st[best], end: best };
+}
+
+/**
+ * Row labels OCR misread (`逾期` read as `这期`: table labels are printed small, and a misread label
+ * loses its row) are put back in the template's wording where a line read with low confidence is, but
+ * for a few characters, a stretch of exactly one template label. Only labels are matched: a line with
+ * digits in it is left as read, so no value is ever changed.
+ */
+export function snapLabels(words: OcrWord[]): OcrWord[] {
+  const byLine = new Map<string, OcrWord[]>();
+  for (const w of words) byLine.set(w.line, [...(byLine.get(w.line) ?? []), w]);
+  const out: OcrWord[] = [];
+  for (const line of byLine.values()) {
+    line.sort((a, b) => a.left - b.left);
+    const text = line.map((w) => w.text).join("");
+    const ordinal = /^(?:\d+[.、]|[(（][一二三四五六七八九十]+[)）])/.exec(text)?.[0] ?? "";
+    const body = hanOnly(text.slice(ordinal.length));
+    const unsure = line.some((w) => w.conf < OCR_LOW_CONFIDENCE);
+    if (!unsure || body.length < 5 || /\d/.test(text.slice(ordinal.length))) {
+      out.push(...line);
+      continue;
+    }
+    const allowed = Math.floor(body.length / 4);
+    const hits = LABEL_LEXICON.map((l) => ({ l, ...bestStretch(body, l) }))
+      .filter((h) => h.dist <= allowed)
+      .sort((a, b) => a.dist - b.dist);
+    const best = hits[0];
+    const fixed = best?.l.slice(best.start, best.end);
+    const rival = hits.find((h) => h.l.slice(h.start, h.end) !== fixed);
+    if (!best || best.dist === 0 || (rival && rival.dist === best.dist)) {
+      out.push(...line);
+      continue;
+    }
+    const left = Math.min(...line.map((w) => w.left));
+    const top = Math.min(...line.map((w) => w.top));
+    out.push({
+      ...line[0],
+      text: ordinal + fixed,
+      left,
+      top,
+      width: Math.max(...line.map((w) => w.left + w.width)) - left,
+      height: Math.max(...line.map((w) => w.top + w.height)) - top,
+      conf: Math.min(...line.map((w) => w.conf)),
+    });
+  }
+  return out;
 }
 
 export interface OcrPageResult {
@@ -566,7 +658,7 @@ export async function ocrPageImage(
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
-      multi.map((b) => crop(clean, b, margin)),
+      multi.map((b) => upscale(cropCell(img, b, margin, threshold, emPx), zoom)),
       6,
       t,
       left(),
@@ -574,7 +666,7 @@ export async function ocrPageImage(
     ),
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
   ]);
-  place(multi, multiWords, "m", false);
+  place(multi, multiWords, "m", false, zoom);
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
   // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
@@ -587,7 +679,7 @@ export async function ocrPageImage(
     .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
   const scale = 72 / dpi;
   const unread = unreadInk(blobs, kept, emPx, px);
-  const pieces = wordsToPieces(kept, unread, scale, emPx);
+  const pieces = wordsToPieces(snapLabels(kept), unread, scale, emPx);
   return {
     page: {
       page: pageNo,
