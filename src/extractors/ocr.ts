@@ -202,7 +202,22 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
       em = Math.max(band.bottom - band.top, 0.8 * emPx);
       base = band.bottom;
     }
-    for (const w of line) {
+    // Chinese words of one line closer than half an em are one run of text, as a text PDF prints it
+    // (the engine splits `社会公` into `社会` `公`, and a header so split looks like two columns).
+    const runs: OcrWord[] = [];
+    for (const w of [...line].sort((a, b) => a.left - b.left)) {
+      const last = runs.at(-1);
+      const han = (x: OcrWord) => CJK.test(x.text) && !/\d/.test(x.text) && x.text !== UNREAD_INK;
+      if (last && han(last) && han(w) && w.left - (last.left + last.width) < 0.5 * em) {
+        runs[runs.length - 1] = {
+          ...last,
+          text: last.text + w.text,
+          width: w.left + w.width - last.left,
+          conf: Math.min(last.conf, w.conf),
+        };
+      } else runs.push(w);
+    }
+    for (const w of runs) {
       pieces.push({
         text: w.text.replace(/\s+/g, ""),
         x0: w.left * scale,
@@ -598,6 +613,31 @@ export async function ocrPageImage(
                 line: "unread",
               },
             ];
+    });
+    // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
+    // for 51) is read again restricted to the characters of a number. A number found so replaces it,
+    // but never with confidence: the cell is flagged either way.
+    const doubtful = boxes
+      .map((_, k) => k)
+      .filter((k) => {
+        const text = found[k].map((w) => w.text).join("");
+        return (
+          text !== UNREAD_INK &&
+          !/\d/.test(text) &&
+          text.length <= 4 &&
+          boxes[k].x1 - boxes[k].x0 <= 4 * emPx &&
+          Math.min(...found[k].map((w) => w.conf)) < 60
+        );
+      });
+    const digits = await recognise(
+      doubtful.map((k) => cropOf(boxes[k])),
+      { psm: 8, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+      t,
+      left(),
+      what,
+    );
+    doubtful.forEach((k, j) => {
+      if (isNumberReading(digits[j])) found[k] = digits[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
     // Ink in the box that the words read do not reach (a minus sign or a digit the engine skipped,
     // beside what it read): the reading is not trusted.
