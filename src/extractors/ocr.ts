@@ -408,7 +408,7 @@ function sweepStaleCrops(): void {
  */
 export const OCR_PARALLEL = Math.max(
   1,
-  Number(process.env.ZFXXGK_OCR_PARALLEL) || Math.min(4, availableParallelism()),
+  Math.min(Number(process.env.ZFXXGK_OCR_PARALLEL) || 1, availableParallelism()),
 );
 
 /** How Tesseract reads a batch: its page segmentation mode, languages and extra settings. */
@@ -552,7 +552,19 @@ export async function ocrPageImage(
     );
   };
   const oneLine = (c: Box) => c.y1 - c.y0 <= 1.9 * emPx || inkHeight(c) <= 1.4 * emPx;
-  const cellsSingle = inked.filter(oneLine);
+  // A one-line cell is read from the box of its ink (and a little paper around it), not the whole
+  // cell: the engine's time grows with the pixels it is given, and a wide cell is mostly paper.
+  const inkBox = (c: Box): Box => {
+    const inside = blobs.filter((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0);
+    const p = Math.round(emPx / 4);
+    return {
+      x0: Math.max(c.x0, Math.min(...inside.map((b) => b.x0)) - p),
+      y0: Math.max(c.y0, Math.min(...inside.map((b) => b.y0)) - p),
+      x1: Math.min(c.x1, Math.max(...inside.map((b) => b.x1)) + p),
+      y1: Math.min(c.y1, Math.max(...inside.map((b) => b.y1)) + p),
+    };
+  };
+  const cellsSingle = inked.filter(oneLine).map(inkBox);
   const multi = inked.filter((c) => !oneLine(c));
   const words: OcrWord[] = [];
   const what = `OCR of page ${pageNo}`;
@@ -698,7 +710,7 @@ export async function ocrPageImage(
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
-      multi.map((b) => upscale(cropCell(img, b, margin, threshold, emPx), zoom)),
+      multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
       t,
       left(),
@@ -706,7 +718,7 @@ export async function ocrPageImage(
     ),
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
   ]);
-  place(multi, multiWords, "m", false, zoom);
+  place(multi, multiWords, "m", false);
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
   // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
