@@ -638,7 +638,8 @@ export async function ocrPageImage(
           !/\d/.test(text) &&
           text.length <= 4 &&
           boxes[k].x1 - boxes[k].x0 <= 4 * emPx &&
-          Math.min(...found[k].map((w) => w.conf)) < 60
+          // Latin letters and brackets are what digits are misread as (a table prints no such word).
+          (Math.min(...found[k].map((w) => w.conf)) < 60 || /^[A-Za-z[\]()|!]+$/.test(text))
         );
       });
     const digits = await recognise(
@@ -650,6 +651,22 @@ export async function ocrPageImage(
     );
     doubtful.forEach((k, j) => {
       if (isNumberReading(digits[j])) found[k] = digits[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+    });
+    // The Chinese model reads a plus sign as 十 and a minus sign or a dash as 一: in a box of its own,
+    // before digits or alone, they are the signs (and not read with confidence).
+    boxes.forEach((_, k) => {
+      const ws = found[k];
+      const text = ws.map((w) => w.text).join("");
+      const sign = /^([十一])\d/.exec(text)?.[1];
+      if (sign) {
+        found[k] = ws.map((w, j) => ({
+          ...w,
+          text: j === 0 ? (sign === "十" ? "+" : "-") + w.text.slice(1) : w.text,
+          conf: Math.min(w.conf, 40),
+        }));
+      } else if (text === "一" && boxes[k].x1 - boxes[k].x0 <= 4 * emPx) {
+        found[k] = ws.map((w) => ({ ...w, text: "—", conf: Math.min(w.conf, 40) }));
+      }
     });
     // Ink in the box that the words read do not reach (a minus sign or a digit the engine skipped,
     // beside what it read): the reading is not trusted.
