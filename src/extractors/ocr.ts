@@ -642,16 +642,23 @@ export async function ocrPageImage(
           (Math.min(...found[k].map((w) => w.conf)) < 60 || /^[A-Za-z[\]()|!]+$/.test(text))
         );
       });
-    const digits = await recognise(
-      doubtful.map((k) => cropOf(boxes[k])),
-      { psm: 8, config: ["tessedit_char_whitelist=0123456789,.+-"] },
-      t,
-      left(),
-      what,
-    );
-    doubtful.forEach((k, j) => {
-      if (isNumberReading(digits[j])) found[k] = digits[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
-    });
+    // As a line first, then what that did not make a number of as one word: each mode reads some crops
+    // the other reads nothing of.
+    let pending = doubtful;
+    for (const psm of [7, 8]) {
+      const digits = await recognise(
+        pending.map((k) => cropOf(boxes[k])),
+        { psm, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+        t,
+        left(),
+        what,
+      );
+      pending = pending.filter((k, j) => {
+        if (!isNumberReading(digits[j])) return true;
+        found[k] = digits[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+        return false;
+      });
+    }
     // The Chinese model reads a plus sign as 十 and a minus sign or a dash as 一: in a box of its own,
     // before digits or alone, they are the signs (and not read with confidence).
     boxes.forEach((_, k) => {
@@ -698,14 +705,16 @@ export async function ocrPageImage(
       const signDoubt = /\d/.test(text) && minusInk !== minusRead;
       if (beyond || signDoubt) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
-    // Every number is read a second time, at another size, as one word restricted to the characters
-    // of a number: a digit misread with confidence is rarely misread the same way by another reading.
-    // (The Latin model alone reads lone digits of these crops much worse than with the Chinese one.) Where the two readings differ, the number is not trusted (its
-    // confidence drops below the flagging threshold).
+    // Every number is read a second time, at another size and restricted to the characters of a
+    // number: a digit misread with confidence is rarely misread the same way by another reading. Where
+    // the two readings differ, the number is not trusted (its confidence drops below the flagging
+    // threshold). (The Latin model alone reads lone digits of these crops much worse than with the
+    // Chinese one; and Tesseract 5 with a character list reads nothing of many one-word crops in
+    // `--psm 8`, so the line mode is used.)
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
       numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
-      { psm: 8, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+      { psm: 7, config: ["tessedit_char_whitelist=0123456789,.+-"] },
       t,
       left(),
       what,
