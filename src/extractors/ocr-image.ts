@@ -286,9 +286,7 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
  * horizontal strokes put ink on both sides of the vertical one on many rows.
  */
 function crossedByStrokes(img: Gray, threshold: number, r: PixelRun, em: number): boolean {
-  // Strokes cross the vertical one: their ink touches it on both sides (text beside a ruling is
-  // mostly set off from it by the cell padding).
-  const reach = Math.max(2, Math.round(em / 12));
+  const reach = Math.max(3, Math.round(em / 5));
   const gap = Math.ceil(r.thick / 2) + 2;
   const x = Math.round(r.pos);
   const y0 = Math.max(0, Math.round(r.a));

@@ -279,6 +279,12 @@ function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelR
   });
 }
 
+/**
+ * Confidence (0–100) given to a row label put back in the template's wording: low enough that the
+ * values of its row are flagged (see `OCR_SNAPPED_ROW` in normalize/ocr.ts).
+ */
+export const SNAPPED_LABEL_CONF = 5;
+
 /** The wording of the template's row labels, in Chinese characters only: what OCR'd labels are matched to. */
 const LABEL_LEXICON: string[] = [
   ...new Set([...T3_ROWS.map((r) => r.label), ...T2_ROWS.flatMap((r) => r.prefixes)].map(hanOnly)),
@@ -364,7 +370,8 @@ export function snapLabels(words: OcrWord[]): OcrWord[] {
       top,
       width: Math.max(...line.map((w) => w.left + w.width)) - left,
       height: Math.max(...line.map((w) => w.top + w.height)) - top,
-      conf: Math.min(...line.map((w) => w.conf)),
+      // A label put back is not what was read: the row's values are flagged for it (normalize/ocr.ts).
+      conf: Math.min(SNAPPED_LABEL_CONF, ...line.map((w) => w.conf)),
     });
   }
   return out;
@@ -634,12 +641,9 @@ export async function ocrPageImage(
       .filter((k) => {
         const text = found[k].map((w) => w.text).join("");
         return (
-          text !== UNREAD_INK &&
-          !/\d/.test(text) &&
-          text.length <= 4 &&
-          boxes[k].x1 - boxes[k].x0 <= 4 * emPx &&
-          // Latin letters and brackets are what digits are misread as (a table prints no such word).
-          (Math.min(...found[k].map((w) => w.conf)) < 60 || /^[A-Za-z[\]()|!]+$/.test(text))
+          // Latin letters and brackets are what digits are misread as (a table prints no such word); a
+          // Chinese character is left as read (the headers of narrow columns are single characters).
+          /^[A-Za-z[\]()|!.,:;'"~_-]{1,4}$/.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
         );
       });
     // As a line first, then what that did not make a number of as one word: each mode reads some crops

@@ -10,6 +10,12 @@ export const OCR_FLAG_BELOW = 0.88;
 /** Confidence given to a cell read by OCR at best: the layout and the engine can both err. */
 const OCR_CEILING = 0.9;
 
+/**
+ * Confidence at or below which a cell's text was not read as printed: a row label OCR put back in the
+ * template's wording (the extractor's SNAPPED_LABEL_CONF), or ink it could not read.
+ */
+const OCR_SNAPPED_ROW = 0.05;
+
 function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
   const out = new Map<SourcePosition, number>();
   for (const b of blocks) {
@@ -18,6 +24,22 @@ function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
       continue;
     }
     for (const row of b.rows) for (const c of row) if (c.conf !== undefined) out.set(c.pos, c.conf);
+  }
+  return out;
+}
+
+/** Table rows (`table.row`) with a cell whose text was not read as printed (see OCR_SNAPPED_ROW). */
+function rowsNotAsRead(blocks: Block[]): Set<string> {
+  const out = new Set<string>();
+  for (const b of blocks) {
+    if (b.kind !== "table") continue;
+    for (const row of b.rows) {
+      for (const c of row) {
+        if (c.conf !== undefined && c.conf <= OCR_SNAPPED_ROW && c.pos.table !== undefined) {
+          out.add(`${c.pos.table}.${c.pos.row}`);
+        }
+      }
+    }
   }
   return out;
 }
@@ -68,6 +90,7 @@ export function applyOcrConfidence(
 ): Flag[] {
   if (!model.ocr) return [];
   const conf = confByPosition(model.blocks);
+  const doubtfulRows = rowsNotAsRead(model.blocks);
   const low: CanonicalCell[] = [];
   for (const cell of cells) {
     const c = conf.get(cell.pos);
@@ -76,6 +99,7 @@ export function applyOcrConfidence(
       (c !== undefined && c < OCR_FLAG_BELOW) ||
       cell.status === "text" ||
       cell.status === "blank" ||
+      (cell.pos.table !== undefined && doubtfulRows.has(`${cell.pos.table}.${cell.pos.row}`)) ||
       cell.raw.includes("\ufffd")
     ) {
       low.push(cell);
