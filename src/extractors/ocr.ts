@@ -733,10 +733,11 @@ export async function ocrPageImage(
       const b = asNumber(second[j]);
       if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
-    place(boxes, found, tag, banded, zoom);
+    // Placed by the caller, in a fixed order: the readings finish in any order.
+    return () => place(boxes, found, tag, banded, zoom);
   };
   // The four readings of a page are independent: they run at once.
-  const [, , multiWords, [rest]] = await Promise.all([
+  const [placeSingle, placeColumnar, multiWords, [rest]] = await Promise.all([
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
@@ -748,6 +749,8 @@ export async function ocrPageImage(
     ),
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
   ]);
+  placeSingle();
+  placeColumnar();
   place(multi, multiWords, "m", false);
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
