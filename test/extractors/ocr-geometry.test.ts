@@ -2,7 +2,7 @@
 // and doubled rulings erased whole, cells cut with their glyphs intact, minus signs kept as ink,
 // misread row labels put back in the template's wording, and the flags an OCR document's cells get.
 import { describe, expect, it } from "vitest";
-import { bestStretch, type OcrWord, snapLabels } from "../../src/extractors/ocr.js";
+import { bestStretch, type OcrWord, SNAPPED_LABEL_CONF, snapLabels } from "../../src/extractors/ocr.js";
 import { cropCell, eraseRulings, findRulings, type Gray, inkBlobs } from "../../src/extractors/ocr-image.js";
 import type { DocumentModel } from "../../src/model/document.js";
 import type { CanonicalCell } from "../../src/normalize/cells.js";
@@ -117,7 +117,7 @@ describe("row labels misread by OCR", () => {
       word("、行政机关", 92, 300),
     ]);
     expect(out.map((w) => w.text)).toEqual(["1.申请人无正当理由逾期不补正行政机关"]);
-    expect(out[0].conf).toBe(25);
+    expect(out[0].conf).toBe(SNAPPED_LABEL_CONF);
   });
 
   it("leaves lines with digits, sure lines and readings too far from any label as read", () => {
@@ -161,5 +161,41 @@ describe("flags of an OCR document's cells", () => {
     // Far from it, a number read with confidence is not flagged.
     expect(flagged.has("applications.carried_over.natural_person")).toBe(false);
     expect(cells.every((c) => c.confidence <= 0.9)).toBe(true);
+  });
+
+  it("flags the values of a row whose label OCR put back in the template's wording", () => {
+    const grid = (text: string, col: number, conf: number) => ({
+      text,
+      origin: true,
+      originRow: 0,
+      originCol: col,
+      colspan: 1,
+      rowspan: 1,
+      conf,
+      pos: { page: 1, table: 0, row: 0, col },
+    });
+    const snapped = {
+      ...model,
+      blocks: [
+        {
+          kind: "table" as const,
+          spans: "known" as const,
+          pos: { page: 1, table: 0 },
+          rows: [[grid("1.本机关不掌握相关政府信息", 0, 0.05), grid("14", 1, 0.97)]],
+        },
+      ],
+    };
+    const value = {
+      ...cell("applications.result.unable.not_held.natural_person", "14"),
+      pos: { page: 1, table: 0, row: 0, col: 1 },
+    };
+    const other = {
+      ...cell("applications.new_received.natural_person", "3"),
+      pos: { page: 1, table: 1, row: 0, col: 1 },
+    };
+    const flags = applyOcrConfidence(snapped, [value, other]);
+    const flagged = flags.filter((f) => f.severity !== "info").flatMap((f) => f.keys ?? []);
+    expect(flagged).toContain(value.key);
+    expect(flagged).not.toContain(other.key);
   });
 });
