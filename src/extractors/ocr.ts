@@ -204,21 +204,25 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
     }
     // Chinese words of one line closer than half an em are one run of text, as a text PDF prints it
     // (the engine splits `社会公` into `社会` `公`, and a header so split looks like two columns).
-    const runs: OcrWord[] = [];
+    // Each run keeps its words' extents: a tight header's columns are told apart by them.
+    const runs: (OcrWord & { words: [number, number][] })[] = [];
     for (const w of [...line].sort((a, b) => a.left - b.left)) {
       const last = runs.at(-1);
       const han = (x: OcrWord) => CJK.test(x.text) && !/\d/.test(x.text) && x.text !== UNREAD_INK;
+      const extent: [number, number] = [w.left * scale, (w.left + w.width) * scale];
       if (last && han(last) && han(w) && w.left - (last.left + last.width) < 0.5 * em) {
         runs[runs.length - 1] = {
           ...last,
           text: last.text + w.text,
           width: w.left + w.width - last.left,
           conf: Math.min(last.conf, w.conf),
+          words: [...last.words, extent],
         };
-      } else runs.push(w);
+      } else runs.push({ ...w, words: [extent] });
     }
     for (const w of runs) {
       pieces.push({
+        ...(w.words.length > 1 ? { words: w.words } : {}),
         text: w.text.replace(/\s+/g, ""),
         x0: w.left * scale,
         x1: (w.left + w.width) * scale,

@@ -37,6 +37,8 @@ export interface Piece {
   afterSpace?: boolean;
   /** Read by OCR: the engine's confidence in this word (0–1). */
   conf?: number;
+  /** Read by OCR from several words joined into one run: each word's x-extent (a header's columns). */
+  words?: [number, number][];
 }
 
 /** The subset of a pdfjs text item this module reads. */

@@ -446,10 +446,44 @@ interface RowLine {
   segs: Segment[];
   /** Index of the first value segment; -1 for label-only lines. */
   firstValue: number;
+  /** OCR read a stray value left of the label: the label is not as printed, so its values are doubted. */
+  strayLead?: boolean;
+}
+
+/** OCR confidence (0–1) below which a reading is doubted (the normalizer flags such cells). */
+const OCR_DOUBT = 0.88;
+/** Confidence given to a label OCR did not read as printed (the normalizer flags the row's values). */
+const OCR_LABEL_NOT_AS_READ = 0.05;
+
+const doubted = (s: Segment) => s.pieces.some((p) => p.conf !== undefined && p.conf < OCR_DOUBT);
+
+/**
+ * OCR misreadings that would break a table row into prose: a doubted value before the label (a stray
+ * mark or an ordinal read as a digit) joins the label, and a doubted non-numeric reading among the
+ * values (a value read as letters) stays a value cell, whose low confidence flags it. Text PDFs carry
+ * no confidence, so this never applies to them.
+ */
+function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } {
+  let strayLead = false;
+  if (
+    segs.length >= 3 &&
+    segs[0].value &&
+    doubted(segs[0]) &&
+    !segs[1].value &&
+    segs.slice(2).some((s) => s.value)
+  ) {
+    segs[0].value = false;
+    strayLead = true;
+  }
+  const firstValue = segs.findIndex((s) => s.value);
+  if (firstValue > 0) {
+    for (const s of segs.slice(firstValue)) if (!s.value && doubted(s) && s.text.length <= 8) s.value = true;
+  }
+  return { segs, strayLead };
 }
 
 function classify(line: Line): RowLine | undefined {
-  const segs = segmentsOf(line);
+  const { segs, strayLead } = repairOcrRow(segmentsOf(line));
   const firstValue = segs.findIndex((s) => s.value);
   const label = segs
     .slice(0, firstValue < 0 ? segs.length : firstValue)
@@ -459,7 +493,7 @@ function classify(line: Line): RowLine | undefined {
   if (firstValue >= 0) {
     if (segs.slice(firstValue).some((s) => !s.value)) return undefined;
     if (firstValue > 3) return undefined;
-    return { line, segs, firstValue };
+    return strayLead ? { line, segs, firstValue, strayLead } : { line, segs, firstValue };
   }
   return { line, segs, firstValue: -1 };
 }
@@ -515,7 +549,21 @@ function borderlessTables(
     }
     // The first table of a page may continue the last one of the page before, whose header (and so
     // whose blank columns) stayed there.
-    tables.push(buildBorderless(page, run, headerAbove(lines, i), tables.length === 0 ? carried : undefined));
+    // On a page read by OCR, a stray reading between rows (a stain read as letters) splits one table
+    // in two: the part below keeps the columns of the part just above it.
+    const above = tables.at(-1);
+    const split =
+      above !== undefined &&
+      run[0].line.pieces.some((p) => p.conf !== undefined) &&
+      run[0].line.top - above.bottom < 3 * run[0].line.size;
+    tables.push(
+      buildBorderless(
+        page,
+        run,
+        headerAbove(lines, i),
+        tables.length === 0 ? carried : split ? above.valueCols : undefined,
+      ),
+    );
     for (const r of run) consumed.add(r.line);
     i = i + run.length;
   }
@@ -545,9 +593,13 @@ function buildBorderless(
 ): Grid {
   const valueRows = run.filter((r) => r.firstValue >= 0);
   // Value columns: clusters of overlapping x-extents.
+  // (An OCR reading kept as a value though it is no number may straddle two columns: it only joins one.)
   const spans = valueRows
     .flatMap((r) =>
-      r.segs.slice(r.firstValue).map((s) => [s.x0, s.x1, s.pieces[0].size] as [number, number, number]),
+      r.segs
+        .slice(r.firstValue)
+        .filter((s) => isValueText(s.text))
+        .map((s) => [s.x0, s.x1, s.pieces[0].size] as [number, number, number]),
     )
     .sort((a, b) => a[0] - b[0]);
   let cols: [number, number][] = [];
@@ -691,7 +743,13 @@ function buildBorderless(
     for (let k = 0; k < blankCols; k++) values.push([]);
     const labelEnd = r.firstValue > 0 ? r.segs[r.firstValue - 1].x1 : undefined;
     rows.push([
-      cell(label, rowNo, 0, pos(0, r.line.pieces[0].x0, labelEnd)),
+      cell(
+        label,
+        rowNo,
+        0,
+        pos(0, r.line.pieces[0].x0, labelEnd),
+        r.strayLead ? OCR_LABEL_NOT_AS_READ : undefined,
+      ),
       ...values.map((v, k) =>
         cell(
           v.join(" "),
@@ -774,6 +832,9 @@ function withBlankHeaderColumns(
   const lineCount = groups.map((g) => g.lines.size);
   const n = cols.length;
   const m = heads.length;
+  if (header.some((l) => l.pieces.some((p) => p.conf !== undefined))) {
+    return withOpenHeaderColumns(cols, header, labelRight, size);
+  }
   if (m <= n || m - n > 3) return cols;
   // best[i][j]: least distance matching value columns [0, i) to header columns [0, j), in order.
   const mid = cols.map(([a, b]) => (a + b) / 2);
@@ -815,6 +876,45 @@ function withBlankHeaderColumns(
       );
     })
     .map((x): [number, number] => [x, x]);
+  if (blanks.length === 0) return cols;
+  return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * For a page read by OCR, whose header lines come back merged and misread (a header column's label
+ * run into the caption beside it, a wrapped label half read), blank columns are found by room, not by
+ * counting header columns: a header label standing over a gap between two value columns wide enough to
+ * hold a column of its own (clear of both by half the usual column spacing), under which no row
+ * printed anything, heads a blank column.
+ */
+function withOpenHeaderColumns(
+  cols: [number, number][],
+  header: Line[],
+  labelRight: number,
+  size: number,
+): [number, number][] {
+  if (cols.length < 3) return cols;
+  const mids = cols.map(([a, b]) => (a + b) / 2);
+  const steps = mids
+    .slice(1)
+    .map((x, k) => x - mids[k])
+    .sort((a, b) => a - b);
+  const spacing = steps[Math.floor(steps.length / 2)];
+  // The engine's words, not the runs they were joined into: a tight header runs its columns together.
+  const heads = header
+    .flatMap((l) => l.pieces)
+    .flatMap((p) => p.words ?? [[p.x0, p.x1] as [number, number]])
+    .filter(([a, b]) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
+    .map(([a, b]) => (a + b) / 2);
+  const blanks: [number, number][] = [];
+  for (let k = 0; k + 1 < cols.length; k++) {
+    const room = heads.filter((x) => x - cols[k][1] >= 0.5 * spacing && cols[k + 1][0] - x >= 0.5 * spacing);
+    // One blank column per gap: more labels there are fragments of one.
+    if (room.length > 0) {
+      const x = room.reduce((a, b) => a + b, 0) / room.length;
+      blanks.push([x, x]);
+    }
+  }
   if (blanks.length === 0) return cols;
   return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);
 }
@@ -989,7 +1089,16 @@ export function layoutPages(pages: PageInput[]): Block[] {
     }
     items.sort((a, b) => a.top - b.top);
     // A page ending in a borderless table hands its columns on to the next page.
-    const lastItem = items[items.length - 1];
+    // (On a page read by OCR, a short doubted reading after the table, a speck read as letters, does
+    // not end the page.)
+    const speck = (it: (typeof items)[number]) =>
+      it.block.kind === "text" &&
+      it.block.conf !== undefined &&
+      it.block.conf < OCR_DOUBT &&
+      it.block.text.replace(/\s/g, "").length <= 4;
+    let end = items.length - 1;
+    while (end > 0 && speck(items[end])) end--;
+    const lastItem = items[end];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     joinHeadingLines(items, bodySize);
     items.forEach((it, k) => {
