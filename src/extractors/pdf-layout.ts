@@ -883,9 +883,9 @@ function withBlankHeaderColumns(
 /**
  * For a page read by OCR, whose header lines come back merged and misread (a header column's label
  * run into the caption beside it, a wrapped label half read), blank columns are found by room, not by
- * counting header columns: a header label standing over a gap between two value columns wide enough to
- * hold a column of its own (clear of both by half the usual column spacing), under which no row
- * printed anything, heads a blank column.
+ * counting header columns: a header label standing in a gap between two value columns, clear of both
+ * (a header over a printed column is centred on it), under which no row printed anything, heads a
+ * blank column.
  */
 function withOpenHeaderColumns(
   cols: [number, number][],
@@ -893,7 +893,9 @@ function withOpenHeaderColumns(
   labelRight: number,
   size: number,
 ): [number, number][] {
-  if (cols.length < 3) return cols;
+  // Only a grid of several narrow columns (the applications and appeals tables) is judged so: a table
+  // of two or three wide columns sets its values off its header labels.
+  if (cols.length < 4) return cols;
   const mids = cols.map(([a, b]) => (a + b) / 2);
   const steps = mids
     .slice(1)
@@ -908,7 +910,8 @@ function withOpenHeaderColumns(
     .map(([a, b]) => (a + b) / 2);
   const blanks: [number, number][] = [];
   for (let k = 0; k + 1 < cols.length; k++) {
-    const room = heads.filter((x) => x - cols[k][1] >= 0.5 * spacing && cols[k + 1][0] - x >= 0.5 * spacing);
+    const clear = Math.max(1.2 * size, 0.3 * spacing);
+    const room = heads.filter((x) => x - cols[k][1] >= clear && cols[k + 1][0] - x >= clear);
     // One blank column per gap: more labels there are fragments of one.
     if (room.length > 0) {
       const x = room.reduce((a, b) => a + b, 0) / room.length;
