@@ -893,8 +893,6 @@ function withOpenHeaderColumns(
   labelRight: number,
   size: number,
 ): [number, number][] {
-  // Only a grid of several narrow columns (the applications and appeals tables) is judged so: a table
-  // of two or three wide columns sets its values off its header labels.
   if (cols.length < 4) return cols;
   const mids = cols.map(([a, b]) => (a + b) / 2);
   const steps = mids
@@ -903,18 +901,22 @@ function withOpenHeaderColumns(
     .sort((a, b) => a - b);
   const spacing = steps[Math.floor(steps.length / 2)];
   // The engine's words, not the runs they were joined into: a tight header runs its columns together.
-  const heads = header
-    .flatMap((l) => l.pieces)
-    .flatMap((p) => p.words ?? [[p.x0, p.x1] as [number, number]])
-    .filter(([a, b]) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
-    .map(([a, b]) => (a + b) / 2);
+  const heads = header.flatMap((l) =>
+    l.pieces
+      .flatMap((p) => p.words ?? [[p.x0, p.x1] as [number, number]])
+      .filter(([a, b]) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
+      .map(([a, b]) => ({ x: (a + b) / 2, line: l.top })),
+  );
+  const clear = Math.max(size, 0.3 * spacing);
   const blanks: [number, number][] = [];
   for (let k = 0; k + 1 < cols.length; k++) {
-    const clear = Math.max(1.2 * size, 0.3 * spacing);
-    const room = heads.filter((x) => x - cols[k][1] >= clear && cols[k + 1][0] - x >= clear);
-    // One blank column per gap: more labels there are fragments of one.
-    if (room.length > 0) {
-      const x = room.reduce((a, b) => a + b, 0) / room.length;
+    if (cols[k][0] < labelRight) continue;
+    const room = heads.filter((h) => h.x - cols[k][1] >= clear && cols[k + 1][0] - h.x >= clear);
+    // A wrapped label (科研 / 机构) stands there on two header lines or more, one above the other: a
+    // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place.
+    const stacked = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
+    if (stacked.length > 0) {
+      const x = stacked.reduce((a, h) => a + h.x, 0) / stacked.length;
       blanks.push([x, x]);
     }
   }
