@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
+import { loadBundle } from "./pdf-bundle.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
@@ -44,6 +45,8 @@ let workerMessageHandler: { initializeFromPort(port: SameThreadPort): void } | u
 /** One pdfjs worker serves every document this thread reads (see sameThreadWorker). */
 let sharedWorker: InstanceType<PdfjsLib["PDFWorker"]> | undefined;
 let sharedPort: SameThreadPort | undefined;
+/** Writes the code caches of pdfjs's bundles (see pdf-bundle.ts) once a document has been read. */
+let saveCodeCaches: (() => void) | undefined;
 
 /** A constructor that exists for pdfjs's feature checks and refuses to run: zfxxgk never renders. */
 function renderingOnly(name: string) {
@@ -115,11 +118,26 @@ function loadPdfjs(): Promise<PdfjsLib> {
     // other code in zfxxgk uses DecompressionStream (the crawler decodes with node:zlib).
     Reflect.deleteProperty(globalThis, "DecompressionStream");
     const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
+    // Each bundle is run from its V8 code cache when there is one, else imported as a module.
+    const bundles: NonNullable<ReturnType<typeof loadBundle>>[] = [];
+    const cacheFolder = join(dirname(root), ".cache", `zfxxgk-v8-${process.versions.v8}`);
+    const load = async <T>(path: string, specifier: string): Promise<T> => {
+      const bundle = loadBundle(join(root, path), cacheFolder);
+      if (!bundle) return (await import(specifier)) as T;
+      bundles.push(bundle);
+      return bundle.exports as T;
+    };
     try {
-      const lib = await withoutNativeCanvas(root, () => import("pdfjs-dist/legacy/build/pdf.mjs"));
+      const lib = await withoutNativeCanvas(root, () =>
+        load<PdfjsLib>("legacy/build/pdf.mjs", "pdfjs-dist/legacy/build/pdf.mjs"),
+      );
       const workerModule: string = "pdfjs-dist/legacy/build/pdf.worker.mjs";
-      const worker = (await import(workerModule)) as {
-        WorkerMessageHandler: NonNullable<typeof workerMessageHandler>;
+      const worker = await load<{ WorkerMessageHandler: NonNullable<typeof workerMessageHandler> }>(
+        "legacy/build/pdf.worker.mjs",
+        workerModule,
+      );
+      saveCodeCaches = () => {
+        for (const b of bundles) b.saveCache();
       };
       (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
       workerMessageHandler = worker.WorkerMessageHandler;
@@ -213,7 +231,10 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
   try {
     try {
-      return await read(pdfjs, lean, started, opts);
+      const model = await read(pdfjs, lean, started, opts);
+      saveCodeCaches?.();
+      saveCodeCaches = undefined;
+      return model;
     } catch (err) {
       // A text layer that reads as garbage without the font programs is read again with them: the
       // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.

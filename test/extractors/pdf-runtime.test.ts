@@ -1,11 +1,22 @@
 // How pdfjs is run: without its native canvas library, one same-thread worker per thread whose port
 // copies only what needs copying, and the patch kept in patches/ (each test here fails when the pdfjs
 // code it relies on changes, so an upgrade is checked by hand before it is trusted).
-import { existsSync, readFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { extractPdf, pdfWorkerListeners } from "../../src/extractors/pdf.js";
+import { asFunctionSource, loadBundle } from "../../src/extractors/pdf-bundle.js";
 import { copyMessage } from "../../src/extractors/pdf-port.js";
 import { projectRoot } from "../helpers.js";
 
@@ -127,5 +138,55 @@ describe("the same-thread port", () => {
     expect(got.data).not.toBe(data.data);
     const pull = { stream: 6, desiredSize: 1 };
     expect(copyMessage(pull)).not.toBe(pull);
+  });
+});
+
+describe("pdfjs's bundles run from a V8 code cache", () => {
+  it("can run both pdfjs bundles as functions (each ends with its one export statement)", () => {
+    for (const file of ["pdf.mjs", "pdf.worker.mjs"]) {
+      const source = readFileSync(join(pdfjsRoot, "legacy", "build", file), "utf8");
+      const fn = asFunctionSource(source);
+      expect(fn, file).toBeDefined();
+      expect(fn).not.toContain("import.meta");
+    }
+    expect(asFunctionSource("import x from 'y';\nexport { x };\n")).toBeUndefined();
+    expect(asFunctionSource("const a = 1;\n")).toBeUndefined();
+  });
+
+  it("runs a bundle with its module URL and exports, compiles it once and then starts from the cache", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zfxxgk-bundle-test-"));
+    try {
+      const file = join(dir, "bundle.mjs");
+      writeFileSync(
+        file,
+        "const here = import.meta.url;\nfunction twice(n) { return 2 * n; }\nfunction strict() { return this; }\nexport { twice, here as url, strict };\n//# sourceMappingURL=bundle.mjs.map\n",
+      );
+      const cache = join(dir, "cache");
+      const first = loadBundle(file, cache)!;
+      expect(first.fromCache).toBe(false);
+      expect((first.exports.twice as (n: number) => number)(21)).toBe(42);
+      expect(first.exports.url).toBe(pathToFileURL(file).href);
+      // Module code is strict: a plain call has no `this`.
+      const strict = first.exports.strict as () => unknown;
+      expect(strict()).toBeUndefined();
+      first.saveCache();
+      expect(readdirSync(cache)).toHaveLength(1);
+      const second = loadBundle(file, cache)!;
+      expect(second.fromCache).toBe(true);
+      expect((second.exports.twice as (n: number) => number)(4)).toBe(8);
+      // Other bytes (an upgrade or a patch) are not run from the old cache, whose file is replaced.
+      writeFileSync(file, "function twice(n) { return n + n + 0; }\nexport { twice };\n");
+      const changed = loadBundle(file, cache)!;
+      expect(changed.fromCache).toBe(false);
+      changed.saveCache();
+      expect(readdirSync(cache)).toHaveLength(1);
+      expect(loadBundle(file, cache)!.fromCache).toBe(true);
+      // A cache folder that others may write to is never read (a code cache is code).
+      chmodSync(cache, 0o777);
+      expect(loadBundle(file, cache)!.fromCache).toBe(false);
+      expect(loadBundle(file, undefined)!.fromCache).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
