@@ -48,6 +48,19 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(src).toContain(
       "      for (const key of Object.keys(map)) {\n        const i = +key;\n        if (i >= 0 && i < length && key === String(i) && map[i] !== undefined) {\n          callback(i, map[i]);\n        }\n      }\n    } else {\n      for (const i in map) {\n        callback(i, map[i]);\n      }\n    }\n  }\n  charCodeOf(value) {",
     );
+    // EvalState.clone (the graphics state of operator lists): the same kind of copy.
+    expect(src).toContain(
+      "  clone({\n    newPath = false\n  } = {}) {\n    // zfxxgk patch: a clone of the same class, not a child of this state (as TextState.clone).",
+    );
+    expect(src).toContain(
+      "    const clone = Object.assign(Object.create(Object.getPrototypeOf(this)), this);\n    if (newPath) {\n      clone.pathBuffer = [];\n      clone.pathMinMax = F32_BBOX_INIT.slice();\n    }\n    return clone;",
+    );
+    expect(src).not.toContain("const clone = Object.create(this);");
+    // Safe while every EvalState field is declared (own on each instance, copied by Object.assign) and
+    // its accessors live on the class.
+    expect(src).toContain(
+      "class EvalState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  font = null;\n  textRenderingMode = TextRenderingMode.FILL;\n  _fillColorSpace = ColorSpaceUtils.gray;\n  _strokeColorSpace = ColorSpaceUtils.gray;\n  patternFillColorSpace = null;\n  patternStrokeColorSpace = null;\n  currentPointX = 0;\n  currentPointY = 0;\n  pathMinMax = F32_BBOX_INIT.slice();\n  pathBuffer = [];\n  get fillColorSpace() {",
+    );
     // The patch is only safe while every TextState field is declared (own on each instance).
     expect(src).toContain(
       "class TextState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  fontName = null;\n  fontSize = 0;\n  loadedName = null;\n  font = null;\n  fontMatrix = FONT_IDENTITY_MATRIX;\n  textMatrix = IDENTITY_MATRIX.slice();\n  textLineMatrix = IDENTITY_MATRIX.slice();\n  charSpacing = 0;\n  wordSpacing = 0;\n  leading = 0;\n  textHScale = 1;\n  textRise = 0;\n",
@@ -129,6 +142,20 @@ describe("the same-thread port", () => {
     const got = copyMessage({ stream: 4, chunk: content }) as { chunk: typeof content };
     content.items = [];
     expect(got.chunk.items).toEqual([item]);
+  });
+
+  it("copies a message of strings and numbers shallowly, and exactly", () => {
+    const pull = {
+      sourceName: "m",
+      targetName: "w",
+      stream: 6,
+      streamId: 3,
+      desiredSize: 1,
+      reason: undefined,
+    };
+    const got = copyMessage(pull);
+    expect(got).not.toBe(pull);
+    expect(got).toStrictEqual(structuredClone(pull));
   });
 
   it("deep-copies every other message, as a worker boundary would", () => {
