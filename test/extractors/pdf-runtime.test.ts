@@ -61,6 +61,16 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(src).toContain(
       "class EvalState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  font = null;\n  textRenderingMode = TextRenderingMode.FILL;\n  _fillColorSpace = ColorSpaceUtils.gray;\n  _strokeColorSpace = ColorSpaceUtils.gray;\n  patternFillColorSpace = null;\n  patternStrokeColorSpace = null;\n  currentPointX = 0;\n  currentPointY = 0;\n  pathMinMax = F32_BBOX_INIT.slice();\n  pathBuffer = [];\n  get fillColorSpace() {",
     );
+    // Text content goes out in chunks of at least 500 items when pdfjs pauses (was 10); the API side
+    // concatenates the chunks' items in order and merges their styles, so only the message count changes.
+    expect(src).toContain("const TEXT_CHUNK_BATCH_SIZE = 500;");
+    expect(src).toContain(
+      "      if (batch && length < TEXT_CHUNK_BATCH_SIZE) {\n        return;\n      }\n      sink?.enqueue(textContent, length);",
+    );
+    const api = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
+    expect(api).toContain(
+      "    for await (const value of readableStream) {\n      textContent.lang ??= value.lang;\n      Object.assign(textContent.styles, value.styles);\n      textContent.items.push(...value.items);\n    }",
+    );
     // The patch is only safe while every TextState field is declared (own on each instance).
     expect(src).toContain(
       "class TextState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  fontName = null;\n  fontSize = 0;\n  loadedName = null;\n  font = null;\n  fontMatrix = FONT_IDENTITY_MATRIX;\n  textMatrix = IDENTITY_MATRIX.slice();\n  textLineMatrix = IDENTITY_MATRIX.slice();\n  charSpacing = 0;\n  wordSpacing = 0;\n  leading = 0;\n  textHScale = 1;\n  textRise = 0;\n",
