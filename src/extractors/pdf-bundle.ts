@@ -14,6 +14,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import v8 from "node:v8";
 import vm from "node:vm";
 import { crc32 } from "node:zlib";
 
@@ -113,4 +114,34 @@ export function loadBundle(file: string, cacheFolder: string | undefined): Loade
       }
     },
   };
+}
+
+/**
+ * How V8 tiers pdfjs up while a thread reads its first documents. V8 optimises a function once it has run
+ * a set amount of bytecode (its interrupt budget); pdfjs is a large body of code of which one report runs
+ * much, briefly, so a thread's first reports set the optimising compiler to work on hundreds of
+ * functions in the background: 40% of the CPU time of a 40-PDF import went to it. While a thread reads
+ * its first WARM_UP_DOCUMENTS documents the budget is 16 times the default (a fifth less CPU time for
+ * those documents); then the default is put back, as optimised code pays off over a long batch (read
+ * with the raised budget throughout, a batch costs ~6% more CPU per document once warm). Only on the
+ * V8 these figures were measured on (Node 20's V8 11); the flag is process-wide, and tiering never
+ * changes what code computes. The budget is raised before pdfjs is compiled: V8 checks a code cache
+ * against the flags it was made with, this one included.
+ */
+const TIERING = process.versions.v8.startsWith("11.")
+  ? { warmUpBudget: 16 * 67_584, defaultBudget: 67_584 }
+  : undefined;
+const WARM_UP_DOCUMENTS = 25;
+let documentsRead = 0;
+
+/** Raises V8's interrupt budget for this thread's first documents (see TIERING). */
+export function startWarmUpTiering(): void {
+  if (TIERING) v8.setFlagsFromString(`--interrupt-budget=${TIERING.warmUpBudget}`);
+}
+
+/** Counts a document read by this thread; puts V8's default budget back after the warm-up documents. */
+export function documentRead(): void {
+  documentsRead++;
+  if (TIERING && documentsRead === WARM_UP_DOCUMENTS)
+    v8.setFlagsFromString(`--interrupt-budget=${TIERING.defaultBudget}`);
 }

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
-import { loadBundle } from "./pdf-bundle.js";
+import { documentRead, loadBundle, startWarmUpTiering } from "./pdf-bundle.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
@@ -119,6 +119,7 @@ function loadPdfjs(): Promise<PdfjsLib> {
     Reflect.deleteProperty(globalThis, "DecompressionStream");
     const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
     // Each bundle is run from its V8 code cache when there is one, else imported as a module.
+    startWarmUpTiering();
     const bundles: NonNullable<ReturnType<typeof loadBundle>>[] = [];
     const cacheFolder = join(dirname(root), ".cache", `zfxxgk-v8-${process.versions.v8}`);
     const load = async <T>(path: string, specifier: string): Promise<T> => {
@@ -234,6 +235,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       const model = await read(pdfjs, lean, started, opts);
       saveCodeCaches?.();
       saveCodeCaches = undefined;
+      documentRead();
       return model;
     } catch (err) {
       // A text layer that reads as garbage without the font programs is read again with them: the
