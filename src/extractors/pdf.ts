@@ -114,10 +114,27 @@ function loadPdfjs(): Promise<PdfjsLib> {
     // pdfjs inflates each stream through the DecompressionStream global when there is one, and in Node
     // that sends every small content, font and ToUnicode stream through web streams to the libuv thread
     // pool and back: a third of a report's reading time was spent waiting on those hops. Without the
-    // global, pdfjs uses its own synchronous inflate (its long-standing path, the same bytes out). No
-    // other code in zfxxgk uses DecompressionStream (the crawler decodes with node:zlib).
+    // global, pdfjs uses its synchronous inflate (its long-standing path, the same bytes out; patched to
+    // try Node's zlib first). No other code in zfxxgk uses DecompressionStream (the crawler decodes
+    // with node:zlib).
     Reflect.deleteProperty(globalThis, "DecompressionStream");
     const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
+    // Both bundles look at `Response.prototype.bytes` as they load (to add it where it is missing; the
+    // fetch API of Node ≥ 20.16 has it). In Node, `Response` is a lazy global whose first use loads the
+    // whole fetch implementation (undici, with http2): 20–40 ms per thread, for a check. While the
+    // bundles load, `Response` is a stand-in that has `bytes`; the real one is put back right after,
+    // before anything could fetch (pdfjs reads its CMaps and fonts with fs and never fetches here).
+    const fetchResponse = Object.getOwnPropertyDescriptor(globalThis, "Response");
+    if (fetchResponse?.get && fetchResponse.configurable)
+      Object.defineProperty(globalThis, "Response", {
+        configurable: true,
+        writable: true,
+        value: class Response {
+          bytes(): never {
+            throw new Error("Response is not available while pdfjs loads");
+          }
+        },
+      });
     // Each bundle is run from its V8 code cache when there is one, else imported as a module.
     startWarmUpTiering();
     const bundles: NonNullable<ReturnType<typeof loadBundle>>[] = [];
@@ -145,6 +162,8 @@ function loadPdfjs(): Promise<PdfjsLib> {
       lib.GlobalWorkerOptions.workerSrc = require.resolve(workerModule);
       return lib;
     } finally {
+      if (fetchResponse?.get && fetchResponse.configurable)
+        Object.defineProperty(globalThis, "Response", fetchResponse);
       Array.prototype.push = natives.push;
       JSON.parse = natives.parse;
       JSON.stringify = natives.stringify;

@@ -100,6 +100,19 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(display).toContain('canvas = require("@napi-rs/canvas");');
   });
 
+  it("loads pdfjs without the fetch API, and leaves the fetch API as it was", async () => {
+    // The one look at `Response` each bundle takes as it loads (a stand-in is there meanwhile).
+    const check = 'if (typeof Response.prototype.bytes !== "function") {';
+    for (const file of ["pdf.mjs", "pdf.worker.mjs"]) {
+      const source = readFileSync(join(pdfjsRoot, "legacy", "build", file), "utf8");
+      expect(source.split(check)).toHaveLength(2);
+    }
+    const before = Object.getOwnPropertyDescriptor(globalThis, "Response");
+    await extractPdf(new Uint8Array(readFileSync(corpusPdfs[0])));
+    expect(Object.getOwnPropertyDescriptor(globalThis, "Response")).toEqual(before);
+    expect(typeof Response.prototype.bytes).toBe("function");
+  });
+
   it("reads PDFs without loading the native canvas library", async () => {
     await extractPdf(new Uint8Array(readFileSync(corpusPdfs[0])));
     const loaded = Object.keys(require.cache).filter((k) => k.includes("@napi-rs"));
