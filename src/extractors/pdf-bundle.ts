@@ -22,15 +22,21 @@ import { crc32 } from "node:zlib";
 const CACHE_FORMAT = 1;
 
 /** The one export statement a bundle ends with: `export { A, B as C };`. */
-const EXPORTS = /\nexport \{([^}]*)\};?\s*(\/\/# sourceMappingURL=\S*\s*)?$/;
+const EXPORTS = /^\nexport \{([^}]*)\};?\s*(\/\/# sourceMappingURL=\S*\s*)?$/;
 
-/** A bundle's source as a function expression `(importMetaUrl) => exports`, or undefined if it is not one. */
-export function asFunctionSource(source: string): string | undefined {
-  const m = EXPORTS.exec(source);
+/**
+ * A bundle's source (its bytes, or its text) as a function expression `(importMetaUrl) => exports`, or
+ * undefined when it does not end with an export statement. Other module-only code (a static import,
+ * top-level await) is left in: it does not compile as a function body, which loadBundle takes as "not a
+ * bundle it can run". The export statement is found in the bytes: searches over the decoded text (which
+ * holds non-Latin-1 characters) cost 20 ms a bundle.
+ */
+export function asFunctionSource(code: Buffer | string): string | undefined {
+  const bytes = typeof code === "string" ? Buffer.from(code, "utf8") : code;
+  const at = bytes.lastIndexOf("\nexport {");
+  const m = at < 0 ? null : EXPORTS.exec(bytes.subarray(at).toString("utf8"));
   if (!m) return undefined;
-  const body = source.slice(0, m.index);
-  // Anything else module-only (a static import, another export, top-level await) is not handled.
-  if (/^\s*(?:import\s+[\w{*'"]|export\s)/m.test(body) || /^await\s/m.test(body)) return undefined;
+  const body = bytes.subarray(0, at);
   const entries = m[1]
     .split(",")
     .map((s) => s.trim())
@@ -39,7 +45,8 @@ export function asFunctionSource(source: string): string | undefined {
       const [local, exported = local] = s.split(/\s+as\s+/);
       return exported === local ? local : `${JSON.stringify(exported)}: ${local}`;
     });
-  return `(function (__zfxxgkImportMetaUrl) {"use strict";${body.replaceAll("import.meta.url", "__zfxxgkImportMetaUrl")}\nreturn { ${entries.join(", ")} };\n})`;
+  const text = body.toString("utf8").replaceAll("import.meta.url", "__zfxxgkImportMetaUrl");
+  return `(function (__zfxxgkImportMetaUrl) {"use strict";${text}\nreturn { ${entries.join(", ")} };\n})`;
 }
 
 export interface LoadedBundle {
@@ -72,7 +79,7 @@ function privateFolder(dir: string): boolean {
  */
 export function loadBundle(file: string, cacheFolder: string | undefined): LoadedBundle | undefined {
   const bytes = readFileSync(file);
-  const source = asFunctionSource(bytes.toString("utf8"));
+  const source = asFunctionSource(bytes);
   if (source === undefined) return undefined;
   // V8 checks a cache against the source's length only: the key names the exact bytes it was made from.
   const name = basename(file);
@@ -85,12 +92,18 @@ export function loadBundle(file: string, cacheFolder: string | undefined): Loade
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(source, {
-    filename: file,
-    cachedData,
-    // Dynamic import() in the bundle (pdfjs loads optional WebAssembly decoders so) works as in a module.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  let script: vm.Script;
+  try {
+    script = new vm.Script(source, {
+      filename: file,
+      cachedData,
+      // Dynamic import() in the bundle (pdfjs loads optional WebAssembly decoders so) works as in a module.
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+  } catch (e) {
+    if (e instanceof SyntaxError) return undefined; // module code a function cannot hold
+    throw e;
+  }
   const run = script.runInThisContext() as (url: string) => Record<string, unknown>;
   const exports = run(pathToFileURL(file).href);
   const fromCache = cachedData !== undefined && !script.cachedDataRejected;
