@@ -135,8 +135,10 @@ function loadPdfjs(): Promise<PdfjsLib> {
           }
         },
       });
-    // Each bundle is run from its V8 code cache when there is one, else imported as a module.
+    // V8 tiers pdfjs up less eagerly for this thread's first documents (set before pdfjs is compiled,
+    // as a code cache is checked against the V8 flags it was made with).
     startWarmUpTiering();
+    // Each bundle is run from its V8 code cache when there is one, else imported as a module.
     const bundles: NonNullable<ReturnType<typeof loadBundle>>[] = [];
     const cacheFolder = join(dirname(root), ".cache", `zfxxgk-v8-${process.versions.v8}`);
     const load = async <T>(path: string, specifier: string): Promise<T> => {
