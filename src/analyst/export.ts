@@ -1,4 +1,5 @@
 // `export`: writes an analyst view as CSV (UTF-8 with BOM), JSON, Parquet or XLSX, streaming rows from SQLite.
+import { once } from "node:events";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -189,6 +190,20 @@ async function writeXlsx(stmt: Database.Statement, columns: string[], out: strin
   return n;
 }
 
+/**
+ * Writes one chunk of an export completely: to a file with synchronous writes until every byte is out,
+ * to standard output through its stream, waiting for it to drain. A pipe is non-blocking, so writing it
+ * synchronously fails with EAGAIN whenever the reader (a pager, a slow script) falls behind.
+ */
+async function writeChunk(fd: number | null, chunk: string): Promise<void> {
+  if (fd === null) {
+    if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
+    return;
+  }
+  const bytes = Buffer.from(chunk);
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+}
+
 /** Writes the export; returns the number of rows. */
 export async function exportData(db: Database.Database, opts: ExportOptions): Promise<number> {
   ensureRegions(db);
@@ -200,12 +215,13 @@ export async function exportData(db: Database.Database, opts: ExportOptions): Pr
       ? writeParquet(stmt, columns, opts.out)
       : writeXlsx(stmt, columns, opts.out, opts.view ?? "cells_long");
   }
-  const fd = opts.out ? openSync(opts.out, "w") : 1;
+  const fd = opts.out ? openSync(opts.out, "w") : null;
   let buf = "";
-  const flush = (force = false) => {
+  const flush = async (force = false) => {
     if (buf.length > 1 << 16 || (force && buf.length)) {
-      writeSync(fd, buf);
+      const chunk = buf;
       buf = "";
+      await writeChunk(fd, chunk);
     }
   };
   let n = 0;
@@ -215,7 +231,7 @@ export async function exportData(db: Database.Database, opts: ExportOptions): Pr
       for (const row of stmt.raw().iterate() as Iterable<Value[]>) {
         buf += csvLine(row);
         n++;
-        flush();
+        await flush();
       }
     } else {
       buf += "[";
@@ -226,13 +242,13 @@ export async function exportData(db: Database.Database, opts: ExportOptions): Pr
         });
         buf += `${n === 0 ? "\n" : ",\n"}${JSON.stringify(o)}`;
         n++;
-        flush();
+        await flush();
       }
       buf += "\n]\n";
     }
-    flush(true);
+    await flush(true);
   } finally {
-    if (opts.out) closeSync(fd);
+    if (fd !== null) closeSync(fd);
   }
   return n;
 }

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
+import { documentRead, loadBundle, startWarmUpTiering } from "./pdf-bundle.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
@@ -44,6 +45,8 @@ let workerMessageHandler: { initializeFromPort(port: SameThreadPort): void } | u
 /** One pdfjs worker serves every document this thread reads (see sameThreadWorker). */
 let sharedWorker: InstanceType<PdfjsLib["PDFWorker"]> | undefined;
 let sharedPort: SameThreadPort | undefined;
+/** Writes the code caches of pdfjs's bundles (see pdf-bundle.ts) once a document has been read. */
+let saveCodeCaches: (() => void) | undefined;
 
 /** A constructor that exists for pdfjs's feature checks and refuses to run: zfxxgk never renders. */
 function renderingOnly(name: string) {
@@ -111,21 +114,58 @@ function loadPdfjs(): Promise<PdfjsLib> {
     // pdfjs inflates each stream through the DecompressionStream global when there is one, and in Node
     // that sends every small content, font and ToUnicode stream through web streams to the libuv thread
     // pool and back: a third of a report's reading time was spent waiting on those hops. Without the
-    // global, pdfjs uses its own synchronous inflate (its long-standing path, the same bytes out). No
-    // other code in zfxxgk uses DecompressionStream (the crawler decodes with node:zlib).
+    // global, pdfjs uses its synchronous inflate (its long-standing path, the same bytes out; patched to
+    // try Node's zlib first). No other code in zfxxgk uses DecompressionStream (the crawler decodes
+    // with node:zlib).
     Reflect.deleteProperty(globalThis, "DecompressionStream");
     const natives = { push: Array.prototype.push, parse: JSON.parse, stringify: JSON.stringify };
+    // Both bundles look at `Response.prototype.bytes` as they load (to add it where it is missing; the
+    // fetch API of Node ≥ 20.16 has it). In Node, `Response` is a lazy global whose first use loads the
+    // whole fetch implementation (undici, with http2): 20–40 ms per thread, for a check. While the
+    // bundles load, `Response` is a stand-in that has `bytes`; the real one is put back right after,
+    // before anything could fetch (pdfjs reads its CMaps and fonts with fs and never fetches here).
+    const fetchResponse = Object.getOwnPropertyDescriptor(globalThis, "Response");
+    if (fetchResponse?.get && fetchResponse.configurable)
+      Object.defineProperty(globalThis, "Response", {
+        configurable: true,
+        writable: true,
+        value: class Response {
+          bytes(): never {
+            throw new Error("Response is not available while pdfjs loads");
+          }
+        },
+      });
+    // V8 tiers pdfjs up less eagerly for this thread's first documents (set before pdfjs is compiled,
+    // as a code cache is checked against the V8 flags it was made with).
+    startWarmUpTiering();
+    // Each bundle is run from its V8 code cache when there is one, else imported as a module.
+    const bundles: NonNullable<ReturnType<typeof loadBundle>>[] = [];
+    const cacheFolder = join(dirname(root), ".cache", `zfxxgk-v8-${process.versions.v8}`);
+    const load = async <T>(path: string, specifier: string): Promise<T> => {
+      const bundle = loadBundle(join(root, path), cacheFolder);
+      if (!bundle) return (await import(specifier)) as T;
+      bundles.push(bundle);
+      return bundle.exports as T;
+    };
     try {
-      const lib = await withoutNativeCanvas(root, () => import("pdfjs-dist/legacy/build/pdf.mjs"));
+      const lib = await withoutNativeCanvas(root, () =>
+        load<PdfjsLib>("legacy/build/pdf.mjs", "pdfjs-dist/legacy/build/pdf.mjs"),
+      );
       const workerModule: string = "pdfjs-dist/legacy/build/pdf.worker.mjs";
-      const worker = (await import(workerModule)) as {
-        WorkerMessageHandler: NonNullable<typeof workerMessageHandler>;
+      const worker = await load<{ WorkerMessageHandler: NonNullable<typeof workerMessageHandler> }>(
+        "legacy/build/pdf.worker.mjs",
+        workerModule,
+      );
+      saveCodeCaches = () => {
+        for (const b of bundles) b.saveCache();
       };
       (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
       workerMessageHandler = worker.WorkerMessageHandler;
       lib.GlobalWorkerOptions.workerSrc = require.resolve(workerModule);
       return lib;
     } finally {
+      if (fetchResponse?.get && fetchResponse.configurable)
+        Object.defineProperty(globalThis, "Response", fetchResponse);
       Array.prototype.push = natives.push;
       JSON.parse = natives.parse;
       JSON.stringify = natives.stringify;
@@ -213,7 +253,11 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
   try {
     try {
-      return await read(pdfjs, lean, started, opts);
+      const model = await read(pdfjs, lean, started, opts);
+      saveCodeCaches?.();
+      saveCodeCaches = undefined;
+      documentRead();
+      return model;
     } catch (err) {
       // A text layer that reads as garbage without the font programs is read again with them: the
       // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.

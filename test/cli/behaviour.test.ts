@@ -89,6 +89,34 @@ describe("command-line behaviour", () => {
     }
   }, 120_000);
 
+  it("writes a whole export into a pipe whose reader falls behind", async () => {
+    const dir = tempDir();
+    writeReports(join(dir, "in"), 20);
+    const db = join(dir, "slow.sqlite");
+    expect(zfxxgk(["import", join(dir, "in"), "--db", db, "-q"]).code).toBe(0);
+    const child = spawn(process.execPath, zfxxgkArgs(["export", "--format", "csv", "--db", db]), {
+      cwd: projectRoot,
+    });
+    const closed = new Promise<number | null>((r) => child.on("close", r));
+    // The reader stops reading for a second, so the pipe fills up and the export must wait for it.
+    child.stdout.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    const chunks: Buffer[] = [];
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => chunks.push(d));
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.stdout.resume();
+    const code = await closed;
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const lines = Buffer.concat(chunks).toString("utf8").trimEnd().split("\n");
+    const rows = count(db, "SELECT count(*) FROM cells_long") as number;
+    expect(rows).toBeGreaterThan(1000);
+    expect(lines.length).toBe(rows + 1); // the header line and every row
+  }, 60_000);
+
   it("import of a missing path exits 2 naming it and records nothing; symlink loops are followed once", () => {
     const dir = tempDir();
     const db = join(dir, "m.sqlite");

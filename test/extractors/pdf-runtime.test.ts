@@ -1,13 +1,26 @@
 // How pdfjs is run: without its native canvas library, one same-thread worker per thread whose port
 // copies only what needs copying, and the patch kept in patches/ (each test here fails when the pdfjs
 // code it relies on changes, so an upgrade is checked by hand before it is trusted).
-import { existsSync, readFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { constants, deflateRawSync, deflateSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { extractPdf, pdfWorkerListeners } from "../../src/extractors/pdf.js";
+import { asFunctionSource, loadBundle } from "../../src/extractors/pdf-bundle.js";
 import { copyMessage } from "../../src/extractors/pdf-port.js";
 import { projectRoot } from "../helpers.js";
+import { buildPdf, text } from "./pdf-builder.js";
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = join(projectRoot, "node_modules", "pdfjs-dist");
@@ -37,6 +50,37 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(src).toContain(
       "      for (const key of Object.keys(map)) {\n        const i = +key;\n        if (i >= 0 && i < length && key === String(i) && map[i] !== undefined) {\n          callback(i, map[i]);\n        }\n      }\n    } else {\n      for (const i in map) {\n        callback(i, map[i]);\n      }\n    }\n  }\n  charCodeOf(value) {",
     );
+    // EvalState.clone (the graphics state of operator lists): the same kind of copy.
+    expect(src).toContain(
+      "  clone({\n    newPath = false\n  } = {}) {\n    // zfxxgk patch: a clone of the same class, not a child of this state (as TextState.clone).",
+    );
+    expect(src).toContain(
+      "    const clone = Object.assign(Object.create(Object.getPrototypeOf(this)), this);\n    if (newPath) {\n      clone.pathBuffer = [];\n      clone.pathMinMax = F32_BBOX_INIT.slice();\n    }\n    return clone;",
+    );
+    expect(src).not.toContain("const clone = Object.create(this);");
+    // Safe while every EvalState field is declared (own on each instance, copied by Object.assign) and
+    // its accessors live on the class.
+    expect(src).toContain(
+      "class EvalState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  font = null;\n  textRenderingMode = TextRenderingMode.FILL;\n  _fillColorSpace = ColorSpaceUtils.gray;\n  _strokeColorSpace = ColorSpaceUtils.gray;\n  patternFillColorSpace = null;\n  patternStrokeColorSpace = null;\n  currentPointX = 0;\n  currentPointY = 0;\n  pathMinMax = F32_BBOX_INIT.slice();\n  pathBuffer = [];\n  get fillColorSpace() {",
+    );
+    // FlateStream: zlib inflates the whole stream on the first block, before pdfjs's own inflate, which
+    // takes over where it was when zlib refuses the data. Relies on the stream state it checks.
+    expect(src).toContain(
+      '      const zlib = this.bufferLength === 0 && this.codeSize === 0 ? globalThis.process?.getBuiltinModule?.("zlib") : undefined;\n      const from = this.stream.pos;\n      if (zlib && typeof from === "number") {\n        try {\n          const out = zlib.inflateRawSync(this.stream.getBytes(), { maxOutputLength: 2 ** 28 });\n          this.buffer = new Uint8Array(out);\n          this.bufferLength = out.length;\n          this.eof = true;\n          return;\n        } catch {\n          this.stream.pos = from;\n        }\n      }\n    }\n    let buffer, hdr, len;\n    const str = this.stream;\n    try {\n      hdr = this.getBits(3);',
+    );
+    expect(src).toContain(
+      "class DecodeStream extends BaseStream {\n  buffer = emptyBuffer;\n  bufferLength = 0;\n  eof = false;\n  minBufferLength = 512;\n  pos = 0;",
+    );
+    // Text content goes out in chunks of at least 500 items when pdfjs pauses (was 10); the API side
+    // concatenates the chunks' items in order and merges their styles, so only the message count changes.
+    expect(src).toContain("const TEXT_CHUNK_BATCH_SIZE = 500;");
+    expect(src).toContain(
+      "      if (batch && length < TEXT_CHUNK_BATCH_SIZE) {\n        return;\n      }\n      sink?.enqueue(textContent, length);",
+    );
+    const api = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
+    expect(api).toContain(
+      "    for await (const value of readableStream) {\n      textContent.lang ??= value.lang;\n      Object.assign(textContent.styles, value.styles);\n      textContent.items.push(...value.items);\n    }",
+    );
     // The patch is only safe while every TextState field is declared (own on each instance).
     expect(src).toContain(
       "class TextState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  fontName = null;\n  fontSize = 0;\n  loadedName = null;\n  font = null;\n  fontMatrix = FONT_IDENTITY_MATRIX;\n  textMatrix = IDENTITY_MATRIX.slice();\n  textLineMatrix = IDENTITY_MATRIX.slice();\n  charSpacing = 0;\n  wordSpacing = 0;\n  leading = 0;\n  textHScale = 1;\n  textRise = 0;\n",
@@ -54,6 +98,19 @@ describe("pdfjs as zfxxgk runs it", () => {
     const display = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
     // The package pdfjs takes its rendering globals from as it loads (see withoutNativeCanvas).
     expect(display).toContain('canvas = require("@napi-rs/canvas");');
+  });
+
+  it("loads pdfjs without the fetch API, and leaves the fetch API as it was", async () => {
+    // The one look at `Response` each bundle takes as it loads (a stand-in is there meanwhile).
+    const check = 'if (typeof Response.prototype.bytes !== "function") {';
+    for (const file of ["pdf.mjs", "pdf.worker.mjs"]) {
+      const source = readFileSync(join(pdfjsRoot, "legacy", "build", file), "utf8");
+      expect(source.split(check)).toHaveLength(2);
+    }
+    const before = Object.getOwnPropertyDescriptor(globalThis, "Response");
+    await extractPdf(new Uint8Array(readFileSync(corpusPdfs[0])));
+    expect(Object.getOwnPropertyDescriptor(globalThis, "Response")).toEqual(before);
+    expect(typeof Response.prototype.bytes).toBe("function");
   });
 
   it("reads PDFs without loading the native canvas library", async () => {
@@ -93,6 +150,36 @@ describe("pdfjs as zfxxgk runs it", () => {
   });
 });
 
+describe("Flate streams", () => {
+  const lines = Array.from({ length: 40 }, (_, i) => `Line ${String(i).padStart(2, "0")} of the report`);
+  const content = `BT /F1 10 Tf ET\n${lines.map((l, i) => text(60, 800 - i * 18, l)).join("\n")}`;
+  const textOf = async (flateContent: Uint8Array) =>
+    (await extractPdf(buildPdf([{ content: "", flateContent }]), { ocr: false })).blocks
+      .map((b) => ("text" in b ? b.text : ""))
+      .join("\n");
+
+  it("read whole, and the same, whether zlib or pdfjs's inflate reads them", async () => {
+    const packed = deflateSync(Buffer.from(content, "latin1"));
+    const got = await textOf(packed);
+    for (const l of lines) expect(got).toContain(l);
+    // A wrong checksum at the end is ignored by both.
+    const badChecksum = Buffer.from(packed);
+    badChecksum[badChecksum.length - 1] ^= 0xff;
+    expect(await textOf(badChecksum)).toBe(got);
+  });
+
+  it("cut short at a block's end are read as far as they go (zlib refuses them, pdfjs's inflate reads on)", async () => {
+    // The first half of the page as complete deflate blocks (a sync flush), with no final block after it.
+    const half = content.split("\n").slice(0, 21).join("\n");
+    const blocks = deflateRawSync(Buffer.from(half, "latin1"), { finishFlush: constants.Z_SYNC_FLUSH });
+    const cut = Buffer.concat([Buffer.from([0x78, 0x9c]), blocks]);
+    expect(() => inflateSync(cut)).toThrow();
+    const got = await textOf(cut);
+    for (const l of lines.slice(0, 20)) expect(got).toContain(l);
+    expect(got).not.toContain(lines[39]);
+  });
+});
+
 describe("the same-thread port", () => {
   it("hands an operator-list chunk over with its own arrays, the arguments as they are", () => {
     const operands = [1, 2, 3];
@@ -120,6 +207,20 @@ describe("the same-thread port", () => {
     expect(got.chunk.items).toEqual([item]);
   });
 
+  it("copies a message of strings and numbers shallowly, and exactly", () => {
+    const pull = {
+      sourceName: "m",
+      targetName: "w",
+      stream: 6,
+      streamId: 3,
+      desiredSize: 1,
+      reason: undefined,
+    };
+    const got = copyMessage(pull);
+    expect(got).not.toBe(pull);
+    expect(got).toStrictEqual(structuredClone(pull));
+  });
+
   it("deep-copies every other message, as a worker boundary would", () => {
     const data = { action: "GetDocRequest", data: { nested: [1, { x: 2 }] } };
     const got = copyMessage(data) as typeof data;
@@ -127,5 +228,59 @@ describe("the same-thread port", () => {
     expect(got.data).not.toBe(data.data);
     const pull = { stream: 6, desiredSize: 1 };
     expect(copyMessage(pull)).not.toBe(pull);
+  });
+});
+
+describe("pdfjs's bundles run from a V8 code cache", () => {
+  it("can run both pdfjs bundles as functions (each ends with its one export statement)", () => {
+    for (const file of ["pdf.mjs", "pdf.worker.mjs"]) {
+      const source = readFileSync(join(pdfjsRoot, "legacy", "build", file), "utf8");
+      const fn = asFunctionSource(source);
+      expect(fn, file).toBeDefined();
+      expect(fn).not.toContain("import.meta");
+    }
+    expect(asFunctionSource("const a = 1;\n")).toBeUndefined();
+  });
+
+  it("runs a bundle with its module URL and exports, compiles it once and then starts from the cache", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zfxxgk-bundle-test-"));
+    try {
+      const file = join(dir, "bundle.mjs");
+      writeFileSync(
+        file,
+        "const here = import.meta.url;\nfunction twice(n) { return 2 * n; }\nfunction strict() { return this; }\nexport { twice, here as url, strict };\n//# sourceMappingURL=bundle.mjs.map\n",
+      );
+      const cache = join(dir, "cache");
+      const first = loadBundle(file, cache)!;
+      expect(first.fromCache).toBe(false);
+      expect((first.exports.twice as (n: number) => number)(21)).toBe(42);
+      expect(first.exports.url).toBe(pathToFileURL(file).href);
+      // Module code is strict: a plain call has no `this`.
+      const strict = first.exports.strict as () => unknown;
+      expect(strict()).toBeUndefined();
+      first.saveCache();
+      expect(readdirSync(cache)).toHaveLength(1);
+      const second = loadBundle(file, cache)!;
+      expect(second.fromCache).toBe(true);
+      expect((second.exports.twice as (n: number) => number)(4)).toBe(8);
+      // Other bytes (an upgrade or a patch) are not run from the old cache, whose file is replaced.
+      writeFileSync(file, "function twice(n) { return n + n + 0; }\nexport { twice };\n");
+      const changed = loadBundle(file, cache)!;
+      expect(changed.fromCache).toBe(false);
+      changed.saveCache();
+      expect(readdirSync(cache)).toHaveLength(1);
+      expect(loadBundle(file, cache)!.fromCache).toBe(true);
+      // A cache folder that others may write to is never read (a code cache is code).
+      chmodSync(cache, 0o777);
+      expect(loadBundle(file, cache)!.fromCache).toBe(false);
+      expect(loadBundle(file, undefined)!.fromCache).toBe(false);
+      // Module code a function cannot hold (a static import, top-level await) is left to import().
+      writeFileSync(file, 'import { x } from "./other.mjs";\nexport { x };\n');
+      expect(loadBundle(file, cache)).toBeUndefined();
+      writeFileSync(file, "const x = await Promise.resolve(1);\nexport { x };\n");
+      expect(loadBundle(file, cache)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
