@@ -242,8 +242,31 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     comps.set(r, c);
   });
   const grids: Grid[] = [];
-  for (const comp of comps.values()) {
-    if (comp.h.length < 2 || comp.v.length < 2) continue;
+  const boxOf = (c: { h: HSeg[]; v: VSeg[] }) => ({
+    x0: Math.min(...c.h.map((h) => h.x0), ...c.v.map((v) => v.x)),
+    x1: Math.max(...c.h.map((h) => h.x1), ...c.v.map((v) => v.x)),
+    y0: Math.min(...c.v.map((v) => v.y0), ...c.h.map((h) => h.y)),
+    y1: Math.max(...c.v.map((v) => v.y1), ...c.h.map((h) => h.y)),
+  });
+  const tables = [...comps.values()].filter((c) => c.h.length >= 2 && c.v.length >= 2);
+  const boxes = tables.map(boxOf);
+  // A ruled box drawn around another ruled table (a web page's layout frame printed by a browser: its
+  // side menu and content column) is no table: its text is read as lines, the inner table as a table.
+  const frames = new Set(
+    tables.filter((_, i) =>
+      boxes.some(
+        (b, j) =>
+          j !== i &&
+          b.x0 >= boxes[i].x0 - 1 &&
+          b.x1 <= boxes[i].x1 + 1 &&
+          b.y0 >= boxes[i].y0 - 1 &&
+          b.y1 <= boxes[i].y1 + 1 &&
+          (b.x1 - b.x0) * (b.y1 - b.y0) < 0.9 * (boxes[i].x1 - boxes[i].x0) * (boxes[i].y1 - boxes[i].y0),
+      ),
+    ),
+  );
+  for (const comp of tables) {
+    if (frames.has(comp)) continue;
     const xs = cluster(
       comp.v.map((v) => v.x),
       3.5,
