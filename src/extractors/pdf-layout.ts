@@ -60,13 +60,29 @@ function spaceBetween(a: Piece, b: Piece): boolean {
   return gap > 0.25 * size || (b.afterSpace === true && gap > -0.2 * size);
 }
 
-function joinLine(pieces: Piece[]): string {
+/**
+ * A line's text. With the page's value columns (valueColumnStarts), a value that starts on one is set
+ * apart from the label before it even at a narrow gap, as segmentsOf cuts it.
+ */
+function joinLine(pieces: Piece[], columns?: Map<number, number>): string {
   let s = "";
   pieces.forEach((p, i) => {
-    if (i > 0 && spaceBetween(pieces[i - 1], p)) s += " ";
+    if (
+      i > 0 &&
+      (spaceBetween(pieces[i - 1], p) || (columns && labelThenColumnValue(pieces[i - 1], p, columns)))
+    )
+      s += " ";
     s += p.text;
   });
   return s;
+}
+
+/** True when `a` (a label) is followed at a visible gap by `b`, a value on one of the page's value columns. */
+function labelThenColumnValue(a: Piece, b: Piece, columns: Map<number, number>): boolean {
+  if (b.x0 - a.x1 < 0.15 * Math.min(a.size, b.size) || isValueText(a.text) || !isValueText(b.text))
+    return false;
+  const x = Math.round(b.x0);
+  return (columns.get(x) ?? 0) + (columns.get(x - 1) ?? 0) + (columns.get(x + 1) ?? 0) >= 2;
 }
 
 /** Text of a table cell: its lines top to bottom, wrapped lines joined without a space. */
@@ -429,8 +445,30 @@ interface Segment {
   value: boolean;
 }
 
-/** Cuts a line where the gap is wide (a column gap), or between two values however close. */
-function segmentsOf(line: Line): Segment[] {
+/**
+ * Left edges (rounded to whole points) of the values that stand clearly apart on a page's lines, with how
+ * many lines have one there: the value columns of a borderless table.
+ */
+function valueColumnStarts(lines: Line[]): Map<number, number> {
+  const starts = new Map<number, number>();
+  for (const line of lines) {
+    line.pieces.forEach((p, i) => {
+      const prev = line.pieces[i - 1];
+      if (prev && p.x0 - prev.x1 < 0.3 * Math.min(p.size, prev.size) && p.afterSpace !== true) return;
+      if (!isValueText(p.text)) return;
+      const x = Math.round(p.x0);
+      starts.set(x, (starts.get(x) ?? 0) + 1);
+    });
+  }
+  return starts;
+}
+
+/**
+ * Cuts a line where the gap is wide (a column gap), or between two values however close. With the
+ * page's value columns, a value starting on one of them is cut from the label before it at a narrower
+ * gap (a wrapped label filling its cell up to the cell padding of the value beside it).
+ */
+function segmentsOf(line: Line, columns?: Map<number, number>): Segment[] {
   const segs: Segment[] = [];
   let cur: Piece[] = [];
   const flush = () => {
@@ -451,7 +489,8 @@ function segmentsOf(line: Line): Segment[] {
       if (
         gap >= 0.9 * size ||
         (valueA && valueB && (gap >= 0.15 * size || spaced)) ||
-        (valueA !== valueB && (gap >= 0.3 * size || spaced))
+        (valueA !== valueB && (gap >= 0.3 * size || spaced)) ||
+        (columns && labelThenColumnValue(prev, p, columns))
       ) {
         flush();
       }
@@ -471,8 +510,8 @@ interface RowLine {
   firstValue: number;
 }
 
-function classify(line: Line): RowLine | undefined {
-  const segs = segmentsOf(line);
+function classify(line: Line, columns?: Map<number, number>): RowLine | undefined {
+  const segs = segmentsOf(line, columns);
   const firstValue = segs.findIndex((s) => s.value);
   const label = segs
     .slice(0, firstValue < 0 ? segs.length : firstValue)
@@ -496,14 +535,15 @@ function classify(line: Line): RowLine | undefined {
 function borderlessTables(
   page: PageInput,
   lines: Line[],
-  carried?: [number, number][],
+  carried: [number, number][] | undefined,
+  columns: Map<number, number>,
 ): { tables: Grid[]; consumed: Set<Line> } {
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
   const pitch = (a: Line, b: Line) => b.top - a.bottom;
   let i = 0;
   while (i < lines.length) {
-    const first = classify(lines[i]);
+    const first = classify(lines[i], columns);
     // A table starts at a line with a label and a value, or several values; a lone value may only
     // continue one (a row whose label wrapped onto the lines around it).
     if (!first || first.firstValue < 0 || first.segs.length < 2) {
@@ -518,7 +558,7 @@ function borderlessTables(
       const prev = pending.length > 0 ? pending[pending.length - 1].line : run[run.length - 1].line;
       const l = lines[j];
       if (pitch(prev, l) > 2.5 * Math.max(prev.size, l.size)) break;
-      const c = classify(l);
+      const c = classify(l, columns);
       if (!c) break;
       if (c.firstValue < 0) {
         if (c.segs[c.segs.length - 1].x1 > valueLeft + 0.5 * l.size) break;
@@ -994,12 +1034,13 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const rest = groupLines([...free]);
     for (const l of rest)
       l.no = Math.min(...l.pieces.map((p) => lineOf.get(p)?.no ?? Number.POSITIVE_INFINITY));
-    const { tables: borderless, consumed } = borderlessTables(page, rest, carried);
+    const columns = valueColumnStarts(rest);
+    const { tables: borderless, consumed } = borderlessTables(page, rest, carried, columns);
     const items: { top: number; block: Block; line?: Line }[] = [];
     for (const g of [...ruled, ...borderless]) items.push({ top: g.top, block: g.block });
     for (const l of rest) {
       if (consumed.has(l)) continue;
-      const text = normalizeText(joinLine(l.pieces)).replace(/\s+/g, " ").trim();
+      const text = normalizeText(joinLine(l.pieces, columns)).replace(/\s+/g, " ").trim();
       if (text === "") continue;
       const tb: TextBlock = {
         kind: "text",
