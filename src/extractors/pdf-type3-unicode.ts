@@ -190,8 +190,40 @@ function outline(bytes: Uint8Array, objs: Map<number, PdfObj>, font: Type3Font, 
   if (!text) return undefined;
   const box = /([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+d1\b/.exec(text);
   const ops = text.match(/(?<![\w.])[a-zA-Z*]{1,2}(?![\w.])/g)?.join(" ") ?? "";
-  const scale = Math.abs(Number(/\/FontMatrix\s*\[\s*([-\d.eE+]+)/.exec(font.obj.dict)?.[1] ?? "0.001"));
-  return { ops, box: box ? box.slice(3, 7).map((v) => Number(v) * scale) : undefined };
+  const matrix = /\/FontMatrix\s*\[\s*([-\d.eE+]+)\s+[-\d.eE+]+\s+[-\d.eE+]+\s+([-\d.eE+]+)/.exec(
+    font.obj.dict,
+  );
+  const scale = Math.abs(Number(matrix?.[1] ?? "0.001"));
+  // Glyph-space y grows downwards where the matrix flips it (Chromium's and Ghostscript's fonts do).
+  const flip = Number(matrix?.[2] ?? "0.001") < 0 ? -1 : 1;
+  return {
+    ops,
+    box: box ? box.slice(3, 7).map((v) => Number(v) * scale) : undefined,
+    /** Ink height and vertical centre above the baseline, in ems. */
+    ink: box
+      ? {
+          h: Math.abs(Number(box[6]) - Number(box[4])) * scale,
+          mid: ((Number(box[4]) + Number(box[6])) / 2) * scale * flip,
+        }
+      : undefined,
+  };
+}
+
+/**
+ * A glyph drawn as one thin horizontal bar, between a hyphen and an ideograph in width, at the height of
+ * a dash: a dash (`—`), the one character such a shape can be that is not a whole-em ideograph (一).
+ */
+function isDashShape(shape: ReturnType<typeof outline>, advance: number): boolean {
+  if (!shape?.box || !shape.ink) return false;
+  const ops = shape.ops
+    .replace(/\bcm\b/, "")
+    .trim()
+    .split(/\s+/)
+    .join(" ");
+  if (!/^(?:m(?: l){3,4}(?: h)?|re) f\*?$/.test(ops)) return false;
+  const width = shape.box[2] - shape.box[0];
+  const { h, mid } = shape.ink;
+  return advance >= 0.7 && advance < 0.97 && h <= 0.12 && width >= 4 * h && mid > 0.1 && mid < 0.5;
 }
 
 const sameOutline = (a: ReturnType<typeof outline>, b: ReturnType<typeof outline>) =>
@@ -318,6 +350,9 @@ export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
       );
       if (readings.size === 1) {
         unicode.set(code, [...readings][0]);
+        recovered++;
+      } else if (readings.size === 0 && isDashShape(mine, f.advance.get(code) ?? 0)) {
+        unicode.set(code, "\u2014");
         recovered++;
       } else {
         unicode.set(code, "\ufffd");

@@ -367,7 +367,8 @@ async function read(
     if (repair.recovered > 0) {
       warnings.push({
         code: "text_layer_repaired",
-        message: `${repair.recovered} glyph(s) whose Unicode mapping was broken (a Ghostscript re-distilled print) were read from the same glyph drawn elsewhere in the document`,
+        message: `${repair.recovered} glyph(s) whose Unicode mapping was broken (a Ghostscript re-distilled print) were read from the same glyph drawn elsewhere in the document, or as a dash from a single horizontal bar; check against the page`,
+        keys: ["active", "applications", "appeals"],
       });
     }
     if (doc.numPages > n) {
