@@ -36,14 +36,12 @@ interface PdfObj {
 
 interface Type3Font {
   obj: PdfObj;
-  /** code → glyph name, from /Encoding /Differences. */
-  names: Map<number, string>;
   /** code → Unicode text, from /ToUnicode. */
   unicode: Map<number, string>;
   /** code → advance as a share of the em. */
   advance: Map<number, number>;
-  /** glyph name → charproc object number. */
-  procs: Map<string, number>;
+  /** code → glyph name (/Encoding /Differences) and glyph name → charproc object: read when needed. */
+  glyphs(): { names: Map<number, string>; procs: Map<string, number> };
 }
 
 /** The latest definition of each object that the scan can see (objects inside object streams are not). */
@@ -91,8 +89,14 @@ function streamText(bytes: Uint8Array, obj: PdfObj | undefined): string | undefi
   }
 }
 
+const refPatterns = new Map<string, RegExp>();
 const ref = (dict: string, key: string) => {
-  const m = new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`).exec(dict);
+  let re = refPatterns.get(key);
+  if (!re) {
+    re = new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`);
+    refPatterns.set(key, re);
+  }
+  const m = re.exec(dict);
   return m ? Number(m[1]) : undefined;
 };
 
@@ -142,16 +146,6 @@ function parseToUnicode(cmap: string): Map<number, string> {
 }
 
 function readFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Type3Font | undefined {
-  const names = new Map<number, string>();
-  const encoding = ref(obj.dict, "Encoding");
-  const encText = encoding !== undefined ? objs.get(encoding)?.dict : obj.dict;
-  const diffs = encText && /\/Differences\s*\[([^\]]*)\]/.exec(encText)?.[1];
-  if (!diffs) return undefined;
-  let code = 0;
-  for (const tok of diffs.matchAll(/(\d+)|\/([^\s/[\]<>()]+)/g)) {
-    if (tok[1] !== undefined) code = Number(tok[1]);
-    else names.set(code++, tok[2]);
-  }
   const tu = ref(obj.dict, "ToUnicode");
   const cmap = tu === undefined ? undefined : streamText(bytes, objs.get(tu));
   if (!cmap) return undefined;
@@ -163,17 +157,38 @@ function readFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Ty
   (widths?.replace(/^\s*\[/, "").match(/-?[\d.]+/g) ?? []).forEach((w, i) => {
     advance.set(first + i, Number(w) * scale);
   });
+  let glyphs: ReturnType<Type3Font["glyphs"]> | undefined;
+  return {
+    obj,
+    unicode,
+    advance,
+    glyphs: () => {
+      glyphs ??= readGlyphs(obj, objs);
+      return glyphs;
+    },
+  };
+}
+
+function readGlyphs(obj: PdfObj, objs: Map<number, PdfObj>): ReturnType<Type3Font["glyphs"]> {
+  const names = new Map<number, string>();
+  const encoding = ref(obj.dict, "Encoding");
+  const encText = encoding !== undefined ? objs.get(encoding)?.dict : obj.dict;
+  const diffs = (encText && /\/Differences\s*\[([^\]]*)\]/.exec(encText)?.[1]) ?? "";
+  let code = 0;
+  for (const tok of diffs.matchAll(/(\d+)|\/([^\s/[\]<>()]+)/g)) {
+    if (tok[1] !== undefined) code = Number(tok[1]);
+    else names.set(code++, tok[2]);
+  }
   const procs = new Map<string, number>();
   const procText = valueText(obj.dict, "CharProcs", objs, "<<", ">>") ?? "";
   for (const m of procText.matchAll(/\/([^\s/[\]<>()]+)\s+(\d+)\s+\d+\s+R/g)) procs.set(m[1], Number(m[2]));
-  return { obj, names, unicode, advance, procs };
+  return { names, procs };
 }
 
 const isCjk = (s: string) => /[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/.test(s);
 
 /** A map entry that cannot be right: a whole-em glyph read as one Latin-1/Latin-A/B character. */
 function brokenEntry(font: Type3Font, code: number): boolean {
-  if (!font.names.has(code)) return false;
   const text = font.unicode.get(code);
   if (text === undefined || text.length !== 1 || text.charCodeAt(0) >= 0x250) return false;
   const advance = font.advance.get(code) ?? 0;
@@ -185,7 +200,7 @@ function brokenEntry(font: Type3Font, code: number): boolean {
 
 /** What identifies a glyph's drawing across fonts: its operators in order, and its bounding box. */
 function outline(bytes: Uint8Array, objs: Map<number, PdfObj>, font: Type3Font, name: string) {
-  const num = font.procs.get(name);
+  const num = font.glyphs().procs.get(name);
   const text = num === undefined ? undefined : streamText(bytes, objs.get(num));
   if (!text) return undefined;
   const box = /([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+d1\b/.exec(text);
@@ -297,12 +312,15 @@ function lastTrailer(text: string, objs: Map<number, PdfObj>) {
  */
 export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
   const none = { bytes, recovered: 0, unknown: 0 };
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Most PDFs have no Type 3 font: a byte search rules them out without decoding the file as text.
+  if (buf.indexOf("/Type3") < 0) return none;
+  const text = buf.toString("latin1");
   if (!/\/Subtype\s*\/Type3\b/.test(text)) return none;
   const objs = indexObjects(text);
   const fonts: Type3Font[] = [];
   for (const obj of objs.values()) {
-    if (!/\/Subtype\s*\/Type3\b/.test(obj.dict) || obj.data) continue;
+    if (obj.data || !obj.dict.includes("/Type3") || !/\/Subtype\s*\/Type3\b/.test(obj.dict)) continue;
     const font = readFont(obj, objs, bytes);
     if (font) fonts.push(font);
   }
@@ -310,12 +328,15 @@ export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
   // or digit (even a font of proportional Latin glyphs holds the whole-em dash, which read `4` once).
   const docCjk = fonts.some((f) => [...f.unicode.values()].some(isCjk));
   if (!docCjk) return none;
-  const broken = fonts.map((f) => [...f.names.keys()].filter((c) => brokenEntry(f, c)));
+  // Entries of glyphs the font names in its encoding (the glyphs it can show) that cannot be right.
+  const suspect = fonts.map((f) => [...f.unicode.keys()].filter((c) => brokenEntry(f, c)));
+  if (suspect.every((b) => b.length === 0)) return none;
+  const broken = suspect.map((codes, i) => codes.filter((c) => fonts[i].glyphs().names.has(c)));
   if (broken.every((b) => b.length === 0)) return none;
   // Sound readings of each glyph name, with the font that holds them.
   const sound = new Map<string, { font: Type3Font; text: string }[]>();
   fonts.forEach((f, i) => {
-    for (const [code, name] of f.names) {
+    for (const [code, name] of f.glyphs().names) {
       const t = f.unicode.get(code);
       if (t === undefined || t === "" || broken[i].includes(code)) continue;
       const list = sound.get(name) ?? [];
@@ -341,7 +362,7 @@ export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
     if (broken[i].length === 0) return;
     const unicode = new Map(f.unicode);
     for (const code of broken[i]) {
-      const name = f.names.get(code) ?? "";
+      const name = f.glyphs().names.get(code) ?? "";
       const mine = outline(bytes, objs, f, name);
       const readings = new Set(
         (sound.get(name) ?? [])
