@@ -123,8 +123,58 @@ function furniture(pages: { page: PageInput; lines: Line[] }[]): Set<Line> {
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
+  // A bare number in a margin is a page number when the numbers there run with the pages (7 on page 1,
+  // 8 on page 2 …, on at least half of them), or on a one-page document when it stands apart from the text; otherwise it may be a
+  // value printed on a line of its own at the top or bottom of a page (a table flattened to one
+  // paragraph per cell).
+  const bare = (l: Line) => /^[+-]?\d{1,4}$/.test(text(l));
+  const offsets = new Map<string, number>();
+  for (const { page, lines } of pages) {
+    for (const l of lines) {
+      const where = inTop(l, page) ? "top" : inBottom(l, page) ? "bottom" : undefined;
+      if (!where || !bare(l)) continue;
+      const k = `${where}|${Number(text(l)) - page.page}`;
+      offsets.set(k, (offsets.get(k) ?? 0) + 1);
+    }
+  }
+  const pageOf = new Map<Line, { page: PageInput; lines: Line[] }>();
+  for (const p of pages) for (const l of p.lines) pageOf.set(l, p);
+  // The page's usual distance between neighbouring lines (median); a page number stands further off.
+  const pitchOf = new Map<PageInput, number>();
+  for (const { page, lines } of pages) {
+    const tops = lines.map((l) => l.top).sort((a, b) => a - b);
+    const steps = tops
+      .slice(1)
+      .map((t, i) => t - tops[i])
+      .filter((d) => d > 1)
+      .sort((a, b) => a - b);
+    pitchOf.set(page, steps[Math.floor(steps.length / 2)] ?? 0);
+  }
+  const apart = (l: Line) => {
+    const p = pageOf.get(l);
+    const gap = Math.min(
+      ...(p?.lines ?? [])
+        .filter((o) => o !== l)
+        .map((o) => (o.top >= l.bottom ? o.top - l.bottom : l.top >= o.bottom ? l.top - o.bottom : 0)),
+    );
+    const pitch = p ? (pitchOf.get(p.page) ?? 0) : 0;
+    return gap >= 1.5 * (l.bottom - l.top) && gap + (l.bottom - l.top) > 1.5 * pitch;
+  };
+  const isPageNumber = (l: Line) => {
+    if (!bare(l)) return true;
+    const p = pageOf.get(l);
+    const where = p && inTop(l, p.page) ? "top" : "bottom";
+    const n = Number(text(l));
+    const page = p?.page.page ?? 0;
+    // In a document of several pages, page numbers run with the pages on at least two of them; a
+    // number standing apart may be a value whose empty neighbours left it alone (blankCellLines). A
+    // single page's number is told by standing apart, and by being a number a page can have.
+    const running = offsets.get(`${where}|${n - page}`) ?? 0;
+    if (running >= 2 && running >= pages.length / 2) return true;
+    return pages.length === 1 && apart(l) && n >= 1 && n <= page + 10;
+  };
   const isFurniture = (l: Line) => {
-    if (PAGE_NUMBER.test(text(l))) return true;
+    if (PAGE_NUMBER.test(text(l)) || bare(l)) return isPageNumber(l);
     const n = counts.get(key(l)) ?? 0;
     return pages.length >= 2 && n >= 2 && n >= pages.length / 2;
   };
@@ -965,6 +1015,73 @@ function dominantSize(pieces: Piece[]): number {
 }
 
 /**
+ * Empty lines of a table flattened to one paragraph per cell (a Word "save as web page" table printed by
+ * a browser): each cell is a line of its own at a regular pitch, and an empty cell leaves a line's height
+ * of nothing. On a page with at least three lines that are one value each, a gap between two such cell
+ * lines that is a whole number of pitches holds that many less one blank cells, when a value stands on
+ * one side of it (between two labels, only two or more: one empty line between labels is spacing).
+ */
+function blankCellLines(
+  items: { top: number; block: Block; line?: Line }[],
+  page: number,
+  body: { first: number; last: number; pages: number },
+) {
+  const kind = (it: { block: Block; line?: Line }) => {
+    if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
+    const text = it.block.text;
+    if (isValueText(text)) return "value";
+    return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
+  };
+  const kinds = items.map(kind);
+  if (kinds.filter((k) => k === "value").length < 3) return;
+  // The pitch: the most common baseline distance between neighbouring cell lines.
+  const gaps = new Map<number, number>();
+  for (let k = 1; k < items.length; k++) {
+    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    const g = Math.round((items[k].line!.pieces[0].base - items[k - 1].line!.pieces[0].base) * 2) / 2;
+    if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
+  }
+  const [pitch, seen] = [...gaps].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+  if (pitch <= 0 || seen < 3) return;
+  for (let k = items.length - 1; k > 0; k--) {
+    const a = kinds[k - 1];
+    const b = kinds[k];
+    if (a === "other" || b === "other") continue;
+    const g = items[k].line!.pieces[0].base - items[k - 1].line!.pieces[0].base;
+    const n = Math.round(g / pitch);
+    if (n < 2 || n > 8 || Math.abs(g - n * pitch) > 0.12 * pitch) continue;
+    if (a !== "value" && b !== "value" && n < 3) continue;
+    const blanks = Array.from({ length: n - 1 }, (_, j) => ({
+      top: items[k - 1].top + (j + 1) * pitch,
+      block: { kind: "text", text: "", explicitBlank: true, pos: { page } } as TextBlock,
+    }));
+    items.splice(k, 0, ...blanks);
+  }
+  // Empty cell lines that ended the page before, or begin this one, below the page's top or above its
+  // bottom (a browser fills every page down to its margin, line by line).
+  const blanksOf = (n: number, top: number): { top: number; block: Block }[] =>
+    Array.from({ length: n }, (_, j) => ({
+      top: top + j * pitch,
+      block: { kind: "text", text: "", explicitBlank: true, pos: { page } } as TextBlock,
+    }));
+  const count = (g: number) => {
+    const n = Math.round(g / pitch);
+    return n >= 1 && n <= 8 && Math.abs(g - n * pitch) <= 0.12 * pitch ? n : 0;
+  };
+  const first = items.findIndex((it) => it.line);
+  if (page > 1 && first >= 0 && kinds[first] === "value") {
+    const n = count(items[first].line!.pieces[0].base - body.first);
+    items.splice(first, 0, ...blanksOf(n, items[first].top - n * pitch));
+  }
+  const lastIdx = items.length - 1 - [...items].reverse().findIndex((it) => it.line);
+  const lastKind = lastIdx < items.length ? kind(items[lastIdx]) : "other";
+  if (page < body.pages && lastIdx < items.length && lastKind === "value") {
+    const n = count(body.last - items[lastIdx].line!.pieces[0].base);
+    items.splice(lastIdx + 1, 0, ...blanksOf(n, items[lastIdx].top + pitch));
+  }
+}
+
+/**
  * A heading set in a larger type and wrapped over several lines (`淮安市洪泽区人民政府` /
  * `2024年政府信息公开工作年度报告`) is one heading: consecutive text lines of the same large size,
  * at most a line-height apart, become one text block.
@@ -1022,6 +1139,15 @@ export function layoutPages(pages: PageInput[]): Block[] {
   });
   const drop = furniture(perPage);
   const bodySize = dominantSize(pages.flatMap((p) => p.pieces));
+  // Where the text of a page begins and ends (the baselines of the fullest pages): a page whose cell
+  // lines begin lower or end higher had empty cell lines there (blankCellLines).
+  const bodyLines = perPage.map(({ lines }) => lines.filter((l) => !drop.has(l) && l.pieces.length > 0));
+  const baseOf = (l: Line) => l.pieces[0].base;
+  const body = {
+    first: Math.min(...bodyLines.filter((ls) => ls.length > 0).map((ls) => Math.min(...ls.map(baseOf)))),
+    last: Math.max(...bodyLines.filter((ls) => ls.length > 0).map((ls) => Math.max(...ls.map(baseOf)))),
+    pages: pages.length,
+  };
   const blocks: Block[] = [];
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
   let carried: [number, number][] | undefined;
@@ -1056,6 +1182,7 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const lastItem = items[items.length - 1];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     joinHeadingLines(items, bodySize);
+    blankCellLines(items, page.page, body);
     items.forEach((it, k) => {
       blocks.push(it.block);
       if (it.block.kind === "table") {
