@@ -1034,15 +1034,21 @@ function blankCellLines(
   };
   const kinds = items.map(kind);
   if (kinds.filter((k) => k === "value").length < 3) return;
-  // The pitch: the most common baseline distance between neighbouring cell lines.
+  // The pitch: the baseline distance between neighbouring cell lines.
   const gaps = new Map<number, number>();
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
     const g = Math.round((items[k].line!.pieces[0].base - items[k - 1].line!.pieces[0].base) * 2) / 2;
     if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
   }
-  const [pitch, seen] = [...gaps].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
-  if (pitch <= 0 || seen < 3) return;
+  // The smallest distance seen twice or more: on a page with many empty cells, two pitches may be
+  // the most common distance.
+  const size = Math.min(...items.flatMap((it) => (it.line ? [it.line.size] : [])));
+  const pitch = [...gaps]
+    .filter(([g, n]) => n >= 2 && g >= 0.9 * size)
+    .map(([g]) => g)
+    .sort((a, b) => a - b)[0];
+  if (!pitch) return;
   for (let k = items.length - 1; k > 0; k--) {
     const a = kinds[k - 1];
     const b = kinds[k];
