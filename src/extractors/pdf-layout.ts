@@ -1014,6 +1014,12 @@ function dominantSize(pieces: Piece[]): number {
   return best;
 }
 
+/** How a page of cell lines ends: its last line's kind and the empty lines below it. */
+interface CellPageEnd {
+  kind: "value" | "label";
+  below: number;
+}
+
 /**
  * Empty lines of a table flattened to one paragraph per cell (a Word "save as web page" table printed by
  * a browser): each cell is a line of its own at a regular pitch, and an empty cell leaves a line's height
@@ -1024,8 +1030,9 @@ function dominantSize(pieces: Piece[]): number {
 function blankCellLines(
   items: { top: number; block: Block; line?: Line }[],
   page: number,
-  body: { first: number; last: number; pages: number },
-) {
+  body: { first: number; last: number },
+  before: CellPageEnd | undefined,
+): CellPageEnd | undefined {
   const kind = (it: { block: Block; line?: Line }) => {
     if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
     const text = it.block.text;
@@ -1033,7 +1040,7 @@ function blankCellLines(
     return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
   };
   const kinds = items.map(kind);
-  if (kinds.filter((k) => k === "value").length < 3) return;
+  if (kinds.filter((k) => k === "value").length < 3) return undefined;
   // The pitch: the baseline distance between neighbouring cell lines.
   const gaps = new Map<number, number>();
   for (let k = 1; k < items.length; k++) {
@@ -1048,7 +1055,7 @@ function blankCellLines(
     .filter(([g, n]) => n >= 2 && g >= 0.9 * size)
     .map(([g]) => g)
     .sort((a, b) => a - b)[0];
-  if (!pitch) return;
+  if (!pitch) return undefined;
   for (let k = items.length - 1; k > 0; k--) {
     const a = kinds[k - 1];
     const b = kinds[k];
@@ -1063,28 +1070,30 @@ function blankCellLines(
     }));
     items.splice(k, 0, ...blanks);
   }
-  // Empty cell lines that ended the page before, or begin this one, below the page's top or above its
-  // bottom (a browser fills every page down to its margin, line by line).
-  const blanksOf = (n: number, top: number): { top: number; block: Block }[] =>
-    Array.from({ length: n }, (_, j) => ({
-      top: top + j * pitch,
-      block: { kind: "text", text: "", explicitBlank: true, pos: { page } } as TextBlock,
-    }));
+  // Empty cell lines that ended the page before, or begin this one: the space between the page's last
+  // cell line and the bottom of the fullest pages, and between the top and its first one (a browser
+  // fills every page down to its margin, line by line). Counted like the gaps above, across the break.
   const count = (g: number) => {
     const n = Math.round(g / pitch);
     return n >= 1 && n <= 8 && Math.abs(g - n * pitch) <= 0.12 * pitch ? n : 0;
   };
   const first = items.findIndex((it) => it.line);
-  if (page > 1 && first >= 0 && kinds[first] === "value") {
-    const n = count(items[first].line!.pieces[0].base - body.first);
-    items.splice(first, 0, ...blanksOf(n, items[first].top - n * pitch));
+  const firstKind = first >= 0 ? kind(items[first]) : "other";
+  if (before && first >= 0 && firstKind !== "other") {
+    const n = before.below + count(items[first].line!.pieces[0].base - body.first);
+    if (n > 0 && (before.kind === "value" || firstKind === "value" || n >= 2)) {
+      const blanks = Array.from({ length: n }, (_, j) => ({
+        top: items[first].top - (n - j) * pitch,
+        block: { kind: "text", text: "", explicitBlank: true, pos: { page } } as TextBlock,
+      }));
+      items.splice(first, 0, ...blanks);
+    }
   }
-  const lastIdx = items.length - 1 - [...items].reverse().findIndex((it) => it.line);
-  const lastKind = lastIdx < items.length ? kind(items[lastIdx]) : "other";
-  if (page < body.pages && lastIdx < items.length && lastKind === "value") {
-    const n = count(body.last - items[lastIdx].line!.pieces[0].base);
-    items.splice(lastIdx + 1, 0, ...blanksOf(n, items[lastIdx].top + pitch));
-  }
+  let last = items.length - 1;
+  while (last >= 0 && !items[last].line) last--;
+  const lastKind = last >= 0 ? kind(items[last]) : "other";
+  if (last < 0 || lastKind === "other") return undefined;
+  return { kind: lastKind, below: count(body.last - items[last].line!.pieces[0].base) };
 }
 
 /**
@@ -1145,18 +1154,31 @@ export function layoutPages(pages: PageInput[]): Block[] {
   });
   const drop = furniture(perPage);
   const bodySize = dominantSize(pages.flatMap((p) => p.pieces));
-  // Where the text of a page begins and ends (the baselines of the fullest pages): a page whose cell
-  // lines begin lower or end higher had empty cell lines there (blankCellLines).
+  // Where the text of a page begins and ends: the highest first and the lowest last baseline that at
+  // least two pages share (within 2 pt). A page whose cell lines begin lower or end higher had empty
+  // cell lines there (blankCellLines); one page laid out otherwise (a table at the end) does not count.
   const bodyLines = perPage.map(({ lines }) => lines.filter((l) => !drop.has(l) && l.pieces.length > 0));
   const baseOf = (l: Line) => l.pieces[0].base;
+  const shared = (values: number[], pick: (a: number, b: number) => number) =>
+    values
+      .filter((v) => values.filter((w) => Math.abs(w - v) <= 2).length >= 2)
+      .reduce((a, b) => pick(a, b), Number.NaN);
+  const filled = bodyLines.filter((ls) => ls.length > 0);
   const body = {
-    first: Math.min(...bodyLines.filter((ls) => ls.length > 0).map((ls) => Math.min(...ls.map(baseOf)))),
-    last: Math.max(...bodyLines.filter((ls) => ls.length > 0).map((ls) => Math.max(...ls.map(baseOf)))),
-    pages: pages.length,
+    first: shared(
+      filled.map((ls) => Math.min(...ls.map(baseOf))),
+      (a, b) => (Number.isNaN(a) ? b : Math.min(a, b)),
+    ),
+    last: shared(
+      filled.map((ls) => Math.max(...ls.map(baseOf))),
+      (a, b) => (Number.isNaN(a) ? b : Math.max(a, b)),
+    ),
   };
+
   const blocks: Block[] = [];
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
   let carried: [number, number][] | undefined;
+  let cellPageEnd: CellPageEnd | undefined;
   for (const { page, lines } of perPage) {
     const lineOf = new Map<Piece, Line>();
     for (const l of lines) for (const p of l.pieces) lineOf.set(p, l);
@@ -1188,7 +1210,7 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const lastItem = items[items.length - 1];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     joinHeadingLines(items, bodySize);
-    blankCellLines(items, page.page, body);
+    cellPageEnd = blankCellLines(items, page.page, body, cellPageEnd);
     items.forEach((it, k) => {
       blocks.push(it.block);
       if (it.block.kind === "table") {
