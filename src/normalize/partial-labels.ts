@@ -84,7 +84,15 @@ const cache = new Map<string, PartialLabel | undefined>();
  * label fits it. Labels without U+FFFD are never read here.
  */
 export function readPartialLabel(text: string): PartialLabel | undefined {
-  if (!text.includes("\ufffd") || text.length > 60) return undefined;
+  if (!text.includes("\ufffd")) return undefined;
+  // A provincial annotation in brackets after the label (`其他对外管理服务事项(指行政许可证以外的…)`):
+  // the label before it is read, the annotation kept as printed.
+  const open = text.search(/[(（]\s*[^\s\ufffd)）一二三四五六七八九十\d]{2}/);
+  if (open > 1) {
+    const head = readPartialLabel(text.slice(0, open));
+    return head ? { printed: text, read: `${head.read}${text.slice(open)}` } : undefined;
+  }
+  if (text.length > 60) return undefined;
   if (cache.has(text)) return cache.get(text);
   const trimmed = text.trim();
   const ordinal = ORDINAL.exec(trimmed)?.[0] ?? "";

@@ -34,3 +34,14 @@ describe("readPartialLabel", () => {
     expect(readPartialLabel("行政许\ufffd")).toEqual({ printed: "行政许\ufffd", read: "行政许可" });
   });
 });
+
+describe("readPartialLabel with a provincial annotation", () => {
+  it("reads the label before the brackets and keeps the annotation as printed", () => {
+    const printed =
+      "\ufffd他对外管理服\ufffd事项(指行政许可证以外的政\ufffd服\ufffd事项,含行政确认\ufffd行政奖励)";
+    expect(read(printed)).toBe(
+      "其他对外管理服务事项(指行政许可证以外的政\ufffd服\ufffd事项,含行政确认\ufffd行政奖励)",
+    );
+    expect(read("规章(\ufffd区的市\ufffd自治州人民政府应提供相关数据)")).toBeUndefined(); // nothing unknown before it
+  });
+});
