@@ -109,3 +109,78 @@ describe("a wrapped label filling its cell up to the value beside it", () => {
     expect(texts(blocks)).toContain("行政事业性收费316441");
   });
 });
+
+describe("a table flattened to one paragraph per cell, printed by a browser", () => {
+  const PITCH = 26.25;
+  /** Cells one per line from `top`, a line's pitch apart; null is an empty paragraph (a blank line). */
+  const cellLines = (cells: (string | null)[], top: number) =>
+    cells.flatMap((c, i) =>
+      c === null ? [] : [piece(c, /[\d-]/.test(c[0]) ? 300 : 260, top + i * PITCH, 10.5)],
+    );
+  const page = (n: number, pieces: Piece[]) => ({ page: n, width: 612, height: 792, pieces, h: [], v: [] });
+  const read = (blocks: Block[]) =>
+    blocks.flatMap((b) => (b.kind === "text" ? [b.explicitBlank ? "∅" : b.text] : ["table"]));
+
+  it("reads an empty line between cell lines as a blank cell", () => {
+    const blocks = layoutPages([
+      page(1, cellLines(["二、上年结转政府信息公开申请数量", null, "0", null, "0", "0", "0", "0"], 60)),
+    ]);
+    expect(read(blocks)).toEqual(["二、上年结转政府信息公开申请数量", "∅", "0", "∅", "0", "0", "0", "0"]);
+  });
+
+  it("reads one empty line between two labels as spacing, and needs values on the page", () => {
+    const headings = layoutPages([
+      page(1, cellLines(["二、主动公开政府信息情况", null, "第二十条第(一)项", "规章", "3", "4", "5"], 60)),
+    ]);
+    expect(read(headings)).not.toContain("∅");
+    const prose = layoutPages([
+      page(1, cellLines(["一、总体情况", null, "本年度共收到申请", null, "二、主动公开"], 60)),
+    ]);
+    expect(read(prose)).not.toContain("∅");
+  });
+
+  it("finds the empty lines a page break hides: below a page's last line and above the next page's first", () => {
+    // Pages 1 and 3 are full (their lines end at the same bottom); page 2 ends one line early, page 3
+    // begins at the top: one empty cell line at the bottom of page 2.
+    const full = (first: number) =>
+      cellLines(["规章", "1", "2", "3", "行政许可", "4", "5", "6"], 60).map((p) => ({
+        ...p,
+        text: p.text.replace(/^\d$/, String(first)),
+      }));
+    const blocks = layoutPages([
+      page(1, full(1)),
+      page(
+        2,
+        cellLines(["一、本年新收政府信息公开申请数量", "51", "176", "85", "96", "114", null, null], 60),
+      ),
+      page(3, cellLines(["614", "二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0"], 60)),
+    ]);
+    const text = read(blocks);
+    expect(text.slice(text.indexOf("114"), text.indexOf("614") + 1)).toEqual(["114", "∅", "∅", "614"]);
+  });
+});
+
+describe("page numbers and values on a page's first or last line", () => {
+  const page = (n: number, pieces: Piece[]) => ({ page: n, width: 612, height: 792, pieces, h: [], v: [] });
+  const body = (n: number) => [
+    piece("政府信息公开工作年度报告正文", 72, 300 + n),
+    piece("规章", 72, 330),
+    piece("12", 200, 330),
+  ];
+  const texts2 = (blocks: Block[]) => blocks.flatMap((b) => (b.kind === "text" ? [b.text] : []));
+
+  it("drops numbers in the bottom margin that run with the pages", () => {
+    const blocks = layoutPages([1, 2, 3].map((n) => page(n, [...body(n), piece(String(n + 4), 300, 770)])));
+    expect(texts2(blocks)).not.toEqual(expect.arrayContaining(["5"]));
+    expect(texts2(blocks).some((t) => /^[567]$/.test(t))).toBe(false);
+  });
+
+  it("keeps a value alone on the last line of one page, and a negative number", () => {
+    const blocks = layoutPages([
+      page(1, [...body(1), piece("10", 300, 770)]),
+      page(2, [...body(2), piece("-3", 300, 770)]),
+      page(3, body(3)),
+    ]);
+    expect(texts2(blocks)).toEqual(expect.arrayContaining(["10", "-3"]));
+  });
+});
