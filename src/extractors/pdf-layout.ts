@@ -124,9 +124,9 @@ function furniture(pages: { page: PageInput; lines: Line[] }[]): Set<Line> {
     }
   }
   // A bare number in a margin is a page number when the numbers there run with the pages (7 on page 1,
-  // 8 on page 2 …, on at least half of them), or on a one-page document when it stands apart from the text; otherwise it may be a
-  // value printed on a line of its own at the top or bottom of a page (a table flattened to one
-  // paragraph per cell).
+  // 8 on page 2 …, on at least half of them), or on a one-page document when it stands apart from the
+  // text; otherwise it may be a value printed on a line of its own at the top or bottom of a page (a
+  // table flattened to one paragraph per cell).
   const bare = (l: Line) => /^[+-]?\d{1,4}$/.test(text(l));
   const offsets = new Map<string, number>();
   for (const { page, lines } of pages) {
@@ -166,9 +166,9 @@ function furniture(pages: { page: PageInput; lines: Line[] }[]): Set<Line> {
     const where = p && inTop(l, p.page) ? "top" : "bottom";
     const n = Number(text(l));
     const page = p?.page.page ?? 0;
-    // In a document of several pages, page numbers run with the pages on at least two of them; a
-    // number standing apart may be a value whose empty neighbours left it alone (blankCellLines). A
-    // single page's number is told by standing apart, and by being a number a page can have.
+    // In a document of several pages a number standing apart may be a value whose empty neighbours
+    // left it alone (blankCellLines); only one page's number is told by standing apart, and by being a
+    // number a page can have.
     const running = offsets.get(`${where}|${n - page}`) ?? 0;
     if (running >= 2 && running >= pages.length / 2) return true;
     return pages.length === 1 && apart(l) && n >= 1 && n <= page + 10;
