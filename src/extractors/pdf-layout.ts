@@ -1014,25 +1014,40 @@ function dominantSize(pieces: Piece[]): number {
   return best;
 }
 
-/** How a page of cell lines ends: its last line's kind and the empty lines below it. */
+/** How a page of cell lines ends: its last line's kind and the empty lines below it (fewest, most). */
 interface CellPageEnd {
   kind: "value" | "label";
-  below: number;
+  below: [number, number];
+}
+
+/** The blank cells of an empty-line run: `certain` of them, and `extra` more the geometry also allows. */
+function blankRun(page: number, certain: number, extra: number, top: number, step: number) {
+  return Array.from({ length: certain + extra }, (_, j) => {
+    const block: TextBlock = { kind: "text", text: "", explicitBlank: true, pos: { page } };
+    if (j >= certain) block.uncertain = true;
+    return { top: top + j * step, block };
+  });
 }
 
 /**
  * Empty lines of a table flattened to one paragraph per cell (a Word "save as web page" table printed by
- * a browser): each cell is a line of its own at a regular pitch, and an empty cell leaves a line's height
- * of nothing. On a page with at least three lines that are one value each, a gap between two such cell
- * lines that is a whole number of pitches holds that many less one blank cells, when a value stands on
- * one side of it (between two labels, only two or more: one empty line between labels is spacing).
+ * a browser): each cell is a line of its own at a regular pitch, and an empty cell (`<p>&nbsp;</p>`)
+ * leaves an empty line. On a page with at least three lines that are one value each, the distance
+ * between two such cell lines beyond one pitch is that many empty lines, when a value stands on one side
+ * of it (between two labels, only two or more: one empty line between labels is spacing).
+ *
+ * An empty line may be lower than a text line (its no-break space is set in a Latin font). Its height is
+ * the one that makes every gap of the page a whole number of empty lines; where several heights do (all
+ * gaps alike), a run holds the fewest blanks they allow as certain and the rest as uncertain, which
+ * reconstruction drops first to fit the template's cell count. Returns the number of such runs.
  */
 function blankCellLines(
   items: { top: number; block: Block; line?: Line }[],
   page: number,
   body: { first: number; last: number },
   before: CellPageEnd | undefined,
-): CellPageEnd | undefined {
+): { end: CellPageEnd | undefined; unsure: number } {
+  const none = { end: undefined, unsure: 0 };
   const kind = (it: { block: Block; line?: Line }) => {
     if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
     const text = it.block.text;
@@ -1040,60 +1055,89 @@ function blankCellLines(
     return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
   };
   const kinds = items.map(kind);
-  if (kinds.filter((k) => k === "value").length < 3) return undefined;
-  // The pitch: the baseline distance between neighbouring cell lines.
+  if (kinds.filter((k) => k === "value").length < 3) return none;
+  const baseAt = (k: number) => items[k].line!.pieces[0].base;
+  // The pitch: the smallest baseline distance between neighbouring cell lines seen twice or more (on a
+  // page with many empty cells, a longer distance may be the most common one).
   const gaps = new Map<number, number>();
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
-    const g = Math.round((items[k].line!.pieces[0].base - items[k - 1].line!.pieces[0].base) * 2) / 2;
+    const g = Math.round((baseAt(k) - baseAt(k - 1)) * 2) / 2;
     if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
   }
-  // The smallest distance seen twice or more: on a page with many empty cells, two pitches may be
-  // the most common distance.
   const size = Math.min(...items.flatMap((it) => (it.line ? [it.line.size] : [])));
-  const pitch = [...gaps]
+  const bucket = [...gaps]
     .filter(([g, n]) => n >= 2 && g >= 0.9 * size)
     .map(([g]) => g)
     .sort((a, b) => a - b)[0];
-  if (!pitch) return undefined;
+  if (!bucket) return none;
+  // Measured, not rounded: the mean of the distances near it (CJK and Latin baselines differ a little).
+  const near: number[] = [];
+  for (let k = 1; k < items.length; k++) {
+    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    const g = baseAt(k) - baseAt(k - 1);
+    if (Math.abs(g - bucket) <= 0.75) near.push(g);
+  }
+  const pitch = near.reduce((a, b) => a + b, 0) / near.length;
+  const tol = 0.12 * pitch;
+  // The distances beyond one pitch, and the empty-line heights that make each a whole number of lines.
+  const excess: number[] = [];
+  for (let k = 1; k < items.length; k++) {
+    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    if (e > 0.5 * pitch) excess.push(e);
+  }
+  const fits = (e: number, h: number) => {
+    const n = Math.round(e / h);
+    return n >= 1 && n <= 12 && Math.abs(e - n * h) <= tol;
+  };
+  let heights: number[] = [];
+  for (let h = 0.6 * pitch; h <= 1.25 * pitch; h += 0.01 * pitch) {
+    if (excess.every((e) => fits(e, h))) heights.push(h);
+  }
+  // An empty line as high as a text line is the rule; other heights count only where two distances or
+  // more show them (one odd distance is a paragraph's spacing, not empty lines).
+  if (excess.length < 2) heights = heights.filter((h) => Math.abs(h - pitch) <= 0.02 * pitch);
+  if (excess.length === 0) heights = [pitch];
+  /** Fewest and most empty lines a distance holds, over the heights that fit the page. */
+  const lines = (e: number, among = heights): [number, number] => {
+    const ns = among.filter((h) => fits(e, h)).map((h) => Math.round(e / h));
+    return ns.length === 0 ? [0, 0] : [Math.min(...ns), Math.max(...ns)];
+  };
+  // Across a page break the distances are measured from other pages' lines: there, a text line's height
+  // is used whenever the page's gaps allow it.
+  const breakHeights = heights.some((h) => Math.abs(h - pitch) <= 0.02 * pitch) ? [pitch] : heights;
+  let unsure = 0;
   for (let k = items.length - 1; k > 0; k--) {
     const a = kinds[k - 1];
     const b = kinds[k];
     if (a === "other" || b === "other") continue;
-    const g = items[k].line!.pieces[0].base - items[k - 1].line!.pieces[0].base;
-    const n = Math.round(g / pitch);
-    if (n < 2 || n > 8 || Math.abs(g - n * pitch) > 0.12 * pitch) continue;
-    if (a !== "value" && b !== "value" && n < 3) continue;
-    const blanks = Array.from({ length: n - 1 }, (_, j) => ({
-      top: items[k - 1].top + (j + 1) * pitch,
-      block: { kind: "text", text: "", explicitBlank: true, pos: { page } } as TextBlock,
-    }));
-    items.splice(k, 0, ...blanks);
+    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    if (e <= 0.5 * pitch) continue;
+    const [least, most] = lines(e);
+    if (least < 1 || (a !== "value" && b !== "value" && least < 2)) continue;
+    if (most > least) unsure++;
+    items.splice(k, 0, ...blankRun(page, least, most - least, items[k - 1].top + pitch, pitch));
   }
   // Empty cell lines that ended the page before, or begin this one: the space between the page's last
-  // cell line and the bottom of the fullest pages, and between the top and its first one (a browser
-  // fills every page down to its margin, line by line). Counted like the gaps above, across the break.
-  const count = (g: number) => {
-    const n = Math.round(g / pitch);
-    return n >= 1 && n <= 8 && Math.abs(g - n * pitch) <= 0.12 * pitch ? n : 0;
-  };
+  // cell line and the bottom most pages share, and between the top and its first one (a browser fills
+  // every page down to its margin, line by line).
   const first = items.findIndex((it) => it.line);
   const firstKind = first >= 0 ? kind(items[first]) : "other";
   if (before && first >= 0 && firstKind !== "other") {
-    const n = before.below + count(items[first].line!.pieces[0].base - body.first);
-    if (n > 0 && (before.kind === "value" || firstKind === "value" || n >= 2)) {
-      const blanks = Array.from({ length: n }, (_, j) => ({
-        top: items[first].top - (n - j) * pitch,
-        block: { kind: "text", text: "", explicitBlank: true, pos: { page } } as TextBlock,
-      }));
-      items.splice(first, 0, ...blanks);
+    const [l0, m0] = lines(baseAt(first) - body.first, breakHeights);
+    const least = before.below[0] + l0;
+    const most = before.below[1] + m0;
+    if (least > 0 && (before.kind === "value" || firstKind === "value" || least >= 2)) {
+      if (most > least) unsure++;
+      items.splice(first, 0, ...blankRun(page, least, most - least, items[first].top - most * pitch, pitch));
     }
   }
   let last = items.length - 1;
   while (last >= 0 && !items[last].line) last--;
   const lastKind = last >= 0 ? kind(items[last]) : "other";
-  if (last < 0 || lastKind === "other") return undefined;
-  return { kind: lastKind, below: count(body.last - items[last].line!.pieces[0].base) };
+  if (last < 0 || lastKind === "other") return { end: undefined, unsure };
+  return { end: { kind: lastKind, below: lines(body.last - baseAt(last), breakHeights) }, unsure };
 }
 
 /**
@@ -1143,8 +1187,14 @@ function joinSplitRow(before: TableBlock, after: TableBlock) {
   dropLeadingRows(after, 1);
 }
 
+/** What the layout could not settle, for the extractor's warnings. */
+export interface LayoutNotes {
+  /** Runs of empty cell lines whose count the line heights left open (blankCellLines). */
+  unsureBlankRuns: number;
+}
+
 /** Lays out all pages and returns the document's blocks in reading order. */
-export function layoutPages(pages: PageInput[]): Block[] {
+export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
   const perPage = pages.map((page) => {
     const lines = groupLines(page.pieces);
     lines.forEach((l, i) => {
@@ -1179,6 +1229,7 @@ export function layoutPages(pages: PageInput[]): Block[] {
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
   let carried: [number, number][] | undefined;
   let cellPageEnd: CellPageEnd | undefined;
+  let unsureBlankRuns = 0;
   for (const { page, lines } of perPage) {
     const lineOf = new Map<Piece, Line>();
     for (const l of lines) for (const p of l.pieces) lineOf.set(p, l);
@@ -1210,7 +1261,9 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const lastItem = items[items.length - 1];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     joinHeadingLines(items, bodySize);
-    cellPageEnd = blankCellLines(items, page.page, body, cellPageEnd);
+    const cellLines = blankCellLines(items, page.page, body, cellPageEnd);
+    cellPageEnd = cellLines.end;
+    unsureBlankRuns += cellLines.unsure;
     items.forEach((it, k) => {
       blocks.push(it.block);
       if (it.block.kind === "table") {
@@ -1247,5 +1300,6 @@ export function layoutPages(pages: PageInput[]): Block[] {
     b.pos.table = idx;
     for (const row of b.rows) for (const c of row) c.pos.table = idx;
   }
+  if (notes) notes.unsureBlankRuns = unsureBlankRuns;
   return blocks.filter((b) => b.kind === "text" || b.rows.length > 0);
 }

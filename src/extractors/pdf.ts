@@ -6,7 +6,7 @@ import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
-import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
+import { type LayoutNotes, layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 import { SameThreadPort } from "./pdf-port.js";
 import { checkStreamSizes } from "./pdf-streams.js";
 import { repairType3Unicode, type Type3Repair } from "./pdf-type3-unicode.js";
@@ -383,7 +383,16 @@ async function read(
         message: `page(s) ${textless.join(", ")} have no text layer (scanned or image pages); their content was not read`,
       });
     }
-    return { form: "pdf", title: title || undefined, blocks: layoutPages(pages), warnings };
+    const notes: LayoutNotes = { unsureBlankRuns: 0 };
+    const blocks = layoutPages(pages, notes);
+    if (notes.unsureBlankRuns > 0) {
+      warnings.push({
+        code: "blank_lines_uncertain",
+        message: `${notes.unsureBlankRuns} run(s) of empty cell lines (a table printed one paragraph per cell) fit more than one count of blank cells; their rows were fitted to the template's cell count; check against the page`,
+        keys: ["active", "applications", "appeals"],
+      });
+    }
+    return { form: "pdf", title: title || undefined, blocks, warnings };
   };
   const result = work();
   // Whichever loses the race must not surface as an unhandled rejection.

@@ -120,7 +120,12 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   for (const b of blocks) {
     if (b.kind === "text") {
       if (b.explicitBlank) {
-        out.push({ cells: [{ text: "", pos: b.pos }], isRow: false, pos: b.pos, explicitBlank: true });
+        out.push({
+          cells: [{ text: "", pos: b.pos, uncertain: b.uncertain }],
+          isRow: false,
+          pos: b.pos,
+          explicitBlank: true,
+        });
         continue;
       }
       out.push({
@@ -186,6 +191,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       // a new one (a row whose first cells are empty). Its cell boundary is known, so it is certain.
       textLines.push({ text: "", seq });
       const blank: ValueToken = { parsed: parseCellValue(""), pos: line.pos };
+      if (line.cells[0]?.uncertain) blank.uncertain = true;
       if (run) {
         run.values.push(blank);
         run.endSeq = seq;
