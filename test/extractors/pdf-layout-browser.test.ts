@@ -2,7 +2,7 @@
 // close to its value. Pages are given as pieces and rulings, as pdf.ts hands them to the layout.
 import { describe, expect, it } from "vitest";
 import type { HSeg, Piece, VSeg } from "../../src/extractors/pdf-geometry.js";
-import { layoutPages } from "../../src/extractors/pdf-layout.js";
+import { type LayoutNotes, layoutPages } from "../../src/extractors/pdf-layout.js";
 import type { Block, TableBlock } from "../../src/model/document.js";
 
 /** A run of text on a baseline; CJK characters a whole em wide, digits half an em. */
@@ -182,5 +182,34 @@ describe("page numbers and values on a page's first or last line", () => {
       page(3, body(3)),
     ]);
     expect(texts2(blocks)).toEqual(expect.arrayContaining(["10", "-3"]));
+  });
+});
+
+describe("empty cell lines lower than text lines", () => {
+  // Every row: a label, six empty lines 11.8 pt high (a no-break space in a Latin font), then the total,
+  // text lines 14.1 pt apart: six empty lines are as long as five text lines, so the count is open.
+  const rows = ["1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及三安全一稳定", "4.保护第三方合法权益"];
+  const pieces: Piece[] = [];
+  let y = 80;
+  rows.forEach((label, i) => {
+    pieces.push(piece(label, 240, y, 10.5));
+    y += 14.1 + 6 * 11.8;
+    pieces.push(piece(String(i + 1), 300, y, 10.5));
+    y += 14.1;
+  });
+  pieces.push(piece("5", 300, y, 10.5), piece("6", 300, y + 14.1, 10.5));
+
+  it("inserts the most blanks the heights allow, the extra ones uncertain, and says so", () => {
+    const notes: LayoutNotes = { unsureBlankRuns: 0 };
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }], notes);
+    const run = blocks.slice(
+      1,
+      blocks.findIndex((b) => b.kind === "text" && b.text === "1"),
+    );
+    expect(run.every((b) => b.kind === "text" && b.explicitBlank)).toBe(true);
+    const certain = run.filter((b) => b.kind === "text" && !b.uncertain).length;
+    expect(certain).toBeLessThanOrEqual(6);
+    expect(run.length).toBeGreaterThanOrEqual(6);
+    expect(notes.unsureBlankRuns).toBeGreaterThan(0);
   });
 });
