@@ -1,7 +1,7 @@
 // Benchmark: OCR of a scanned report (test/fixtures/scans) by a whole `zfxxgk import` process, with the
 // OCR time per page and its share of the import's wall time (from the `ocr` flag the import stores).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -16,6 +16,9 @@ export interface OcrBenchResult {
   importSeconds: number;
   secondsPerPage: number;
   ocrShare: number;
+  /** CPU seconds of the whole import (Tesseract included), where GNU time is installed. */
+  importCpuSeconds?: number;
+  cpuSecondsPerPage?: number;
 }
 
 export async function runOcrBench(): Promise<OcrBenchResult | undefined> {
@@ -32,13 +35,27 @@ export async function runOcrBench(): Promise<OcrBenchResult | undefined> {
   try {
     const db = join(work, "ocr.sqlite");
     const t0 = performance.now();
-    const run = spawnSync(
+    const cmd = [
       process.execPath,
-      ["--import", "tsx", join(root, "src", "cli", "main.ts"), "import", ...scans, "--db", db, "--quiet"],
-      { cwd: root, encoding: "utf8" },
-    );
+      "--import",
+      "tsx",
+      join(root, "src", "cli", "main.ts"),
+      "import",
+      ...scans,
+      "--db",
+      db,
+      "--quiet",
+    ];
+    // CPU time (user + system, Tesseract's processes included) through GNU time where it is installed:
+    // on a shared machine it says more than the wall time.
+    const gnuTime = existsSync("/usr/bin/time");
+    const run = gnuTime
+      ? spawnSync("/usr/bin/time", ["-f", "CPU %U %S", ...cmd], { cwd: root, encoding: "utf8" })
+      : spawnSync(cmd[0], cmd.slice(1), { cwd: root, encoding: "utf8" });
     const importSeconds = (performance.now() - t0) / 1000;
     if (run.status !== 0) throw new Error(`import of the scans failed: ${run.stderr || run.stdout}`);
+    const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr ?? "");
+    const importCpuSeconds = cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined;
     const sqlite = new Database(db, { readonly: true });
     const messages = sqlite.prepare("SELECT message FROM flags WHERE code = 'ocr'").pluck().all() as string[];
     sqlite.close();
@@ -57,10 +74,15 @@ export async function runOcrBench(): Promise<OcrBenchResult | undefined> {
       importSeconds,
       secondsPerPage: pages > 0 ? ocrSeconds / pages : 0,
       ocrShare: importSeconds > 0 ? ocrSeconds / importSeconds : 0,
+      importCpuSeconds,
+      cpuSecondsPerPage: importCpuSeconds !== undefined && pages > 0 ? importCpuSeconds / pages : undefined,
     };
     console.log(
       `ocr: ${result.documents} scanned report(s), ${pages} pages imported by one \`zfxxgk import\` process in ${importSeconds.toFixed(1)} s; ` +
-        `OCR ${result.secondsPerPage.toFixed(2)} s per page (render, deskew, rulings, Tesseract, layout), ${(100 * result.ocrShare).toFixed(0)}% of the import's wall time`,
+        `OCR ${result.secondsPerPage.toFixed(2)} s per page (render, deskew, rulings, Tesseract, layout), ${(100 * result.ocrShare).toFixed(0)}% of the import's wall time` +
+        (result.cpuSecondsPerPage !== undefined
+          ? `; the import used ${result.importCpuSeconds?.toFixed(1)} s of CPU, ${result.cpuSecondsPerPage.toFixed(2)} s per page`
+          : ""),
     );
     return result;
   } finally {

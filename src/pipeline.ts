@@ -74,7 +74,7 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   const flags: Flag[] = [
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
-    ...applyOcrConfidence(model, rec.cells),
+    ...applyOcrConfidence(model, rec.cells, rec.formatVersion),
   ];
   // Before the rules: a number a float cannot hold exactly becomes text, so no rule sums a rounding.
   flagInexactNumbers(rec.cells, flags);

@@ -1,4 +1,5 @@
-// Export formats, views and the one CSV writer: no dependencies, so command definitions can import them.
+// Export formats, views, the one CSV writer and terminal column widths: no dependencies, so command
+// definitions can import them.
 
 export const EXPORT_VIEWS = [
   "cells_long",
@@ -34,3 +35,23 @@ export function csvLine(values: (Value | undefined)[]): string {
 
 /** The byte-order mark that makes Excel read UTF-8 CSV as UTF-8. */
 export const CSV_BOM = "\uFEFF";
+
+/** Terminal width of a string (CJK characters take two columns). */
+export function width(s: string): number {
+  let w = 0;
+  for (const ch of s)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+      ch,
+    )
+      ? 2
+      : 1;
+  return w;
+}
+
+export function padEnd(s: string, n: number): string {
+  return s + " ".repeat(Math.max(0, n - width(s)));
+}
+
+export function padStart(s: string, n: number): string {
+  return " ".repeat(Math.max(0, n - width(s))) + s;
+}

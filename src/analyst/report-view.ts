@@ -12,6 +12,7 @@ import {
 } from "./catalog.js";
 import type { CorrectionRow } from "./corrections.js";
 import { findReport } from "./filters.js";
+import { padEnd, padStart, width } from "./formats.js";
 import { ensureRegions, storeRegion } from "./regions.js";
 
 export interface CellView {
@@ -178,26 +179,6 @@ export function reportDetail(db: Database.Database, ref: string): ReportDetail {
 }
 
 // ---------------------------------------------------------------- rendering
-
-/** Terminal width of a string (CJK characters take two columns). */
-export function width(s: string): number {
-  let w = 0;
-  for (const ch of s)
-    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
-      ch,
-    )
-      ? 2
-      : 1;
-  return w;
-}
-
-export function padEnd(s: string, n: number): string {
-  return s + " ".repeat(Math.max(0, n - width(s)));
-}
-
-export function padStart(s: string, n: number): string {
-  return " ".repeat(Math.max(0, n - width(s))) + s;
-}
 
 function truncate(s: string, n: number): string {
   if (width(s) <= n) return s;

@@ -1,5 +1,6 @@
 // Progress for long batches: a live bar on a terminal (count, rate, failures), plain log lines otherwise.
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgressModule from "cli-progress";
 
 export interface Progress {
   tick(line: string, failed: boolean): void;
@@ -9,6 +10,8 @@ export interface Progress {
 export function createProgress(total: number, opts: { quiet?: boolean } = {}): Progress {
   let failures = 0;
   if (process.stderr.isTTY && !opts.quiet) {
+    // Loaded for a terminal only: cron jobs, pipes and --quiet runs never draw the bar.
+    const cliProgress = createRequire(import.meta.url)("cli-progress") as typeof cliProgressModule;
     const bar = new cliProgress.SingleBar(
       {
         format: " {bar} {value}/{total} | {rate} docs/s | {failures} failed | {file}",

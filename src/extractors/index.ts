@@ -31,7 +31,7 @@ export function detectForm(bytes: Uint8Array): DocumentForm | "zip" | "binary" |
   const sample = bytes.subarray(0, 8192);
   const utf16 = (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff);
   let control = 0;
-  for (const b of sample) if (b === 0 || (b < 9 && b !== 0)) control++;
+  for (let i = 0; i < sample.length; i++) if (sample[i] < 9) control++; // NUL and the controls below tab
   if (!utf16 && control > sample.length * 0.01) return "binary";
   const text = head.toLowerCase();
   if (/<(?:!doctype html|html|head|body|table|meta|div|p)[\s>]/.test(text)) return "html";

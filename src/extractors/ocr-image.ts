@@ -220,9 +220,10 @@ export function runsAlong(
   return done;
 }
 
+/** Rulings found in the pixels, each with its thickness `t` (pixels). */
 export interface PixelRulings {
-  h: HSeg[];
-  v: VSeg[];
+  h: (HSeg & { t: number })[];
+  v: (VSeg & { t: number })[];
 }
 
 /** Joins pieces of one ruling (the same line, a short gap apart) that a faint scan broke up. */
@@ -234,6 +235,11 @@ function closeGaps(runs: PixelRun[], maxGap: number): PixelRun[] {
     if (hit) {
       hit.a = Math.min(hit.a, r.a);
       hit.b = Math.max(hit.b, r.b);
+      // The joined ruling covers the band of both pieces (a tilted or doubled line is wider).
+      const lo = Math.min(hit.pos - hit.thick / 2, r.pos - r.thick / 2);
+      const hi = Math.max(hit.pos + hit.thick / 2, r.pos + r.thick / 2);
+      hit.pos = (lo + hi) / 2;
+      hit.thick = hi - lo;
     } else out.push({ ...r });
   }
   return out;
@@ -260,25 +266,62 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   const v = closeGaps(
     runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter((r) => r.thick <= maxThick),
     1.5 * em,
-  ).filter((r) =>
-    h.some(
-      (s) =>
-        r.pos >= s.a - near &&
-        r.pos <= s.b + near &&
-        (Math.abs(s.pos - r.a) <= near || Math.abs(s.pos - r.b) <= near),
-    ),
-  );
+  ).filter((r) => {
+    // A ruling meets a horizontal one at an end (the other end may be where a page cuts the table).
+    // Strokes of characters that fill a tight cell's height touch the rulings above and below, and
+    // chain across them into a run: they are told apart by the strokes crossing them.
+    const meets = (y: number) =>
+      h.some((s) => r.pos >= s.a - near && r.pos <= s.b + near && Math.abs(s.pos - y) <= near);
+    return (meets(r.a) || meets(r.b)) && !crossedByStrokes(img, threshold, r, em);
+  });
   return {
-    h: h.map((r) => ({ y: r.pos, x0: r.a, x1: r.b })),
-    v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b })),
+    h: h.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
+    v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
   };
 }
 
-/** Paints the rulings white (with a margin of a pixel or two), leaving only the text for the OCR engine. */
+/**
+ * Whether a vertical run is strokes of characters rather than a ruling: along a ruling, paper lies on
+ * both sides almost everywhere (text touches it on one side at most); through a character, its
+ * horizontal strokes put ink on both sides of the vertical one on many rows.
+ */
+function crossedByStrokes(img: Gray, threshold: number, r: PixelRun, em: number): boolean {
+  const reach = Math.max(3, Math.round(em / 5));
+  const gap = Math.ceil(r.thick / 2) + 2;
+  const x = Math.round(r.pos);
+  const y0 = Math.max(0, Math.round(r.a));
+  const y1 = Math.min(img.height - 1, Math.round(r.b));
+  const n = y1 - y0 + 1;
+  if (n <= 0) return false;
+  const dark = (y: number, k: number) => k >= 0 && k < img.width && img.data[y * img.width + k] < threshold;
+  // Columns beside it inked along most of its length are a second ruling (the double borders of
+  // HTML tables), not strokes: they are left out.
+  const side = (dir: -1 | 1) => {
+    const cols: number[] = [];
+    for (let d = gap; d <= gap + reach; d++) {
+      let inked = 0;
+      for (let y = y0; y <= y1; y++) if (dark(y, x + dir * d)) inked++;
+      if (inked < 0.5 * n) cols.push(x + dir * d);
+    }
+    return cols;
+  };
+  const left = side(-1);
+  const right = side(1);
+  let both = 0;
+  for (let y = y0; y <= y1; y++) {
+    if (left.some((k) => dark(y, k)) && right.some((k) => dark(y, k))) both++;
+  }
+  return both / n > 0.1;
+}
+
+/**
+ * Paints the rulings white (with a margin of a pixel or two beyond their thickness), leaving only the
+ * text for the OCR engine.
+ */
 export function eraseRulings(img: Gray, rulings: PixelRulings, threshold: number, em: number): Gray {
   const out = new Uint8Array(img.data);
   const { width: w, height: h } = img;
-  const half = Math.max(2, Math.round(em / 8));
+  const margin = Math.max(2, Math.round(em / 8));
   const paint = (x0: number, x1: number, y0: number, y1: number) => {
     for (let y = Math.max(0, Math.floor(y0)); y <= Math.min(h - 1, Math.ceil(y1)); y++) {
       for (let x = Math.max(0, Math.floor(x0)); x <= Math.min(w - 1, Math.ceil(x1)); x++) {
@@ -287,8 +330,10 @@ export function eraseRulings(img: Gray, rulings: PixelRulings, threshold: number
       }
     }
   };
-  for (const s of rulings.h) paint(s.x0 - 1, s.x1 + 1, s.y - half, s.y + half);
-  for (const s of rulings.v) paint(s.x - half, s.x + half, s.y0 - 1, s.y1 + 1);
+  // A thick ruling (a bold border, or a thin one the scan's tilt spread) is erased over its whole width.
+  const half = (t: number) => Math.max(margin, Math.ceil(t / 2) + 2);
+  for (const s of rulings.h) paint(s.x0 - 1, s.x1 + 1, s.y - half(s.t), s.y + half(s.t));
+  for (const s of rulings.v) paint(s.x - half(s.t), s.x + half(s.t), s.y0 - 1, s.y1 + 1);
   return { width: w, height: h, data: out };
 }
 
@@ -360,10 +405,10 @@ export function inkBlobs(img: Gray, threshold: number, em: number): Box[] {
         }
       }
     }
-    // One or two inked cells are a speck; a dash is at least a third of an em long.
+    // One inked cell is a speck; a minus sign or a dash is at least a quarter of an em long.
     if (count < 2) continue;
     const box = { x0: x0 * cell, y0: y0 * cell, x1: (x1 + 1) * cell, y1: (y1 + 1) * cell };
-    if (box.x1 - box.x0 < em / 3 && box.y1 - box.y0 < em / 3) continue;
+    if (box.x1 - box.x0 < em / 4 && box.y1 - box.y0 < em / 4) continue;
     out.push(box);
   }
   return out;
@@ -466,6 +511,42 @@ export function crop(img: Gray, b: Box, margin: number): Gray {
       data[dst + x - b.x0] = img.data[src + x];
   }
   return { width, height, data };
+}
+
+/**
+ * A cell of a ruled table cut from the page as scanned (not from the page with its rulings erased, so
+ * that a glyph touching a ruling keeps its strokes), with what the box still holds of the rulings
+ * around it cleared: rows or columns at its edges inked along most of their length.
+ */
+export function cropCell(img: Gray, b: Box, margin: number, threshold: number, em: number): Gray {
+  const out = crop(img, b, margin);
+  const { width, height, data } = out;
+  const w = b.x1 - b.x0;
+  const h = b.y1 - b.y0;
+  const edge = Math.max(2, Math.round(em / 6));
+  const clearCol = (x: number) => {
+    let n = 0;
+    for (let y = margin; y < margin + h; y++) if (data[y * width + x] < threshold) n++;
+    if (n < 0.8 * h) return false;
+    for (let y = 0; y < height; y++) data[y * width + x] = 255;
+    return true;
+  };
+  const clearRow = (y: number) => {
+    let n = 0;
+    for (let x = margin; x < margin + w; x++) if (data[y * width + x] < threshold) n++;
+    if (n < 0.8 * w) return false;
+    data.fill(255, y * width, (y + 1) * width);
+    return true;
+  };
+  for (let d = 0; d < Math.min(edge, w / 2); d++) {
+    clearCol(margin + d);
+    clearCol(margin + w - 1 - d);
+  }
+  for (let d = 0; d < Math.min(edge, h / 2); d++) {
+    clearRow(margin + d);
+    clearRow(margin + h - 1 - d);
+  }
+  return out;
 }
 
 /** The image with the given boxes painted white. */

@@ -2,9 +2,10 @@
 // read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
+import { T2_ROWS, T3_ROWS } from "../normalize/template.js";
 import { processAlive } from "../process-alive.js";
 import { DocumentError } from "./errors.js";
 import { killGroup, onPath } from "./legacy.js";
@@ -13,6 +14,7 @@ import {
   cellRegions,
   columnWords,
   crop,
+  cropCell,
   eraseRulings,
   estimateSkew,
   findRulings,
@@ -200,7 +202,22 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
       em = Math.max(band.bottom - band.top, 0.8 * emPx);
       base = band.bottom;
     }
-    for (const w of line) {
+    // Chinese words of one line closer than half an em are one run of text, as a text PDF prints it
+    // (the engine splits `社会公` into `社会` `公`, and a header so split looks like two columns).
+    const runs: OcrWord[] = [];
+    for (const w of [...line].sort((a, b) => a.left - b.left)) {
+      const last = runs.at(-1);
+      const han = (x: OcrWord) => CJK.test(x.text) && !/\d/.test(x.text) && x.text !== UNREAD_INK;
+      if (last && han(last) && han(w) && w.left - (last.left + last.width) < 0.5 * em) {
+        runs[runs.length - 1] = {
+          ...last,
+          text: last.text + w.text,
+          width: w.left + w.width - last.left,
+          conf: Math.min(last.conf, w.conf),
+        };
+      } else runs.push(w);
+    }
+    for (const w of runs) {
       pieces.push({
         text: w.text.replace(/\s+/g, ""),
         x0: w.left * scale,
@@ -262,6 +279,104 @@ function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelR
   });
 }
 
+/**
+ * Confidence (0–100) given to a row label put back in the template's wording: low enough that the
+ * values of its row are flagged (see `OCR_SNAPPED_ROW` in normalize/ocr.ts).
+ */
+export const SNAPPED_LABEL_CONF = 5;
+
+/** The wording of the template's row labels, in Chinese characters only: what OCR'd labels are matched to. */
+const LABEL_LEXICON: string[] = [
+  ...new Set([...T3_ROWS.map((r) => r.label), ...T2_ROWS.flatMap((r) => r.prefixes)].map(hanOnly)),
+].filter((l) => l.length >= 4);
+
+function hanOnly(s: string): string {
+  return s.replace(/[^\u3400-\u9fff]/g, "");
+}
+
+/**
+ * Where `text` is best found inside `target` (semi-global edit distance: the whole of `text` against
+ * any stretch of `target`): the distance and the stretch.
+ */
+export function bestStretch(text: string, target: string): { dist: number; start: number; end: number } {
+  const n = text.length;
+  const m = target.length;
+  // d[j]: distance of text[0..i) against a stretch of target ending at j; s[j]: where that stretch starts.
+  let d = Array.from({ length: m + 1 }, () => 0);
+  let st = Array.from({ length: m + 1 }, (_, j) => j);
+  for (let i = 1; i <= n; i++) {
+    const nd = [i];
+    const ns = [0];
+    for (let j = 1; j <= m; j++) {
+      const sub = d[j - 1] + (text[i - 1] === target[j - 1] ? 0 : 1);
+      const del = d[j] + 1;
+      const ins = nd[j - 1] + 1;
+      if (sub <= del && sub <= ins) {
+        nd.push(sub);
+        ns.push(st[j - 1]);
+      } else if (del <= ins) {
+        nd.push(del);
+        ns.push(st[j]);
+      } else {
+        nd.push(ins);
+        ns.push(ns[j - 1]);
+      }
+    }
+    d = nd;
+    st = ns;
+  }
+  let best = 0;
+  for (let j = 1; j <= m; j++) if (d[j] < d[best]) best = j;
+  return { dist: d[best], start: st[best], end: best };
+}
+
+/**
+ * Row labels OCR misread (`逾期` read as `这期`: table labels are printed small, and a misread label
+ * loses its row) are put back in the template's wording where a line read with low confidence is, but
+ * for a few characters, a stretch of exactly one template label. Only labels are matched: a line with
+ * digits in it is left as read, so no value is ever changed.
+ */
+export function snapLabels(words: OcrWord[]): OcrWord[] {
+  const byLine = new Map<string, OcrWord[]>();
+  for (const w of words) byLine.set(w.line, [...(byLine.get(w.line) ?? []), w]);
+  const out: OcrWord[] = [];
+  for (const line of byLine.values()) {
+    line.sort((a, b) => a.left - b.left);
+    const text = line.map((w) => w.text).join("");
+    const ordinal = /^(?:\d+[.、]|[(（][一二三四五六七八九十]+[)）])/.exec(text)?.[0] ?? "";
+    const body = hanOnly(text.slice(ordinal.length));
+    const unsure = line.some((w) => w.conf < OCR_LOW_CONFIDENCE);
+    if (!unsure || body.length < 5 || /\d/.test(text.slice(ordinal.length))) {
+      out.push(...line);
+      continue;
+    }
+    const allowed = Math.floor(body.length / 4);
+    const hits = LABEL_LEXICON.map((l) => ({ l, ...bestStretch(body, l) }))
+      .filter((h) => h.dist <= allowed)
+      .sort((a, b) => a.dist - b.dist);
+    const best = hits[0];
+    const fixed = best?.l.slice(best.start, best.end);
+    const rival = hits.find((h) => h.l.slice(h.start, h.end) !== fixed);
+    if (!best || best.dist === 0 || (rival && rival.dist === best.dist)) {
+      out.push(...line);
+      continue;
+    }
+    const left = Math.min(...line.map((w) => w.left));
+    const top = Math.min(...line.map((w) => w.top));
+    out.push({
+      ...line[0],
+      text: ordinal + fixed,
+      left,
+      top,
+      width: Math.max(...line.map((w) => w.left + w.width)) - left,
+      height: Math.max(...line.map((w) => w.top + w.height)) - top,
+      // A label put back is not what was read: the row's values are flagged for it (normalize/ocr.ts).
+      conf: Math.min(SNAPPED_LABEL_CONF, ...line.map((w) => w.conf)),
+    });
+  }
+  return out;
+}
+
 export interface OcrPageResult {
   page: PageInput;
   words: number;
@@ -294,16 +409,25 @@ function sweepStaleCrops(): void {
   }
 }
 
-/** Runs Tesseract over several images at once (one model load) and returns the words of each, by index. */
-async function recognise(
-  images: Gray[],
-  psm: number,
-  t: OcrTools,
-  timeoutMs: number,
-  what: string,
-): Promise<OcrWord[][]> {
+/**
+ * Tesseract processes one recognition may run at once (each single-threaded): a long batch of crops is
+ * split between them. `ZFXXGK_OCR_PARALLEL` overrides it.
+ */
+export const OCR_PARALLEL = Math.max(
+  1,
+  Math.min(Number(process.env.ZFXXGK_OCR_PARALLEL) || 1, availableParallelism()),
+);
+
+/** How Tesseract reads a batch: its page segmentation mode, languages and extra settings. */
+interface ReadMode {
+  psm: number;
+  lang?: string;
+  config?: string[];
+}
+
+/** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
+async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeoutMs: number, what: string) {
   const out: OcrWord[][] = images.map(() => []);
-  if (images.length === 0) return out;
   sweepStaleCrops();
   const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
   try {
@@ -319,11 +443,12 @@ async function recognise(
         join(dir, "list.txt"),
         "stdout",
         "-l",
-        "chi_sim+eng",
+        mode.lang ?? "chi_sim+eng",
         "--psm",
-        String(psm),
+        String(mode.psm),
         "-c",
         "preserve_interword_spaces=1",
+        ...(mode.config ?? []).flatMap((c) => ["-c", c]),
         "tsv",
       ],
       undefined,
@@ -335,6 +460,54 @@ async function recognise(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs Tesseract over several images and returns the words of each, by index. A long list is split
+ * between OCR_PARALLEL processes. When Tesseract fails on a batch (it has assertions that some images
+ * trip), the batch is halved until the image that fails is alone; that image yields no words (a ruled
+ * cell then keeps its ink as unread, so the failure is flagged, not silent).
+ */
+async function recognise(
+  images: Gray[],
+  mode: ReadMode | number,
+  t: OcrTools,
+  timeoutMs: number,
+  what: string,
+): Promise<OcrWord[][]> {
+  const m = typeof mode === "number" ? { psm: mode } : mode;
+  const out: OcrWord[][] = images.map(() => []);
+  if (images.length === 0) return out;
+  const attempt = async (idx: number[]): Promise<void> => {
+    try {
+      const found = await recogniseBatch(
+        idx.map((k) => images[k]),
+        m,
+        t,
+        timeoutMs,
+        what,
+      );
+      idx.forEach((k, j) => {
+        out[k] = found[j];
+      });
+    } catch (e) {
+      if (!(e instanceof DocumentError) || e.code !== "ocr_failed" || idx.length === 1) {
+        if (e instanceof DocumentError && e.code === "ocr_failed") return;
+        throw e;
+      }
+      const half = Math.ceil(idx.length / 2);
+      await attempt(idx.slice(0, half));
+      await attempt(idx.slice(half));
+    }
+  };
+  const all = images.map((_, k) => k);
+  // Each process loads the language models (a few tenths of a second): short lists stay in one.
+  const parts = images.length >= 8 ? Math.min(OCR_PARALLEL, Math.floor(images.length / 4)) : 1;
+  const size = Math.ceil(all.length / parts);
+  await Promise.all(
+    Array.from({ length: parts }, (_, p) => all.slice(p * size, (p + 1) * size)).map((idx) => attempt(idx)),
+  );
+  return out;
 }
 
 /**
@@ -361,7 +534,8 @@ export async function ocrPageImage(
   const blobs = inkBlobs(clean, threshold, emPx);
   const cells = cellRegions(img, px, emPx);
   // Cells with ink, read one by one: one line at most → a single text line, else a block.
-  const inset = Math.max(2, Math.round(emPx / 10));
+  // The rulings are erased already: a cell is read almost to its edges (text in tight cells touches them).
+  const inset = 1;
   const margin = Math.round(emPx / 2);
   const inked = cells
     .map((c) => ({ x0: c.x0 + inset, y0: c.y0 + inset, x1: c.x1 - inset, y1: c.y1 - inset }))
@@ -376,8 +550,29 @@ export async function ocrPageImage(
     blobs.filter((b) => !inCell(b)),
     emPx,
   ).map((b) => ({ x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad }));
-  const cellsSingle = inked.filter((c) => c.y1 - c.y0 <= 1.9 * emPx);
-  const multi = inked.filter((c) => c.y1 - c.y0 > 1.9 * emPx);
+  // A cell holding one line of ink (however tall the cell) is read as a single line; others as a block.
+  const inkHeight = (c: Box) => {
+    const inside = blobs.filter((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0);
+    return (
+      Math.min(c.y1, Math.max(...inside.map((b) => b.y1))) -
+      Math.max(c.y0, Math.min(...inside.map((b) => b.y0)))
+    );
+  };
+  const oneLine = (c: Box) => c.y1 - c.y0 <= 1.9 * emPx || inkHeight(c) <= 1.4 * emPx;
+  // A one-line cell is read from the box of its ink (and a little paper around it), not the whole
+  // cell: the engine's time grows with the pixels it is given, and a wide cell is mostly paper.
+  const inkBox = (c: Box): Box => {
+    const inside = blobs.filter((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0);
+    const p = Math.round(emPx / 4);
+    return {
+      x0: Math.max(c.x0, Math.min(...inside.map((b) => b.x0)) - p),
+      y0: Math.max(c.y0, Math.min(...inside.map((b) => b.y0)) - p),
+      x1: Math.min(c.x1, Math.max(...inside.map((b) => b.x1)) + p),
+      y1: Math.min(c.y1, Math.max(...inside.map((b) => b.y1)) + p),
+    };
+  };
+  const cellsSingle = inked.filter(oneLine).map(inkBox);
+  const multi = inked.filter((c) => !oneLine(c));
   const words: OcrWord[] = [];
   const what = `OCR of page ${pageNo}`;
   /**
@@ -404,8 +599,12 @@ export async function ocrPageImage(
    * that yield nothing are read again as one word (psm 8).
    */
   const zoom = 2;
-  const cropOf = (b: Box) => upscale(crop(clean, b, margin), zoom);
+  // Ruled cells are cut from the page as scanned (glyphs touching a ruling keep their strokes), the
+  // words of borderless lines from the page with its rulings erased.
+  const cut = (b: Box, banded: boolean) =>
+    banded ? crop(clean, b, margin) : cropCell(img, b, margin, threshold, emPx);
   const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
+    const cropOf = (b: Box) => upscale(cut(b, banded), zoom);
     const found = await recognise(boxes.map(cropOf), 7, t, left(), what);
     const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
     const again = await recognise(
@@ -434,39 +633,125 @@ export async function ocrPageImage(
               },
             ];
     });
-    // Every number is read a second time, at another size and as one word: a digit misread with
-    // confidence is rarely misread the same way twice. Where the two readings differ, the number is
-    // not trusted (its confidence drops below the flagging threshold).
+    // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
+    // for 51) is read again restricted to the characters of a number. A number found so replaces it,
+    // but never with confidence: the cell is flagged either way.
+    const doubtful = boxes
+      .map((_, k) => k)
+      .filter((k) => {
+        const text = found[k].map((w) => w.text).join("");
+        return (
+          // Latin letters and brackets are what digits are misread as (a table prints no such word); a
+          // Chinese character is left as read (the headers of narrow columns are single characters).
+          /^[A-Za-z[\]()|!.,:;'"~_-]{1,4}$/.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
+        );
+      });
+    // As a line first, then what that did not make a number of as one word: each mode reads some crops
+    // the other reads nothing of.
+    let pending = doubtful;
+    for (const psm of [7, 8]) {
+      const digits = await recognise(
+        pending.map((k) => cropOf(boxes[k])),
+        { psm, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+        t,
+        left(),
+        what,
+      );
+      pending = pending.filter((k, j) => {
+        if (!isNumberReading(digits[j])) return true;
+        found[k] = digits[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+        return false;
+      });
+    }
+    // The Chinese model reads a plus sign as 十 and a minus sign or a dash as 一: in a box of its own,
+    // before digits or alone, they are the signs (and not read with confidence).
+    boxes.forEach((_, k) => {
+      const ws = found[k];
+      const text = ws.map((w) => w.text).join("");
+      const sign = /^([十一])\d/.exec(text)?.[1];
+      if (sign) {
+        found[k] = ws.map((w, j) => ({
+          ...w,
+          text: j === 0 ? (sign === "十" ? "+" : "-") + w.text.slice(1) : w.text,
+          conf: Math.min(w.conf, 40),
+        }));
+      } else if (text === "一" && boxes[k].x1 - boxes[k].x0 <= 4 * emPx) {
+        found[k] = ws.map((w) => ({ ...w, text: "—", conf: Math.min(w.conf, 40) }));
+      }
+    });
+    // Ink in the box that the words read do not reach (a minus sign or a digit the engine skipped,
+    // beside what it read): the reading is not trusted.
+    boxes.forEach((box, k) => {
+      const read = found[k].filter((w) => w.text !== UNREAD_INK);
+      if (read.length === 0) return;
+      const x0 = Math.min(...read.map((w) => w.left / zoom + box.x0 - margin));
+      const x1 = Math.max(...read.map((w) => (w.left + w.width) / zoom + box.x0 - margin));
+      const slack = 0.3 * emPx;
+      const beyond = blobs.some(
+        (b) =>
+          b.x0 < box.x1 &&
+          b.x1 > box.x0 &&
+          b.y0 < box.y1 &&
+          b.y1 > box.y0 &&
+          (Math.max(b.x0, box.x0) < x0 - slack || Math.min(b.x1, box.x1) > x1 + slack),
+      );
+      // A minus sign is checked against the ink: a flat stroke at mid-height before the digits.
+      const inBox = blobs
+        .filter((b) => b.x0 < box.x1 && b.x1 > box.x0 && b.y0 < box.y1 && b.y1 > box.y0)
+        .sort((a, b) => a.x0 - b.x0);
+      const text = read.map((w) => w.text).join("");
+      const minusInk =
+        inBox.length >= 2 &&
+        inBox[0].y1 - inBox[0].y0 < 0.35 * emPx &&
+        inBox[0].x1 - inBox[0].x0 > 1.5 * (inBox[0].y1 - inBox[0].y0) &&
+        inBox[0].x1 - inBox[0].x0 < 0.9 * emPx;
+      const minusRead = /^[-−–—一]/.test(text) && /\d/.test(text);
+      const signDoubt = /\d/.test(text) && minusInk !== minusRead;
+      if (beyond || signDoubt) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+    });
+    // Every number is read a second time, at another size and restricted to the characters of a
+    // number: a digit misread with confidence is rarely misread the same way by another reading. Where
+    // the two readings differ, the number is not trusted (its confidence drops below the flagging
+    // threshold). (The Latin model alone reads lone digits of these crops much worse than with the
+    // Chinese one; and Tesseract 5 with a character list reads nothing of many one-word crops in
+    // `--psm 8`, so the line mode is used.)
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
-      numbers.map((k) => upscale(crop(clean, boxes[k], margin), 3)),
-      8,
+      numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
+      { psm: 7, config: ["tessedit_char_whitelist=0123456789,.+-"] },
       t,
       left(),
       what,
     );
+    const asNumber = (ws: OcrWord[]) =>
+      ws
+        .map((w) => w.text)
+        .join("")
+        .replace(/[\u2212\u2013\u2014]/g, "-");
     numbers.forEach((k, j) => {
-      const a = found[k].map((w) => w.text).join("");
-      const b = second[j].map((w) => w.text).join("");
+      const a = asNumber(found[k]);
+      const b = asNumber(second[j]);
       if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
     });
-    place(boxes, found, tag, banded, zoom);
+    // Placed by the caller, in a fixed order: the readings finish in any order.
+    return () => place(boxes, found, tag, banded, zoom);
   };
-  await readLines(cellsSingle, "s", false);
-  await readLines(columnar, "c", true);
-  place(
-    multi,
-    await recognise(
-      multi.map((b) => crop(clean, b, margin)),
+  // The four readings of a page are independent: they run at once.
+  const [placeSingle, placeColumnar, multiWords, [rest]] = await Promise.all([
+    readLines(cellsSingle, "s", false),
+    readLines(columnar, "c", true),
+    recognise(
+      multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
       t,
       left(),
       what,
     ),
-    "m",
-    false,
-  );
-  const [rest] = await recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what);
+    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
+  ]);
+  placeSingle();
+  placeColumnar();
+  place(multi, multiWords, "m", false);
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
   // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
@@ -479,7 +764,7 @@ export async function ocrPageImage(
     .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
   const scale = 72 / dpi;
   const unread = unreadInk(blobs, kept, emPx, px);
-  const pieces = wordsToPieces(kept, unread, scale, emPx);
+  const pieces = wordsToPieces(snapLabels(kept), unread, scale, emPx);
   return {
     page: {
       page: pageNo,

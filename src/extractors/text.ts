@@ -170,6 +170,7 @@ export function extractText(raw: string): DocumentModel {
  * the same number (2 or more) of fields. Reports copied as text keep their prose lines tab-free.
  */
 export function tabSeparatedShape(text: string): { rows: number; columns: number } | undefined {
+  if (!text.includes("\t")) return undefined; // no line has two fields: the common case, without a split
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
   if (lines.length < 5) return undefined;
   const counts = new Map<number, number>();

@@ -31,6 +31,7 @@ const SUFFIX =
 const PROSE_ISSUER_RE = new RegExp(
   `^(?:19|20)\\d{2}\\s*年度?[，,]\\s*(?:在[^，,。]{2,30}[，,]\\s*)?([^，,。；;“”"]{2,40}?${SUFFIX})(?:认真|高度|坚持|深入|全面|积极|严格|紧紧|以|按照|围绕|进一步|扎实|始终|继续|不断|持续|切实|贯彻|紧扣|聚焦|根据|依据|全力|加强)`,
 );
+const STARTS_WITH_1_OR_2 = /^\s*[12]/;
 const COMPILED_BY_RE = new RegExp(
   `由\\s*([^，,。；;《》]{2,40}?${SUFFIX})\\s*(?:根据|依据|按照|编制|编写|负责)`,
 );
@@ -179,6 +180,9 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     }
   }
   for (const l of lines) {
+    // The pattern opens with a year: a line whose first printed character is no digit 1 or 2 cannot
+    // match, and is not copied without its spaces.
+    if (!STARTS_WITH_1_OR_2.test(l)) continue;
     const m = PROSE_ISSUER_RE.exec(l.replace(/\s+/g, ""));
     const name = m ? cleanIssuer(m[1]) : null;
     if (name) {

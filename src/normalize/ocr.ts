@@ -2,12 +2,19 @@
 // unsure of (or ink it could not read) are flagged, so that a misread digit is never a silent value.
 import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
 import type { CanonicalCell, Flag } from "./cells.js";
+import { type FormatVersion, versionKeys } from "./template.js";
 
 /** Word confidence (0–1) below which an OCR cell is flagged. */
 export const OCR_FLAG_BELOW = 0.88;
 
 /** Confidence given to a cell read by OCR at best: the layout and the engine can both err. */
 const OCR_CEILING = 0.9;
+
+/**
+ * Confidence at or below which a cell's text was not read as printed: a row label OCR put back in the
+ * template's wording (the extractor's SNAPPED_LABEL_CONF), or ink it could not read.
+ */
+const OCR_SNAPPED_ROW = 0.05;
 
 function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
   const out = new Map<SourcePosition, number>();
@@ -21,22 +28,84 @@ function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
   return out;
 }
 
+/** Table rows (`table.row`) with a cell whose text was not read as printed (see OCR_SNAPPED_ROW). */
+function rowsNotAsRead(blocks: Block[]): Set<string> {
+  const out = new Set<string>();
+  for (const b of blocks) {
+    if (b.kind !== "table") continue;
+    for (const row of b.rows) {
+      for (const c of row) {
+        if (c.conf !== undefined && c.conf <= OCR_SNAPPED_ROW && c.pos.table !== undefined) {
+          out.add(`${c.pos.table}.${c.pos.row}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A cell's template row: its key without the column. */
+const rowOf = (key: string) => key.slice(0, key.lastIndexOf("."));
+
+/**
+ * Rows that OCR left out of the template (their label misread) or read in part: their values may have
+ * gone to the row above or below, where they look like that row's own. The cells of the rows around a
+ * missing row, and the cells read of a partly read row, are returned to be flagged.
+ */
+function cellsNearMissingRows(cells: CanonicalCell[], version: FormatVersion): CanonicalCell[] {
+  if (version !== "GOP2019" && version !== "GOP2021") return [];
+  const present = new Map<string, CanonicalCell[]>();
+  for (const c of cells) present.set(rowOf(c.key), [...(present.get(rowOf(c.key)) ?? []), c]);
+  const rows: { row: string; size: number }[] = [];
+  for (const key of versionKeys(version)) {
+    const row = rowOf(key);
+    if (rows.at(-1)?.row === row) rows[rows.length - 1].size++;
+    else rows.push({ row, size: 1 });
+  }
+  const table = (row: string) => row.split(".")[0];
+  const out = new Set<CanonicalCell>();
+  rows.forEach(({ row, size }, i) => {
+    const got = present.get(row) ?? [];
+    if (got.length === size) return;
+    for (const c of got) out.add(c);
+    if (got.length > 0) return;
+    for (const j of [i - 1, i + 1]) {
+      const near = rows[j];
+      if (near && table(near.row) === table(row)) for (const c of present.get(near.row) ?? []) out.add(c);
+    }
+  });
+  return [...out];
+}
+
 /**
  * Lowers the confidence of every cell of an OCR document to its words' confidence and returns the
  * flags: one `ocr` note for the document, and `ocr_low_confidence` for the cells to check by eye
- * (a word below the threshold, unread ink, or text where a value belongs).
+ * (a word below the threshold, unread ink, text where a value belongs, a blank — OCR cannot tell a
+ * blank cell from a value it did not see — and the cells around a template row OCR did not find).
  */
-export function applyOcrConfidence(model: DocumentModel, cells: CanonicalCell[]): Flag[] {
+export function applyOcrConfidence(
+  model: DocumentModel,
+  cells: CanonicalCell[],
+  version: FormatVersion = "UNKNOWN",
+): Flag[] {
   if (!model.ocr) return [];
   const conf = confByPosition(model.blocks);
+  const doubtfulRows = rowsNotAsRead(model.blocks);
   const low: CanonicalCell[] = [];
   for (const cell of cells) {
     const c = conf.get(cell.pos);
     cell.confidence = Math.min(cell.confidence, OCR_CEILING, c ?? OCR_CEILING);
-    if ((c !== undefined && c < OCR_FLAG_BELOW) || cell.status === "text" || cell.raw.includes("\ufffd")) {
+    if (
+      (c !== undefined && c < OCR_FLAG_BELOW) ||
+      cell.status === "text" ||
+      cell.status === "blank" ||
+      (cell.pos.table !== undefined && doubtfulRows.has(`${cell.pos.table}.${cell.pos.row}`)) ||
+      cell.raw.includes("\ufffd")
+    ) {
       low.push(cell);
     }
   }
+  for (const cell of cellsNearMissingRows(cells, version)) if (!low.includes(cell)) low.push(cell);
   const o = model.ocr;
   const flags: Flag[] = [
     {

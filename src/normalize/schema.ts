@@ -1,101 +1,129 @@
-// The canonical report record, validated with zod before anything is stored.
-import { z } from "zod";
+// The canonical report record, validated before anything is stored: by checks written out here, and by
+// zod for the full account of a report that fails them.
+import { createRequire } from "node:module";
+import type { z as Zod } from "zod";
 import { DocumentError } from "../extractors/errors.js";
 
 const CELL_KEY = /^(active|applications|appeals)\.[a-z0-9_.]+$/;
 
-export const cellSchema = z.object({
-  key: z.string().regex(CELL_KEY),
-  value: z.number().finite().nullable(),
-  status: z.enum(["number", "blank", "dash", "slash", "text"]),
-  exact: z
-    .string()
-    .regex(/^-?\d+(?:\.\d+)?$/)
-    .optional(),
-  raw: z.string(),
-  unit: z.enum(["count", "yuan"]).optional(),
-  rawUnit: z.enum(["万元", "元", "亿元", "none", "unknown"]).optional(),
-  sign: z.enum(["+", "-"]).optional(),
-  sourceLabel: z.string().optional(),
-  confidence: z.number().min(0).max(1),
-  pos: z.object({
-    line: z.number().int().optional(),
-    page: z.number().int().optional(),
-    table: z.number().int().optional(),
-    row: z.number().int().optional(),
-    col: z.number().int().optional(),
-    box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).optional(),
-  }),
-});
+// The values each field allows, shared by the zod schema and the direct checks.
+const CELL_STATUSES = ["number", "blank", "dash", "slash", "text"] as const;
+const UNITS = ["count", "yuan"] as const;
+const RAW_UNITS = ["万元", "元", "亿元", "none", "unknown"] as const;
+const SIGNS = ["+", "-"] as const;
+const SEVERITIES = ["info", "warning", "error"] as const;
+const RULES = ["R1", "R2", "R3", "R5", "R12"] as const;
+const RULE_STATUSES = ["pass", "fail", "unknown"] as const;
+const FORMAT_VERSIONS = ["GOP2019", "GOP2021", "HYBRID", "PRE2019", "UNKNOWN"] as const;
+const YEAR_SOURCES = ["period", "title", "text", "none"] as const;
+const ADMIN_LEVELS = ["national", "provincial", "prefecture", "county", "township", "unknown"] as const;
+const ISSUER_TYPES = [
+  "people_government",
+  "government_office",
+  "department",
+  "town_street",
+  "functional_zone",
+  "unknown",
+] as const;
+const SCOPES = ["self", "aggregate", "ambiguous"] as const;
 
-export const flagSchema = z.object({
-  code: z.string(),
-  severity: z.enum(["info", "warning", "error"]),
-  message: z.string(),
-  keys: z.array(z.string()).optional(),
-  pos: z.record(z.string(), z.union([z.number(), z.record(z.string(), z.number())])).optional(),
-});
-
-export const ruleSchema = z.object({
-  rule: z.enum(["R1", "R2", "R3", "R5", "R12"]),
-  status: z.enum(["pass", "fail", "unknown"]),
-  failures: z.array(z.string()),
-  keys: z.array(z.string()),
-});
-
-export const reportSchema = z
-  .object({
-    formatVersion: z.enum(["GOP2019", "GOP2021", "HYBRID", "PRE2019", "UNKNOWN"]),
-    meta: z.object({
-      reportYear: z.number().int().nullable(),
-      yearSource: z.enum(["period", "title", "text", "none"]),
-      titleRaw: z.string().nullable(),
-      issuerName: z.string().nullable(),
-      adminLevel: z.enum(["national", "provincial", "prefecture", "county", "township", "unknown"]),
-      issuerType: z.enum([
-        "people_government",
-        "government_office",
-        "department",
-        "town_street",
-        "functional_zone",
-        "unknown",
-      ]),
-      scope: z.enum(["self", "aggregate", "ambiguous"]),
+function schemas(z: typeof Zod) {
+  const cellSchema = z.object({
+    key: z.string().regex(CELL_KEY),
+    value: z.number().finite().nullable(),
+    status: z.enum(CELL_STATUSES),
+    exact: z
+      .string()
+      .regex(/^-?\d+(?:\.\d+)?$/)
+      .optional(),
+    raw: z.string(),
+    unit: z.enum(UNITS).optional(),
+    rawUnit: z.enum(RAW_UNITS).optional(),
+    sign: z.enum(SIGNS).optional(),
+    sourceLabel: z.string().optional(),
+    confidence: z.number().min(0).max(1),
+    pos: z.object({
+      line: z.number().int().optional(),
+      page: z.number().int().optional(),
+      table: z.number().int().optional(),
+      row: z.number().int().optional(),
+      col: z.number().int().optional(),
+      box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).optional(),
     }),
-    cells: z.array(cellSchema),
-    flags: z.array(flagSchema),
-    rules: z.array(ruleSchema),
-    prose: z.string(),
-  })
-  .superRefine((r, ctx) => {
-    const seen = new Set<string>();
-    for (const c of r.cells) {
-      if (seen.has(c.key)) ctx.addIssue({ code: "custom", message: `duplicate cell ${c.key}` });
-      seen.add(c.key);
-      if ((c.status === "number") !== (c.value !== null))
-        ctx.addIssue({ code: "custom", message: `${c.key}: value and status disagree` });
-    }
   });
 
-export type Report = z.infer<typeof reportSchema>;
+  const flagSchema = z.object({
+    code: z.string(),
+    severity: z.enum(SEVERITIES),
+    message: z.string(),
+    keys: z.array(z.string()).optional(),
+    pos: z.record(z.string(), z.union([z.number(), z.record(z.string(), z.number())])).optional(),
+  });
+
+  const ruleSchema = z.object({
+    rule: z.enum(RULES),
+    status: z.enum(RULE_STATUSES),
+    failures: z.array(z.string()),
+    keys: z.array(z.string()),
+  });
+
+  const reportSchema = z
+    .object({
+      formatVersion: z.enum(FORMAT_VERSIONS),
+      meta: z.object({
+        reportYear: z.number().int().nullable(),
+        yearSource: z.enum(YEAR_SOURCES),
+        titleRaw: z.string().nullable(),
+        issuerName: z.string().nullable(),
+        adminLevel: z.enum(ADMIN_LEVELS),
+        issuerType: z.enum(ISSUER_TYPES),
+        scope: z.enum(SCOPES),
+      }),
+      cells: z.array(cellSchema),
+      flags: z.array(flagSchema),
+      rules: z.array(ruleSchema),
+      prose: z.string(),
+    })
+    .superRefine((r, ctx) => {
+      const seen = new Set<string>();
+      for (const c of r.cells) {
+        if (seen.has(c.key)) ctx.addIssue({ code: "custom", message: `duplicate cell ${c.key}` });
+        seen.add(c.key);
+        if ((c.status === "number") !== (c.value !== null))
+          ctx.addIssue({ code: "custom", message: `${c.key}: value and status disagree` });
+      }
+    });
+  return { cellSchema, flagSchema, ruleSchema, reportSchema };
+}
+
+let made: ReturnType<typeof schemas> | undefined;
+
+/**
+ * The zod schemas of the report record, made on first use: loading zod cost a one-document import a
+ * fifth of its time, and a report that meets the direct checks never needs it.
+ */
+export function reportSchemas(): ReturnType<typeof schemas> {
+  made ??= schemas(createRequire(import.meta.url)("zod") as typeof Zod);
+  return made;
+}
+
+export type Report = Zod.infer<ReturnType<typeof schemas>["reportSchema"]>;
 
 // The same constraints checked directly: reports are built by this code and nearly always valid, and
 // zod's parse (which copies every object) cost as much as reconstructing a table on bulk imports.
-const cellShape = cellSchema.shape;
-const metaShape = reportSchema.shape.meta.shape;
-const setOf = <T extends string>(e: { options: readonly T[] }) => new Set<unknown>(e.options);
-const CELL_STATUS = setOf(cellShape.status);
-const UNIT = setOf(cellShape.unit.unwrap());
-const RAW_UNIT = setOf(cellShape.rawUnit.unwrap());
-const SIGN = setOf(cellShape.sign.unwrap());
-const SEVERITY = setOf(flagSchema.shape.severity);
-const RULE = setOf(ruleSchema.shape.rule);
-const RULE_STATUS = setOf(ruleSchema.shape.status);
-const FORMAT_VERSION = setOf(reportSchema.shape.formatVersion);
-const YEAR_SOURCE = setOf(metaShape.yearSource);
-const ADMIN_LEVEL = setOf(metaShape.adminLevel);
-const ISSUER_TYPE = setOf(metaShape.issuerType);
-const SCOPE = setOf(metaShape.scope);
+const setOf = (values: readonly string[]) => new Set<unknown>(values);
+const CELL_STATUS = setOf(CELL_STATUSES);
+const UNIT = setOf(UNITS);
+const RAW_UNIT = setOf(RAW_UNITS);
+const SIGN = setOf(SIGNS);
+const SEVERITY = setOf(SEVERITIES);
+const RULE = setOf(RULES);
+const RULE_STATUS = setOf(RULE_STATUSES);
+const FORMAT_VERSION = setOf(FORMAT_VERSIONS);
+const YEAR_SOURCE = setOf(YEAR_SOURCES);
+const ADMIN_LEVEL = setOf(ADMIN_LEVELS);
+const ISSUER_TYPE = setOf(ISSUER_TYPES);
+const SCOPE = setOf(SCOPES);
 
 const isStr = (v: unknown): v is string => typeof v === "string";
 const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
@@ -154,7 +182,7 @@ function ruleOk(r: unknown): boolean {
   );
 }
 
-/** Whether `r` meets every constraint of reportSchema (checked directly, without copying). */
+/** Whether `r` meets every constraint of the report schema (checked directly, without copying). */
 export function meetsReportSchema(r: unknown): boolean {
   if (!isObject(r) || !FORMAT_VERSION.has(r.formatVersion) || !isStr(r.prose)) return false;
   const m = r.meta;
@@ -179,13 +207,13 @@ export function meetsReportSchema(r: unknown): boolean {
 }
 
 /**
- * The report, validated against reportSchema. A report that meets the schema is returned as it is; any
+ * The report, validated against the report schema. A report that meets the schema is returned as it is; any
  * other fails with a one-line DocumentError: `duplicate_tables` when cells repeat (a document that prints
  * its tables twice), else `invalid_report`. Zod's full account goes to the error's detail (the log).
  */
 export function validateReport(r: unknown): Report {
   if (meetsReportSchema(r)) return r as Report;
-  const parsed = reportSchema.safeParse(r);
+  const parsed = reportSchemas().reportSchema.safeParse(r);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
   const duplicates = issues.filter((i) => i.message.startsWith("duplicate cell "));

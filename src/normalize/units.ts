@@ -66,14 +66,17 @@ function splitFlowLine(text: string): string[] {
   // In a table line the values close the line: `行政许可 97`, `四、结转… 0 0 0 0 0 0 0`. A number
   // followed by words (`1640 篇，其中…`, `2020 年`) is prose.
   let firstValue = -1;
+  let textChars = 0;
   for (let i = 0; i < parts.length; i++) {
     const v = parseCellValue(parts[i]);
     if (v.status === "number" && i + 1 < parts.length && PROSE_FOLLOWER.test(parts[i + 1])) return [t];
     if (v.status !== "text" && firstValue < 0) firstValue = i;
-    if (v.status === "text" && firstValue >= 0) return [t];
+    if (v.status === "text") {
+      if (firstValue >= 0) return [t];
+      textChars += parts[i].length;
+    }
   }
   // A long sentence with a stray number is prose, not a row.
-  const textChars = parts.filter((p) => parseCellValue(p).status === "text").join("").length;
   if (textChars > 60) return [t];
   return parts;
 }
@@ -175,6 +178,17 @@ export interface BuiltUnits {
   lines: { text: string; seq: number }[];
 }
 
+/** A cell of a stream line with its printed value read. */
+interface ParsedCell {
+  text: string;
+  pos: SourcePosition;
+  uncertain?: boolean;
+  v: ParsedValue;
+}
+
+const tokens = (cells: ParsedCell[]): ValueToken[] =>
+  cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
   const simplified = simplifiedBlocks(doc.blocks);
@@ -184,6 +198,22 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   const textLines: { text: string; seq: number }[] = [];
   let floating: string[] = [];
   let run: Unit | undefined;
+
+  /** Closes any open run and adds a unit bound to this row or line (defined once: documents have many lines). */
+  const rowUnit = (line: StreamLine, seq: number, labels: ParsedCell[], values: ValueToken[]) => {
+    run = undefined;
+    units.push({
+      own: labels.map((c) => c.text).join(""),
+      ownCells: labels.map((c) => c.text),
+      floating,
+      values,
+      rowBound: true,
+      pos: line.pos,
+      seq,
+      endSeq: seq,
+    });
+    floating = [];
+  };
 
   lines.forEach((line, seq) => {
     if (line.explicitBlank) {
@@ -222,30 +252,13 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
         return;
       }
     }
-    const parsed = line.cells.map((c) => ({
+    const parsed: ParsedCell[] = line.cells.map((c) => ({
       text: c.text,
       pos: c.pos,
       uncertain: c.uncertain,
       v: parseCellValue(c.text),
     }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    const tokens = (cells: typeof parsed): ValueToken[] =>
-      cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
-    /** Closes any open run and adds a unit bound to this row or line. */
-    const rowUnit = (labels: typeof parsed, values: ValueToken[]) => {
-      run = undefined;
-      units.push({
-        own: labels.map((c) => c.text).join(""),
-        ownCells: labels.map((c) => c.text),
-        floating,
-        values,
-        rowBound: true,
-        pos: line.pos,
-        seq,
-        endSeq: seq,
-      });
-      floating = [];
-    };
     const firstValue = parsed.findIndex((c) => isPrinted(c.v));
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
@@ -258,9 +271,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       const lastLabel = parsed.reduce((acc, c, i) => (c.v.status === "text" ? i : acc), -1);
       const trailingBlanks = parsed.slice(lastLabel + 1).filter((c) => c.v.status === "blank");
       if (line.isRow && lastLabel >= 0 && trailingBlanks.length > 0 && labelKey(own) !== "") {
-        rowUnit(labelCells, tokens(trailingBlanks));
+        rowUnit(line, seq, labelCells, tokens(trailingBlanks));
       } else if (line.isRow && lastLabel < 0 && parsed.length >= 5) {
-        rowUnit([], tokens(parsed));
+        rowUnit(line, seq, [], tokens(parsed));
       } else {
         run = undefined;
         if (own) floating.push(own);
@@ -278,7 +291,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       values = [...lead, ...values];
     }
     if (line.isRow || own !== "") {
-      rowUnit(labelCells, values);
+      rowUnit(line, seq, labelCells, values);
       return;
     }
     // A line holding only values (one cell per paragraph): extend the open run.

@@ -1,10 +1,13 @@
 // SQLite schema migrations, applied in order; each runs once and is recorded in schema_migrations.
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import { valuesTablesSql } from "../analyst/values.js";
 import { analystSchemaSql, analystSchemaV6Sql } from "./analyst-schema.js";
 import { bboxSchemaSql } from "./bbox-schema.js";
+import { dumpSchema, shippedSnapshot } from "./schema-snapshot.js";
 
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+// The SQL of migrations 3, 6 and 7 is written from the key catalogue when it is read (a getter): every
+// command that opens a database reads this list, few run a migration.
+export const MIGRATIONS: { version: number; name: string; readonly sql: string }[] = [
   {
     version: 1,
     name: "documents, reports, cells, checks, flags",
@@ -171,7 +174,9 @@ CREATE TABLE crawl_lock (
   {
     version: 3,
     name: "analyst layer: regions, corrections, key catalogue, prose search, views",
-    sql: analystSchemaSql(),
+    get sql() {
+      return analystSchemaSql();
+    },
   },
   {
     version: 4,
@@ -264,12 +269,41 @@ CREATE INDEX documents_extraction_version ON documents(extraction_version);
   {
     version: 6,
     name: "issuers, stored effective and derived values, indexed analyst views, FTS for Datasette",
-    sql: analystSchemaV6Sql(valuesTablesSql()),
+    get sql() {
+      return analystSchemaV6Sql(valuesTablesSql());
+    },
   },
-  { version: 7, name: "PDF cell boxes", sql: bboxSchemaSql() },
+  {
+    version: 7,
+    name: "PDF cell boxes",
+    get sql() {
+      return bboxSchemaSql();
+    },
+  },
 ];
 
-export function migrate(db: Database.Database): number {
+/** Names the migrations a schema snapshot was dumped from. */
+export function migrationsStamp(): string {
+  return `zfxxgk schema snapshot of migrations ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(", ")}`;
+}
+
+/** The schema and rows every migration leaves in an empty database, as one script (see schema-snapshot.ts). */
+export function schemaSnapshot(): string {
+  const db = new Database(":memory:");
+  try {
+    db.pragma("foreign_keys = ON");
+    migrate(db, { replay: true });
+    return dumpSchema(db, migrationsStamp());
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Applies the migrations a database lacks. An empty database gets the shipped snapshot of them all in
+ * one step (`replay` forces the migrations one by one, as the snapshot itself is made).
+ */
+export function migrate(db: Database.Database, opts: { replay?: boolean } = {}): number {
   const applied = (): Set<number> =>
     new Set(
       db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()
@@ -282,6 +316,13 @@ export function migrate(db: Database.Database): number {
   // not applied twice.
   return db
     .transaction(() => {
+      if (!opts.replay && db.prepare("SELECT count(*) FROM sqlite_master").pluck().get() === 0) {
+        const snapshot = shippedSnapshot(migrationsStamp());
+        if (snapshot) {
+          db.exec(snapshot);
+          return MIGRATIONS.length;
+        }
+      }
       db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL,
         applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);

@@ -182,6 +182,10 @@ export class Store {
       pinnedOf: db.prepare("SELECT pinned_document_id FROM reports WHERE id = ?").pluck(),
       fieldsOf: db.prepare("SELECT report_fields FROM documents WHERE id = ?").pluck(),
       setVersion: db.prepare("UPDATE documents SET status = ?, version_reason = ? WHERE id = ?"),
+      setCurrent: db.prepare(
+        "UPDATE reports SET current_document_id = ?, has_standard_tables = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+      ),
+      setReportReason: db.prepare("UPDATE reports SET version_reason = ? WHERE id = ?"),
     };
   }
 
@@ -246,6 +250,9 @@ export class Store {
     }
   }
 
+  /** Runs a function as a savepoint of the open transaction (made once: a bulk load writes one per document). */
+  private atomic?: (fn: () => unknown) => unknown;
+
   /** Opens the write transaction (BEGIN IMMEDIATE: the lock is taken, or waited for, before anything is read). */
   private begin(): void {
     this.waitForWriters(() => this.db.exec("BEGIN IMMEDIATE"));
@@ -271,7 +278,8 @@ export class Store {
         }
       }
     }
-    return this.db.transaction(fn)();
+    this.atomic ??= this.db.transaction((f: () => unknown) => f());
+    return this.atomic(fn) as T;
   }
 
   /**
@@ -595,16 +603,8 @@ export class Store {
     const fields = this.stmts.fieldsOf.get(cur.id) as string | null;
     const f = fields ? (JSON.parse(fields) as ReturnType<typeof reportFields>) : null;
     if (f) this.stmts.updateReport.run({ ...f, document_id: cur.id, id: reportId });
-    else {
-      this.db
-        .prepare(
-          "UPDATE reports SET current_document_id = ?, has_standard_tables = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
-        )
-        .run(cur.id, cur.cells > 0 ? 1 : 0, reportId);
-    }
-    this.db
-      .prepare("UPDATE reports SET version_reason = ? WHERE id = ?")
-      .run(choice.reasons.get(cur.id) ?? null, reportId);
+    else this.stmts.setCurrent.run(cur.id, cur.cells > 0 ? 1 : 0, reportId);
+    this.stmts.setReportReason.run(choice.reasons.get(cur.id) ?? null, reportId);
     if (!this.regionsDeferred) valuesWritten(this.db, reportId); // stored values (src/analyst/upkeep.ts)
     return cur.id;
   }

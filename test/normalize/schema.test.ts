@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DocumentError } from "../../src/extractors/errors.js";
-import { meetsReportSchema, type Report, reportSchema, validateReport } from "../../src/normalize/schema.js";
+import { meetsReportSchema, type Report, reportSchemas, validateReport } from "../../src/normalize/schema.js";
 import { processDocument } from "../../src/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
@@ -68,7 +68,7 @@ describe("validateReport", () => {
     expect(reports.length).toBeGreaterThan(10);
     for (const r of reports) {
       expect(meetsReportSchema(r)).toBe(true);
-      expect(reportSchema.safeParse(r).success).toBe(true);
+      expect(reportSchemas().reportSchema.safeParse(r).success).toBe(true);
       expect(validateReport(r)).toBe(r);
     }
   });
@@ -77,7 +77,7 @@ describe("validateReport", () => {
     it(`a report with ${what} fails both, and validateReport throws`, () => {
       const r = broken(edit);
       expect(meetsReportSchema(r)).toBe(false);
-      expect(reportSchema.safeParse(r).success).toBe(false);
+      expect(reportSchemas().reportSchema.safeParse(r).success).toBe(false);
       expect(() => validateReport(r)).toThrow();
     });
   }

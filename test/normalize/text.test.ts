@@ -2,9 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   editDistance,
   labelKey,
+  looksTraditional,
+  NFKC_STABLE,
+  normalizeText,
   parseCellValue,
   scaleExact,
   stripOrdinal,
+  TRADITIONAL_ONLY,
 } from "../../src/normalize/text.js";
 
 describe("parseCellValue", () => {
@@ -47,5 +51,49 @@ describe("labels", () => {
   it("bounds the edit distance", () => {
     expect(editDistance("其他法律行政止公开", "其他法律行政法规禁止公开", 3)).toBe(3);
     expect(editDistance("abc", "xyzxyzxyz", 2)).toBe(3);
+  });
+});
+
+describe("normalizeText", () => {
+  it("skips NFKC only for characters NFKC leaves alone, and none of them combines", () => {
+    let stable = 0;
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      if (!NFKC_STABLE.test(ch)) continue;
+      stable++;
+      expect(ch.normalize("NFKC"), `U+${c.toString(16)}`).toBe(ch);
+      // A combining mark after it would change under NFKC, and is outside the set, so NFKC runs.
+      expect(NFKC_STABLE.test(`${ch}\u0301`)).toBe(false);
+    }
+    expect(stable).toBeGreaterThan(20_000);
+    // Whole texts: the same result with and without the shortcut.
+    for (const s of [
+      "行政许可 | 24517 |",
+      "（一）其他",
+      "２０２３年",
+      "A\u3000B",
+      "e\u0301",
+      "《条例》“公开”",
+    ])
+      expect(normalizeText(s)).toBe(
+        s
+          .normalize("NFKC")
+          .replace(/\r\n?/g, "\n")
+          .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
+          .replace(/\u00a0|\u3000/g, " ")
+          .replace(/\u2212/g, "-"),
+      );
+  });
+});
+
+describe("looksTraditional", () => {
+  it("counts characters written only in traditional script, eight or more", () => {
+    expect([...TRADITIONAL_ONLY].every((c) => c.length === 1 && c.charCodeAt(0) >= 0x4e00)).toBe(true);
+    const seven = "開報關務處請數";
+    expect(looksTraditional(`政府信息公开工作年度报告${seven}`)).toBe(false);
+    expect(looksTraditional(`政府信息公开${seven}工作年度报告機`)).toBe(true);
+    expect(looksTraditional("政府資訊公開工作年度報告：本機關辦理申請數量")).toBe(true);
+    expect(looksTraditional("政府信息公开工作年度报告：本机关办理申请数量")).toBe(false);
+    expect(looksTraditional("")).toBe(false);
   });
 });

@@ -5,9 +5,17 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { changeOf } from "../../analyst/change.js";
 import type { CompareCell, CompareResult } from "../../analyst/compare.js";
 import { parseYears, UsageError } from "../../analyst/filters.js";
-import { CSV_BOM, csvLine, EXPORT_FORMATS, EXPORT_VIEWS, type ExportFormat } from "../../analyst/formats.js";
+import {
+  CSV_BOM,
+  csvLine,
+  EXPORT_FORMATS,
+  EXPORT_VIEWS,
+  type ExportFormat,
+  padEnd,
+  padStart,
+  width,
+} from "../../analyst/formats.js";
 import type { findIssuer } from "../../analyst/issuers.js";
-import { padEnd, padStart, width } from "../../analyst/report-view.js";
 import type { Store } from "../../store/store.js";
 import { dbOption, runCommand } from "../options.js";
 

@@ -45,14 +45,12 @@ async function runImport(
     { importFiles, listFiles },
     { Store },
     { defaultDataDir },
-    { DocumentWorkers },
     { createProgress },
     { ignoreStrayRejections },
   ] = await Promise.all([
     import("../../importer.js"),
     import("../../store/store.js"),
     import("../../store/blobs.js"),
-    import("../../workers.js"),
     import("../progress.js"),
     import("../../bounds.js"),
   ]);
@@ -68,7 +66,12 @@ async function runImport(
   // One document is read in this thread: a worker would only add its start-up and a second loading of
   // the pipeline. Batches use the pool, whose threads start with the first PDF or Word document.
   const workers =
-    files.length > 1 ? new DocumentWorkers({ timeoutMs: opts.timeout * 1000, onLog: logDetail }) : undefined;
+    files.length > 1
+      ? new (await import("../../workers.js")).DocumentWorkers({
+          timeoutMs: opts.timeout * 1000,
+          onLog: logDetail,
+        })
+      : undefined;
   const stop = stopOnSignals();
   try {
     const summary = await importFiles(

@@ -1,0 +1,201 @@
+// OCR's image and text steps that need no OCR engine: rulings told from strokes of characters, thick
+// and doubled rulings erased whole, cells cut with their glyphs intact, minus signs kept as ink,
+// misread row labels put back in the template's wording, and the flags an OCR document's cells get.
+import { describe, expect, it } from "vitest";
+import { bestStretch, type OcrWord, SNAPPED_LABEL_CONF, snapLabels } from "../../src/extractors/ocr.js";
+import { cropCell, eraseRulings, findRulings, type Gray, inkBlobs } from "../../src/extractors/ocr-image.js";
+import type { DocumentModel } from "../../src/model/document.js";
+import type { CanonicalCell } from "../../src/normalize/cells.js";
+import { applyOcrConfidence } from "../../src/normalize/ocr.js";
+import { versionKeys } from "../../src/normalize/template.js";
+
+const EM = 29;
+
+function page(
+  width: number,
+  height: number,
+): Gray & { fill: (x0: number, y0: number, x1: number, y1: number) => void } {
+  const data = new Uint8Array(width * height).fill(250);
+  return {
+    width,
+    height,
+    data,
+    fill(x0, y0, x1, y1) {
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data[y * width + x] = 20;
+    },
+  };
+}
+
+const darkAt = (img: Gray, x0: number, y0: number, x1: number, y1: number) => {
+  let n = 0;
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (img.data[y * img.width + x] < 128) n++;
+  return n;
+};
+
+describe("rulings in page images", () => {
+  it("does not take the strokes of characters that fill tight cells for a vertical ruling", () => {
+    // Four tight rows; in each, a "character" (a vertical stroke crossed by three horizontal ones)
+    // touching the rulings above and below, at the same x in every row.
+    const img = page(600, 300);
+    const rows = [40, 75, 110, 145, 180];
+    for (const y of rows) img.fill(50, y, 550, y + 2);
+    img.fill(50, 40, 52, 182);
+    img.fill(548, 40, 550, 182);
+    for (let r = 0; r < 4; r++) {
+      const top = rows[r] + 2;
+      const bottom = rows[r + 1];
+      img.fill(200, top, 203, bottom);
+      for (const dy of [6, 15, 25]) img.fill(190, top + dy, 214, top + dy + 2);
+    }
+    const found = findRulings(img, 128, EM);
+    expect(found.v.map((v) => Math.round(v.x)).sort((a, b) => a - b)).toEqual([50, 548]);
+  });
+
+  it("erases a doubled border over its whole width, keeping the text beside it", () => {
+    const img = page(400, 300);
+    img.fill(20, 40, 380, 42);
+    img.fill(20, 260, 380, 262);
+    // The doubled border of an HTML table: two lines 4 px apart.
+    img.fill(198, 40, 200, 262);
+    img.fill(203, 40, 205, 262);
+    img.fill(20, 40, 22, 262);
+    img.fill(378, 40, 380, 262);
+    // A "digit" a few pixels right of the border.
+    img.fill(214, 120, 222, 140);
+    const r = findRulings(img, 128, EM);
+    const clean = eraseRulings(img, r, 128, EM);
+    expect(darkAt(clean, 190, 50, 211, 250)).toBe(0);
+    expect(darkAt(clean, 214, 120, 222, 140)).toBe(8 * 20);
+  });
+});
+
+describe("cells and ink", () => {
+  it("cuts a cell with a glyph touching its ruling: the glyph is kept, the ruling cleared", () => {
+    const img = page(200, 100);
+    img.fill(40, 20, 42, 80); // the cell's left ruling, inside the box as a scan leaves it
+    img.fill(42, 40, 46, 60); // a stroke touching it
+    const cut = cropCell(img, { x0: 40, y0: 22, x1: 160, y1: 78 }, 5, 128, EM);
+    // In the crop (margin 5), the box's first column is x = 5, the stroke's columns 7–10.
+    expect(darkAt(cut, 5, 0, 7, cut.height)).toBe(0);
+    expect(darkAt(cut, 7, 23, 11, 43)).toBe(4 * 20);
+  });
+
+  it("keeps a minus sign as ink, and drops a speck", () => {
+    const img = page(200, 100);
+    img.fill(50, 48, 60, 51); // "-": a third of an em long, 3 px high
+    img.fill(120, 40, 122, 42); // a speck
+    const blobs = inkBlobs(img, 128, EM);
+    expect(blobs.some((b) => b.x0 <= 50 && b.x1 >= 60)).toBe(true);
+    expect(blobs.some((b) => b.x0 >= 115 && b.x1 <= 130)).toBe(false);
+  });
+});
+
+describe("row labels misread by OCR", () => {
+  const word = (text: string, conf: number, left: number, line = "l1"): OcrWord => ({
+    text,
+    conf,
+    left,
+    top: 0,
+    width: 20,
+    height: 20,
+    page: 1,
+    line,
+  });
+
+  it("finds a reading inside a label with the fewest edits", () => {
+    expect(bestStretch("无正当理由这期不补正", "申请人无正当理由逾期不补正行政机关不再处理")).toEqual({
+      dist: 1,
+      start: 3,
+      end: 13,
+    });
+  });
+
+  it("puts an unsure label back in the template's wording, with its ordinal", () => {
+    const out = snapLabels([
+      word("1.", 90, 0),
+      word("申请人无正当理由这期不补正", 25, 20),
+      word("、行政机关", 92, 300),
+    ]);
+    expect(out.map((w) => w.text)).toEqual(["1.申请人无正当理由逾期不补正行政机关"]);
+    expect(out[0].conf).toBe(SNAPPED_LABEL_CONF);
+  });
+
+  it("leaves lines with digits, sure lines and readings too far from any label as read", () => {
+    const lines = [
+      [word("本机关不掌握相关政府信患", 40, 0, "a"), word("12", 40, 300, "a")],
+      [word("本机关不掌握相关政府信患", 95, 0, "b")],
+      [word("全年共收到申请若干件", 30, 0, "c")],
+    ];
+    for (const line of lines) expect(snapLabels(line).map((w) => w.text)).toEqual(line.map((w) => w.text));
+  });
+});
+
+describe("flags of an OCR document's cells", () => {
+  const model: DocumentModel = {
+    form: "pdf",
+    blocks: [],
+    warnings: [],
+    ocr: { pages: 1, words: 10, lowConfidenceWords: 0, seconds: 1, skewDeg: [0] },
+  };
+  const cell = (key: string, raw: string): CanonicalCell => ({
+    key,
+    raw,
+    value: raw === "" ? null : Number(raw),
+    status: raw === "" ? "blank" : "number",
+    confidence: 1,
+    pos: { page: 1 },
+  });
+
+  it("flags blanks and the rows around a template row OCR did not find", () => {
+    const keys = versionKeys("GOP2021");
+    const missingRow = "applications.result.other.no_correction_overdue";
+    const cells = keys.filter((k) => !k.startsWith(`${missingRow}.`)).map((k) => cell(k, "1"));
+    const blank = cells.find((c) => c.key === "applications.new_received.total")!;
+    Object.assign(blank, { raw: "", status: "blank", value: null });
+    const flags = applyOcrConfidence(model, cells, "GOP2021");
+    const flagged = new Set(flags.filter((f) => f.severity !== "info").flatMap((f) => f.keys ?? []));
+    expect(flagged.has("applications.new_received.total")).toBe(true);
+    // The rows before and after the missing one: their values may be the missing row's.
+    expect(flagged.has("applications.result.not_processed.confirm_or_reissue.natural_person")).toBe(true);
+    expect(flagged.has("applications.result.other.fee_unpaid_overdue.total")).toBe(true);
+    // Far from it, a number read with confidence is not flagged.
+    expect(flagged.has("applications.carried_over.natural_person")).toBe(false);
+    expect(cells.every((c) => c.confidence <= 0.9)).toBe(true);
+  });
+
+  it("flags the values of a row whose label OCR put back in the template's wording", () => {
+    const grid = (text: string, col: number, conf: number) => ({
+      text,
+      origin: true,
+      originRow: 0,
+      originCol: col,
+      colspan: 1,
+      rowspan: 1,
+      conf,
+      pos: { page: 1, table: 0, row: 0, col },
+    });
+    const snapped = {
+      ...model,
+      blocks: [
+        {
+          kind: "table" as const,
+          spans: "known" as const,
+          pos: { page: 1, table: 0 },
+          rows: [[grid("1.本机关不掌握相关政府信息", 0, 0.05), grid("14", 1, 0.97)]],
+        },
+      ],
+    };
+    const value = {
+      ...cell("applications.result.unable.not_held.natural_person", "14"),
+      pos: { page: 1, table: 0, row: 0, col: 1 },
+    };
+    const other = {
+      ...cell("applications.new_received.natural_person", "3"),
+      pos: { page: 1, table: 1, row: 0, col: 1 },
+    };
+    const flags = applyOcrConfidence(snapped, [value, other]);
+    const flagged = flags.filter((f) => f.severity !== "info").flatMap((f) => f.keys ?? []);
+    expect(flagged).toContain(value.key);
+    expect(flagged).not.toContain(other.key);
+  });
+});
