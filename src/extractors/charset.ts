@@ -49,7 +49,8 @@ function strictUtf8(bytes: Uint8Array): string | undefined {
 /**
  * Decodes document bytes. Order: byte-order mark, a charset declared in the markup (trusted only when
  * the bytes agree: a page declaring UTF-8 whose bytes are not UTF-8 is decoded as GB18030), then
- * detection (valid UTF-8, else GB18030, the superset of GBK and GB2312 that portals use). Text that is
+ * detection (valid UTF-8, else GB18030, the superset of GBK and GB2312 that portals use, unless the
+ * bytes read as common traditional characters in Big5 and as rare ones in GB18030). Text that is
  * UTF-8 but for a few damaged bytes stays UTF-8: the damage is replaced with U+FFFD and counted.
  */
 export function decodeBytes(bytes: Uint8Array, headerCharset?: string): Decoded {
@@ -77,7 +78,52 @@ export function decodeBytes(bytes: Uint8Array, headerCharset?: string): Decoded 
     return counted(decodeAs(bytes, declared), declared, "declared");
   }
   if (utf8ok) return { text: utf8, charset: "utf-8", via: "detected", damaged: 0 };
-  return counted(decodeAs(bytes, "gb18030"), "gb18030", "detected");
+  const gb = counted(decodeAs(bytes, "gb18030"), "gb18030", "detected");
+  if (!mayBeBig5(bytes)) return gb;
+  const big5 = counted(decodeAs(bytes, "big5"), "big5", "detected");
+  return big5.damaged <= gb.damaged && commonShare(big5.text, "big5") > commonShare(gb.text, "gb18030") + 0.2
+    ? big5
+    : gb;
+}
+
+/**
+ * Whether undeclared double-byte text could be Big5 rather than GB18030: Big5 puts the second byte of
+ * about a third of its common characters in 0x40–0x7E, where GB2312 text (most GBK portal pages) never
+ * does and GBK only for rare characters. Text without such pairs is GB18030 without further work.
+ */
+function mayBeBig5(bytes: Uint8Array): boolean {
+  let pairs = 0;
+  let lowTrail = 0;
+  const end = Math.min(bytes.length, 65536);
+  for (let i = 0; i + 1 < end; i++) {
+    if (bytes[i] < 0x81) continue;
+    pairs++;
+    if (bytes[i + 1] >= 0x40 && bytes[i + 1] <= 0x7e) lowTrail++;
+    i++;
+  }
+  return pairs >= 10 && lowTrail >= 0.1 * pairs;
+}
+
+/**
+ * Share of the non-ASCII characters of a decoding that are common Han characters of its own charset:
+ * GB2312 level 1 (lead bytes B0–D7, the 3,755 most used simplified characters) or Big5 level 1 (A4–C6,
+ * the 5,401 most used traditional ones). Text decoded in the wrong one of the two reads as rare
+ * characters, kana, Greek or box-drawing signs.
+ */
+function commonShare(text: string, charset: "gb18030" | "big5"): number {
+  let wide = 0;
+  let common = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x80) continue;
+    wide++;
+    if (code >= 0x4e00 && code <= 0x9fff) {
+      const lead = iconv.encode(ch, charset === "big5" ? "big5" : "gbk")[0];
+      if (charset === "big5" ? lead >= 0xa4 && lead <= 0xc6 : lead >= 0xb0 && lead <= 0xd7) common++;
+    }
+    if (wide >= 4000) break;
+  }
+  return wide === 0 ? 0 : common / wide;
 }
 
 /** A decoding with its replacement characters counted as damage (less those the bytes spell in UTF-8). */

@@ -10,7 +10,7 @@ import {
 } from "domhandler";
 import { Parser } from "htmlparser2";
 import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
-import { normalizeText } from "../normalize/text.js";
+import { isValueText, normalizeText } from "../normalize/text.js";
 import { DocumentError } from "./errors.js";
 import { extractText } from "./text.js";
 
@@ -290,6 +290,7 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
   };
   // Walked with a stack, not recursion: pages nest deeper than the call stack allows.
   const aboveTables = elementsAboveTables(root);
+  const emptyCells = new EmptyCellParagraphs();
   const stack: (AnyNode | typeof BLOCK_END)[] = [...root].reverse();
   while (stack.length > 0) {
     const node = stack.pop()!;
@@ -322,8 +323,13 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
       continue;
     }
     const isBlock = BLOCK_TAGS.has(tag) || tag === "tr" || tag === "td" || tag === "th" || tag === "tbody";
-    if (isBlock && (tag === "p" || tag === "td" || tag === "th") && isNbspOnly(el)) {
-      // `<p>&nbsp;</p>`: a paragraph-per-cell table marks an empty cell this way; it is a blank cell.
+    if (
+      isBlock &&
+      (tag === "p" || tag === "td" || tag === "th") &&
+      (isNbspOnly(el) || (tag === "p" && isEmptyParagraph(el) && emptyCells.of(el)))
+    ) {
+      // `<p>&nbsp;</p>`: a paragraph-per-cell table marks an empty cell this way; it is a blank cell. So
+      // is an empty `<p></p>` among such cells (emptyCellParagraphs).
       flush();
       blocks.push({ kind: "text", text: "", explicitBlank: true, pos: {} });
       continue;
@@ -335,6 +341,86 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
     pushChildren(stack, el);
   }
   flush();
+}
+
+/** A paragraph without any text (not even `&nbsp;`) or image: checked first, so only these cost more. */
+function isEmptyParagraph(el: Element): boolean {
+  let content = false;
+  forEachNode(el.children, (node) => {
+    content = isText(node)
+      ? node.data.trim() !== ""
+      : isElement(node) && ["img", "table", "input"].includes(node.name);
+    return content;
+  });
+  return !content;
+}
+
+type ParagraphKind = "value" | "blank" | "empty" | "label" | "other";
+
+/** What a paragraph holds, as a cell of a paragraph-per-cell table would. */
+function paragraphKind(el: Element): ParagraphKind {
+  if (isNbspOnly(el)) return "blank";
+  let content = false;
+  forEachNode(el.children, (node) => {
+    if (
+      isText(node)
+        ? /\S/.test(node.data.replace(/\u00a0/g, " "))
+        : isElement(node) && ["img", "table", "input"].includes(node.name)
+    )
+      content = true;
+    return content;
+  });
+  if (!content) return /\u00a0/.test(textContent(el)) ? "blank" : "empty";
+  const text = normalizeText(textContent(el)).replace(/\s+/g, " ").trim();
+  if (isValueText(text)) return "value";
+  return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
+}
+
+/**
+ * Empty `<p></p>` (no `&nbsp;`) that are cells of a table flattened to one paragraph per cell (Word's
+ * "save as web page" of a table, a portal editor's paste): among sibling paragraphs that hold at least
+ * three values, an empty paragraph between a value and a value or label (or a label and a value) is a
+ * blank cell. Elsewhere an empty paragraph is spacing and is skipped. Each parent's paragraphs are
+ * classified once, when its first empty paragraph is met.
+ */
+class EmptyCellParagraphs {
+  private readonly cells = new Map<AnyNode, Set<Element>>();
+
+  of(el: Element): boolean {
+    const parent = el.parent;
+    if (!parent || !hasChildren(parent)) return false;
+    let set = this.cells.get(parent);
+    if (!set) {
+      set = emptyCellParagraphs(parent.children.filter((n): n is Element => isTag(n, "p")));
+      this.cells.set(parent, set);
+    }
+    return set.has(el);
+  }
+}
+
+function emptyCellParagraphs(paragraphs: Element[]): Set<Element> {
+  const out = new Set<Element>();
+  const kinds = paragraphs.map(paragraphKind);
+  if (kinds.filter((k) => k === "value").length < 3) return out;
+  const filled = (k: ParagraphKind | undefined) => k === "value" || k === "label" || k === "other";
+  for (let i = 0; i < kinds.length; i++) {
+    if (kinds[i] !== "empty") continue;
+    // The run of blank and empty cells this one is in, and the filled paragraphs around it.
+    let before = i - 1;
+    while (before >= 0 && !filled(kinds[before])) before--;
+    let after = i + 1;
+    while (after < kinds.length && !filled(kinds[after])) after++;
+    const a = kinds[before];
+    const b = kinds[after];
+    const cellLike = (x: ParagraphKind | undefined) => x === "value" || x === "label";
+    // Beside a value it is a cell; between two labels only as part of a run (a row left all blank),
+    // since one empty paragraph between two labels is spacing.
+    if (cellLike(a) && cellLike(b) && (a === "value" || b === "value" || after - before > 2)) {
+      for (let j = before + 1; j < after; j++) if (kinds[j] === "empty") out.add(paragraphs[j]);
+    }
+    i = after - 1;
+  }
+  return out;
 }
 
 /** An element whose only content is whitespace with at least one no-break space (`&nbsp;`). */

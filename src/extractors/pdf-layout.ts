@@ -60,13 +60,29 @@ function spaceBetween(a: Piece, b: Piece): boolean {
   return gap > 0.25 * size || (b.afterSpace === true && gap > -0.2 * size);
 }
 
-function joinLine(pieces: Piece[]): string {
+/**
+ * A line's text. With the page's value columns (valueColumnStarts), a value that starts on one is set
+ * apart from the label before it even at a narrow gap, as segmentsOf cuts it.
+ */
+function joinLine(pieces: Piece[], columns?: Map<number, number>): string {
   let s = "";
   pieces.forEach((p, i) => {
-    if (i > 0 && spaceBetween(pieces[i - 1], p)) s += " ";
+    if (
+      i > 0 &&
+      (spaceBetween(pieces[i - 1], p) || (columns && labelThenColumnValue(pieces[i - 1], p, columns)))
+    )
+      s += " ";
     s += p.text;
   });
   return s;
+}
+
+/** True when `a` (a label) is followed at a visible gap by `b`, a value on one of the page's value columns. */
+function labelThenColumnValue(a: Piece, b: Piece, columns: Map<number, number>): boolean {
+  if (b.x0 - a.x1 < 0.15 * Math.min(a.size, b.size) || isValueText(a.text) || !isValueText(b.text))
+    return false;
+  const x = Math.round(b.x0);
+  return (columns.get(x) ?? 0) + (columns.get(x - 1) ?? 0) + (columns.get(x + 1) ?? 0) >= 2;
 }
 
 /** Text of a table cell: its lines top to bottom, wrapped lines joined without a space. */
@@ -107,8 +123,58 @@ function furniture(pages: { page: PageInput; lines: Line[] }[]): Set<Line> {
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
+  // A bare number in a margin is a page number when the numbers there run with the pages (7 on page 1,
+  // 8 on page 2 …, on at least half of them), or on a one-page document when it stands apart from the
+  // text; otherwise it may be a value printed on a line of its own at the top or bottom of a page (a
+  // table flattened to one paragraph per cell).
+  const bare = (l: Line) => /^[+-]?\d{1,4}$/.test(text(l));
+  const offsets = new Map<string, number>();
+  for (const { page, lines } of pages) {
+    for (const l of lines) {
+      const where = inTop(l, page) ? "top" : inBottom(l, page) ? "bottom" : undefined;
+      if (!where || !bare(l)) continue;
+      const k = `${where}|${Number(text(l)) - page.page}`;
+      offsets.set(k, (offsets.get(k) ?? 0) + 1);
+    }
+  }
+  const pageOf = new Map<Line, { page: PageInput; lines: Line[] }>();
+  for (const p of pages) for (const l of p.lines) pageOf.set(l, p);
+  // The page's usual distance between neighbouring lines (median); a page number stands further off.
+  const pitchOf = new Map<PageInput, number>();
+  for (const { page, lines } of pages) {
+    const tops = lines.map((l) => l.top).sort((a, b) => a - b);
+    const steps = tops
+      .slice(1)
+      .map((t, i) => t - tops[i])
+      .filter((d) => d > 1)
+      .sort((a, b) => a - b);
+    pitchOf.set(page, steps[Math.floor(steps.length / 2)] ?? 0);
+  }
+  const apart = (l: Line) => {
+    const p = pageOf.get(l);
+    const gap = Math.min(
+      ...(p?.lines ?? [])
+        .filter((o) => o !== l)
+        .map((o) => (o.top >= l.bottom ? o.top - l.bottom : l.top >= o.bottom ? l.top - o.bottom : 0)),
+    );
+    const pitch = p ? (pitchOf.get(p.page) ?? 0) : 0;
+    return gap >= 1.5 * (l.bottom - l.top) && gap + (l.bottom - l.top) > 1.5 * pitch;
+  };
+  const isPageNumber = (l: Line) => {
+    if (!bare(l)) return true;
+    const p = pageOf.get(l);
+    const where = p && inTop(l, p.page) ? "top" : "bottom";
+    const n = Number(text(l));
+    const page = p?.page.page ?? 0;
+    // In a document of several pages a number standing apart may be a value whose empty neighbours
+    // left it alone (blankCellLines); only one page's number is told by standing apart, and by being a
+    // number a page can have.
+    const running = offsets.get(`${where}|${n - page}`) ?? 0;
+    if (running >= 2 && running >= pages.length / 2) return true;
+    return pages.length === 1 && apart(l) && n >= 1 && n <= page + 10;
+  };
   const isFurniture = (l: Line) => {
-    if (PAGE_NUMBER.test(text(l))) return true;
+    if (PAGE_NUMBER.test(text(l)) || bare(l)) return isPageNumber(l);
     const n = counts.get(key(l)) ?? 0;
     return pages.length >= 2 && n >= 2 && n >= pages.length / 2;
   };
@@ -242,8 +308,31 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     comps.set(r, c);
   });
   const grids: Grid[] = [];
-  for (const comp of comps.values()) {
-    if (comp.h.length < 2 || comp.v.length < 2) continue;
+  const boxOf = (c: { h: HSeg[]; v: VSeg[] }) => ({
+    x0: Math.min(...c.h.map((h) => h.x0), ...c.v.map((v) => v.x)),
+    x1: Math.max(...c.h.map((h) => h.x1), ...c.v.map((v) => v.x)),
+    y0: Math.min(...c.v.map((v) => v.y0), ...c.h.map((h) => h.y)),
+    y1: Math.max(...c.v.map((v) => v.y1), ...c.h.map((h) => h.y)),
+  });
+  const tables = [...comps.values()].filter((c) => c.h.length >= 2 && c.v.length >= 2);
+  const boxes = tables.map(boxOf);
+  // A ruled box drawn around another ruled table (a web page's layout frame printed by a browser: its
+  // side menu and content column) is no table: its text is read as lines, the inner table as a table.
+  const frames = new Set(
+    tables.filter((_, i) =>
+      boxes.some(
+        (b, j) =>
+          j !== i &&
+          b.x0 >= boxes[i].x0 - 1 &&
+          b.x1 <= boxes[i].x1 + 1 &&
+          b.y0 >= boxes[i].y0 - 1 &&
+          b.y1 <= boxes[i].y1 + 1 &&
+          (b.x1 - b.x0) * (b.y1 - b.y0) < 0.9 * (boxes[i].x1 - boxes[i].x0) * (boxes[i].y1 - boxes[i].y0),
+      ),
+    ),
+  );
+  for (const comp of tables) {
+    if (frames.has(comp)) continue;
     const xs = cluster(
       comp.v.map((v) => v.x),
       3.5,
@@ -406,8 +495,30 @@ interface Segment {
   value: boolean;
 }
 
-/** Cuts a line where the gap is wide (a column gap), or between two values however close. */
-function segmentsOf(line: Line): Segment[] {
+/**
+ * Left edges (rounded to whole points) of the values that stand clearly apart on a page's lines, with how
+ * many lines have one there: the value columns of a borderless table.
+ */
+function valueColumnStarts(lines: Line[]): Map<number, number> {
+  const starts = new Map<number, number>();
+  for (const line of lines) {
+    line.pieces.forEach((p, i) => {
+      const prev = line.pieces[i - 1];
+      if (prev && p.x0 - prev.x1 < 0.3 * Math.min(p.size, prev.size) && p.afterSpace !== true) return;
+      if (!isValueText(p.text)) return;
+      const x = Math.round(p.x0);
+      starts.set(x, (starts.get(x) ?? 0) + 1);
+    });
+  }
+  return starts;
+}
+
+/**
+ * Cuts a line where the gap is wide (a column gap), or between two values however close. With the
+ * page's value columns, a value starting on one of them is cut from the label before it at a narrower
+ * gap (a wrapped label filling its cell up to the cell padding of the value beside it).
+ */
+function segmentsOf(line: Line, columns?: Map<number, number>): Segment[] {
   const segs: Segment[] = [];
   let cur: Piece[] = [];
   const flush = () => {
@@ -428,7 +539,8 @@ function segmentsOf(line: Line): Segment[] {
       if (
         gap >= 0.9 * size ||
         (valueA && valueB && (gap >= 0.15 * size || spaced)) ||
-        (valueA !== valueB && (gap >= 0.3 * size || spaced))
+        (valueA !== valueB && (gap >= 0.3 * size || spaced)) ||
+        (columns && labelThenColumnValue(prev, p, columns))
       ) {
         flush();
       }
@@ -482,8 +594,8 @@ function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } 
   return { segs, strayLead };
 }
 
-function classify(line: Line): RowLine | undefined {
-  const { segs, strayLead } = repairOcrRow(segmentsOf(line));
+function classify(line: Line, columns?: Map<number, number>): RowLine | undefined {
+  const { segs, strayLead } = repairOcrRow(segmentsOf(line, columns));
   const firstValue = segs.findIndex((s) => s.value);
   const label = segs
     .slice(0, firstValue < 0 ? segs.length : firstValue)
@@ -507,14 +619,15 @@ function classify(line: Line): RowLine | undefined {
 function borderlessTables(
   page: PageInput,
   lines: Line[],
-  carried?: [number, number][],
+  carried: [number, number][] | undefined,
+  columns: Map<number, number>,
 ): { tables: Grid[]; consumed: Set<Line> } {
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
   const pitch = (a: Line, b: Line) => b.top - a.bottom;
   let i = 0;
   while (i < lines.length) {
-    const first = classify(lines[i]);
+    const first = classify(lines[i], columns);
     // A table starts at a line with a label and a value, or several values; a lone value may only
     // continue one (a row whose label wrapped onto the lines around it).
     if (!first || first.firstValue < 0 || first.segs.length < 2) {
@@ -529,7 +642,7 @@ function borderlessTables(
       const prev = pending.length > 0 ? pending[pending.length - 1].line : run[run.length - 1].line;
       const l = lines[j];
       if (pitch(prev, l) > 2.5 * Math.max(prev.size, l.size)) break;
-      const c = classify(l);
+      const c = classify(l, columns);
       if (!c) break;
       if (c.firstValue < 0) {
         if (c.segs[c.segs.length - 1].x1 > valueLeft + 0.5 * l.size) break;
@@ -1006,6 +1119,132 @@ function dominantSize(pieces: Piece[]): number {
   return best;
 }
 
+/** How a page of cell lines ends: its last line's kind and the empty lines below it (fewest, most). */
+interface CellPageEnd {
+  kind: "value" | "label";
+  below: [number, number];
+}
+
+/** The blank cells of an empty-line run: `certain` of them, and `extra` more the geometry also allows. */
+function blankRun(page: number, certain: number, extra: number, top: number, step: number) {
+  return Array.from({ length: certain + extra }, (_, j) => {
+    const block: TextBlock = { kind: "text", text: "", explicitBlank: true, pos: { page } };
+    if (j >= certain) block.uncertain = true;
+    return { top: top + j * step, block };
+  });
+}
+
+/**
+ * Empty lines of a table flattened to one paragraph per cell (a Word "save as web page" table printed by
+ * a browser): each cell is a line of its own at a regular pitch, and an empty cell (`<p>&nbsp;</p>`)
+ * leaves an empty line. On a page with at least three lines that are one value each, the distance
+ * between two such cell lines beyond one pitch is that many empty lines, when a value stands on one side
+ * of it (between two labels, only two or more: one empty line between labels is spacing).
+ *
+ * An empty line may be lower than a text line (its no-break space is set in a Latin font). Its height is
+ * the one that makes every gap of the page a whole number of empty lines; where several heights do (all
+ * gaps alike), a run holds the fewest blanks they allow as certain and the rest as uncertain, which
+ * reconstruction drops first to fit the template's cell count. Returns the number of such runs.
+ */
+function blankCellLines(
+  items: { top: number; block: Block; line?: Line }[],
+  page: number,
+  body: { first: number; last: number },
+  before: CellPageEnd | undefined,
+): { end: CellPageEnd | undefined; unsure: number } {
+  const none = { end: undefined, unsure: 0 };
+  const kind = (it: { block: Block; line?: Line }) => {
+    if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
+    const text = it.block.text;
+    if (isValueText(text)) return "value";
+    return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
+  };
+  const kinds = items.map(kind);
+  if (kinds.filter((k) => k === "value").length < 3) return none;
+  const baseAt = (k: number) => items[k].line!.pieces[0].base;
+  // The pitch: the smallest baseline distance between neighbouring cell lines seen twice or more (on a
+  // page with many empty cells, a longer distance may be the most common one).
+  const gaps = new Map<number, number>();
+  for (let k = 1; k < items.length; k++) {
+    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    const g = Math.round((baseAt(k) - baseAt(k - 1)) * 2) / 2;
+    if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
+  }
+  const size = Math.min(...items.flatMap((it) => (it.line ? [it.line.size] : [])));
+  const bucket = [...gaps]
+    .filter(([g, n]) => n >= 2 && g >= 0.9 * size)
+    .map(([g]) => g)
+    .sort((a, b) => a - b)[0];
+  if (!bucket) return none;
+  // Measured, not rounded: the mean of the distances near it (CJK and Latin baselines differ a little).
+  const near: number[] = [];
+  for (let k = 1; k < items.length; k++) {
+    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    const g = baseAt(k) - baseAt(k - 1);
+    if (Math.abs(g - bucket) <= 0.75) near.push(g);
+  }
+  const pitch = near.reduce((a, b) => a + b, 0) / near.length;
+  const tol = 0.12 * pitch;
+  // The distances beyond one pitch, and the empty-line heights that make each a whole number of lines.
+  const excess: number[] = [];
+  for (let k = 1; k < items.length; k++) {
+    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    if (e > 0.5 * pitch) excess.push(e);
+  }
+  const fits = (e: number, h: number) => {
+    const n = Math.round(e / h);
+    return n >= 1 && n <= 12 && Math.abs(e - n * h) <= tol;
+  };
+  let heights: number[] = [];
+  for (let h = 0.6 * pitch; h <= 1.25 * pitch; h += 0.01 * pitch) {
+    if (excess.every((e) => fits(e, h))) heights.push(h);
+  }
+  // An empty line as high as a text line is the rule; other heights count only where two distances or
+  // more show them (one odd distance is a paragraph's spacing, not empty lines).
+  if (excess.length < 2) heights = heights.filter((h) => Math.abs(h - pitch) <= 0.02 * pitch);
+  if (excess.length === 0) heights = [pitch];
+  /** Fewest and most empty lines a distance holds, over the heights that fit the page. */
+  const lines = (e: number, among = heights): [number, number] => {
+    const ns = among.filter((h) => fits(e, h)).map((h) => Math.round(e / h));
+    return ns.length === 0 ? [0, 0] : [Math.min(...ns), Math.max(...ns)];
+  };
+  // Across a page break the distances are measured from other pages' lines: there, a text line's height
+  // is used whenever the page's gaps allow it.
+  const breakHeights = heights.some((h) => Math.abs(h - pitch) <= 0.02 * pitch) ? [pitch] : heights;
+  let unsure = 0;
+  for (let k = items.length - 1; k > 0; k--) {
+    const a = kinds[k - 1];
+    const b = kinds[k];
+    if (a === "other" || b === "other") continue;
+    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    if (e <= 0.5 * pitch) continue;
+    const [least, most] = lines(e);
+    if (least < 1 || (a !== "value" && b !== "value" && least < 2)) continue;
+    if (most > least) unsure++;
+    items.splice(k, 0, ...blankRun(page, least, most - least, items[k - 1].top + pitch, pitch));
+  }
+  // Empty cell lines that ended the page before, or begin this one: the space between the page's last
+  // cell line and the bottom most pages share, and between the top and its first one (a browser fills
+  // every page down to its margin, line by line).
+  const first = items.findIndex((it) => it.line);
+  const firstKind = first >= 0 ? kind(items[first]) : "other";
+  if (before && first >= 0 && firstKind !== "other") {
+    const [l0, m0] = lines(baseAt(first) - body.first, breakHeights);
+    const least = before.below[0] + l0;
+    const most = before.below[1] + m0;
+    if (least > 0 && (before.kind === "value" || firstKind === "value" || least >= 2)) {
+      if (most > least) unsure++;
+      items.splice(first, 0, ...blankRun(page, least, most - least, items[first].top - most * pitch, pitch));
+    }
+  }
+  let last = items.length - 1;
+  while (last >= 0 && !items[last].line) last--;
+  const lastKind = last >= 0 ? kind(items[last]) : "other";
+  if (last < 0 || lastKind === "other") return { end: undefined, unsure };
+  return { end: { kind: lastKind, below: lines(body.last - baseAt(last), breakHeights) }, unsure };
+}
+
 /**
  * A heading set in a larger type and wrapped over several lines (`淮安市洪泽区人民政府` /
  * `2024年政府信息公开工作年度报告`) is one heading: consecutive text lines of the same large size,
@@ -1053,8 +1292,14 @@ function joinSplitRow(before: TableBlock, after: TableBlock) {
   dropLeadingRows(after, 1);
 }
 
+/** What the layout could not settle, for the extractor's warnings. */
+export interface LayoutNotes {
+  /** Runs of empty cell lines whose count the line heights left open (blankCellLines). */
+  unsureBlankRuns: number;
+}
+
 /** Lays out all pages and returns the document's blocks in reading order. */
-export function layoutPages(pages: PageInput[]): Block[] {
+export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
   const perPage = pages.map((page) => {
     const lines = groupLines(page.pieces);
     lines.forEach((l, i) => {
@@ -1064,9 +1309,32 @@ export function layoutPages(pages: PageInput[]): Block[] {
   });
   const drop = furniture(perPage);
   const bodySize = dominantSize(pages.flatMap((p) => p.pieces));
+  // Where the text of a page begins and ends: the highest first and the lowest last baseline that at
+  // least two pages share (within 2 pt). A page whose cell lines begin lower or end higher had empty
+  // cell lines there (blankCellLines); one page laid out otherwise (a table at the end) does not count.
+  const bodyLines = perPage.map(({ lines }) => lines.filter((l) => !drop.has(l) && l.pieces.length > 0));
+  const baseOf = (l: Line) => l.pieces[0].base;
+  const shared = (values: number[], pick: (a: number, b: number) => number) =>
+    values
+      .filter((v) => values.filter((w) => Math.abs(w - v) <= 2).length >= 2)
+      .reduce((a, b) => pick(a, b), Number.NaN);
+  const filled = bodyLines.filter((ls) => ls.length > 0);
+  const body = {
+    first: shared(
+      filled.map((ls) => Math.min(...ls.map(baseOf))),
+      (a, b) => (Number.isNaN(a) ? b : Math.min(a, b)),
+    ),
+    last: shared(
+      filled.map((ls) => Math.max(...ls.map(baseOf))),
+      (a, b) => (Number.isNaN(a) ? b : Math.max(a, b)),
+    ),
+  };
+
   const blocks: Block[] = [];
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
   let carried: [number, number][] | undefined;
+  let cellPageEnd: CellPageEnd | undefined;
+  let unsureBlankRuns = 0;
   for (const { page, lines } of perPage) {
     const lineOf = new Map<Piece, Line>();
     for (const l of lines) for (const p of l.pieces) lineOf.set(p, l);
@@ -1076,12 +1344,13 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const rest = groupLines([...free]);
     for (const l of rest)
       l.no = Math.min(...l.pieces.map((p) => lineOf.get(p)?.no ?? Number.POSITIVE_INFINITY));
-    const { tables: borderless, consumed } = borderlessTables(page, rest, carried);
+    const columns = valueColumnStarts(rest);
+    const { tables: borderless, consumed } = borderlessTables(page, rest, carried, columns);
     const items: { top: number; block: Block; line?: Line }[] = [];
     for (const g of [...ruled, ...borderless]) items.push({ top: g.top, block: g.block });
     for (const l of rest) {
       if (consumed.has(l)) continue;
-      const text = normalizeText(joinLine(l.pieces)).replace(/\s+/g, " ").trim();
+      const text = normalizeText(joinLine(l.pieces, columns)).replace(/\s+/g, " ").trim();
       if (text === "") continue;
       const tb: TextBlock = {
         kind: "text",
@@ -1106,6 +1375,9 @@ export function layoutPages(pages: PageInput[]): Block[] {
     const lastItem = items[end];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     joinHeadingLines(items, bodySize);
+    const cellLines = blankCellLines(items, page.page, body, cellPageEnd);
+    cellPageEnd = cellLines.end;
+    unsureBlankRuns += cellLines.unsure;
     items.forEach((it, k) => {
       blocks.push(it.block);
       if (it.block.kind === "table") {
@@ -1142,5 +1414,6 @@ export function layoutPages(pages: PageInput[]): Block[] {
     b.pos.table = idx;
     for (const row of b.rows) for (const c of row) c.pos.table = idx;
   }
+  if (notes) notes.unsureBlankRuns = unsureBlankRuns;
   return blocks.filter((b) => b.kind === "text" || b.rows.length > 0);
 }

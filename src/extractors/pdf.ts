@@ -7,9 +7,10 @@ import { DocumentError } from "./errors.js";
 import { documentRead, loadBundle, startWarmUpTiering } from "./pdf-bundle.js";
 import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
-import { layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
+import { type LayoutNotes, layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 import { SameThreadPort } from "./pdf-port.js";
 import { checkStreamSizes } from "./pdf-streams.js";
+import { repairType3Unicode, type Type3Repair } from "./pdf-type3-unicode.js";
 
 export interface PdfOptions {
   /**
@@ -248,12 +249,14 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   checkStreamSizes(bytes);
   const pdfjs = await loadPdfjs();
   const started = performance.now();
+  // Type 3 CJK fonts whose Unicode maps Ghostscript broke are repaired first (pdf-type3-unicode.ts).
+  const repair = repairType3Unicode(bytes);
   // pdfjs takes ownership of (and detaches) the buffer it is given: it always gets a copy.
-  const lean = new Uint8Array(bytes);
+  const lean = new Uint8Array(repair.bytes);
   const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
   try {
     try {
-      const model = await read(pdfjs, lean, started, opts);
+      const model = await read(pdfjs, lean, started, opts, repair);
       saveCodeCaches?.();
       saveCodeCaches = undefined;
       documentRead();
@@ -262,7 +265,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       // A text layer that reads as garbage without the font programs is read again with them: the
       // scan in hideFontPrograms is conservative, and this keeps any miss from costing text.
       if (!hidden || !(err instanceof DocumentError) || err.code !== "needs_ocr") throw err;
-      return await read(pdfjs, new Uint8Array(bytes), started, opts);
+      return await read(pdfjs, new Uint8Array(repair.bytes), started, opts, repair);
     }
   } catch (err) {
     // Pages without a (readable) text layer are read by OCR where Tesseract is installed (ocr.ts).
@@ -279,6 +282,7 @@ async function read(
   data: Uint8Array,
   started: number,
   opts: PdfOptions,
+  repair: Type3Repair,
 ): Promise<DocumentModel> {
   const timeoutMs = opts.timeoutMs ?? PDF_TIMEOUT_MS;
   const maxPages = opts.maxPages ?? 500;
@@ -397,6 +401,19 @@ async function read(
         message: `the text layer reads some glyphs as stray letters (${[...new Set(unmapped)].slice(0, 8).join(" ")}): its fonts lost part of their Unicode mapping, so any label or value may be misread; check against the page`,
         keys: ["active", "applications", "appeals"],
       });
+    } else if (repair.unknown > 0) {
+      warnings.push({
+        code: "text_layer_unmapped",
+        message: `${repair.unknown} glyph(s) of the Type 3 fonts have no usable Unicode mapping (a Ghostscript re-distilled print) and read as \ufffd; labels holding one were matched on the rest of their text and flagged, values holding one are not read as numbers; check against the page`,
+        keys: ["active", "applications", "appeals"],
+      });
+    }
+    if (repair.recovered > 0) {
+      warnings.push({
+        code: "text_layer_repaired",
+        message: `${repair.recovered} glyph(s) whose Unicode mapping was broken (a Ghostscript re-distilled print) were read from the same glyph drawn elsewhere in the document, or as a dash from a single horizontal bar; check against the page`,
+        keys: ["active", "applications", "appeals"],
+      });
     }
     if (doc.numPages > n) {
       warnings.push({
@@ -410,7 +427,16 @@ async function read(
         message: `page(s) ${textless.join(", ")} have no text layer (scanned or image pages); their content was not read`,
       });
     }
-    return { form: "pdf", title: title || undefined, blocks: layoutPages(pages), warnings };
+    const notes: LayoutNotes = { unsureBlankRuns: 0 };
+    const blocks = layoutPages(pages, notes);
+    if (notes.unsureBlankRuns > 0) {
+      warnings.push({
+        code: "blank_lines_uncertain",
+        message: `${notes.unsureBlankRuns} run(s) of empty cell lines (a table printed one paragraph per cell) fit more than one count of blank cells; their rows were fitted to the template's cell count; check against the page`,
+        keys: ["active", "applications", "appeals"],
+      });
+    }
+    return { form: "pdf", title: title || undefined, blocks, warnings };
   };
   const result = work();
   // Whichever loses the race must not surface as an unhandled rejection.

@@ -39,6 +39,12 @@ export interface TextBlock {
    * saved one paragraph per cell mark blank cells. `text` is "" and the block is a blank value, never dropped.
    */
   explicitBlank?: true;
+  /**
+   * An explicit blank whose existence the source leaves open: one of the empty lines a PDF's geometry
+   * fits in more than one way. Reconstruction drops such blanks first when a row has more cells than
+   * the template (as it drops uncertain grid cells).
+   */
+  uncertain?: true;
 }
 
 /**

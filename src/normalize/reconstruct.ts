@@ -1,6 +1,7 @@
 // Template-driven reconstruction of Tables 2–4 from units: finds each table by its anchors, maps rows
 // by label (Table 3 by aligning units to the template order), detects the format version.
 import type { CanonicalCell, Flag } from "./cells.js";
+import type { PartialLabel } from "./partial-labels.js";
 import { r5Instances } from "./rules.js";
 import {
   type FormatVersion,
@@ -105,10 +106,37 @@ function numberText(raw: string): string {
   return raw.replace(/[^\d.+-]/g, "");
 }
 
+/**
+ * One flag per distinct label read around unknown characters: on its row where the label names one,
+ * otherwise (headers, headings) on all three tables.
+ */
+function partialLabelFlags(partial: PartialLabel[]): Flag[] {
+  const byRead = new Map<string, Set<string>>();
+  for (const p of partial) byRead.set(p.read, (byRead.get(p.read) ?? new Set()).add(p.printed));
+  return [...byRead].map(([read, printed]) => {
+    const t2 = matchT2Row(read);
+    const t3 = matchT3Rows(read, 3).filter((i) => T3_ROWS[i].key);
+    const keys = t2
+      ? [`active.${t2.block}.${t2.row}`]
+      : t3.length > 0
+        ? t3.map((i) => `applications.${T3_ROWS[i].key}`)
+        : ["active", "applications", "appeals"];
+    return {
+      code: "label_partially_read",
+      severity: "warning" as const,
+      message: `label printed as ${[...printed].map((p) => `「${p}」`).join(" ")} holds characters the text layer could not map (shown as \ufffd); it was matched as the one template label it fits, 「${read}」`,
+      keys,
+    };
+  });
+}
+
 /** Reconstructs the tables from a document's units (buildUnits), which the caller also reads for metadata. */
-export function reconstruct({ units, lines, traditional }: BuiltUnits, yearHint?: number): Reconstruction {
+export function reconstruct(
+  { units, lines, traditional, partialLabels }: BuiltUnits,
+  yearHint?: number,
+): Reconstruction {
   const lastSeq = lines.length - 1;
-  const flags: Flag[] = [];
+  const flags: Flag[] = partialLabels ? partialLabelFlags(partialLabels) : [];
   if (traditional) {
     flags.push({
       code: "traditional_script",

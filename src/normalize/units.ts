@@ -1,6 +1,7 @@
 // Turns the document model into "units": a label (own or floating) with the printed values that follow
 // it. Tables 2–4 are reconstructed from units, whatever form the document came in.
 import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
+import { type PartialLabel, readPartialLabel } from "./partial-labels.js";
 import {
   labelKey,
   looksTraditional,
@@ -105,16 +106,33 @@ function simplifiedBlocks(blocks: Block[]): Block[] | undefined {
   );
 }
 
-function toLines(blocks: Block[]): StreamLine[] {
+/**
+ * Cell texts holding unknown characters (U+FFFD) that read as exactly one template label are matched by
+ * that label; each one read is recorded in `partial` for the flag.
+ */
+function readUnknowns(text: string, partial: PartialLabel[]): string {
+  if (!text.includes("\ufffd")) return text;
+  const read = readPartialLabel(text);
+  if (!read) return text;
+  partial.push(read);
+  return read.read;
+}
+
+function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
     if (b.kind === "text") {
       if (b.explicitBlank) {
-        out.push({ cells: [{ text: "", pos: b.pos }], isRow: false, pos: b.pos, explicitBlank: true });
+        out.push({
+          cells: [{ text: "", pos: b.pos, uncertain: b.uncertain }],
+          isRow: false,
+          pos: b.pos,
+          explicitBlank: true,
+        });
         continue;
       }
       out.push({
-        cells: splitFlowLine(b.text).map((text) => ({ text, pos: b.pos })),
+        cells: splitFlowLine(b.text).map((text) => ({ text: readUnknowns(text, partial), pos: b.pos })),
         isRow: false,
         pos: b.pos,
       });
@@ -123,7 +141,11 @@ function toLines(blocks: Block[]): StreamLine[] {
     for (const row of b.rows) {
       const cells = row
         .filter((c) => c.origin)
-        .map((c) => ({ text: normalizeText(c.text), pos: c.pos, uncertain: c.uncertain }));
+        .map((c) => ({
+          text: readUnknowns(normalizeText(c.text), partial),
+          pos: c.pos,
+          uncertain: c.uncertain,
+        }));
       if (cells.length === 0) continue;
       if (b.spans === "known") {
         out.push({ cells, isRow: true, pos: cells[0].pos });
@@ -150,6 +172,8 @@ export interface BuiltUnits {
   units: Unit[];
   /** The document is in traditional script; its labels were matched in simplified script. */
   traditional?: boolean;
+  /** Labels with unknown characters that were matched by the one template label they fit. */
+  partialLabels?: PartialLabel[];
   /** Every line of the document in reading order, as text (rows with their cells joined by " | "). */
   lines: { text: string; seq: number }[];
 }
@@ -168,7 +192,8 @@ const tokens = (cells: ParsedCell[]): ValueToken[] =>
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
   const simplified = simplifiedBlocks(doc.blocks);
-  const lines = toLines(simplified ?? doc.blocks);
+  const partialLabels: PartialLabel[] = [];
+  const lines = toLines(simplified ?? doc.blocks, partialLabels);
   const units: Unit[] = [];
   const textLines: { text: string; seq: number }[] = [];
   let floating: string[] = [];
@@ -196,6 +221,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       // a new one (a row whose first cells are empty). Its cell boundary is known, so it is certain.
       textLines.push({ text: "", seq });
       const blank: ValueToken = { parsed: parseCellValue(""), pos: line.pos };
+      if (line.cells[0]?.uncertain) blank.uncertain = true;
       if (run) {
         run.values.push(blank);
         run.endSeq = seq;
@@ -278,5 +304,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     units.push(run);
     floating = [];
   });
-  return simplified ? { units, lines: textLines, traditional: true } : { units, lines: textLines };
+  const built: BuiltUnits = simplified
+    ? { units, lines: textLines, traditional: true }
+    : { units, lines: textLines };
+  if (partialLabels.length > 0) built.partialLabels = partialLabels;
+  return built;
 }

@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractHtml, htmlInScriptStrings } from "../../src/extractors/html.js";
 import type { TableBlock } from "../../src/model/document.js";
+import { processDocument } from "../../src/pipeline.js";
+import { projectRoot } from "../helpers.js";
 
 const tables = (html: string) => extractHtml(html).blocks.filter((b): b is TableBlock => b.kind === "table");
 
@@ -59,5 +63,46 @@ describe("HTML extractor", () => {
     );
     expect(rows).toContainEqual(["行政规范性文件", "5", "12", "8"]);
     expect(doc.form).toBe("html");
+  });
+});
+
+describe("empty paragraphs of a paragraph-per-cell page", () => {
+  const original = readFileSync(join(projectRoot, "corpus", "nongye-2021-nbsp.html"), "utf8");
+  const cells = async (html: string) =>
+    (await processDocument(new Uint8Array(Buffer.from(html, "utf8")))).report.cells.map(
+      (c) => `${c.key}=${c.status}:${c.raw}`,
+    );
+
+  it("are blank cells like the &nbsp; paragraphs, and the rows stay aligned", async () => {
+    const expected = await cells(original);
+    expect(expected.filter((c) => c.includes("=blank:")).length).toBeGreaterThan(20);
+    const empty = original.replaceAll("<p>&nbsp;</p>", "<p></p>");
+    const word = original.replaceAll(
+      "<p>&nbsp;</p>",
+      '<p class="MsoNormal"><span lang="EN-US"><o:p></o:p></span></p>',
+    );
+    expect(empty).not.toContain("&nbsp;");
+    expect(await cells(empty)).toEqual(expected);
+    expect(await cells(word)).toEqual(expected);
+  });
+
+  it("are spacing elsewhere: between prose paragraphs and between two labels", () => {
+    const blocks = extractHtml(
+      "<p>一、总体情况</p><p></p><p>本年度共收到申请12件。</p><p></p><p>二、主动公开政府信息情况</p><p>规章</p><p>3</p><p>4</p><p>5</p>",
+    ).blocks;
+    expect(blocks.filter((b) => b.kind === "text" && b.explicitBlank)).toEqual([]);
+    const cellsOnly = extractHtml(
+      "<p>规章</p><p></p><p>4</p><p>5</p><p>行政许可</p><p>7</p><p></p><p>9</p>",
+    ).blocks;
+    expect(cellsOnly.map((b) => (b.kind === "text" ? (b.explicitBlank ? "∅" : b.text) : "table"))).toEqual([
+      "规章",
+      "∅",
+      "4",
+      "5",
+      "行政许可",
+      "7",
+      "∅",
+      "9",
+    ]);
   });
 });

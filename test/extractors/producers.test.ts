@@ -18,10 +18,7 @@ describe("PDFs printed by Chromium and re-distilled by Ghostscript", () => {
     });
     expect(new Set(producers)).toEqual(new Set(["chromium", "ghostscript"]));
   });
-  // Ghostscript over Chromium's Type 3 fonts loses the Unicode mapping of some glyphs (`、` reads `1`,
-  // `（` reads `ÿ`): that text layer cannot be read exactly, only flagged.
-  const unmapped = (doc: string) => doc.endsWith("chromium-gs-qingxi-2021-ruled.pdf");
-  for (const p of pairs.filter((x) => !unmapped(x.doc))) {
+  for (const p of pairs) {
     it(`${p.doc.split("/").pop()}: every gold cell exact, metadata right`, async () => {
       const s = await scoreDocument(p.doc, p.gold);
       expect(s.error).toBeUndefined();
@@ -29,16 +26,16 @@ describe("PDFs printed by Chromium and re-distilled by Ghostscript", () => {
       expect(s.metaWrong).toEqual([]);
     });
   }
-  for (const p of pairs.filter((x) => unmapped(x.doc))) {
-    it(`${p.doc.split("/").pop()}: the unmapped glyphs are flagged, no value is wrong without a flag`, async () => {
+  // Ghostscript over Chromium's Type 3 fonts breaks the Unicode map of some glyphs (`、` read `1`, `（`
+  // read `ÿ`): they read as unknown (U+FFFD), labels are matched around them, and all of it is flagged.
+  const redistilled = (doc: string) => /chromium-gs-|gs-chromium-/.test(doc);
+  for (const p of pairs.filter((x) => redistilled(x.doc))) {
+    it(`${p.doc.split("/").pop()}: the unmapped glyphs and the labels read around them are flagged`, async () => {
       const { report } = await processDocument(new Uint8Array(readFileSync(p.doc)));
       const flag = report.flags.find((f) => f.code === "text_layer_unmapped");
       expect(flag?.severity).toBe("warning");
       expect(flag?.keys).toEqual(["active", "applications", "appeals"]);
-      const s = await scoreDocument(p.doc, p.gold);
-      expect(s.silent).toBe(0);
-      expect(s.wrong).toBe(0);
-      expect(s.exact / s.cells).toBeGreaterThanOrEqual(0.9);
+      expect(report.flags.some((f) => f.code === "label_partially_read")).toBe(true);
     });
   }
 });

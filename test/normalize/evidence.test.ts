@@ -31,8 +31,10 @@ const T3_ROWS_WITH_BLANKS: [string, string[]][] = [
   ["二、上年结转政府信息公开申请数量", ["", "", "", "", "", "", "0"]],
 ];
 
-function paragraphPage(blank: string): string {
-  const cells = (vals: string[]) => vals.map((v) => `<p>${v === "" ? blank : v}</p>`).join("");
+/** A paragraph-per-cell page; `blank` is what an empty cell's paragraph holds, null for no paragraph. */
+function paragraphPage(blank: string | null): string {
+  const cells = (vals: string[]) =>
+    vals.map((v) => (v !== "" ? `<p>${v}</p>` : blank === null ? "" : `<p>${blank}</p>`)).join("");
   const rows = T3_ROWS_WITH_BLANKS.map(([label, vals]) => `<p>${label}</p>${cells(vals)}`).join("\n");
   return `<html><body><h1>青溪区测试局2022年政府信息公开工作年度报告</h1>
 <p>本报告中所列数据统计期限自2022年1月1日起至2022年12月31日止。</p>
@@ -53,8 +55,15 @@ describe("explicit blanks are cells", () => {
     expect(value(r, "applications.carried_over.total")).toBe(0);
     expect(codes(r)).not.toContain("ambiguous_alignment");
   });
-  it("still flags a row whose blanks the source dropped (no cell boundary printed)", async () => {
+  it("reads empty <p></p> paragraphs among the cells as blank cells too", async () => {
     const r = await run(paragraphPage(""));
+    expect(value(r, "applications.new_received.commercial_enterprise")).toBe("blank");
+    expect(value(r, "applications.new_received.research_institution")).toBe(1);
+    expect(value(r, "applications.carried_over.natural_person")).toBe("blank");
+    expect(codes(r)).not.toContain("ambiguous_alignment");
+  });
+  it("still flags a row whose blanks the source dropped (no cell boundary printed)", async () => {
+    const r = await run(paragraphPage(null));
     expect(codes(r)).toContain("ambiguous_alignment");
   });
   it("reads NBSP-only lines and literal &nbsp; of a text copy as blank cells", async () => {

@@ -1,0 +1,215 @@
+// Page geometry printed by browsers: a ruled layout frame around a ruled table, and a wrapped label set
+// close to its value. Pages are given as pieces and rulings, as pdf.ts hands them to the layout.
+import { describe, expect, it } from "vitest";
+import type { HSeg, Piece, VSeg } from "../../src/extractors/pdf-geometry.js";
+import { type LayoutNotes, layoutPages } from "../../src/extractors/pdf-layout.js";
+import type { Block, TableBlock } from "../../src/model/document.js";
+
+/** A run of text on a baseline; CJK characters a whole em wide, digits half an em. */
+function piece(text: string, x0: number, base: number, size = 12): Piece {
+  const width = [...text].reduce((w, ch) => w + (/[\d.+-]/.test(ch) ? 0.55 : 1) * size, 0);
+  return {
+    text,
+    x0,
+    x1: x0 + width,
+    top: base - 0.88 * size,
+    bottom: base + 0.12 * size,
+    base,
+    size,
+    vertical: false,
+  };
+}
+
+/** The rulings of a grid: horizontal lines at ys across xs, vertical lines at xs down ys. */
+function grid(xs: number[], ys: number[]): { h: HSeg[]; v: VSeg[] } {
+  return {
+    h: ys.map((y) => ({ y, x0: xs[0], x1: xs[xs.length - 1] })),
+    v: xs.map((x) => ({ x, y0: ys[0], y1: ys[ys.length - 1] })),
+  };
+}
+
+const tables = (blocks: Block[]) => blocks.filter((b): b is TableBlock => b.kind === "table");
+const rowsOf = (t: TableBlock) => t.rows.map((r) => r.filter((c) => c.origin).map((c) => c.text));
+const texts = (blocks: Block[]) => blocks.flatMap((b) => (b.kind === "text" ? [b.text] : []));
+
+describe("a ruled layout frame around a ruled table", () => {
+  // A web page printed by Chromium: a box from the page header down past the page end, its side menu,
+  // a bordered meta row touching the box's right edge, and the report's table inside.
+  const frame = {
+    h: [
+      { y: 165, x0: 28, x1: 584 },
+      { y: 202, x0: 152, x1: 583 },
+      { y: 221, x0: 152, x1: 583 },
+    ],
+    v: [
+      { x: 28, y0: 165, y1: 764 },
+      { x: 584, y0: 165, y1: 764 },
+      { x: 152, y0: 202, y1: 221 },
+      { x: 583, y0: 202, y1: 221 },
+    ],
+  };
+  const table = grid([232, 318, 379, 441, 503], [556, 580, 603, 625]);
+  const pieces = [
+    piece("政府信息公开指南", 34, 185),
+    piece("发布时间:2021-03-30", 160, 215),
+    piece("二、主动公开政府信息情况", 160, 530),
+    piece("信息内容", 240, 572),
+    piece("本年新制作数量", 320, 572, 8),
+    piece("本年新公开数量", 381, 572, 8),
+    piece("对外公开总数量", 443, 572, 8),
+    piece("规章", 240, 595),
+    piece("3", 340, 595),
+    piece("3", 400, 595),
+    piece("64", 460, 595),
+    piece("规范性文件", 240, 618),
+    piece("41", 340, 618),
+    piece("41", 400, 618),
+    piece("453", 460, 618),
+  ];
+  const blocks = layoutPages([
+    { page: 1, width: 612, height: 792, pieces, h: [...frame.h, ...table.h], v: [...frame.v, ...table.v] },
+  ]);
+
+  it("reads the inner table as the table, with its own rows", () => {
+    const found = tables(blocks).map(rowsOf);
+    expect(found).toContainEqual([
+      ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+      ["规章", "3", "3", "64"],
+      ["规范性文件", "41", "41", "453"],
+    ]);
+  });
+
+  it("reads the frame's text as lines, not as cells of a table", () => {
+    expect(texts(blocks)).toEqual(expect.arrayContaining(["政府信息公开指南", "二、主动公开政府信息情况"]));
+    for (const t of tables(blocks)) expect(rowsOf(t).flat().join("")).not.toContain("政府信息公开指南");
+  });
+});
+
+describe("a wrapped label filling its cell up to the value beside it", () => {
+  // Borderless table printed by Chromium: the values of a column start at x = 123; the label 行政事业性收费
+  // ends 3 pt (a quarter em) before its value, closer than the gap that usually parts a label and a value.
+  const pieces = [
+    piece("行政许可", 48, 380),
+    piece("11398889", 123, 380),
+    piece("行政处罚", 48, 443),
+    piece("6937489", 123, 443),
+    piece("行政事业性收费", 36, 527),
+  ];
+  pieces.push(piece("316441", pieces[4].x1 + 3, 527));
+
+  it("sets the value apart from the label when it starts on the page's value column", () => {
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(texts(blocks)).toContain("行政事业性收费 316441");
+  });
+
+  it("keeps label and number together where no value column confirms the cut", () => {
+    const alone = [piece("行政事业性收费", 36, 527)];
+    alone.push(piece("316441", alone[0].x1 + 3, 527));
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces: alone, h: [], v: [] }]);
+    expect(texts(blocks)).toContain("行政事业性收费316441");
+  });
+});
+
+describe("a table flattened to one paragraph per cell, printed by a browser", () => {
+  const PITCH = 26.25;
+  /** Cells one per line from `top`, a line's pitch apart; null is an empty paragraph (a blank line). */
+  const cellLines = (cells: (string | null)[], top: number) =>
+    cells.flatMap((c, i) =>
+      c === null ? [] : [piece(c, /[\d-]/.test(c[0]) ? 300 : 260, top + i * PITCH, 10.5)],
+    );
+  const page = (n: number, pieces: Piece[]) => ({ page: n, width: 612, height: 792, pieces, h: [], v: [] });
+  const read = (blocks: Block[]) =>
+    blocks.flatMap((b) => (b.kind === "text" ? [b.explicitBlank ? "∅" : b.text] : ["table"]));
+
+  it("reads an empty line between cell lines as a blank cell", () => {
+    const blocks = layoutPages([
+      page(1, cellLines(["二、上年结转政府信息公开申请数量", null, "0", null, "0", "0", "0", "0"], 60)),
+    ]);
+    expect(read(blocks)).toEqual(["二、上年结转政府信息公开申请数量", "∅", "0", "∅", "0", "0", "0", "0"]);
+  });
+
+  it("reads one empty line between two labels as spacing, and needs values on the page", () => {
+    const headings = layoutPages([
+      page(1, cellLines(["二、主动公开政府信息情况", null, "第二十条第(一)项", "规章", "3", "4", "5"], 60)),
+    ]);
+    expect(read(headings)).not.toContain("∅");
+    const prose = layoutPages([
+      page(1, cellLines(["一、总体情况", null, "本年度共收到申请", null, "二、主动公开"], 60)),
+    ]);
+    expect(read(prose)).not.toContain("∅");
+  });
+
+  it("finds the empty lines a page break hides: below a page's last line and above the next page's first", () => {
+    // Pages 1 and 3 are full (their lines end at the same bottom); page 2 ends one line early, page 3
+    // begins at the top: one empty cell line at the bottom of page 2.
+    const full = (first: number) =>
+      cellLines(["规章", "1", "2", "3", "行政许可", "4", "5", "6"], 60).map((p) => ({
+        ...p,
+        text: p.text.replace(/^\d$/, String(first)),
+      }));
+    const blocks = layoutPages([
+      page(1, full(1)),
+      page(
+        2,
+        cellLines(["一、本年新收政府信息公开申请数量", "51", "176", "85", "96", "114", null, null], 60),
+      ),
+      page(3, cellLines(["614", "二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0"], 60)),
+    ]);
+    const text = read(blocks);
+    expect(text.slice(text.indexOf("114"), text.indexOf("614") + 1)).toEqual(["114", "∅", "∅", "614"]);
+  });
+});
+
+describe("page numbers and values on a page's first or last line", () => {
+  const page = (n: number, pieces: Piece[]) => ({ page: n, width: 612, height: 792, pieces, h: [], v: [] });
+  const body = (n: number) => [
+    piece("政府信息公开工作年度报告正文", 72, 300 + n),
+    piece("规章", 72, 330),
+    piece("12", 200, 330),
+  ];
+  const texts2 = (blocks: Block[]) => blocks.flatMap((b) => (b.kind === "text" ? [b.text] : []));
+
+  it("drops numbers in the bottom margin that run with the pages", () => {
+    const blocks = layoutPages([1, 2, 3].map((n) => page(n, [...body(n), piece(String(n + 4), 300, 770)])));
+    expect(texts2(blocks)).not.toEqual(expect.arrayContaining(["5"]));
+    expect(texts2(blocks).some((t) => /^[567]$/.test(t))).toBe(false);
+  });
+
+  it("keeps a value alone on the last line of one page, and a negative number", () => {
+    const blocks = layoutPages([
+      page(1, [...body(1), piece("10", 300, 770)]),
+      page(2, [...body(2), piece("-3", 300, 770)]),
+      page(3, body(3)),
+    ]);
+    expect(texts2(blocks)).toEqual(expect.arrayContaining(["10", "-3"]));
+  });
+});
+
+describe("empty cell lines lower than text lines", () => {
+  // Every row: a label, six empty lines 11.8 pt high (a no-break space in a Latin font), then the total,
+  // text lines 14.1 pt apart: six empty lines are as long as five text lines, so the count is open.
+  const rows = ["1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及三安全一稳定", "4.保护第三方合法权益"];
+  const pieces: Piece[] = [];
+  let y = 80;
+  rows.forEach((label, i) => {
+    pieces.push(piece(label, 240, y, 10.5));
+    y += 14.1 + 6 * 11.8;
+    pieces.push(piece(String(i + 1), 300, y, 10.5));
+    y += 14.1;
+  });
+  pieces.push(piece("5", 300, y, 10.5), piece("6", 300, y + 14.1, 10.5));
+
+  it("inserts the most blanks the heights allow, the extra ones uncertain, and says so", () => {
+    const notes: LayoutNotes = { unsureBlankRuns: 0 };
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }], notes);
+    const run = blocks.slice(
+      1,
+      blocks.findIndex((b) => b.kind === "text" && b.text === "1"),
+    );
+    expect(run.every((b) => b.kind === "text" && b.explicitBlank)).toBe(true);
+    const certain = run.filter((b) => b.kind === "text" && !b.uncertain).length;
+    expect(certain).toBeLessThanOrEqual(6);
+    expect(run.length).toBeGreaterThanOrEqual(6);
+    expect(notes.unsureBlankRuns).toBeGreaterThan(0);
+  });
+});
