@@ -6,7 +6,7 @@ import { DocumentError } from "./extractors/errors.js";
 import { extract, extractTextual } from "./extractors/index.js";
 import type { DocumentForm, DocumentModel } from "./model/document.js";
 import type { CanonicalCell, Flag } from "./normalize/cells.js";
-import { extractMeta, reportEvidence } from "./normalize/metadata.js";
+import { extractMeta, type ReportMeta, reportEvidence } from "./normalize/metadata.js";
 import { applyOcrConfidence } from "./normalize/ocr.js";
 import { reconstruct } from "./normalize/reconstruct.js";
 import { checkProse, checkRules } from "./normalize/rules.js";
@@ -48,6 +48,23 @@ export function processTextual(bytes: Uint8Array, opts: { httpCharset?: string }
   return processModel(model, charset);
 }
 
+/**
+ * A scan's title, issuer and year come from OCR text as much as its cells do, and a misread character in
+ * the issuer's name would make a new issuer in every comparison: say so, with what was read.
+ */
+function ocrMetadataFlag(model: DocumentModel, meta: ReportMeta): Flag[] {
+  if (!model.ocr) return [];
+  return [
+    {
+      code: "metadata_ocr",
+      severity: "warning",
+      message: `title, issuer and year read by OCR from the page image; check them against it: issuer ${
+        meta.issuerName ? `"${meta.issuerName}"` : "(none read)"
+      }, year ${meta.reportYear ?? "(none read)"}`,
+    },
+  ];
+}
+
 /** Reconstructs and validates the report of an extracted document. */
 export function processModel(model: DocumentModel, charset: string | undefined): Processed {
   // One linearization serves metadata, reconstruction and the prose rule. The year is read first
@@ -75,6 +92,7 @@ export function processModel(model: DocumentModel, charset: string | undefined):
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
     ...applyOcrConfidence(model, rec.cells, rec.formatVersion),
+    ...ocrMetadataFlag(model, meta),
   ];
   // Before the rules: a number a float cannot hold exactly becomes text, so no rule sums a rounding.
   flagInexactNumbers(rec.cells, flags);

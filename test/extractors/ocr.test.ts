@@ -121,6 +121,10 @@ describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
         .map((c) => `${c.key}=${c.raw} (${c.confidence})`);
       expect(unwarned).toEqual([]);
       expect(report.flags.some((f) => f.code === "ocr_low_confidence")).toBe(true);
+      // The issuer was read by OCR too: a warning names what was read, to be checked against the page.
+      const meta = report.flags.find((f) => f.code === "metadata_ocr");
+      expect(meta?.severity).toBe("warning");
+      expect(meta?.message).toContain(`"${report.meta.issuerName}"`);
     } finally {
       await pool.close();
     }
