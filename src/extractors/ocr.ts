@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DocumentModel } from "../model/document.js";
+import { type DocumentModel, OCR_DOUBTED_BELOW, OCR_NOT_AS_PRINTED } from "../model/document.js";
 import { T2_ROWS, T3_ROWS } from "../normalize/template.js";
 import { processAlive } from "../process-alive.js";
 import { DocumentError } from "./errors.js";
@@ -40,8 +40,8 @@ export const OCR_PAGE_TIMEOUT_MS = Number(process.env.ZFXXGK_OCR_PAGE_TIMEOUT_MS
 /** Resolution pages are rendered at: enough for 10-pt Chinese text, and a page reads in a few seconds. */
 export const OCR_DPI = 200;
 
-/** Word confidence (0–100) below which an OCR cell is flagged for checking. */
-export const OCR_LOW_CONFIDENCE = 88;
+/** Word confidence on the engine's scale (0–100) below which an OCR cell is flagged for checking. */
+export const OCR_LOW_CONFIDENCE = OCR_DOUBTED_BELOW * 100;
 
 /** Text that stands for ink the OCR engine could not read (a stain, a seal, a faint digit). */
 export const UNREAD_INK = "\ufffd";
@@ -284,10 +284,10 @@ function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelR
 }
 
 /**
- * Confidence (0–100) given to a row label put back in the template's wording: low enough that the
- * values of its row are flagged (see `OCR_SNAPPED_ROW` in normalize/ocr.ts).
+ * Confidence (0–100) given to a row label put back in the template's wording: the values of its row
+ * are then flagged (OCR_NOT_AS_PRINTED).
  */
-export const SNAPPED_LABEL_CONF = 5;
+export const SNAPPED_LABEL_CONF = OCR_NOT_AS_PRINTED * 100;
 
 /** The wording of the template's row labels, in Chinese characters only: what OCR'd labels are matched to. */
 const LABEL_LEXICON: string[] = [

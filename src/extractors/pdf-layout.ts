@@ -1,6 +1,14 @@
 // PDF page layout: positioned pieces and rulings → text lines, ruled and borderless table grids, in
 // reading order, with page furniture (page numbers, running headers) removed.
-import type { Block, GridCell, PageBox, TableBlock, TextBlock } from "../model/document.js";
+import {
+  type Block,
+  type GridCell,
+  OCR_DOUBTED_BELOW,
+  OCR_NOT_AS_PRINTED,
+  type PageBox,
+  type TableBlock,
+  type TextBlock,
+} from "../model/document.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
@@ -562,12 +570,7 @@ interface RowLine {
   strayLead?: boolean;
 }
 
-/** OCR confidence (0–1) below which a reading is doubted (the normalizer flags such cells). */
-const OCR_DOUBT = 0.88;
-/** Confidence given to a label OCR did not read as printed (the normalizer flags the row's values). */
-const OCR_LABEL_NOT_AS_READ = 0.05;
-
-const doubted = (s: Segment) => s.pieces.some((p) => p.conf !== undefined && p.conf < OCR_DOUBT);
+const doubted = (s: Segment) => s.pieces.some((p) => p.conf !== undefined && p.conf < OCR_DOUBTED_BELOW);
 
 /**
  * OCR misreadings that would break a table row into prose: a doubted value before the label (a stray
@@ -861,7 +864,7 @@ function buildBorderless(
         rowNo,
         0,
         pos(0, r.line.pieces[0].x0, labelEnd),
-        r.strayLead ? OCR_LABEL_NOT_AS_READ : undefined,
+        r.strayLead ? OCR_NOT_AS_PRINTED : undefined,
       ),
       ...values.map((v, k) =>
         cell(
@@ -1368,7 +1371,7 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     const speck = (it: (typeof items)[number]) =>
       it.block.kind === "text" &&
       it.block.conf !== undefined &&
-      it.block.conf < OCR_DOUBT &&
+      it.block.conf < OCR_DOUBTED_BELOW &&
       it.block.text.replace(/\s/g, "").length <= 4;
     let end = items.length - 1;
     while (end > 0 && speck(items[end])) end--;

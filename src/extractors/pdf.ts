@@ -2,6 +2,7 @@
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
+import { ALL_TABLES } from "../normalize/template.js";
 import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
 import { documentRead, loadBundle, startWarmUpTiering } from "./pdf-bundle.js";
@@ -399,20 +400,20 @@ async function read(
       warnings.push({
         code: "text_layer_unmapped",
         message: `the text layer reads some glyphs as stray letters (${[...new Set(unmapped)].slice(0, 8).join(" ")}): its fonts lost part of their Unicode mapping, so any label or value may be misread; check against the page`,
-        keys: ["active", "applications", "appeals"],
+        keys: [...ALL_TABLES],
       });
     } else if (repair.unknown > 0) {
       warnings.push({
         code: "text_layer_unmapped",
         message: `${repair.unknown} glyph(s) of the Type 3 fonts have no usable Unicode mapping (a Ghostscript re-distilled print) and read as \ufffd; labels holding one were matched on the rest of their text and flagged, values holding one are not read as numbers; check against the page`,
-        keys: ["active", "applications", "appeals"],
+        keys: [...ALL_TABLES],
       });
     }
     if (repair.recovered > 0) {
       warnings.push({
         code: "text_layer_repaired",
         message: `${repair.recovered} glyph(s) whose Unicode mapping was broken (a Ghostscript re-distilled print) were read from the same glyph drawn elsewhere in the document, or as a dash from a single horizontal bar; check against the page`,
-        keys: ["active", "applications", "appeals"],
+        keys: [...ALL_TABLES],
       });
     }
     if (doc.numPages > n) {
@@ -433,7 +434,7 @@ async function read(
       warnings.push({
         code: "blank_lines_uncertain",
         message: `${notes.unsureBlankRuns} run(s) of empty cell lines (a table printed one paragraph per cell) fit more than one count of blank cells; their rows were fitted to the template's cell count; check against the page`,
-        keys: ["active", "applications", "appeals"],
+        keys: [...ALL_TABLES],
       });
     }
     return { form: "pdf", title: title || undefined, blocks, warnings };

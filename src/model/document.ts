@@ -94,6 +94,18 @@ export interface DocumentModel {
   ocr?: OcrSummary;
 }
 
+/**
+ * OCR confidence (0–1, the scale of `conf` here) below which a reading is doubted: the normalizer flags
+ * its cells, and the layout does not let it decide the shape of a table.
+ */
+export const OCR_DOUBTED_BELOW = 0.88;
+
+/**
+ * OCR confidence (0–1) of text that was not read as printed (a row label put back in the template's
+ * wording, a stray mark joined to a label): the values of its row are flagged.
+ */
+export const OCR_NOT_AS_PRINTED = 0.05;
+
 export interface OcrSummary {
   pages: number;
   words: number;

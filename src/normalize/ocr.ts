@@ -1,20 +1,20 @@
 // Cells read by OCR: each takes the confidence of the words it was read from, and cells the engine was
 // unsure of (or ink it could not read) are flagged, so that a misread digit is never a silent value.
-import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
+import {
+  type Block,
+  type DocumentModel,
+  OCR_DOUBTED_BELOW,
+  OCR_NOT_AS_PRINTED,
+  type SourcePosition,
+} from "../model/document.js";
 import type { CanonicalCell, Flag } from "./cells.js";
-import { type FormatVersion, versionKeys } from "./template.js";
+import { ALL_TABLES, type FormatVersion, versionKeys } from "./template.js";
 
 /** Word confidence (0–1) below which an OCR cell is flagged. */
-export const OCR_FLAG_BELOW = 0.88;
+export const OCR_FLAG_BELOW = OCR_DOUBTED_BELOW;
 
 /** Confidence given to a cell read by OCR at best: the layout and the engine can both err. */
 const OCR_CEILING = 0.9;
-
-/**
- * Confidence at or below which a cell's text was not read as printed: a row label OCR put back in the
- * template's wording (the extractor's SNAPPED_LABEL_CONF), or ink it could not read.
- */
-const OCR_SNAPPED_ROW = 0.05;
 
 function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
   const out = new Map<SourcePosition, number>();
@@ -28,14 +28,14 @@ function confByPosition(blocks: Block[]): Map<SourcePosition, number> {
   return out;
 }
 
-/** Table rows (`table.row`) with a cell whose text was not read as printed (see OCR_SNAPPED_ROW). */
+/** Table rows (`table.row`) with a cell whose text was not read as printed (OCR_NOT_AS_PRINTED: a label put back in the template's wording, ink the engine could not read). */
 function rowsNotAsRead(blocks: Block[]): Set<string> {
   const out = new Set<string>();
   for (const b of blocks) {
     if (b.kind !== "table") continue;
     for (const row of b.rows) {
       for (const c of row) {
-        if (c.conf !== undefined && c.conf <= OCR_SNAPPED_ROW && c.pos.table !== undefined) {
+        if (c.conf !== undefined && c.conf <= OCR_NOT_AS_PRINTED && c.pos.table !== undefined) {
           out.add(`${c.pos.table}.${c.pos.row}`);
         }
       }
@@ -112,7 +112,7 @@ export function applyOcrConfidence(
       code: "ocr",
       severity: "info",
       message: `read by OCR from ${o.pages} page image(s) in ${o.seconds.toFixed(1)} s (${o.words} words, ${o.lowConfidenceWords} below confidence or unread); every cell carries the OCR confidence`,
-      keys: ["active", "applications", "appeals"],
+      keys: [...ALL_TABLES],
     },
   ];
   if (low.length > 0) {

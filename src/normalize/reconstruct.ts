@@ -4,6 +4,7 @@ import type { CanonicalCell, Flag } from "./cells.js";
 import type { PartialLabel } from "./partial-labels.js";
 import { r5Instances } from "./rules.js";
 import {
+  ALL_TABLES,
   type FormatVersion,
   matchT2Row,
   matchT3Rows,
@@ -120,7 +121,7 @@ function partialLabelFlags(partial: PartialLabel[]): Flag[] {
       ? [`active.${t2.block}.${t2.row}`]
       : t3.length > 0
         ? t3.map((i) => `applications.${T3_ROWS[i].key}`)
-        : ["active", "applications", "appeals"];
+        : [...ALL_TABLES];
     return {
       code: "label_partially_read",
       severity: "warning" as const,
@@ -403,7 +404,7 @@ export function reconstruct(
       message: unfilled
         ? `every value cell of the ${version} tables is empty (a template published without its figures)`
         : `the text ends after the table header; ${version} read from the header, no value printed`,
-      keys: ["active", "applications", "appeals"],
+      keys: [...ALL_TABLES],
     });
   } else if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
     flags.push({

@@ -4,6 +4,9 @@ import { editDistance, labelKey, MAX_CACHED_LABEL, normalizeText, remember, stri
 
 export type FormatVersion = "GOP2019" | "GOP2021" | "HYBRID" | "PRE2019" | "UNKNOWN";
 
+/** The key prefixes of Tables 2–4 (主动公开, 申请, 复议诉讼): what a flag about every table covers. */
+export const ALL_TABLES = ["active", "applications", "appeals"] as const;
+
 // ---------------------------------------------------------------- Table 2 (主动公开)
 
 export type T2Block = "art20_1" | "art20_5" | "art20_6" | "art20_8" | "art20_9";
