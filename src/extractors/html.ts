@@ -343,7 +343,10 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
   flush();
 }
 
-/** A paragraph without any text (not even `&nbsp;`) or image: checked first, so only these cost more. */
+/**
+ * A paragraph without any text but whitespace (String.trim counts a no-break space as one) and without
+ * an image: checked first, so only these cost more.
+ */
 function isEmptyParagraph(el: Element): boolean {
   let content = false;
   forEachNode(el.children, (node) => {
@@ -360,17 +363,8 @@ type ParagraphKind = "value" | "blank" | "empty" | "label" | "other";
 /** What a paragraph holds, as a cell of a paragraph-per-cell table would. */
 function paragraphKind(el: Element): ParagraphKind {
   if (isNbspOnly(el)) return "blank";
-  let content = false;
-  forEachNode(el.children, (node) => {
-    if (
-      isText(node)
-        ? /\S/.test(node.data.replace(/\u00a0/g, " "))
-        : isElement(node) && ["img", "table", "input"].includes(node.name)
-    )
-      content = true;
-    return content;
-  });
-  if (!content) return /\u00a0/.test(textContent(el)) ? "blank" : "empty";
+  // No text but whitespace (no-break spaces included) and no image: a blank cell if it holds &nbsp;.
+  if (isEmptyParagraph(el)) return /\u00a0/.test(textContent(el)) ? "blank" : "empty";
   const text = normalizeText(textContent(el)).replace(/\s+/g, " ").trim();
   if (isValueText(text)) return "value";
   return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
