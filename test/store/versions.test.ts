@@ -75,51 +75,17 @@ describe("version choice", () => {
   });
 
   it("decides on evidence alone (unit)", () => {
-    expect(
+    // Versions 1, 2, … in import order, with their cell counts; `pinned` is a person's choice.
+    const current = (cells: number[], pinned: number | null = null) =>
       chooseVersion(
-        [
-          { id: 1, cells: 0 },
-          { id: 2, cells: 0 },
-        ],
-        null,
-      ).current,
-    ).toBe(2);
-    expect(
-      chooseVersion(
-        [
-          { id: 1, cells: 200 },
-          { id: 2, cells: 0 },
-        ],
-        null,
-      ).current,
-    ).toBe(1);
-    expect(
-      chooseVersion(
-        [
-          { id: 1, cells: 200 },
-          { id: 2, cells: 190 },
-        ],
-        null,
-      ).current,
-    ).toBe(2);
-    expect(
-      chooseVersion(
-        [
-          { id: 1, cells: 200 },
-          { id: 2, cells: 60 },
-        ],
-        null,
-      ).current,
-    ).toBe(1);
-    expect(
-      chooseVersion(
-        [
-          { id: 1, cells: 200 },
-          { id: 2, cells: 60 },
-        ],
-        2,
-      ).current,
-    ).toBe(2);
+        cells.map((n, i) => ({ id: i + 1, cells: n })),
+        pinned,
+      ).current;
+    expect(current([0, 0])).toBe(2);
+    expect(current([200, 0])).toBe(1);
+    expect(current([200, 190])).toBe(2);
+    expect(current([200, 60])).toBe(1);
+    expect(current([200, 60], 2)).toBe(2);
   });
 
   it("show lists the versions and why; versions --pin and --unpin let a person choose", async () => {
