@@ -9,7 +9,10 @@ export interface Gray {
   data: Uint8Array;
 }
 
-/** Reads a binary PGM (P5, 8-bit), as `pdftoppm -gray` writes it. */
+/**
+ * Reads a binary PGM (P5, 8-bit), as `pdftoppm -gray` writes it, or a binary PPM (P6), as `pdftoppm`
+ * writes a colour page, turned to gray with red ink dropped (`dropRed`).
+ */
 export function parsePgm(buf: Uint8Array): Gray {
   const fields: string[] = [];
   let i = 0;
@@ -26,12 +29,32 @@ export function parsePgm(buf: Uint8Array): Gray {
   const [magic, w, h, max] = fields;
   const width = Number(w);
   const height = Number(h);
-  if (magic !== "P5" || Number(max) !== 255 || !(width > 0) || !(height > 0)) {
-    throw new Error(`not an 8-bit binary PGM image (${fields.join(" ")})`);
+  const channels = magic === "P6" ? 3 : 1;
+  if ((magic !== "P5" && magic !== "P6") || Number(max) !== 255 || !(width > 0) || !(height > 0)) {
+    throw new Error(`not an 8-bit binary PGM or PPM image (${fields.join(" ")})`);
   }
-  const data = buf.subarray(i + 1, i + 1 + width * height);
-  if (data.length < width * height) throw new Error("PGM image is truncated");
+  const data = buf.subarray(i + 1, i + 1 + width * height * channels);
+  if (data.length < width * height * channels) throw new Error("PGM image is truncated");
+  if (channels === 3) return { width, height, data: dropRed(data) };
   return { width, height, data: new Uint8Array(data) };
+}
+
+/**
+ * RGB pixels to gray, with red ink dropped as a scanner's red dropout does: a seal stamped over a table
+ * (red on most Chinese official documents) would otherwise hide rulings and read as characters. A red
+ * pixel is given its red channel (light for red ink on paper; a ruling under the seal stays darker);
+ * black ink, and black text under a seal, stays dark in every channel. Other pixels get their luminance.
+ */
+export function dropRed(rgb: Uint8Array): Uint8Array {
+  const n = rgb.length / 3;
+  const out = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const r = rgb[3 * k];
+    const g = rgb[3 * k + 1];
+    const b = rgb[3 * k + 2];
+    out[k] = r - Math.max(g, b) > 50 ? r : Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+  }
+  return out;
 }
 
 export function toPgm(img: Gray): Buffer {
@@ -197,10 +220,17 @@ export function runsAlong(
     }
   }
   // Merge runs of consecutive lines that overlap by most of their length.
-  const open: { first: number; last: number; a: number; b: number }[] = [];
+  type Open = { first: number; last: number; a: number; b: number; lines: { line: number; len: number }[] };
+  const open: Open[] = [];
   const done: PixelRun[] = [];
-  const close = (r: { first: number; last: number; a: number; b: number }) =>
-    done.push({ pos: (r.first + r.last) / 2, a: r.a, b: r.b, thick: r.last - r.first + 1 });
+  // The ruling's band is made of the lines that run along most of it: ink stuck to one side of a
+  // ruling (a seal stamped over it, a character touching it) joins the run but does not thicken it.
+  const close = (r: Open) => {
+    const along = r.lines.filter((l) => l.len >= 0.5 * (r.b - r.a + 1));
+    const first = along.length > 0 ? along[0].line : r.first;
+    const last = along.length > 0 ? along[along.length - 1].line : r.last;
+    done.push({ pos: (first + last) / 2, a: r.a, b: r.b, thick: last - first + 1 });
+  };
   for (const r of raw) {
     for (let k = open.length - 1; k >= 0; k--) {
       if (open[k].last < r.line - 1) close(open.splice(k, 1)[0]);
@@ -210,11 +240,13 @@ export function runsAlong(
         o.last === r.line - 1 &&
         Math.min(o.b, r.b) - Math.max(o.a, r.a) > 0.5 * Math.min(o.b - o.a, r.b - r.a),
     );
+    const own = { line: r.line, len: r.b - r.a + 1 };
     if (hit) {
       hit.last = r.line;
       hit.a = Math.min(hit.a, r.a);
       hit.b = Math.max(hit.b, r.b);
-    } else open.push({ first: r.line, last: r.line, a: r.a, b: r.b });
+      hit.lines.push(own);
+    } else open.push({ first: r.line, last: r.line, a: r.a, b: r.b, lines: [own] });
   }
   for (const o of open) close(o);
   return done;
@@ -318,15 +350,17 @@ function crossedByStrokes(img: Gray, threshold: number, r: PixelRun, em: number)
  * Paints the rulings white (with a margin of a pixel or two beyond their thickness), leaving only the
  * text for the OCR engine.
  */
-export function eraseRulings(img: Gray, rulings: PixelRulings, threshold: number, em: number): Gray {
+export function eraseRulings(img: Gray, rulings: PixelRulings, em: number): Gray {
   const out = new Uint8Array(img.data);
   const { width: w, height: h } = img;
   const margin = Math.max(2, Math.round(em / 8));
   const paint = (x0: number, x1: number, y0: number, y1: number) => {
     for (let y = Math.max(0, Math.floor(y0)); y <= Math.min(h - 1, Math.ceil(y1)); y++) {
       for (let x = Math.max(0, Math.floor(x0)); x <= Math.min(w - 1, Math.ceil(x1)); x++) {
-        // Only ink is erased, and only where the ruling runs; a stroke crossing it loses a pixel or two.
-        if (out[y * w + x] < Math.min(255, threshold + 40)) out[y * w + x] = 255;
+        // The whole band is painted, the ruling's gray fringe too (a thin line the scan's rotation
+        // blurred): left, the engine reads it as `一` wherever a crop holds little other ink. A stroke
+        // crossing the band loses a pixel or two.
+        out[y * w + x] = 255;
       }
     }
   };

@@ -534,7 +534,7 @@ export async function ocrPageImage(
   const skewDeg = estimateSkew(img, threshold);
   if (Math.abs(skewDeg) >= 0.05) img = rotate(img, skewDeg);
   const px = findRulings(img, threshold, emPx);
-  const clean = eraseRulings(img, px, threshold, emPx);
+  const clean = eraseRulings(img, px, emPx);
   const blobs = inkBlobs(clean, threshold, emPx);
   const cells = cellRegions(img, px, emPx);
   // Cells with ink, read one by one: one line at most → a single text line, else a block.
@@ -820,7 +820,8 @@ export async function extractScannedPdf(
     const pageStart = performance.now();
     const pgm = await run(
       t.pdftoppm,
-      ["-r", String(dpi), "-gray", "-f", String(p), "-l", String(p), "-"],
+      // In colour, so that a red seal can be told from black ink (parsePgm drops it).
+      ["-r", String(dpi), "-f", String(p), "-l", String(p), "-"],
       bytes,
       timeoutMs,
       `rendering page ${p}`,

@@ -3,7 +3,14 @@
 // misread row labels put back in the template's wording, and the flags an OCR document's cells get.
 import { describe, expect, it } from "vitest";
 import { bestStretch, type OcrWord, SNAPPED_LABEL_CONF, snapLabels } from "../../src/extractors/ocr.js";
-import { cropCell, eraseRulings, findRulings, type Gray, inkBlobs } from "../../src/extractors/ocr-image.js";
+import {
+  cropCell,
+  eraseRulings,
+  findRulings,
+  type Gray,
+  inkBlobs,
+  parsePgm,
+} from "../../src/extractors/ocr-image.js";
 import type { DocumentModel } from "../../src/model/document.js";
 import type { CanonicalCell } from "../../src/normalize/cells.js";
 import { applyOcrConfidence } from "../../src/normalize/ocr.js";
@@ -63,9 +70,47 @@ describe("rulings in page images", () => {
     // A "digit" a few pixels right of the border.
     img.fill(214, 120, 222, 140);
     const r = findRulings(img, 128, EM);
-    const clean = eraseRulings(img, r, 128, EM);
+    const clean = eraseRulings(img, r, EM);
     expect(darkAt(clean, 190, 50, 211, 250)).toBe(0);
     expect(darkAt(clean, 214, 120, 222, 140)).toBe(8 * 20);
+  });
+});
+
+describe("rulings blurred or stamped over", () => {
+  it("erases a ruling's gray fringe with it (left, the engine reads it as 一 where a crop holds little ink)", () => {
+    const img = page(400, 200);
+    img.fill(20, 100, 380, 102);
+    // The fringe a scan's rotation leaves: rows above and below, lighter than the ink threshold.
+    for (const y of [99, 102]) for (let x = 20; x < 380; x++) img.data[y * 400 + x] = 205;
+    img.fill(20, 20, 22, 180);
+    img.fill(378, 20, 380, 180);
+    const clean = eraseRulings(img, findRulings(img, 128, EM), EM);
+    let fringe = 0;
+    for (let x = 30; x < 370; x++) for (const y of [99, 102]) if (clean.data[y * 400 + x] < 250) fringe++;
+    expect(fringe).toBe(0);
+  });
+
+  it("finds a vertical ruling at its own width when a blob of ink (a seal) sticks to one side of it", () => {
+    const img = page(400, 600);
+    img.fill(20, 40, 380, 42);
+    img.fill(20, 560, 380, 562);
+    img.fill(200, 40, 203, 562);
+    img.fill(203, 250, 260, 320); // a stamp's solid part, touching the ruling on its right
+    const v = findRulings(img, 128, EM).v.filter((r) => r.y1 - r.y0 > 400);
+    expect(v).toHaveLength(1);
+    expect(Math.abs(v[0].x - 201)).toBeLessThanOrEqual(1);
+    expect(v[0].t).toBeLessThanOrEqual(4);
+  });
+
+  it("drops a red seal from a colour page and keeps black ink, also where the seal covers it", () => {
+    // Three pixels: red seal ink on paper, black text, black text under the seal (subtractive mix).
+    const rgb = [220, 40, 45, 20, 20, 20, 60, 10, 12];
+    const ppm = Buffer.concat([Buffer.from("P6\n3 1\n255\n", "latin1"), Buffer.from(rgb)]);
+    const gray = parsePgm(ppm);
+    expect(gray.width).toBe(3);
+    expect(gray.data[0]).toBeGreaterThan(200);
+    expect(gray.data[1]).toBeLessThan(40);
+    expect(gray.data[2]).toBeLessThan(100);
   });
 });
 
