@@ -168,6 +168,14 @@ function prep(db: Database.Database) {
       canonical_name = IFNULL((SELECT a.name FROM reports r JOIN issuer_aliases a ON a.document_id = r.current_document_id
         WHERE r.issuer_id = issuers.id AND a.name != '' ORDER BY r.report_year DESC, r.id DESC LIMIT 1), canonical_name)
       WHERE id = ?`),
+    readByOcr: db.prepare("SELECT 1 FROM flags WHERE document_id = ? AND code = 'metadata_ocr' LIMIT 1"),
+    // Names of the bodies of one type as documents with a text layer printed them (never a name OCR read).
+    printedNames: db.prepare(`SELECT DISTINCT a.issuer_id AS id, a.name, i.region_code, i.canonical_name
+      FROM issuer_aliases a JOIN issuers i ON i.id = a.issuer_id
+      WHERE i.issuer_type = ? AND length(a.name) BETWEEN ? AND ? AND i.match_key NOT LIKE 'manual:%'
+        AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.document_id = a.document_id AND f.code = 'metadata_ocr')`),
+    hasPrinted: db.prepare(`SELECT 1 FROM issuer_aliases a WHERE a.issuer_id = ? AND a.report_id != ?
+      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.document_id = a.document_id AND f.code = 'metadata_ocr') LIMIT 1`),
     dropEmpty: db.prepare(
       "DELETE FROM issuers WHERE id = ? AND NOT EXISTS (SELECT 1 FROM reports WHERE issuer_id = ?) AND NOT EXISTS (SELECT 1 FROM issuer_aliases WHERE issuer_id = ?)",
     ),
@@ -211,6 +219,55 @@ function keyOf(db: Database.Database, f: ReportFacts): Candidate & { manual: boo
   };
 }
 
+/** Edit distance between two names (characters inserted, deleted or replaced). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The issuer an OCR-read name that matched none belongs to, when it is unambiguous: a misread character
+ * (草江市 for 荆江市) would otherwise make a new issuer. Only names documents with a text layer printed
+ * are matched, of the same type, within one character (two for names of eight or more), and exactly one
+ * body may be that close. A name whose place was recognised keeps to that place (a correctly read
+ * 江宁区 never joins 江北区); the body must have no report for the year.
+ */
+function ocrNeighbour(
+  s: Stmts,
+  f: ReportFacts,
+  c: Candidate,
+  reportId: number,
+): { id: number; name: string; canonical_name: string; dist: number } | undefined {
+  const name = c.name;
+  if (name.length < 4) return undefined;
+  const allowed = name.length >= 8 ? 2 : 1;
+  const close = new Map<number, { id: number; name: string; canonical_name: string; dist: number }>();
+  const rows = s.printedNames.all(f.issuer_type, name.length - allowed, name.length + allowed) as {
+    id: number;
+    name: string;
+    region_code: string | null;
+    canonical_name: string;
+  }[];
+  for (const r of rows) {
+    if (c.regionCode !== null && r.region_code !== c.regionCode) continue;
+    const dist = editDistance(name, r.name);
+    if (dist === 0 || dist > allowed) continue;
+    const seen = close.get(r.id);
+    if (!seen || dist < seen.dist) close.set(r.id, { ...r, dist });
+  }
+  if (close.size !== 1) return undefined;
+  const hit = [...close.values()][0];
+  if (f.report_year !== null && s.yearTaken.get(hit.id, f.report_year, reportId)) return undefined;
+  return hit;
+}
+
 /** Links one report (its current document) to its issuer, creating the issuer when none matches. */
 export function linkIssuer(db: Database.Database, reportId: number): number | undefined {
   const s = stmts(db);
@@ -237,6 +294,14 @@ export function linkIssuer(db: Database.Database, reportId: number): number | un
     if (near.length === 1) {
       id = near[0].id;
       reason = `${c.why}; joined ${near[0].canonical_name}: the same ${c.tail} and type, places agree (${near[0].region_code ?? "unknown"} and ${c.regionCode ?? "unknown"}), no two reports for one year`;
+    }
+  }
+  // A name read by OCR that matched no body with a printed name (none, or only names read by OCR).
+  if (!c.manual && s.readByOcr.get(f.document_id) && !(id && s.hasPrinted.get(id, reportId))) {
+    const hit = ocrNeighbour(s, f, c, reportId);
+    if (hit) {
+      id = hit.id;
+      reason = `${c.why}; joined ${hit.canonical_name}: the name was read by OCR and is ${hit.dist} character${hit.dist > 1 ? "s" : ""} from ${hit.name}, the only ${f.issuer_type} name that close (what was read is kept)`;
     }
   }
   if (!id) {

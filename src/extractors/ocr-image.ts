@@ -293,7 +293,7 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   const h = closeGaps(
     runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= maxThick),
     1.5 * em,
-  );
+  ).filter((r) => !crossedByStrokes(img, threshold, r, em, true));
   const near = Math.max(3, Math.round(em / 4));
   const v = closeGaps(
     runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter((r) => r.thick <= maxThick),
@@ -306,42 +306,65 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
       h.some((s) => r.pos >= s.a - near && r.pos <= s.b + near && Math.abs(s.pos - y) <= near);
     return (meets(r.a) || meets(r.b)) && !crossedByStrokes(img, threshold, r, em);
   });
+  // A short horizontal run that meets no vertical ruling is the strokes of a line of bold characters
+  // (a title), not a ruling: erased, it would cut the title's characters. Short rulings of a table
+  // (under a spanning header) end at its vertical rulings; a borderless table's rules are long.
+  const endsAtRuling = (r: PixelRun) =>
+    v.some(
+      (s) =>
+        r.pos >= s.a - near &&
+        r.pos <= s.b + near &&
+        (Math.abs(s.pos - r.a) <= near || Math.abs(s.pos - r.b) <= near),
+    );
+  const hKept = h.filter((r) => r.b - r.a >= 8 * em || endsAtRuling(r));
   return {
-    h: h.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
+    h: hKept.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
     v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
   };
 }
 
 /**
- * Whether a vertical run is strokes of characters rather than a ruling: along a ruling, paper lies on
- * both sides almost everywhere (text touches it on one side at most); through a character, its
- * horizontal strokes put ink on both sides of the vertical one on many rows.
+ * Whether a run is strokes of characters rather than a ruling: along a ruling, paper lies on both
+ * sides almost everywhere (text touches it on one side at most); through a character, its strokes
+ * across the run put ink on both sides of it at many places (the horizontal strokes of a column of
+ * characters beside a vertical run; the vertical strokes of a line of bold characters, whose
+ * horizontal strokes chain into a long horizontal run).
  */
-function crossedByStrokes(img: Gray, threshold: number, r: PixelRun, em: number): boolean {
+function crossedByStrokes(
+  img: Gray,
+  threshold: number,
+  r: PixelRun,
+  em: number,
+  horizontal = false,
+): boolean {
   const reach = Math.max(3, Math.round(em / 5));
   const gap = Math.ceil(r.thick / 2) + 2;
-  const x = Math.round(r.pos);
-  const y0 = Math.max(0, Math.round(r.a));
-  const y1 = Math.min(img.height - 1, Math.round(r.b));
-  const n = y1 - y0 + 1;
+  const at = Math.round(r.pos);
+  const a = Math.max(0, Math.round(r.a));
+  const b = Math.min((horizontal ? img.width : img.height) - 1, Math.round(r.b));
+  const n = b - a + 1;
   if (n <= 0) return false;
-  const dark = (y: number, k: number) => k >= 0 && k < img.width && img.data[y * img.width + k] < threshold;
-  // Columns beside it inked along most of its length are a second ruling (the double borders of
+  // `along` runs along the run, `across` across it.
+  const dark = (along: number, across: number) =>
+    across >= 0 &&
+    across < (horizontal ? img.height : img.width) &&
+    img.data[horizontal ? across * img.width + along : along * img.width + across] < threshold;
+  // Lines beside it inked along most of its length are a second ruling (the double borders of
   // HTML tables), not strokes: they are left out.
   const side = (dir: -1 | 1) => {
-    const cols: number[] = [];
+    const lines: number[] = [];
     for (let d = gap; d <= gap + reach; d++) {
       let inked = 0;
-      for (let y = y0; y <= y1; y++) if (dark(y, x + dir * d)) inked++;
-      if (inked < 0.5 * n) cols.push(x + dir * d);
+      for (let k = a; k <= b; k++) if (dark(k, at + dir * d)) inked++;
+      if (inked < 0.5 * n) lines.push(at + dir * d);
     }
-    return cols;
+    return lines;
   };
-  const left = side(-1);
-  const right = side(1);
+  const before = side(-1);
+  const after = side(1);
   let both = 0;
-  for (let y = y0; y <= y1; y++) {
-    if (left.some((k) => dark(y, k)) && right.some((k) => dark(y, k))) both++;
+  for (let k = a; k <= b; k++) {
+    if (before.some((l) => dark(k, l)) && after.some((l) => dark(k, l))) both++;
   }
   return both / n > 0.1;
 }

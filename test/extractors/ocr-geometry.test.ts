@@ -90,6 +90,23 @@ describe("rulings blurred or stamped over", () => {
     expect(fringe).toBe(0);
   });
 
+  it("does not take the chained strokes of a bold title for a ruling", () => {
+    // Eight bold "characters" side by side: a horizontal stroke through all of them (they touch), each
+    // crossed by two vertical strokes; and a short run of a table below, which meets its vertical rulings.
+    const img = page(700, 400);
+    img.fill(40, 60, 600, 66);
+    for (let k = 0; k < 8; k++) {
+      img.fill(50 + k * 70, 40, 56 + k * 70, 90);
+      img.fill(90 + k * 70, 40, 96 + k * 70, 90);
+    }
+    img.fill(100, 200, 400, 202);
+    img.fill(100, 300, 400, 302);
+    img.fill(100, 200, 102, 302);
+    img.fill(398, 200, 400, 302);
+    const r = findRulings(img, 128, EM);
+    expect(r.h.map((s) => Math.round(s.y / 10) * 10)).toEqual([200, 300]);
+  });
+
   it("finds a vertical ruling at its own width when a blob of ink (a seal) sticks to one side of it", () => {
     const img = page(400, 600);
     img.fill(20, 40, 380, 42);

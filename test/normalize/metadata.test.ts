@@ -48,6 +48,18 @@ describe("report metadata", () => {
     expect(tail).toMatchObject({ issuerName: "澄霁街道办事处", reportYear: 2023 });
     expect(extractMeta(["发布时间:2024-01-19", "全年工作……"]).reportYear).toBe(2023);
   });
+  it("never takes a portal's breadcrumb for the issuer, and still finds the issuer the text names", () => {
+    const m = extractMeta([
+      "首页 > 政务公开 > 政府信息公开年报",
+      "江宁市生太境局2020年政,。让息OAL报告",
+      "2020年，江宁市生态环境局认真贯彻落实政务公开工作要求。",
+    ]);
+    expect(m.issuerName).toBe("江宁市生态环境局");
+    expect(
+      extractMeta(["当前位置：首页 > 信息公开 > 鹤汀镇人民政府政府信息公开工作年度报告"]).issuerName,
+    ).toBe("鹤汀镇人民政府");
+    expect(extractMeta(["首页 > 政务公开 > 政府信息公开年报"]).issuerName).toBeNull();
+  });
   it("classifies issuer type and level from the name", () => {
     expect(extractMeta(["重庆市万盛经济技术开发区管理委员会2020年政府信息公开工作年度报告"])).toMatchObject({
       issuerType: "functional_zone",
