@@ -178,6 +178,29 @@ const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 const PUNCT_ONLY = /^[\p{P}\p{S}]+$/u;
 
 /**
+ * The baseline of a line of words, as a text PDF gives it: digits sit on it (an ordinal `2.` before a
+ * label, a value); a line without digits has the median bottom of its words boxed tight. Not the lowest
+ * bottom: the engine's box of a word of Chinese characters is at times most of an em too tall (a line then
+ * looks lower than it is, and the regular pitch of one-cell-per-line pages, by which their empty lines are
+ * counted, is lost).
+ */
+export function lineBottom(line: OcrWord[]): number {
+  const solid = line.filter((w) => !PUNCT_ONLY.test(w.text));
+  const digits = solid.filter((w) => /^[+-]?\d[\d,.%]*$/.test(w.text));
+  // Boxed tight: no taller than a quarter more than the lowest box of Chinese characters (leaving out
+  // flat ones, `一`, whose box is a stroke).
+  const han = solid.filter((w) => CJK.test(w.text));
+  const tallest = Math.max(0, ...han.map((w) => w.height));
+  const full = han.filter((w) => w.height >= 0.5 * tallest);
+  const lowest = Math.min(...full.map((w) => w.height));
+  const tight = han.length > 0 ? full.filter((w) => w.height <= 1.25 * lowest) : solid;
+  const bottoms = (digits.length > 0 ? digits : tight).map((w) => w.top + w.height).sort((a, b) => a - b);
+  return bottoms.length > 0
+    ? bottoms[Math.floor((bottoms.length - 1) / 2)]
+    : Math.max(...line.map((w) => w.top + w.height));
+}
+
+/**
  * Word boxes → pieces in points. Every word of a line gets the line's baseline and text size (a word's own
  * box depends on its glyphs: `一` is a flat stroke, digits are shorter than Chinese characters).
  * Ink the engine did not read becomes a piece of UNREAD_INK with confidence 0, so that a cell holding it is
@@ -194,8 +217,7 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
       .map((w) => (CJK.test(w.text) ? w.height : w.height / 0.72))
       .sort((a, b) => a - b);
     let em = ems.length > 0 ? Math.min(ems[Math.floor(ems.length / 2)], 3 * emPx) : emPx;
-    const bottoms = line.filter((w) => !PUNCT_ONLY.test(w.text)).map((w) => w.top + w.height);
-    let base = bottoms.length > 0 ? Math.max(...bottoms) : Math.max(...line.map((w) => w.top + w.height));
+    let base = lineBottom(line);
     // Words read from crops of one text line sit on that line, whatever their own boxes say.
     const band = line[0].band;
     if (band) {
@@ -373,7 +395,8 @@ export function snapLabels(words: OcrWord[]): OcrWord[] {
       left,
       top,
       width: Math.max(...line.map((w) => w.left + w.width)) - left,
-      height: Math.max(...line.map((w) => w.top + w.height)) - top,
+      // Its box ends at the line's baseline: the engine's boxes of some words reach far below it.
+      height: lineBottom(line) - top,
       // A label put back is not what was read: the row's values are flagged for it (normalize/ocr.ts).
       conf: Math.min(SNAPPED_LABEL_CONF, ...line.map((w) => w.conf)),
     });

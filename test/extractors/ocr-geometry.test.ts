@@ -2,7 +2,14 @@
 // and doubled rulings erased whole, cells cut with their glyphs intact, minus signs kept as ink,
 // misread row labels put back in the template's wording, and the flags an OCR document's cells get.
 import { describe, expect, it } from "vitest";
-import { bestStretch, type OcrWord, SNAPPED_LABEL_CONF, snapLabels } from "../../src/extractors/ocr.js";
+import {
+  bestStretch,
+  lineBottom,
+  type OcrWord,
+  SNAPPED_LABEL_CONF,
+  snapLabels,
+  wordsToPieces,
+} from "../../src/extractors/ocr.js";
 import {
   cropCell,
   eraseRulings,
@@ -11,7 +18,8 @@ import {
   inkBlobs,
   parsePgm,
 } from "../../src/extractors/ocr-image.js";
-import type { DocumentModel } from "../../src/model/document.js";
+import { layoutPages } from "../../src/extractors/pdf-layout.js";
+import type { DocumentModel, TextBlock } from "../../src/model/document.js";
 import type { CanonicalCell } from "../../src/normalize/cells.js";
 import { applyOcrConfidence } from "../../src/normalize/ocr.js";
 import { versionKeys } from "../../src/normalize/template.js";
@@ -149,6 +157,57 @@ describe("cells and ink", () => {
     const blobs = inkBlobs(img, 128, EM);
     expect(blobs.some((b) => b.x0 <= 50 && b.x1 >= 60)).toBe(true);
     expect(blobs.some((b) => b.x0 >= 115 && b.x1 <= 130)).toBe(false);
+  });
+});
+
+describe("lines of a page read one cell per line", () => {
+  // A Word table saved one paragraph per cell and printed: one cell a line at a pitch of 26.25 pt, an
+  // empty cell an empty line. Words in points (scale 1), 10 pt high; the engine boxes some words of
+  // Chinese characters most of an em too tall, below the line.
+  const w = (text: string, left: number, top: number, height: number, line: string): OcrWord => ({
+    text,
+    conf: 95,
+    left,
+    top,
+    width: 10 * text.length,
+    height,
+    page: 1,
+    line,
+  });
+  const pitch = 26.25;
+  const bottomOf = (k: number) => 60 + k * pitch;
+  /** Line k holding a value (digits sit on the baseline, 7.5 pt high). */
+  const value = (k: number, text: string) => [w(text, 300, bottomOf(k) - 7.5, 7.5, `l${k}`)];
+  /** Line k holding a row label `2.其他法律行政法规禁止公开`, two of its words boxed too tall. */
+  const label = (k: number, ordinal: boolean) => [
+    ...(ordinal ? [w("2.", 240, bottomOf(k) - 7.5, 7.5, `l${k}`)] : []),
+    w("其他", 260, bottomOf(k) - 9.5, 10.5, `l${k}`),
+    w("法律", 282, bottomOf(k) - 10, 17, `l${k}`),
+    w("行政法规", 304, bottomOf(k) - 10, 17, `l${k}`),
+    w("禁止公开", 350, bottomOf(k) - 9.5, 10.5, `l${k}`),
+  ];
+
+  it("puts a line on its baseline: its digits, else its words boxed tight (not the lowest box)", () => {
+    expect(lineBottom(label(3, true))).toBeCloseTo(bottomOf(3) + 0, 5);
+    expect(lineBottom(label(3, false))).toBeCloseTo(bottomOf(3) + 1, 5);
+    expect(lineBottom([w("一", 10, 50, 1.5, "x"), w("总体情况", 30, 45, 10, "x")])).toBe(55);
+  });
+
+  it("counts the empty lines between cells as a text PDF's layout does", () => {
+    // 0, (empty), 0, 0, label, (empty), 8, 0, (empty), 11
+    const words = [
+      ...value(0, "0"),
+      ...value(2, "0"),
+      ...value(3, "0"),
+      ...label(4, false),
+      ...value(6, "8"),
+      ...value(7, "0"),
+      ...value(9, "11"),
+    ];
+    const pieces = wordsToPieces(words, [], 1, 10.5);
+    const blocks = layoutPages([{ page: 1, width: 595, height: 842, pieces, h: [], v: [] }]);
+    const seq = blocks.map((b) => (b.kind === "text" ? (b as TextBlock).text || "_" : "table"));
+    expect(seq).toEqual(["0", "_", "0", "0", "其他法律行政法规禁止公开", "_", "8", "0", "_", "11"]);
   });
 });
 
