@@ -275,6 +275,16 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
   return pieces.filter((p) => p.text !== "");
 }
 
+/** A short reading of Latin letters or brackets: what a digit is misread as (a table prints no such word). */
+const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_-]{1,4}$/;
+
+/** The text of the words read from one crop, minus signs and dashes as `-`: two readings compared. */
+const asNumber = (ws: OcrWord[]) =>
+  ws
+    .map((w) => w.text)
+    .join("")
+    .replace(/[\u2212\u2013\u2014]/g, "-");
+
 /** Whether the words read from one crop make a number (a value to double-check). */
 function isNumberReading(words: OcrWord[]): boolean {
   const text = words.map((w) => w.text).join("");
@@ -670,7 +680,7 @@ export async function ocrPageImage(
         return (
           // Latin letters and brackets are what digits are misread as (a table prints no such word); a
           // Chinese character is left as read (the headers of narrow columns are single characters).
-          /^[A-Za-z[\]()|!.,:;'"~_-]{1,4}$/.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
+          LETTERS_FOR_DIGITS.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
         );
       });
     // As a line first, then what that did not make a number of as one word: each mode reads some crops
@@ -750,11 +760,6 @@ export async function ocrPageImage(
       left(),
       what,
     );
-    const asNumber = (ws: OcrWord[]) =>
-      ws
-        .map((w) => w.text)
-        .join("")
-        .replace(/[\u2212\u2013\u2014]/g, "-");
     numbers.forEach((k, j) => {
       const a = asNumber(found[k]);
       const b = asNumber(second[j]);
@@ -779,7 +784,71 @@ export async function ocrPageImage(
   placeSingle();
   placeColumnar();
   place(multi, multiWords, "m", false);
-  place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [rest], "p", false);
+  // A line of the rest of the page that is one number-sized word (a table printed one cell per line)
+  // is checked as a column's words are, from the box of its ink: a number is read a second time (where
+  // the readings differ it is not trusted), and a short reading of letters (`i` for 1) is read again
+  // as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
+  // than a crop does), and the line keeps its place as the engine boxed it.
+  const restLines = new Map<string, OcrWord[]>();
+  for (const w of rest) restLines.set(w.line, [...(restLines.get(w.line) ?? []), w]);
+  const lone: { words: OcrWord[]; box: Box; number: boolean }[] = [];
+  for (const ws of restLines.values()) {
+    const text = ws.map((w) => w.text).join("");
+    const number = /^[+-]?\d[\d,.]*$/.test(text);
+    if (!number && !LETTERS_FOR_DIGITS.test(text)) continue;
+    const x0 = Math.min(...ws.map((w) => w.left));
+    const x1 = Math.max(...ws.map((w) => w.left + w.width));
+    const y0 = Math.min(...ws.map((w) => w.top));
+    const y1 = Math.max(...ws.map((w) => w.top + w.height));
+    if (x1 - x0 > 4 * emPx) continue;
+    const ink = blobs.filter((b) => {
+      const cx = (b.x0 + b.x1) / 2;
+      const cy = (b.y0 + b.y1) / 2;
+      return cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1;
+    });
+    if (ink.length === 0) continue;
+    const box = {
+      x0: Math.min(...ink.map((b) => b.x0)) - pad,
+      y0: Math.min(...ink.map((b) => b.y0)) - pad,
+      x1: Math.max(...ink.map((b) => b.x1)) + pad,
+      y1: Math.max(...ink.map((b) => b.y1)) + pad,
+    };
+    lone.push({ words: ws, box, number });
+  }
+  const asDigits = (psm: number) => ({ psm, config: ["tessedit_char_whitelist=0123456789,.+-"] });
+  const numbers = lone.filter((l) => l.number);
+  const [second, digits] = await Promise.all([
+    recognise(
+      numbers.map((l) => upscale(crop(clean, l.box, margin), 3)),
+      asDigits(7),
+      t,
+      left(),
+      what,
+    ),
+    recognise(
+      lone.filter((l) => !l.number).map((l) => upscale(crop(clean, l.box, margin), 2)),
+      asDigits(7),
+      t,
+      left(),
+      what,
+    ),
+  ]);
+  const changed = new Map<OcrWord, OcrWord>();
+  numbers.forEach((l, k) => {
+    if (asNumber(second[k]) === asNumber(l.words)) return;
+    for (const w of l.words) changed.set(w, { ...w, conf: Math.min(w.conf, 40) });
+  });
+  lone
+    .filter((l) => !l.number)
+    .forEach((l, k) => {
+      if (!isNumberReading(digits[k])) return;
+      // The digits replace the letters, in the line's first word; its other words go.
+      l.words.forEach((w, j) => {
+        changed.set(w, { ...w, text: j === 0 ? asNumber(digits[k]) : "", conf: Math.min(w.conf, 40) });
+      });
+    });
+  const restWords = rest.map((w) => changed.get(w) ?? w).filter((w) => w.text !== "");
+  place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [restWords], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
   // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
   // a confidence low enough to be checked.
