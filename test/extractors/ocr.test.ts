@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scoreDocument } from "../../src/eval/score.js";
-import { NEEDS_TESSERACT, ocrTools, parseTsv } from "../../src/extractors/ocr.js";
+import { extract } from "../../src/extractors/index.js";
+import { extractScannedPdf, NEEDS_TESSERACT, ocrTools, parseTsv } from "../../src/extractors/ocr.js";
 import {
   cellRegions,
   estimateSkew,
@@ -14,6 +15,7 @@ import {
   rotate,
   toPgm,
 } from "../../src/extractors/ocr-image.js";
+import type { Block } from "../../src/model/document.js";
 import { OCR_FLAG_BELOW } from "../../src/normalize/ocr.js";
 import { processDocument } from "../../src/pipeline.js";
 import { DocumentWorkers } from "../../src/workers.js";
@@ -128,6 +130,30 @@ describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
     } finally {
       await pool.close();
     }
+  }, 120_000);
+
+  it("reads a page printed one cell per line as its text PDF is read: the same values, the same empty lines as blank cells", async () => {
+    // Page 4 of a Word paragraph-per-cell report printed by Chromium, scanned (150 dpi, tilted, noisy).
+    const producers = join(projectRoot, "test", "fixtures", "producers");
+    const text = await extract(
+      new Uint8Array(readFileSync(join(producers, "gs-chromium-huanbao-2022-paragraphs.pdf"))),
+    );
+    const scan = await extractScannedPdf(
+      new Uint8Array(readFileSync(join(scans, "scan-huanbao-2022-paragraphs-p4.pdf"))),
+      "test",
+    );
+    // Values as read, blank cells as `_` (`_?` where the count of empty lines was uncertain), labels as L.
+    const seq = (blocks: Block[]) =>
+      blocks.flatMap((b) =>
+        b.kind !== "text"
+          ? ["table"]
+          : b.explicitBlank
+            ? [b.uncertain ? "_?" : "_"]
+            : [/^\d+$/.test(b.text) ? b.text : "L"],
+      );
+    const page4 = text.model.blocks.filter((b) => b.pos.page === 4);
+    expect(seq(page4).filter((x) => x === "_").length).toBeGreaterThanOrEqual(4);
+    expect(seq(scan.blocks)).toEqual(seq(page4));
   }, 120_000);
 
   it("a page of pictures without text is still refused with needs_ocr", async () => {
