@@ -46,7 +46,11 @@ function cleanIssuer(name: string): string | null {
     .replace(/[“”"《》【】[\]]/g, "")
     .replace(/^[^\u4e00-\u9fff]+/, "");
   // A portal's breadcrumb (首页 > 政务公开 > …) is navigation: only what follows its last step can name a body.
-  n = n.replace(/^.*[>›»＞]/, "").replace(/^(?:当前位置|您的位置|您当前的位置|首页)[:：]?/, "");
+  // So is a portal's menu beside a title (信息公开 | 2020年江宁市…): no body's name starts with it.
+  n = n
+    .replace(/^.*[>›»＞]/, "")
+    .replace(/^(?:当前位置|您的位置|您当前的位置|首页)[:：]?/, "")
+    .replace(/^(?:首页|网站首页|政务公开|信息公开|政府信息公开)+/, "");
   n = n.replace(/^.*?(?:公布|发布|现将|印发)/, "");
   n = n.replace(GENERIC, "");
   // A town's 党政办公室 compiles the report on behalf of the town government.

@@ -59,6 +59,11 @@ describe("report metadata", () => {
       extractMeta(["当前位置：首页 > 信息公开 > 鹤汀镇人民政府政府信息公开工作年度报告"]).issuerName,
     ).toBe("鹤汀镇人民政府");
     expect(extractMeta(["首页 > 政务公开 > 政府信息公开年报"]).issuerName).toBeNull();
+    // A portal's menu read onto the title's line.
+    expect(
+      extractMeta(["信息公开 2020年江宁市政府信息公开工作年度报告", "江宁市人民政府依照《条例》编制本报告。"])
+        .issuerName,
+    ).toBe("江宁市人民政府");
   });
   it("classifies issuer type and level from the name", () => {
     expect(extractMeta(["重庆市万盛经济技术开发区管理委员会2020年政府信息公开工作年度报告"])).toMatchObject({
