@@ -296,15 +296,24 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   ).filter((r) => !crossedByStrokes(img, threshold, r, em, true));
   const near = Math.max(3, Math.round(em / 4));
   const v = closeGaps(
-    runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter((r) => r.thick <= maxThick),
-    1.5 * em,
+    // Strokes of characters are told apart before pieces are joined: a ruling's piece and a character's
+    // stroke just above the table (a header's) would otherwise make one run, rejected whole.
+    runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter(
+      (r) => r.thick <= maxThick && !crossedByStrokes(img, threshold, r, em),
+    ),
+    // Less than for horizontal ones: a table's vertical ruling and a heading's stroke under it, a line
+    // apart, would make one.
+    em,
   ).filter((r) => {
     // A ruling meets a horizontal one at an end (the other end may be where a page cuts the table).
-    // Strokes of characters that fill a tight cell's height touch the rulings above and below, and
-    // chain across them into a run: they are told apart by the strokes crossing them.
+    // (Strokes of characters that fill a tight cell's height touch the rulings above and below, and
+    // chain across them into a run: they were told apart above, by the strokes crossing them.)
     const meets = (y: number) =>
       h.some((s) => r.pos >= s.a - near && r.pos <= s.b + near && Math.abs(s.pos - y) <= near);
-    return (meets(r.a) || meets(r.b)) && !crossedByStrokes(img, threshold, r, em);
+    // A short run meeting a horizontal one at one end only is the strokes of a bold heading standing on
+    // one of its own (a ruling one row tall meets one at both ends).
+    const ends = (meets(r.a) ? 1 : 0) + (meets(r.b) ? 1 : 0);
+    return ends === 2 || (ends === 1 && r.b - r.a >= 2 * em);
   });
   // A short horizontal run that meets no vertical ruling is the strokes of a line of bold characters
   // (a title), not a ruling: erased, it would cut the title's characters. Short rulings of a table
@@ -316,7 +325,11 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
         r.pos <= s.b + near &&
         (Math.abs(s.pos - r.a) <= near || Math.abs(s.pos - r.b) <= near),
     );
-  const hKept = h.filter((r) => r.b - r.a >= 8 * em || endsAtRuling(r));
+  // A long one meeting none is a borderless table's rule, unless ink lies along most of it (the
+  // strokes of a bold heading, chained along the characters' feet).
+  const hKept = h.filter(
+    (r) => endsAtRuling(r) || (r.b - r.a >= 8 * em && inkAlong(img, threshold, r, em) < 0.5),
+  );
   return {
     h: hKept.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
     v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
@@ -362,11 +375,37 @@ function crossedByStrokes(
   };
   const before = side(-1);
   const after = side(1);
+  // A stroke crosses the run: its ink touches the run on both sides. Text beside a ruling (a tight
+  // cell's header) stands a pixel or more clear of it.
+  const touch = Math.ceil(r.thick / 2) + 1;
   let both = 0;
   for (let k = a; k <= b; k++) {
+    if (!dark(k, at - touch) || !dark(k, at + touch)) continue;
     if (before.some((l) => dark(k, l)) && after.some((l) => dark(k, l))) both++;
   }
   return both / n > 0.1;
+}
+
+/** The share of a horizontal run's length with ink just above or below it (text the run goes along). */
+function inkAlong(img: Gray, threshold: number, r: PixelRun, em: number): number {
+  const reach = Math.max(3, Math.round(em / 5));
+  const gap = Math.ceil(r.thick / 2) + 2;
+  const y = Math.round(r.pos);
+  const a = Math.max(0, Math.round(r.a));
+  const b = Math.min(img.width - 1, Math.round(r.b));
+  if (b < a) return 0;
+  let touched = 0;
+  for (let x = a; x <= b; x++) {
+    for (let d = gap; d <= gap + reach; d++) {
+      const above = y - d >= 0 && img.data[(y - d) * img.width + x] < threshold;
+      const below = y + d < img.height && img.data[(y + d) * img.width + x] < threshold;
+      if (above || below) {
+        touched++;
+        break;
+      }
+    }
+  }
+  return touched / (b - a + 1);
 }
 
 /**

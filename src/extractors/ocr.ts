@@ -275,8 +275,11 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
   return pieces.filter((p) => p.text !== "");
 }
 
-/** A short reading of Latin letters or brackets: what a digit is misread as (a table prints no such word). */
-const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_-]{1,4}$/;
+/**
+ * A short reading of Latin letters, brackets or signs: what a digit is misread as (`i` for 1, `=)` for
+ * 5; a table prints no such word).
+ */
+const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_=?<>/\\{}*#$&-]{1,4}$/;
 
 /** The text of the words read from one crop, minus signs and dashes as `-`: two readings compared. */
 const asNumber = (ws: OcrWord[]) =>

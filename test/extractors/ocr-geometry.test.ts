@@ -115,6 +115,26 @@ describe("rulings blurred or stamped over", () => {
     expect(r.h.map((s) => Math.round(s.y / 10) * 10)).toEqual([200, 300]);
   });
 
+  it("takes no ruling from a bold heading a line under a table, and keeps the table's own", () => {
+    const img = page(700, 400);
+    // A table: three horizontal rulings, four vertical ones.
+    for (const y of [40, 80, 120]) img.fill(50, y, 650, y + 2);
+    for (const x of [50, 250, 450, 648]) img.fill(x, 40, x + 2, 122);
+    // A heading a line below: characters standing on one long stroke along their feet, each with two
+    // vertical strokes (33 px, taller than an em) and the left one under a table column.
+    img.fill(60, 200, 380, 204);
+    for (let k = 0; k < 10; k++) {
+      img.fill(60 + k * 32, 168, 64 + k * 32, 204);
+      img.fill(76 + k * 32, 172, 80 + k * 32, 204);
+      img.fill(64 + k * 32, 180, 76 + k * 32, 183);
+      img.fill(62 + k * 32, 192, 88 + k * 32, 195); // a stroke just above the feet
+    }
+    const r = findRulings(img, 128, EM);
+    expect(r.h.map((s) => Math.round(s.y / 10) * 10)).toEqual([40, 80, 120]);
+    expect(r.v.map((s) => Math.round(s.x / 10) * 10).sort((a, b) => a - b)).toEqual([50, 250, 450, 650]);
+    expect(r.v.every((s) => s.y1 < 130)).toBe(true);
+  });
+
   it("finds a vertical ruling at its own width when a blob of ink (a seal) sticks to one side of it", () => {
     const img = page(400, 600);
     img.fill(20, 40, 380, 42);
