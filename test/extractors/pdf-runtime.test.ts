@@ -107,7 +107,7 @@ describe("pdfjs as zfxxgk runs it", () => {
         "  // zfxxgk patch: the operator list of a page, built while",
       ),
       // Which graphics states add an operator, and which load fonts or soft masks.
-      setGState: region("  async setGState({", "  loadFont(fontName, font, resources"),
+      setGState: region("  async setGState({", "  // zfxxgk patch: a font read once serves"),
       // The dependencies a font adds before its setFont operator.
       handleSetFont: region("  async handleSetFont(resources, fontArgs", "  handleText(chars, state) {"),
       // Page.getOperatorList: the annotations' lists, the closing restores and the last flush.
@@ -150,6 +150,41 @@ describe("pdfjs as zfxxgk runs it", () => {
     for (const f of pdfs)
       await extractPdf(new Uint8Array(readFileSync(f)), { verifyDrawing: true, ocr: false });
     expect(verifiedDrawings() - before).toBeGreaterThanOrEqual(pdfs.length);
+  });
+
+  it("reads a font again from the last document that had the same one, with the same result", async () => {
+    const src = workerSource();
+    // What a font's translation reads (the evaluator's options aside, the same for every document): the
+    // font dictionary and what it refers to, all of which the cache key covers. A change here must be
+    // checked against zfxxgkFontKey before the fingerprints are updated.
+    const region = (from: string, to: string) => {
+      const start = src.indexOf(from);
+      const end = src.indexOf(to, start + 1);
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(end).toBeGreaterThan(start);
+      return createHash("sha256").update(src.slice(start, end)).digest("hex").slice(0, 16);
+    };
+    expect({
+      preEvaluateFont: region("  preEvaluateFont(dict) {", "  async translateFont({"),
+      translateFont: region("  async translateFont({", "  static buildFontPaths("),
+    }).toEqual({ preEvaluateFont: "a1aee896f81c85bc", translateFont: "cd4d65ba8ef9b08e" });
+    expect(src).toContain("    this.zfxxgkTranslateFont(preEvaluatedFont).then(async translatedFont => {");
+    // ToUnicodeMap.forEach: the same keys in the same order as its for-in loop gave.
+    expect(src).toContain(
+      "    const map = this._map;\n    for (const charCode of Object.keys(map)) {\n      callback(charCode, map[charCode].codePointAt(0));\n    }",
+    );
+    // In fact: each PDF read again (its fonts now from the cache, and those other PDFs share) reads the same.
+    const fixtures = join(projectRoot, "test", "fixtures", "producers");
+    const pdfs = [
+      ...corpusPdfs,
+      ...readdirSync(fixtures)
+        .filter((f) => f.endsWith(".pdf"))
+        .map((f) => join(fixtures, f)),
+    ];
+    const read = (f: string) => extractPdf(new Uint8Array(readFileSync(f)), { ocr: false });
+    const first = [];
+    for (const f of pdfs) first.push(JSON.stringify(await read(f)));
+    for (const [i, f] of pdfs.entries()) expect(JSON.stringify(await read(f))).toBe(first[i]);
   });
 
   it("sends page chunks the way the same-thread port relies on (arrays emptied or replaced after sending)", () => {
