@@ -666,13 +666,14 @@ function borderlessTables(
     }
     // The first table of a page may continue the last one of the page before, whose header (and so
     // whose blank columns) stayed there.
-    // On a page read by OCR, a stray reading between rows (a stain read as letters) splits one table
-    // in two: the part below keeps the columns of the part just above it.
+    // On a page read by OCR, a stray reading between rows (a stain read as letters, a row whose numbers
+    // came back as letters, beside a wrapped label's last line) splits one table in two: the part below
+    // keeps the columns of the part just above it (withCarriedColumns checks that they line up).
     const above = tables.at(-1);
     const split =
       above !== undefined &&
       run[0].line.pieces.some((p) => p.conf !== undefined) &&
-      run[0].line.top - above.bottom < 3 * run[0].line.size;
+      run[0].line.top - above.bottom < 6 * run[0].line.size;
     tables.push(
       buildBorderless(
         page,
