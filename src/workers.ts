@@ -196,6 +196,11 @@ export class DocumentWorkers {
     while (this.slots.length < Math.min(this.size, heavy)) this.slots.push(this.spawn());
   }
 
+  /** Threads running (started ahead by prestart, or by documents). */
+  get threads(): number {
+    return this.slots.length;
+  }
+
   /** Documents handed to the pool so far. */
   get received(): number {
     return this.nextId;
