@@ -58,13 +58,29 @@ interface T2Pending {
 function trimValues<T extends { parsed: { status: string }; uncertain?: boolean }>(
   values: T[],
   n: number,
+  onChoice?: () => void,
 ): T[] {
   const v = [...values];
   while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
+  const dropped = new Set<T>();
   while (v.length > n) {
     const i = v.findIndex((t) => t.uncertain && t.parsed.status === "blank");
     if (i < 0) break;
+    dropped.add(v[i]);
     v.splice(i, 1);
+  }
+  // Blanks of one run are alike; but where uncertain blanks were dropped from one run and kept in
+  // another (values between them), the count alone did not say which run holds them.
+  if (onChoice && dropped.size > 0) {
+    const runOf = new Map<T, number>();
+    let run = 0;
+    values.forEach((t, i) => {
+      if (t.parsed.status !== "blank") run = i + 1;
+      else runOf.set(t, run);
+    });
+    const droppedRuns = new Set([...dropped].map((t) => runOf.get(t)));
+    const keptRuns = new Set(v.filter((t) => t.uncertain && runOf.has(t)).map((t) => runOf.get(t)));
+    if ([...keptRuns].some((k) => [...droppedRuns].some((d) => d !== k))) onChoice();
   }
   return v;
 }
@@ -306,7 +322,15 @@ export function reconstruct(
     lastColset.set(p.row.block, colset);
     const prefix = `active.${p.row.block}.${p.row.row}`;
     const n = colset.columns.length;
-    const vals = trimValues(p.unit.values, n);
+    const vals = trimValues(p.unit.values, n, () =>
+      flags.push({
+        code: "ambiguous_alignment",
+        severity: "warning",
+        message: `${prefix}: empty lines of uncertain count in more than one place; the template's cell count does not say which hold the row's blanks`,
+        keys: [prefix],
+        pos: p.unit.pos,
+      }),
+    );
     if (vals.length !== n) {
       const truncated = vals.length < n && p.unit.endSeq >= lastSeq;
       flags.push({
@@ -660,7 +684,15 @@ function alignTable3(
         pos: u.pos,
       });
     }
-    const vals = trimValues(u.values, 7);
+    const vals = trimValues(u.values, 7, () =>
+      flags.push({
+        code: "ambiguous_alignment",
+        severity: "warning",
+        message: `${rowKey}: empty lines of uncertain count in more than one place; the template's cell count does not say which hold the row's blanks`,
+        keys: [rowKey],
+        pos: u.pos,
+      }),
+    );
     let slots: (ValueToken | undefined)[];
     if (vals.length >= 7) {
       slots = vals.slice(0, 7);
