@@ -1169,7 +1169,10 @@ interface CellPageEnd {
   base: number;
   pitch: number;
   bottom: number;
-  /** Whether an empty line is as high as a text line on that page (else `below` is used as it is). */
+  /**
+   * Whether an empty line is as high as a text line on that page, whose positions are a text layer's
+   * (else `below` is used as it is).
+   */
   textHigh: boolean;
 }
 
@@ -1272,9 +1275,12 @@ function blankCellLines(
     const g = baseAt(k) - baseAt(k - 1);
     if (Math.abs(g - bucket) <= 0.75) near.push(g);
   }
-  const pitch = Number.isFinite(body.valuePitch)
-    ? body.valuePitch
-    : near.reduce((a, b) => a + b, 0) / near.length;
+  // Positions read by OCR are too rough for the document-wide measures: its pages keep their own.
+  const measured = !page.pieces.some((p) => p.conf !== undefined);
+  const pitch =
+    measured && Number.isFinite(body.valuePitch)
+      ? body.valuePitch
+      : near.reduce((a, b) => a + b, 0) / near.length;
   const tol = 0.12 * pitch;
   // The distances beyond one pitch, and the empty-line heights that make each a whole number of lines.
   // (Between two labels, a distance that could hold only one empty line is spacing, not cells: it says
@@ -1283,7 +1289,7 @@ function blankCellLines(
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
     const e = baseAt(k) - baseAt(k - 1) - pitch;
-    const amidLabels = kinds[k - 1] === "label" && kinds[k] === "label";
+    const amidLabels = measured && kinds[k - 1] === "label" && kinds[k] === "label";
     if (e > (amidLabels ? 1.5 : 0.5) * pitch) excess.push(e);
   }
   const fits = (e: number, h: number) => {
@@ -1332,7 +1338,7 @@ function blankCellLines(
     const least = b0 + l0;
     const most = b1 + m0;
     const amid = before.kind === "value" || firstKind === "value";
-    if ((least > 0 || most > 0) && (amid || least >= 2)) {
+    if ((least > 0 || (most > 0 && before.textHigh)) && (amid || least >= 2)) {
       if (most > least) unsure++;
       certain += least;
       const run = blankRun(page.page, least, most - least, items[first].top - most * pitch, pitch);
@@ -1350,7 +1356,7 @@ function blankCellLines(
     base: baseAt(last),
     pitch,
     bottom: page.height,
-    textHigh: breakHeights.length === 1 && breakHeights[0] === pitch,
+    textHigh: measured && breakHeights.length === 1 && breakHeights[0] === pitch,
   };
   return { end, unsure, certain, pageEndGuesses };
 }
@@ -1586,7 +1592,7 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     const lastTable = items.findLastIndex((it) => it.block.kind === "table");
     pageTail = items.slice(lastTable + 1).flatMap((it) => (it.line ? [it.line] : []));
     joinHeadingLines(items, bodySize);
-    joinWrappedLabels(items);
+    if (!page.pieces.some((p) => p.conf !== undefined)) joinWrappedLabels(items);
     const cellLines = blankCellLines(items, page, body, cellPageEnd);
     cellPageEnd = cellLines.end;
     unsureBlankRuns += cellLines.unsure;

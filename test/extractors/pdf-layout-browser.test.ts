@@ -293,6 +293,16 @@ describe("a long label wrapped inside its parenthesis", () => {
     ]);
   });
 
+  it("is left to OCR's own reading on a scanned page (its line positions are too rough)", () => {
+    const lines: [string, number][] = [
+      ["其他对外管理服务事项(指行政许可证以外的政务服务事项,含行政确认、行政处罚、", 100],
+      ["行政强制、行政检查、行政征收和其他类,以及公共服务事项)", 118],
+    ];
+    const pieces = lines.map(([t, y]) => ({ ...piece(t, 36, y), conf: 0.95 }));
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(blocks.filter((b) => b.kind === "text")).toHaveLength(2);
+  });
+
   it("stays apart from a line that does not close it or stands a paragraph away", () => {
     const read = lay([
       ["规范性文件(行政机关制定发布的", 100],
