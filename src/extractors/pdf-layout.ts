@@ -1188,6 +1188,11 @@ interface BodyBounds {
    * follow each other (a label line is higher, and would be taken for the pitch there).
    */
   valuePitch: number;
+  /**
+   * The distance from a label line to a value line right after it, the largest measured and never less
+   * than valuePitch (so no place below a label is counted higher than it stands).
+   */
+  labelStep: number;
 }
 
 /**
@@ -1203,15 +1208,17 @@ function pageEndBlanks(
   before: CellPageEnd,
   nextKind: "value" | "label",
   topBlanks: number,
-  valueLast: number,
+  body: BodyBounds,
 ): [number, number] {
   if (!before.textHigh) return before.below;
   const { base, pitch } = before;
   const filled = topBlanks > 0 || nextKind === "value";
+  // The first place is a label's step below a label, a pitch below a value; then a pitch each. A place
+  // counts where it is no lower than valueLast (half a point for rounding).
+  const first = base + (before.kind === "label" ? body.labelStep : pitch);
+  const limit = body.valueLast + 0.5;
   const proven =
-    filled && Number.isFinite(valueLast)
-      ? Math.max(0, Math.floor((valueLast - base + 0.12 * pitch) / pitch))
-      : 0;
+    filled && Number.isFinite(limit) && first <= limit ? Math.floor((limit - first) / pitch) + 1 : 0;
   // A line's glyphs reach about a fifth of its pitch below its baseline.
   const room = Math.max(0, Math.floor((before.bottom - base - 0.2 * pitch) / pitch));
   return [proven, Math.max(proven, room)];
@@ -1334,7 +1341,7 @@ function blankCellLines(
   const pageEndGuesses: Block[][] = [];
   if (before && first >= 0 && firstKind !== "other") {
     const [l0, m0] = lines(baseAt(first) - body.first, breakHeights);
-    const [b0, b1] = pageEndBlanks(before, firstKind, l0, body.valueLast);
+    const [b0, b1] = pageEndBlanks(before, firstKind, l0, body);
     const least = b0 + l0;
     const most = b1 + m0;
     const amid = before.kind === "value" || firstKind === "value";
@@ -1367,15 +1374,18 @@ function blankCellLines(
  * a value line (a value follows a label no closer than it follows a value): where such a label fits,
  * so does a value line on the same baseline.
  */
-function cellMeasures(pages: Line[][], bodySize: number): { valuePitch: number; valueLast: number } {
+function cellMeasures(
+  pages: Line[][],
+  bodySize: number,
+): Pick<BodyBounds, "valuePitch" | "labelStep" | "valueLast"> {
   const textOf = (l: Line) => l.pieces.map((p) => p.text).join("");
   const isValue = (l: Line) => isValueText(textOf(l));
   const isLabel = (l: Line) => {
     const t = textOf(l).trim();
     return t.length > 0 && t.length <= 40 && !/[。；;]/.test(t) && !isValueText(t);
   };
-  /** The smallest distance seen twice or more (mean of those near it), NaN if none. */
-  const usual = (steps: number[]) => {
+  /** The smallest distance seen twice or more (of those near it: their mean, least or most), NaN if none. */
+  const usual = (steps: number[], pick: "mean" | "min" | "max" = "mean") => {
     const counts = new Map<number, number>();
     for (const g of steps) {
       const k = Math.round(g * 2) / 2;
@@ -1387,6 +1397,7 @@ function cellMeasures(pages: Line[][], bodySize: number): { valuePitch: number; 
       .sort((a, b) => a - b)[0];
     if (bucket === undefined) return Number.NaN;
     const near = steps.filter((g) => Math.abs(g - bucket) <= 0.75);
+    if (pick !== "mean") return (pick === "min" ? Math.min : Math.max)(...near);
     return near.reduce((a, b) => a + b, 0) / near.length;
   };
   const valueSteps: number[] = [];
@@ -1402,7 +1413,9 @@ function cellMeasures(pages: Line[][], bodySize: number): { valuePitch: number; 
     }
   }
   const valuePitch = usual(valueSteps);
-  const labelsReach = usual(labelSteps) >= valuePitch - 0.25;
+  // The largest step, so that no place after a label is counted higher than it stands.
+  const labelStep = usual(labelSteps, "max");
+  const labelsReach = usual(labelSteps, "min") >= valuePitch - 0.25;
   const valueSize = dominantSize(
     pages
       .flat()
@@ -1415,7 +1428,11 @@ function cellMeasures(pages: Line[][], bodySize: number): { valuePitch: number; 
     );
     return cells.length > 0 ? [Math.max(...cells.map((l) => l.pieces[0].base))] : [];
   });
-  return { valuePitch, valueLast: sharedExtreme(lowest, Math.max) };
+  return {
+    valuePitch,
+    labelStep: Number.isFinite(labelStep) ? Math.max(labelStep, valuePitch) : valuePitch,
+    valueLast: sharedExtreme(lowest, Math.max),
+  };
 }
 
 /** The most extreme of values that at least two share (within 2 pt); NaN if none. */
