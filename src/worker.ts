@@ -1,8 +1,9 @@
 // Worker thread body: runs processDocument on documents posted by DocumentWorkers.
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { ignoreStrayRejections } from "./bounds.js";
 import { oneLineError } from "./extractors/errors.js";
 import { processDocument } from "./pipeline.js";
+import type { WorkerStart } from "./workers.js";
 
 // A library's promise rejected after its document failed (pdfjs does this with some damaged PDFs) must
 // not end this thread while it reads the next document: it is logged, and the next document goes on.
@@ -16,3 +17,7 @@ parentPort?.on("message", async (msg: { id: number; bytes: Uint8Array; opts: { h
     parentPort?.postMessage({ id: msg.id, error: oneLineError(e) });
   }
 });
+
+// A batch of PDFs: pdfjs is loaded while the importing thread is still opening the database.
+if ((workerData as WorkerStart | null)?.preloadPdf)
+  void import("./extractors/pdf.js").then((pdf) => pdf.preloadPdfjs()).catch(() => undefined);

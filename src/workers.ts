@@ -43,13 +43,23 @@ const workerUrl = new URL(fromSource ? "./worker.ts" : "./worker.js", import.met
  * Starts one worker. Run from the TypeScript sources (tests, development), the worker first registers
  * tsx's loader, which worker threads do not inherit from `--import` on Node 20.
  */
-function startWorker(heapMb: number): Worker {
+function startWorker(heapMb: number, workerData: WorkerStart): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: heapMb };
-  if (!fromSource) return new Worker(workerUrl, { resourceLimits });
+  if (!fromSource) return new Worker(workerUrl, { resourceLimits, workerData });
   const tsxApi = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(boot, { eval: true, resourceLimits });
+  return new Worker(boot, { eval: true, resourceLimits, workerData });
 }
+
+/** What a worker is told as it starts (worker.ts). */
+export interface WorkerStart {
+  /** Load pdfjs right away, before the first document arrives (a batch that holds PDFs). */
+  preloadPdf?: boolean;
+}
+
+/** File names of the forms the pool reads (the others are read by the importing thread). */
+const PDF_NAME = /\.pdf$/i;
+const WORD_NAME = /\.(?:docx?|wps)$/i;
 
 export class DocumentWorkers {
   private readonly slots: Slot[] = [];
@@ -60,6 +70,8 @@ export class DocumentWorkers {
   private readonly timeoutMs: number;
   private readonly heapMb: number;
   private readonly log: (line: string) => void;
+  /** Set by prestart: threads started later (replacements, more documents) load pdfjs at once too. */
+  private start: WorkerStart = {};
 
   constructor(opts: WorkerPoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism());
@@ -69,7 +81,7 @@ export class DocumentWorkers {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: startWorker(this.heapMb) };
+    const slot: Slot = { worker: startWorker(this.heapMb, this.start) };
     slot.worker.on("message", (msg: { id?: number; ok?: Processed; error?: FailureLine; log?: string }) => {
       if (msg.log !== undefined) {
         this.log(msg.log);
@@ -163,6 +175,30 @@ export class DocumentWorkers {
       slot.worker.postMessage({ id: job.id, bytes: job.bytes, opts: job.opts });
     }
     for (const slot of this.slots) if (!slot.job) slot.worker.unref();
+  }
+
+  /**
+   * Starts the threads a batch of these files will use before its first document is read, so that their
+   * start-up (and pdfjs's loading, when the batch holds PDFs) runs while this thread opens the database
+   * and reads the first files, instead of after. Judged by file names only: a batch without PDF or Word
+   * names starts no thread here (its threads, if any, start on first use as before).
+   */
+  prestart(files: readonly string[]): void {
+    let heavy = 0;
+    let pdf = false;
+    for (const f of files) {
+      if (PDF_NAME.test(f)) pdf = true;
+      else if (!WORD_NAME.test(f)) continue;
+      if (++heavy >= this.size && pdf) break;
+    }
+    if (this.closed || heavy < 2) return;
+    this.start = { preloadPdf: pdf };
+    while (this.slots.length < Math.min(this.size, heavy)) this.slots.push(this.spawn());
+  }
+
+  /** Threads running (started ahead by prestart, or by documents). */
+  get threads(): number {
+    return this.slots.length;
   }
 
   /** Documents handed to the pool so far. */

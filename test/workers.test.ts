@@ -17,6 +17,24 @@ describe("worker pool", () => {
       await pool.close();
     }
   });
+  it("starts its threads ahead for a batch that names PDF or Word files, and for no other batch", async () => {
+    const textual = new DocumentWorkers({ size: 2 });
+    const pdfs = new DocumentWorkers({ size: 2 });
+    try {
+      textual.prestart(["a.html", "b.txt", "c.htm", "d.pdf"]);
+      expect(textual.threads).toBe(0);
+      pdfs.prestart(["a.pdf", "b.html", "c.PDF", "d.docx"]);
+      expect(pdfs.threads).toBe(2);
+      // The threads started ahead (pdfjs loading in them) read the batch's documents.
+      const pdf = readFileSync(join(projectRoot, "corpus", "qingxi-2021-ruled.pdf"));
+      const results = await Promise.all([pdfs.process(pdf), pdfs.process(html)]);
+      expect(results.map((r) => r.report.cells.length)).toEqual([200, 200]);
+      expect(pdfs.threads).toBe(2);
+    } finally {
+      await Promise.all([textual.close(), pdfs.close()]);
+    }
+  });
+
   it("stops a document that exceeds the time limit and keeps serving the next ones", async () => {
     const pool = new DocumentWorkers({ size: 1, timeoutMs: 1 });
     try {

@@ -624,6 +624,7 @@ function borderlessTables(
   lines: Line[],
   carried: [number, number][] | undefined,
   columns: Map<number, number>,
+  before: Line[],
 ): { tables: Grid[]; consumed: Set<Line> } {
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
@@ -665,18 +666,19 @@ function borderlessTables(
     }
     // The first table of a page may continue the last one of the page before, whose header (and so
     // whose blank columns) stayed there.
-    // On a page read by OCR, a stray reading between rows (a stain read as letters) splits one table
-    // in two: the part below keeps the columns of the part just above it.
+    // On a page read by OCR, a stray reading between rows (a stain read as letters, a row whose numbers
+    // came back as letters, beside a wrapped label's last line) splits one table in two: the part below
+    // keeps the columns of the part just above it (withCarriedColumns checks that they line up).
     const above = tables.at(-1);
     const split =
       above !== undefined &&
       run[0].line.pieces.some((p) => p.conf !== undefined) &&
-      run[0].line.top - above.bottom < 3 * run[0].line.size;
+      run[0].line.top - above.bottom < 6 * run[0].line.size;
     tables.push(
       buildBorderless(
         page,
         run,
-        headerAbove(lines, i),
+        headerAbove(lines, i, tables.length === 0 ? before : []),
         tables.length === 0 ? carried : split ? above.valueCols : undefined,
       ),
     );
@@ -686,13 +688,19 @@ function borderlessTables(
   return { tables, consumed };
 }
 
-/** Text-only lines directly above line i (a table's header rows), nearest first. */
-function headerAbove(lines: Line[], i: number): Line[] {
+/**
+ * Text-only lines directly above line i (a table's header rows), nearest first. A header that reaches
+ * the top of the page goes on with the text lines that ended the page before (`before`, top to
+ * bottom): a printer may break a tall header row across pages (自然/人 商/业 on one page, 企/业 on the
+ * next).
+ */
+function headerAbove(lines: Line[], i: number, before: Line[] = []): Line[] {
   const out: Line[] = [];
   let below = lines[i];
-  for (let k = i - 1; k >= 0 && out.length < 6; k--) {
-    const l = lines[k];
-    if (below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
+  const above = (k: number) => (k >= 0 ? lines[k] : before[before.length + k]);
+  for (let k = i - 1; k >= -before.length && out.length < 6; k--) {
+    const l = above(k);
+    if (k !== -1 && below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
     const segs = segmentsOf(l);
     if (segs.some((s) => s.value || /[。；;]/.test(s.text) || s.text.length > 40)) break;
     out.push(l);
@@ -908,11 +916,38 @@ function withCarriedColumns(
 }
 
 /**
+ * A line's pieces with the ones that touch joined: one label printed in two fonts (a browser prints
+ * 法人或其他组织 with ⼈ from a fallback font) is one label, not three narrow ones.
+ */
+function touchingRuns(pieces: Piece[]): Piece[] {
+  const out: Piece[] = [];
+  for (const p of pieces) {
+    const last = out[out.length - 1];
+    if (last && p.x0 - last.x1 < 0.15 * Math.min(last.size, p.size)) {
+      out[out.length - 1] = { ...last, text: last.text + p.text, x1: Math.max(last.x1, p.x1) };
+    } else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Whether a header label spans value columns (a centred caption, a group label such as 法人或其他组织):
+ * it stands over the middles of two printed columns or more, or is far wider than their spacing. A
+ * label wider than the usual spacing over one column is still that column's (自然人 over a first column
+ * that a browser or office suite made wider than the rest to fit it).
+ */
+function spansColumns(p: Piece, cols: [number, number][], pitch: number): boolean {
+  if (p.x1 - p.x0 < 0.9 * pitch) return false;
+  if (p.x1 - p.x0 >= 1.5 * pitch) return true;
+  return cols.filter(([a, b]) => p.x0 <= (a + b) / 2 && (a + b) / 2 <= p.x1).length > 1;
+}
+
+/**
  * Adds the value columns a borderless table leaves empty in every row between printed ones: the
  * header still stands over such a column (科研机构 over a column of blanks), so its position is the
  * column's. Header columns are the clusters of the header's labels right of the row labels (only
- * header lines of several cells, and only labels narrower than a column: a centred caption or a group
- * label spanning columns is none). When there are more header columns than value columns, the value
+ * header lines of several cells, and only labels that do not span columns: a centred caption or a
+ * group label spanning columns is none). When there are more header columns than value columns, the value
  * columns are matched to header columns in order at the least total distance; a header column left
  * unmatched between two value columns is a blank column.
  */
@@ -930,8 +965,8 @@ function withBlankHeaderColumns(
   );
   const labels = header
     .filter((l) => l.pieces.length >= 2)
-    .flatMap((l) => l.pieces)
-    .filter((p) => p.x1 - p.x0 < 0.9 * pitch && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
+    .flatMap((l) => touchingRuns(l.pieces))
+    .filter((p) => !spansColumns(p, cols, pitch) && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
     .map((p) => ({ x: (p.x0 + p.x1) / 2, top: p.top }))
     .sort((a, b) => a.x - b.x);
   // Header columns: labels whose centres lie close together, and how many header lines each fills.
@@ -1122,10 +1157,71 @@ function dominantSize(pieces: Piece[]): number {
   return best;
 }
 
-/** How a page of cell lines ends: its last line's kind and the empty lines below it (fewest, most). */
+/**
+ * How a page of cell lines ends: its last line's kind and the empty lines below it (fewest, most) by the
+ * bottom most pages share; with the page's measures for `pageEndBlanks` where empty lines are as high as
+ * text lines.
+ */
 interface CellPageEnd {
   kind: "value" | "label";
   below: [number, number];
+  /** The last cell line's baseline, the page's pitch and the page's bottom edge. */
+  base: number;
+  pitch: number;
+  bottom: number;
+  /**
+   * Whether an empty line is as high as a text line on that page, whose positions are a text layer's
+   * (else `below` is used as it is).
+   */
+  textHigh: boolean;
+}
+
+/** Where a page's text begins and ends (blankCellLines): see layoutPages. */
+interface BodyBounds {
+  first: number;
+  last: number;
+  /** The lowest baseline a one-value line stands on in at least two pages. */
+  valueLast: number;
+  /**
+   * The baseline distance between two one-value lines that follow each other, the document's smallest
+   * seen twice or more (NaN if none): a cell line's own height, also on pages where no two values
+   * follow each other (a label line is higher, and would be taken for the pitch there).
+   */
+  valuePitch: number;
+  /**
+   * The distance from a label line to a value line right after it, the largest measured and never less
+   * than valuePitch (so no place below a label is counted higher than it stands).
+   */
+  labelStep: number;
+}
+
+/**
+ * The empty cell lines at the bottom of the page before a page break (fewest, most). A browser moves a
+ * paragraph to the next page only when it does not fit: where the line that comes next (the next page's
+ * first cell line if that is a value, or an empty line if the next page begins with empty lines) would
+ * have stood on a baseline that a value line reaches on other pages, it did fit, so something took that
+ * place: an empty line. So every such place below the page's last line holds one (the fewest). No
+ * line stands below the page's own edge (the most); where these differ the run is uncertain, and
+ * reconstruction fits it to the template's cell count (and the document says so).
+ */
+function pageEndBlanks(
+  before: CellPageEnd,
+  nextKind: "value" | "label",
+  topBlanks: number,
+  body: BodyBounds,
+): [number, number] {
+  if (!before.textHigh) return before.below;
+  const { base, pitch } = before;
+  const filled = topBlanks > 0 || nextKind === "value";
+  // The first place is a label's step below a label, a pitch below a value; then a pitch each. A place
+  // counts where it is no lower than valueLast (half a point for rounding).
+  const first = base + (before.kind === "label" ? body.labelStep : pitch);
+  const limit = body.valueLast + 0.5;
+  const proven =
+    filled && Number.isFinite(limit) && first <= limit ? Math.floor((limit - first) / pitch) + 1 : 0;
+  // A line's glyphs reach about a fifth of its pitch below its baseline.
+  const room = Math.max(0, Math.floor((before.bottom - base - 0.2 * pitch) / pitch));
+  return [proven, Math.max(proven, room)];
 }
 
 /** The blank cells of an empty-line run: `certain` of them, and `extra` more the geometry also allows. */
@@ -1151,11 +1247,11 @@ function blankRun(page: number, certain: number, extra: number, top: number, ste
  */
 function blankCellLines(
   items: { top: number; block: Block; line?: Line }[],
-  page: number,
-  body: { first: number; last: number },
+  page: PageInput,
+  body: BodyBounds,
   before: CellPageEnd | undefined,
-): { end: CellPageEnd | undefined; unsure: number } {
-  const none = { end: undefined, unsure: 0 };
+): CellLinesFound {
+  const none = { end: undefined, unsure: 0, certain: 0, pageEndGuesses: [] };
   const kind = (it: { block: Block; line?: Line }) => {
     if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
     const text = it.block.text;
@@ -1186,14 +1282,22 @@ function blankCellLines(
     const g = baseAt(k) - baseAt(k - 1);
     if (Math.abs(g - bucket) <= 0.75) near.push(g);
   }
-  const pitch = near.reduce((a, b) => a + b, 0) / near.length;
+  // Positions read by OCR are too rough for the document-wide measures: its pages keep their own.
+  const measured = !page.pieces.some((p) => p.conf !== undefined);
+  const pitch =
+    measured && Number.isFinite(body.valuePitch)
+      ? body.valuePitch
+      : near.reduce((a, b) => a + b, 0) / near.length;
   const tol = 0.12 * pitch;
   // The distances beyond one pitch, and the empty-line heights that make each a whole number of lines.
+  // (Between two labels, a distance that could hold only one empty line is spacing, not cells: it says
+  // nothing about an empty line's height.)
   const excess: number[] = [];
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
     const e = baseAt(k) - baseAt(k - 1) - pitch;
-    if (e > 0.5 * pitch) excess.push(e);
+    const amidLabels = measured && kinds[k - 1] === "label" && kinds[k] === "label";
+    if (e > (amidLabels ? 1.5 : 0.5) * pitch) excess.push(e);
   }
   const fits = (e: number, h: number) => {
     const n = Math.round(e / h);
@@ -1216,6 +1320,7 @@ function blankCellLines(
   // is used whenever the page's gaps allow it.
   const breakHeights = heights.some((h) => Math.abs(h - pitch) <= 0.02 * pitch) ? [pitch] : heights;
   let unsure = 0;
+  let certain = 0;
   for (let k = items.length - 1; k > 0; k--) {
     const a = kinds[k - 1];
     const b = kinds[k];
@@ -1225,27 +1330,127 @@ function blankCellLines(
     const [least, most] = lines(e);
     if (least < 1 || (a !== "value" && b !== "value" && least < 2)) continue;
     if (most > least) unsure++;
-    items.splice(k, 0, ...blankRun(page, least, most - least, items[k - 1].top + pitch, pitch));
+    certain += least;
+    items.splice(k, 0, ...blankRun(page.page, least, most - least, items[k - 1].top + pitch, pitch));
   }
   // Empty cell lines that ended the page before, or begin this one: the space between the page's last
   // cell line and the bottom most pages share, and between the top and its first one (a browser fills
   // every page down to its margin, line by line).
   const first = items.findIndex((it) => it.line);
   const firstKind = first >= 0 ? kind(items[first]) : "other";
+  const pageEndGuesses: Block[][] = [];
   if (before && first >= 0 && firstKind !== "other") {
     const [l0, m0] = lines(baseAt(first) - body.first, breakHeights);
-    const least = before.below[0] + l0;
-    const most = before.below[1] + m0;
-    if (least > 0 && (before.kind === "value" || firstKind === "value" || least >= 2)) {
+    const [b0, b1] = pageEndBlanks(before, firstKind, l0, body);
+    const least = b0 + l0;
+    const most = b1 + m0;
+    const amid = before.kind === "value" || firstKind === "value";
+    if ((least > 0 || (most > 0 && before.textHigh)) && (amid || least >= 2)) {
       if (most > least) unsure++;
-      items.splice(first, 0, ...blankRun(page, least, most - least, items[first].top - most * pitch, pitch));
+      certain += least;
+      const run = blankRun(page.page, least, most - least, items[first].top - most * pitch, pitch);
+      items.splice(first, 0, ...run);
+      if (least === 0) pageEndGuesses.push(run.map((r) => r.block));
     }
   }
   let last = items.length - 1;
   while (last >= 0 && !items[last].line) last--;
   const lastKind = last >= 0 ? kind(items[last]) : "other";
-  if (last < 0 || lastKind === "other") return { end: undefined, unsure };
-  return { end: { kind: lastKind, below: lines(body.last - baseAt(last), breakHeights) }, unsure };
+  if (last < 0 || lastKind === "other") return { end: undefined, unsure, certain, pageEndGuesses };
+  const end: CellPageEnd = {
+    kind: lastKind,
+    below: lines(body.last - baseAt(last), breakHeights),
+    base: baseAt(last),
+    pitch,
+    bottom: page.height,
+    textHigh: measured && breakHeights.length === 1 && breakHeights[0] === pitch,
+  };
+  return { end, unsure, certain, pageEndGuesses };
+}
+
+/**
+ * BodyBounds.valuePitch and .valueLast over the pages' lines (top to bottom). A label line counts
+ * towards valueLast too where the document shows a label reaching at least as far below its baseline as
+ * a value line (a value follows a label no closer than it follows a value): where such a label fits,
+ * so does a value line on the same baseline.
+ */
+function cellMeasures(
+  pages: Line[][],
+  bodySize: number,
+): Pick<BodyBounds, "valuePitch" | "labelStep" | "valueLast"> {
+  const textOf = (l: Line) => l.pieces.map((p) => p.text).join("");
+  const isValue = (l: Line) => isValueText(textOf(l));
+  const isLabel = (l: Line) => {
+    const t = textOf(l).trim();
+    return t.length > 0 && t.length <= 40 && !/[。；;]/.test(t) && !isValueText(t);
+  };
+  /** The smallest distance seen twice or more (of those near it: their mean, least or most), NaN if none. */
+  const usual = (steps: number[], pick: "mean" | "min" | "max" = "mean") => {
+    const counts = new Map<number, number>();
+    for (const g of steps) {
+      const k = Math.round(g * 2) / 2;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const bucket = [...counts]
+      .filter(([g, n]) => n >= 2 && g >= 0.9 * bodySize && g <= 3 * bodySize)
+      .map(([g]) => g)
+      .sort((a, b) => a - b)[0];
+    if (bucket === undefined) return Number.NaN;
+    const near = steps.filter((g) => Math.abs(g - bucket) <= 0.75);
+    if (pick !== "mean") return (pick === "min" ? Math.min : Math.max)(...near);
+    return near.reduce((a, b) => a + b, 0) / near.length;
+  };
+  const valueSteps: number[] = [];
+  const labelSteps: number[] = [];
+  for (const ls of pages) {
+    for (let k = 1; k < ls.length; k++) {
+      const a = ls[k - 1];
+      const b = ls[k];
+      if (Math.abs(a.size - b.size) > 0.5 || !isValue(b)) continue;
+      const step = b.pieces[0].base - a.pieces[0].base;
+      if (isValue(a)) valueSteps.push(step);
+      else if (isLabel(a)) labelSteps.push(step);
+    }
+  }
+  const valuePitch = usual(valueSteps);
+  // The largest step, so that no place after a label is counted higher than it stands.
+  const labelStep = usual(labelSteps, "max");
+  const labelsReach = usual(labelSteps, "min") >= valuePitch - 0.25;
+  const valueSize = dominantSize(
+    pages
+      .flat()
+      .filter(isValue)
+      .flatMap((l) => l.pieces),
+  );
+  const lowest = pages.flatMap((ls) => {
+    const cells = ls.filter(
+      (l) => isValue(l) || (labelsReach && isLabel(l) && Math.abs(l.size - valueSize) <= 0.5),
+    );
+    return cells.length > 0 ? [Math.max(...cells.map((l) => l.pieces[0].base))] : [];
+  });
+  return {
+    valuePitch,
+    labelStep: Number.isFinite(labelStep) ? Math.max(labelStep, valuePitch) : valuePitch,
+    valueLast: sharedExtreme(lowest, Math.max),
+  };
+}
+
+/** The most extreme of values that at least two share (within 2 pt); NaN if none. */
+function sharedExtreme(values: number[], pick: (a: number, b: number) => number): number {
+  return values
+    .filter((v) => values.filter((w) => Math.abs(w - v) <= 2).length >= 2)
+    .reduce((a, b) => (Number.isNaN(a) ? b : pick(a, b)), Number.NaN);
+}
+
+/** What blankCellLines found on a page. */
+interface CellLinesFound {
+  end: CellPageEnd | undefined;
+  /** Runs whose count the geometry left open. */
+  unsure: number;
+  /** Empty lines inserted as certain. */
+  certain: number;
+  /** Runs at a page break with no certain empty line, only room for some (see layoutPages). */
+  pageEndGuesses: Block[][];
 }
 
 /**
@@ -1295,6 +1500,29 @@ function joinSplitRow(before: TableBlock, after: TableBlock) {
   dropLeadingRows(after, 1);
 }
 
+/**
+ * A long label printed as a paragraph of its own wraps inside its parenthesis (`其他对外管理服务事项(指…行政处罚、`
+ * / `行政强制、…以及公共服务事项)`); the second line alone may read as another row's label. A text line
+ * that leaves a parenthesis open, followed within a line's height by one of the same size that closes
+ * it, is one label: the lines become one text block.
+ */
+function joinWrappedLabels(items: { top: number; block: Block; line?: Line }[]) {
+  const open = (t: string) => (t.match(/[(（]/g)?.length ?? 0) - (t.match(/[)）]/g)?.length ?? 0);
+  for (let k = items.length - 2; k >= 0; k--) {
+    const a = items[k];
+    const b = items[k + 1];
+    if (!a.line || !b.line || a.block.kind !== "text" || b.block.kind !== "text") continue;
+    if (a.block.explicitBlank || b.block.explicitBlank || isValueText(b.block.text)) continue;
+    if (Math.abs(a.line.size - b.line.size) > 0.5) continue;
+    if (b.line.pieces[0].base - a.line.pieces[0].base > 1.8 * a.line.size) continue;
+    const opened = open(a.block.text);
+    if (opened <= 0 || open(b.block.text) >= 0 || opened + open(b.block.text) < 0) continue;
+    a.block.text += b.block.text;
+    a.line = { ...a.line, bottom: b.line.bottom };
+    items.splice(k + 1, 1);
+  }
+}
+
 /** What the layout could not settle, for the extractor's warnings. */
 export interface LayoutNotes {
   /** Runs of empty cell lines whose count the line heights left open (blankCellLines). */
@@ -1317,27 +1545,28 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
   // cell lines there (blankCellLines); one page laid out otherwise (a table at the end) does not count.
   const bodyLines = perPage.map(({ lines }) => lines.filter((l) => !drop.has(l) && l.pieces.length > 0));
   const baseOf = (l: Line) => l.pieces[0].base;
-  const shared = (values: number[], pick: (a: number, b: number) => number) =>
-    values
-      .filter((v) => values.filter((w) => Math.abs(w - v) <= 2).length >= 2)
-      .reduce((a, b) => pick(a, b), Number.NaN);
   const filled = bodyLines.filter((ls) => ls.length > 0);
-  const body = {
-    first: shared(
+  const body: BodyBounds = {
+    ...cellMeasures(filled, bodySize),
+    first: sharedExtreme(
       filled.map((ls) => Math.min(...ls.map(baseOf))),
-      (a, b) => (Number.isNaN(a) ? b : Math.min(a, b)),
+      Math.min,
     ),
-    last: shared(
+    last: sharedExtreme(
       filled.map((ls) => Math.max(...ls.map(baseOf))),
-      (a, b) => (Number.isNaN(a) ? b : Math.max(a, b)),
+      Math.max,
     ),
   };
 
   const blocks: Block[] = [];
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
   let carried: [number, number][] | undefined;
+  // The text lines after a page's last table: a header row the page break cut may go on below them.
+  let pageTail: Line[] = [];
   let cellPageEnd: CellPageEnd | undefined;
   let unsureBlankRuns = 0;
+  let certainBlanks = 0;
+  const pageEndGuesses: Block[][] = [];
   for (const { page, lines } of perPage) {
     const lineOf = new Map<Piece, Line>();
     for (const l of lines) for (const p of l.pieces) lineOf.set(p, l);
@@ -1348,7 +1577,7 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     for (const l of rest)
       l.no = Math.min(...l.pieces.map((p) => lineOf.get(p)?.no ?? Number.POSITIVE_INFINITY));
     const columns = valueColumnStarts(rest);
-    const { tables: borderless, consumed } = borderlessTables(page, rest, carried, columns);
+    const { tables: borderless, consumed } = borderlessTables(page, rest, carried, columns, pageTail);
     const items: { top: number; block: Block; line?: Line }[] = [];
     for (const g of [...ruled, ...borderless]) items.push({ top: g.top, block: g.block });
     for (const l of rest) {
@@ -1377,10 +1606,15 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     while (end > 0 && speck(items[end])) end--;
     const lastItem = items[end];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
+    const lastTable = items.findLastIndex((it) => it.block.kind === "table");
+    pageTail = items.slice(lastTable + 1).flatMap((it) => (it.line ? [it.line] : []));
     joinHeadingLines(items, bodySize);
-    const cellLines = blankCellLines(items, page.page, body, cellPageEnd);
+    if (!page.pieces.some((p) => p.conf !== undefined)) joinWrappedLabels(items);
+    const cellLines = blankCellLines(items, page, body, cellPageEnd);
     cellPageEnd = cellLines.end;
     unsureBlankRuns += cellLines.unsure;
+    certainBlanks += cellLines.certain;
+    pageEndGuesses.push(...cellLines.pageEndGuesses);
     items.forEach((it, k) => {
       blocks.push(it.block);
       if (it.block.kind === "table") {
@@ -1417,6 +1651,14 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     b.pos.table = idx;
     for (const row of b.rows) for (const c of row) c.pos.table = idx;
   }
+  // Room at a page break is worth empty lines only where the document shows its empty cells as empty
+  // lines somewhere; where it never does (empty paragraphs printed as nothing: `<p></p>`), a guessed
+  // run would only make a row whose blanks vanished look complete.
+  const guessed = new Set<Block>();
+  if (certainBlanks === 0) {
+    for (const run of pageEndGuesses) for (const b of run) guessed.add(b);
+    unsureBlankRuns -= pageEndGuesses.length;
+  }
   if (notes) notes.unsureBlankRuns = unsureBlankRuns;
-  return blocks.filter((b) => b.kind === "text" || b.rows.length > 0);
+  return blocks.filter((b) => !guessed.has(b) && (b.kind === "text" || b.rows.length > 0));
 }

@@ -30,6 +30,11 @@ export interface PdfOptions {
   keepFontPrograms?: boolean;
   /** Read pages without a text layer by OCR when Tesseract is installed. Default true. */
   ocr?: boolean;
+  /**
+   * Also ask pdfjs for each operator list the drawing came with (getOperatorList) and fail with
+   * `internal_error` where the two differ (for tests). Default false.
+   */
+  verifyDrawing?: boolean;
 }
 
 export const PDF_TIMEOUT_MS = 60_000;
@@ -176,6 +181,11 @@ function loadPdfjs(): Promise<PdfjsLib> {
   return pdfjsPromise;
 }
 
+/** Loads pdfjs now (a worker thread of a PDF batch, before its first document); errors show when one is read. */
+export async function preloadPdfjs(): Promise<void> {
+  await loadPdfjs();
+}
+
 /**
  * The pdfjs worker every document of this thread is read with: pdfjs's worker code in this thread,
  * connected by a SameThreadPort (pdf-port.ts). A worker passed to getDocument outlives the document
@@ -194,6 +204,37 @@ function sameThreadWorker(pdfjs: PdfjsLib): InstanceType<PdfjsLib["PDFWorker"]> 
 /** Listeners on this thread's pdfjs worker port (for tests: reading documents must not add up any). */
 export function pdfWorkerListeners(): number {
   return sharedPort?.liveListeners ?? 0;
+}
+
+let drawingsVerified = 0;
+
+/** Pages whose drawing verifyDrawing found equal to getOperatorList's (for tests). */
+export function verifiedDrawings(): number {
+  return drawingsVerified;
+}
+
+/**
+ * Checks a page's drawing read with its text against getOperatorList's operator list: the same operator
+ * codes, in the same order, and the same rulings read from them.
+ */
+async function verifyDrawing(
+  page: { getOperatorList(): Promise<{ fnArray: number[]; argsArray: unknown[] }> },
+  drawing: { fnArray: number[]; argsArray: unknown[] },
+  OPS: OpCodes,
+  viewport: number[],
+  pageNumber: number,
+): Promise<void> {
+  const real = await page.getOperatorList();
+  const same =
+    JSON.stringify(real.fnArray) === JSON.stringify(drawing.fnArray) &&
+    JSON.stringify(rulings(real.fnArray, real.argsArray, OPS, viewport)) ===
+      JSON.stringify(rulings(drawing.fnArray, drawing.argsArray, OPS, viewport));
+  if (!same)
+    throw new DocumentError(
+      "internal_error",
+      `page ${pageNumber}: the drawing read with the text differs from pdfjs's operator list`,
+    );
+  drawingsVerified++;
 }
 
 /** A complete PDF ends with %%EOF (and has a startxref) near its end; a cut-off download does not. */
@@ -333,7 +374,11 @@ async function read(
       if (expired()) throw timeoutError();
       const page = await doc.getPage(p);
       const viewport = page.getViewport({ scale: 1 });
-      const content = await page.getTextContent();
+      // The drawing operators come with the text, from one reading of the content stream (a pdfjs patch:
+      // see patches/); null when the page draws what only getOperatorList resolves.
+      const content = (await page.getTextContent({ zfxxgkDrawing: true } as never)) as Awaited<
+        ReturnType<typeof page.getTextContent>
+      > & { zfxxgkDrawing?: { fnArray: number[]; argsArray: unknown[] } | null };
       if (expired()) throw timeoutError();
       const items = content.items.filter(
         (it): it is RawTextItem & (typeof content.items)[number] => "str" in it,
@@ -356,7 +401,9 @@ async function read(
           message: `page ${p} has ${items.length} text runs; read as plain lines, without table rulings`,
         });
       } else if (mayHoldTable(pieces)) {
-        const ops = await page.getOperatorList();
+        const ops = content.zfxxgkDrawing ?? (await page.getOperatorList());
+        if (opts.verifyDrawing && content.zfxxgkDrawing)
+          await verifyDrawing(page, ops, OPS, viewport.transform, p);
         if (expired()) throw timeoutError();
         segs = rulings(ops.fnArray, ops.argsArray, OPS, viewport.transform);
         if (segs.h.length + segs.v.length > MAX_PAGE_RULINGS) {

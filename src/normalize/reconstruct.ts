@@ -1,5 +1,6 @@
 // Template-driven reconstruction of Tables 2–4 from units: finds each table by its anchors, maps rows
 // by label (Table 3 by aligning units to the template order), detects the format version.
+import type { SourcePosition } from "../model/document.js";
 import type { CanonicalCell, Flag } from "./cells.js";
 import type { PartialLabel } from "./partial-labels.js";
 import { r5Instances } from "./rules.js";
@@ -58,15 +59,42 @@ interface T2Pending {
 function trimValues<T extends { parsed: { status: string }; uncertain?: boolean }>(
   values: T[],
   n: number,
+  onChoice?: () => void,
 ): T[] {
   const v = [...values];
   while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
+  const dropped = new Set<T>();
   while (v.length > n) {
     const i = v.findIndex((t) => t.uncertain && t.parsed.status === "blank");
     if (i < 0) break;
+    dropped.add(v[i]);
     v.splice(i, 1);
   }
+  // Blanks of one run are alike; but where uncertain blanks were dropped from one run and kept in
+  // another (values between them), the count alone did not say which run holds them.
+  if (onChoice && dropped.size > 0) {
+    const runOf = new Map<T, number>();
+    let run = 0;
+    values.forEach((t, i) => {
+      if (t.parsed.status !== "blank") run = i + 1;
+      else runOf.set(t, run);
+    });
+    const droppedRuns = new Set([...dropped].map((t) => runOf.get(t)));
+    const keptRuns = new Set(v.filter((t) => t.uncertain && runOf.has(t)).map((t) => runOf.get(t)));
+    if ([...keptRuns].some((k) => [...droppedRuns].some((d) => d !== k))) onChoice();
+  }
   return v;
+}
+
+/** The flag of a row whose uncertain blanks trimValues could not place by the cell count alone. */
+function blanksUnplaced(row: string, key: string, pos?: SourcePosition): Flag {
+  return {
+    code: "ambiguous_alignment",
+    severity: "warning",
+    message: `${row}: empty lines of uncertain count in more than one place; the template's cell count does not say which hold the row's blanks`,
+    keys: [key],
+    pos,
+  };
 }
 
 /** R5 on 15 Table 4 tokens in template order: groups that add up, minus groups that do not. */
@@ -306,7 +334,7 @@ export function reconstruct(
     lastColset.set(p.row.block, colset);
     const prefix = `active.${p.row.block}.${p.row.row}`;
     const n = colset.columns.length;
-    const vals = trimValues(p.unit.values, n);
+    const vals = trimValues(p.unit.values, n, () => flags.push(blanksUnplaced(prefix, prefix, p.unit.pos)));
     if (vals.length !== n) {
       const truncated = vals.length < n && p.unit.endSeq >= lastSeq;
       flags.push({
@@ -376,6 +404,7 @@ export function reconstruct(
     const trimmed = trimValues(
       t4Tokens.map((t) => ({ ...t, parsed: t.tok.parsed, uncertain: t.tok.uncertain })),
       15,
+      () => flags.push(blanksUnplaced("Table 4", "appeals")),
     );
     const toks = trimmed.length === 15 ? placeUncertainBlanks(trimmed, flags) : trimmed;
     if (toks.length !== 15) {
@@ -660,7 +689,7 @@ function alignTable3(
         pos: u.pos,
       });
     }
-    const vals = trimValues(u.values, 7);
+    const vals = trimValues(u.values, 7, () => flags.push(blanksUnplaced(rowKey, rowKey, u.pos)));
     let slots: (ValueToken | undefined)[];
     if (vals.length >= 7) {
       slots = vals.slice(0, 7);

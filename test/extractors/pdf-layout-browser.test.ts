@@ -139,24 +139,185 @@ describe("a table flattened to one paragraph per cell, printed by a browser", ()
     expect(read(prose)).not.toContain("∅");
   });
 
+  /** Short pages (as high as eight cell lines and a margin), so that the page's edge bounds its room. */
+  const short = (n: number, pieces: Piece[]) => ({ ...page(n, pieces), height: 60 + 8 * PITCH + 30 });
+  /** The text blocks, blank cells as "∅" (certain) and "∅?" (uncertain). */
+  const marks = (blocks: Block[]) =>
+    blocks.flatMap((b) => (b.kind === "text" ? [b.explicitBlank ? (b.uncertain ? "∅?" : "∅") : b.text] : []));
+  /** The blank cells between two printed cells. */
+  const between = (blocks: Block[], from: string, to: string) => {
+    const all = marks(blocks);
+    return all.slice(all.indexOf(from) + 1, all.indexOf(to));
+  };
+
   it("finds the empty lines a page break hides: below a page's last line and above the next page's first", () => {
-    // Pages 1 and 3 are full (their lines end at the same bottom); page 2 ends one line early, page 3
-    // begins at the top: one empty cell line at the bottom of page 2.
+    // Pages 1 and 3 end with a value on the same baseline; page 2 ends two lines higher and page 3
+    // begins with a value at the top: it would have fit on page 2, so two empty lines stood there. The
+    // page's edge leaves room for one more, which stays uncertain.
     const full = (first: number) =>
       cellLines(["规章", "1", "2", "3", "行政许可", "4", "5", "6"], 60).map((p) => ({
         ...p,
         text: p.text.replace(/^\d$/, String(first)),
       }));
+    const notes: LayoutNotes = { unsureBlankRuns: 0 };
+    const blocks = layoutPages(
+      [
+        short(1, full(1)),
+        short(
+          2,
+          cellLines(["一、本年新收政府信息公开申请数量", "51", "176", "85", "96", "114", null, null], 60),
+        ),
+        short(3, cellLines(["614", "二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0"], 60)),
+      ],
+      notes,
+    );
+    expect(between(blocks, "114", "614")).toEqual(["∅", "∅", "∅?"]);
+    expect(notes.unsureBlankRuns).toBeGreaterThan(0);
+  });
+
+  it("counts the empty lines below a label where labels reach as low as values on other pages", () => {
+    // Labels end pages 1 and 2 on the lowest baseline; page 3 ends with a label four lines higher and
+    // page 4 begins one line down: the page was filled by empty lines, four below the label (proven by
+    // the labels' bottom), one above the value, and the page's edge leaves room for one more.
     const blocks = layoutPages([
-      page(1, full(1)),
-      page(
-        2,
-        cellLines(["一、本年新收政府信息公开申请数量", "51", "176", "85", "96", "114", null, null], 60),
-      ),
-      page(3, cellLines(["614", "二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0"], 60)),
+      short(1, cellLines(["规章", "1", "2", "3", "行政许可", "4", "5", "行政处罚"], 60)),
+      short(2, cellLines(["7", "8", "9", "行政强制", "10", "11", "12", "行政事业性收费"], 60)),
+      short(3, cellLines(["13", "14", "15", "（一）予以公开", null, null, null, null], 60)),
+      short(4, cellLines([null, "64", "（二）部分公开", "1", "2", "3", "4", "5"], 60)),
     ]);
-    const text = read(blocks);
-    expect(text.slice(text.indexOf("114"), text.indexOf("614") + 1)).toEqual(["114", "∅", "∅", "614"]);
+    expect(between(blocks, "(一)予以公开", "64")).toEqual(["∅", "∅", "∅", "∅", "∅", "∅?"]);
+  });
+
+  it("leaves a page break alone in a document whose empty cells print nothing", () => {
+    // `<p></p>` cells: no empty line anywhere, only the room the page's edge leaves below each page's
+    // last line, which proves nothing.
+    const blocks = layoutPages([
+      short(1, cellLines(["规章", "1", "2", "3", "行政许可", "4", "5", "6"], 60)),
+      short(2, cellLines(["行政处罚", "7", "8", "9", "行政强制", "10", "11", "12"], 60)),
+      short(3, cellLines(["13", "14", "行政事业性收费", "15", "16", "17", "18", "19"], 60)),
+    ]);
+    expect(read(blocks)).not.toContain("∅");
+  });
+
+  /**
+   * Prints cells one paragraph each as a browser does: a label line stands 3 pt further from the line
+   * before it than a value line or an empty one (null; `omit` prints empty cells as nothing), a line
+   * after a label 0.75 pt, and a line that would pass the content's bottom goes to the next page.
+   */
+  const print = (cells: (string | null)[], bottom: number, omit = false) => {
+    const pages: Piece[][] = [[]];
+    let y: number | undefined;
+    let afterLabel = false;
+    for (const c of cells) {
+      if (c === null && omit) continue;
+      const label = c !== null && !/^[\d+-]/.test(c);
+      const next = y === undefined ? 60 : y + PITCH + (label ? 3 : afterLabel ? 0.75 : 0);
+      afterLabel = label;
+      if (next > bottom) pages.push([]);
+      y = next > bottom ? 60 : next;
+      if (c !== null) pages[pages.length - 1].push(piece(c, label ? 260 : 300, y, 10.5));
+    }
+    return pages.map((pieces, i) => ({ ...page(i + 1, pieces), height: bottom + 40 }));
+  };
+  const rows = (n: number, blanks: (i: number) => number) =>
+    Array.from({ length: n }, (_, i) => {
+      const k = blanks(i);
+      return [
+        `${i + 1}.第${i + 1}行`,
+        ...Array(k).fill(null),
+        ...Array(6 - k).fill(String(i)),
+        String(7 * i),
+      ];
+    }).flat();
+
+  /**
+   * Between each two printed cells: the empty cells printed there and the empty lines found there
+   * (certain, uncertain). No more are certain than were printed, and as many as were printed are
+   * among those found, so the template's cell count can settle the rest.
+   */
+  const gaps = (cells: (string | null)[], blocks: Block[]) => {
+    const printed: number[] = [];
+    for (const c of cells) {
+      if (c === null) printed[printed.length - 1]++;
+      else printed.push(0);
+    }
+    const found: [number, number][] = [];
+    for (const m of marks(blocks)) {
+      if (m === "∅" || m === "∅?") found[found.length - 1][m === "∅" ? 0 : 1]++;
+      else found.push([0, 0]);
+    }
+    return printed.map((n, k) => ({ printed: n, certain: found[k][0], all: found[k][0] + found[k][1] }));
+  };
+
+  it("finds every empty cell of rows broken by pages, certain or (at a page's end) uncertain", () => {
+    const cells = ["规章", "0", "0", "0", ...rows(12, (i) => [6, 2, 5, 0, 3, 6][i % 6])];
+    const found = gaps(cells, layoutPages(print(cells, 740)));
+    for (const g of found) {
+      expect(g.certain).toBeLessThanOrEqual(g.printed);
+      expect(g.all).toBeGreaterThanOrEqual(g.printed);
+    }
+    // Within pages all are certain: only the few broken by a page end are left open.
+    expect(found.filter((g) => g.certain !== g.printed).length).toBeLessThanOrEqual(4);
+  });
+
+  it("takes the distance between two values for the pitch where values never follow each other", () => {
+    // One value per row after six empty cells (总计 only): past the first page a label always precedes a
+    // value, and a label's line, farther from the one before, would pass for the pitch there. All
+    // rows alike leave an empty line's height open (reconstruction fits the count), but the truth is
+    // always within a run's certain and uncertain empty lines, across page breaks too.
+    const cells = ["规章", "0", "0", "0", ...rows(10, () => 6), ...rows(3, () => 0)];
+    for (const g of gaps(cells, layoutPages(print(cells, 740)))) {
+      expect(g.certain).toBeLessThanOrEqual(g.printed);
+      expect(g.all).toBeGreaterThanOrEqual(g.printed);
+    }
+  });
+
+  it("adds no empty cell where a document prints its empty cells as nothing", () => {
+    const cells = ["规章", "0", "0", "0", ...rows(12, (i) => [6, 2, 5, 0, 3, 6][i % 6])];
+    const blocks = layoutPages(print(cells, 740, true));
+    expect(read(blocks)).not.toContain("∅");
+  });
+});
+
+describe("a long label wrapped inside its parenthesis", () => {
+  /** The text read from lines at the left margin, each given with its baseline. */
+  const lay = (lines: [string, number][]) =>
+    layoutPages([
+      { page: 1, width: 612, height: 792, pieces: lines.map(([t, y]) => piece(t, 36, y)), h: [], v: [] },
+    ]).flatMap((b) => (b.kind === "text" ? [b.text] : []));
+
+  it("is one label, not the row its second line begins like", () => {
+    const read = lay([
+      ["其他对外管理服务事项(指行政许可证以外的政务服务事项,含行政确认、行政处罚、", 100],
+      ["行政强制、行政检查、行政征收和其他类,以及公共服务事项)", 118],
+      ["228", 144],
+      ["行政强制", 170],
+    ]);
+    expect(read).toEqual([
+      "其他对外管理服务事项(指行政许可证以外的政务服务事项,含行政确认、行政处罚、行政强制、行政检查、行政征收和其他类,以及公共服务事项)",
+      "228",
+      "行政强制",
+    ]);
+  });
+
+  it("is left to OCR's own reading on a scanned page (its line positions are too rough)", () => {
+    const lines: [string, number][] = [
+      ["其他对外管理服务事项(指行政许可证以外的政务服务事项,含行政确认、行政处罚、", 100],
+      ["行政强制、行政检查、行政征收和其他类,以及公共服务事项)", 118],
+    ];
+    const pieces = lines.map(([t, y]) => ({ ...piece(t, 36, y), conf: 0.95 }));
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(blocks.filter((b) => b.kind === "text")).toHaveLength(2);
+  });
+
+  it("stays apart from a line that does not close it or stands a paragraph away", () => {
+    const read = lay([
+      ["规范性文件(行政机关制定发布的", 100],
+      ["行政许可", 118],
+      ["本年收费金额（单位：万元", 200],
+      ["行政事业性收费）", 240],
+    ]);
+    expect(read).toHaveLength(4);
   });
 });
 
@@ -211,5 +372,66 @@ describe("empty cell lines lower than text lines", () => {
     expect(certain).toBeLessThanOrEqual(6);
     expect(run.length).toBeGreaterThanOrEqual(6);
     expect(notes.unsureBlankRuns).toBeGreaterThan(0);
+  });
+});
+
+describe("a borderless Table 3 with a column left empty in every row", () => {
+  // Value columns 30 pt apart, the fourth (社会公益组织) empty in every row. The first column is wider
+  // than the others to fit 自然人; the caption 法人或其他组织 is printed in two fonts (⼈ from a
+  // fallback font), so it comes as three touching runs.
+  const centres = [200, 230, 260, 290, 320, 350, 380];
+  const at = (text: string, centre: number, base: number) => {
+    const p = piece(text, 0, base);
+    const w = p.x1 - p.x0;
+    return { ...p, x0: centre - w / 2, x1: centre + w / 2 };
+  };
+  const headerLines = [
+    [piece("三、收到和处理政府信息公开申请情况", 40, 100)],
+    [piece("法", 250, 115), piece("⼈", 262, 115), piece("或其他组织", 274, 115)],
+    [at("自然人", 200, 130), at("社会", 290, 130), at("法律", 320, 130), at("总计", 380, 130)],
+    [
+      at("商业", 230, 145),
+      at("科研", 260, 145),
+      at("公益", 290, 145),
+      at("服务", 320, 145),
+      at("其他", 350, 145),
+    ],
+    [at("企业", 230, 160), at("机构", 260, 160), at("组织", 290, 160), at("机构", 320, 160)],
+  ];
+  const rows = [
+    ["予以公开", "3", "1", "2", "", "5", "4", "15"],
+    ["部分公开", "0", "7", "0", "", "0", "1", "8"],
+    ["办理总计", "3", "8", "2", "", "5", "5", "23"],
+  ];
+  const valueLines = (top: number) =>
+    rows.map((r, k) => [
+      piece(r[0], 40, top + 15 * k),
+      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], top + 15 * k)])),
+    ]);
+  const cellsOf = (blocks: Block[]) =>
+    tables(blocks)
+      .flatMap((t) => t.rows)
+      .filter((r) => /予以公开|部分公开|总计/.test(r[0]?.text ?? ""))
+      .map((r) => r.map((c) => c.text));
+
+  it("finds the empty column under its header and leaves its cells blank", () => {
+    const pieces = [...headerLines, ...valueLines(180)].flat();
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+
+  it("finds it when the page break cut the header row: part of it ends one page, the rest begins the next", () => {
+    const shift = (line: Piece[], dy: number) =>
+      line.map((p) => ({ ...p, top: p.top + dy, bottom: p.bottom + dy, base: p.base + dy }));
+    const page1 = [
+      piece("政策解读的形式仍较单一。", 40, 600),
+      ...headerLines.slice(0, 4).flatMap((l) => shift(l, 620)),
+    ];
+    const page2 = [...shift(headerLines[4], -120), ...valueLines(60).flat()];
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
+      { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
+    ]);
+    expect(cellsOf(blocks)).toEqual(rows);
   });
 });

@@ -1,6 +1,8 @@
 // How pdfjs is run: without its native canvas library, one same-thread worker per thread whose port
 // copies only what needs copying, and the patch kept in patches/ (each test here fails when the pdfjs
 // code it relies on changes, so an upgrade is checked by hand before it is trusted).
+
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -16,7 +18,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { constants, deflateRawSync, deflateSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { extractPdf, pdfWorkerListeners } from "../../src/extractors/pdf.js";
+import { extractPdf, pdfWorkerListeners, verifiedDrawings } from "../../src/extractors/pdf.js";
 import { asFunctionSource, loadBundle } from "../../src/extractors/pdf-bundle.js";
 import { copyMessage } from "../../src/extractors/pdf-port.js";
 import { projectRoot } from "../helpers.js";
@@ -79,12 +81,110 @@ describe("pdfjs as zfxxgk runs it", () => {
     );
     const api = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
     expect(api).toContain(
-      "    for await (const value of readableStream) {\n      textContent.lang ??= value.lang;\n      Object.assign(textContent.styles, value.styles);\n      textContent.items.push(...value.items);\n    }",
+      "    for await (const value of readableStream) {\n      textContent.lang ??= value.lang;\n      Object.assign(textContent.styles, value.styles);\n      textContent.items.push(...value.items);\n      // zfxxgk patch:",
     );
     // The patch is only safe while every TextState field is declared (own on each instance).
     expect(src).toContain(
       "class TextState {\n  ctm = new Float32Array(IDENTITY_MATRIX);\n  fontName = null;\n  fontSize = 0;\n  loadedName = null;\n  font = null;\n  fontMatrix = FONT_IDENTITY_MATRIX;\n  textMatrix = IDENTITY_MATRIX.slice();\n  textLineMatrix = IDENTITY_MATRIX.slice();\n  charSpacing = 0;\n  wordSpacing = 0;\n  leading = 0;\n  textHScale = 1;\n  textRise = 0;\n",
     );
+  });
+
+  it("builds each page's operator list with its text, as getOperatorList builds it", async () => {
+    const src = workerSource();
+    // The code zfxxgkDraw (patched into PartialEvaluator) mirrors, operator by operator: a change to any
+    // of it must be carried over to zfxxgkDraw by hand before these fingerprints are updated.
+    const region = (from: string, to: string) => {
+      const start = src.indexOf(from);
+      const end = src.indexOf(to, start + 1);
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(end).toBeGreaterThan(start);
+      return createHash("sha256").update(src.slice(start, end)).digest("hex").slice(0, 16);
+    };
+    expect({
+      // PartialEvaluator.getOperatorList: what each operator adds to the list.
+      getOperatorList: region(
+        "  async getOperatorList({\n    stream,\n    task,\n    resources,\n    operatorList,",
+        "  // zfxxgk patch: the operator list of a page, built while",
+      ),
+      // Which graphics states add an operator, and which load fonts or soft masks.
+      setGState: region("  async setGState({", "  // zfxxgk patch: a font read once serves"),
+      // The dependencies a font adds before its setFont operator.
+      handleSetFont: region("  async handleSetFont(resources, fontArgs", "  handleText(chars, state) {"),
+      // Page.getOperatorList: the annotations' lists, the closing restores and the last flush.
+      pageOperatorList: region(
+        "  async getOperatorList({\n    handler,\n    sink,",
+        "  async extractTextContent({",
+      ),
+      // An annotation without an appearance (or its own canvas) adds nothing.
+      annotation: region(
+        "  async getOperatorList(evaluator, task, intent, annotationStorage) {\n    const {\n      hasOwnCanvas,",
+        "\n  }\n",
+      ),
+    }).toEqual({
+      getOperatorList: "daa30ae86ae0ac05",
+      setGState: "bb7b3167000ff15b",
+      handleSetFont: "f4879eda6b7952d1",
+      pageOperatorList: "aac1b8d862e3f7e3",
+      annotation: "94293b2e701130e9",
+    });
+    expect(src).toContain("  zfxxgkDraw(d, fn, args, resources, textState) {");
+    expect(src).toContain(
+      "        if (zfxxgkDrawing?.usable) {\n          // zfxxgk patch: the page's operator list built from this same reading (see zfxxgkDraw).",
+    );
+    const api = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
+    expect(api).toContain(
+      "      if (value.zfxxgkDrawing !== undefined) {\n        textContent.zfxxgkDrawing = value.zfxxgkDrawing;\n      }",
+    );
+    // And in fact: on every page of these PDFs (Word, LibreOffice, Chromium and Ghostscript prints, Type3
+    // fonts among them) whose text may hold a table, the same operators and the same rulings.
+    const fixtures = join(projectRoot, "test", "fixtures", "producers");
+    const pdfs = [
+      ...readdirSync(join(projectRoot, "corpus"))
+        .filter((f) => f.endsWith(".pdf"))
+        .map((f) => join(projectRoot, "corpus", f)),
+      ...readdirSync(fixtures)
+        .filter((f) => f.endsWith(".pdf"))
+        .map((f) => join(fixtures, f)),
+    ];
+    const before = verifiedDrawings();
+    for (const f of pdfs)
+      await extractPdf(new Uint8Array(readFileSync(f)), { verifyDrawing: true, ocr: false });
+    expect(verifiedDrawings() - before).toBeGreaterThanOrEqual(pdfs.length);
+  });
+
+  it("reads a font again from the last document that had the same one, with the same result", async () => {
+    const src = workerSource();
+    // What a font's translation reads (the evaluator's options aside, the same for every document): the
+    // font dictionary and what it refers to, all of which the cache key covers. A change here must be
+    // checked against zfxxgkFontKey before the fingerprints are updated.
+    const region = (from: string, to: string) => {
+      const start = src.indexOf(from);
+      const end = src.indexOf(to, start + 1);
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(end).toBeGreaterThan(start);
+      return createHash("sha256").update(src.slice(start, end)).digest("hex").slice(0, 16);
+    };
+    expect({
+      preEvaluateFont: region("  preEvaluateFont(dict) {", "  async translateFont({"),
+      translateFont: region("  async translateFont({", "  static buildFontPaths("),
+    }).toEqual({ preEvaluateFont: "a1aee896f81c85bc", translateFont: "cd4d65ba8ef9b08e" });
+    expect(src).toContain("    this.zfxxgkTranslateFont(preEvaluatedFont).then(async translatedFont => {");
+    // ToUnicodeMap.forEach: the same keys in the same order as its for-in loop gave.
+    expect(src).toContain(
+      "    const map = this._map;\n    for (const charCode of Object.keys(map)) {\n      callback(charCode, map[charCode].codePointAt(0));\n    }",
+    );
+    // In fact: each PDF read again (its fonts now from the cache, and those other PDFs share) reads the same.
+    const fixtures = join(projectRoot, "test", "fixtures", "producers");
+    const pdfs = [
+      ...corpusPdfs,
+      ...readdirSync(fixtures)
+        .filter((f) => f.endsWith(".pdf"))
+        .map((f) => join(fixtures, f)),
+    ];
+    const read = (f: string) => extractPdf(new Uint8Array(readFileSync(f)), { ocr: false });
+    const first = [];
+    for (const f of pdfs) first.push(JSON.stringify(await read(f)));
+    for (const [i, f] of pdfs.entries()) expect(JSON.stringify(await read(f))).toBe(first[i]);
   });
 
   it("sends page chunks the way the same-thread port relies on (arrays emptied or replaced after sending)", () => {

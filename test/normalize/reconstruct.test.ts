@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { extract } from "../../src/extractors/index.js";
+import type { Block } from "../../src/model/document.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { processDocument } from "../../src/pipeline.js";
+import { processDocument, processModel } from "../../src/pipeline.js";
 import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {
@@ -209,5 +211,36 @@ describe("reconstruction", () => {
     expect(r.meta.reportYear).toBe(2016);
     expect(r.formatVersion).toBe("PRE2019");
     expect(r.flags.map((f) => f.code)).toContain("no_standard_tables");
+  });
+});
+
+describe("empty lines of uncertain count (a table printed one paragraph per cell)", () => {
+  /** The report with a row's printed cells replaced: "?" is an uncertain empty line, "" a certain one. */
+  async function withRow(label: string, cells: string[]): Promise<Report> {
+    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const { model } = await extract(Buffer.from(text, "utf8"));
+    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
+    expect(at).toBeGreaterThan(0);
+    const pos = model.blocks[at].pos;
+    const blocks: Block[] = cells.map((c) =>
+      c === "" || c === "?"
+        ? { kind: "text", text: "", explicitBlank: true, uncertain: c === "?" || undefined, pos }
+        : { kind: "text", text: c, pos },
+    );
+    model.blocks.splice(at + 1, 7, ...blocks);
+    return processModel(model, undefined).report;
+  }
+  const row = "applications.result.withheld.state_secret";
+
+  it("drops the extra ones of one run by the template's count, without a flag on the row", async () => {
+    const r = await withRow("1.属于国家秘密", ["?", "?", "2", "0", "0", "0", "0", "2"]);
+    expect(cell(r, `${row}.natural_person`)?.status).toBe("blank");
+    expect(cell(r, `${row}.commercial_enterprise`)?.value).toBe(2);
+    expect(flagged(r, `${row}.natural_person`)).toBe(false);
+  });
+
+  it("flags the row where the count does not say which of two runs holds the blank", async () => {
+    const r = await withRow("1.属于国家秘密", ["?", "2", "?", "0", "0", "0", "0", "2"]);
+    expect(r.flags.find((f) => f.code === "ambiguous_alignment" && f.keys?.includes(row))).toBeDefined();
   });
 });

@@ -61,10 +61,9 @@ async function runImport(
   }
   ignoreStrayRejections(logDetail);
   const sourcesDir = opts.keepSources === false ? null : (opts.sourcesDir ?? defaultDataDir(opts.db));
-  const store = new Store(opts.db, { sourcesDir });
-  const progress = createProgress(files.length, { quiet: opts.quiet });
   // One document is read in this thread: a worker would only add its start-up and a second loading of
-  // the pipeline. Batches use the pool, whose threads start with the first PDF or Word document.
+  // the pipeline. Batches use the pool; a batch of PDF or Word files starts its threads before the
+  // database is opened (see prestart), others with their first PDF or Word document.
   const workers =
     files.length > 1
       ? new (await import("../../workers.js")).DocumentWorkers({
@@ -72,6 +71,15 @@ async function runImport(
           onLog: logDetail,
         })
       : undefined;
+  workers?.prestart(files);
+  let store: InstanceType<typeof Store>;
+  try {
+    store = new Store(opts.db, { sourcesDir });
+  } catch (e) {
+    await workers?.close(); // the threads started for nothing
+    throw e;
+  }
+  const progress = createProgress(files.length, { quiet: opts.quiet });
   const stop = stopOnSignals();
   try {
     const summary = await importFiles(
