@@ -288,17 +288,6 @@ const asNumber = (ws: OcrWord[]) =>
     .join("")
     .replace(/[\u2212\u2013\u2014]/g, "-");
 
-/**
- * How a box misread as letters is read again as digits, in turn until one makes a number: as a line,
- * as one word, then as a line by the Latin model alone (with the Chinese one, Tesseract 5 restricted to
- * digits reads nothing of some crops that the Latin one reads).
- */
-const DIGIT_READINGS: ReadMode[] = [
-  { psm: 7, config: ["tessedit_char_whitelist=0123456789,.+-"] },
-  { psm: 8, config: ["tessedit_char_whitelist=0123456789,.+-"] },
-  { psm: 7, lang: "eng", config: ["tessedit_char_whitelist=0123456789,.+-"] },
-];
-
 /** Whether the words read from one crop make a number (a value to double-check). */
 function isNumberReading(words: OcrWord[]): boolean {
   const text = words.map((w) => w.text).join("");
@@ -697,12 +686,13 @@ export async function ocrPageImage(
           LETTERS_FOR_DIGITS.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
         );
       });
-    // In the modes of DIGIT_READINGS in turn, each on what the ones before made no number of.
+    // As a line first, then what that did not make a number of as one word: each mode reads some crops
+    // the other reads nothing of.
     let pending = doubtful;
-    for (const mode of DIGIT_READINGS) {
+    for (const psm of [7, 8]) {
       const digits = await recognise(
         pending.map((k) => cropOf(boxes[k])),
-        mode,
+        { psm, config: ["tessedit_char_whitelist=0123456789,.+-"] },
         t,
         left(),
         what,
@@ -846,34 +836,20 @@ export async function ocrPageImage(
       what,
     ),
   ]);
-  // What the line mode made no number of is read in the other modes (each reads some crops the others
-  // read nothing of).
-  const letters = lone.filter((l) => !l.number);
-  for (const mode of DIGIT_READINGS.slice(1)) {
-    const noNumber = letters.map((_, k) => k).filter((k) => !isNumberReading(digits[k]));
-    const again = await recognise(
-      noNumber.map((k) => upscale(crop(clean, letters[k].box, margin), 2)),
-      mode,
-      t,
-      left(),
-      what,
-    );
-    noNumber.forEach((k, j) => {
-      digits[k] = again[j];
-    });
-  }
   const changed = new Map<OcrWord, OcrWord>();
   numbers.forEach((l, k) => {
     if (asNumber(second[k]) === asNumber(l.words)) return;
     for (const w of l.words) changed.set(w, { ...w, conf: Math.min(w.conf, 40) });
   });
-  letters.forEach((l, k) => {
-    if (!isNumberReading(digits[k])) return;
-    // The digits replace the letters, in the line's first word; its other words go.
-    l.words.forEach((w, j) => {
-      changed.set(w, { ...w, text: j === 0 ? asNumber(digits[k]) : "", conf: Math.min(w.conf, 40) });
+  lone
+    .filter((l) => !l.number)
+    .forEach((l, k) => {
+      if (!isNumberReading(digits[k])) return;
+      // The digits replace the letters, in the line's first word; its other words go.
+      l.words.forEach((w, j) => {
+        changed.set(w, { ...w, text: j === 0 ? asNumber(digits[k]) : "", conf: Math.min(w.conf, 40) });
+      });
     });
-  });
   const restWords = rest.map((w) => changed.get(w) ?? w).filter((w) => w.text !== "");
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [restWords], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
