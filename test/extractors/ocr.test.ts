@@ -151,9 +151,15 @@ describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
             ? [b.uncertain ? "_?" : "_"]
             : [/^\d+$/.test(b.text) ? b.text : "L"],
       );
-    const page4 = text.model.blocks.filter((b) => b.pos.page === 4);
-    expect(seq(page4).filter((x) => x === "_").length).toBeGreaterThanOrEqual(4);
-    expect(seq(scan.blocks)).toEqual(seq(page4));
+    // Empty lines at the page's top or foot are counted with the page before or after it, which the
+    // one-page scan lacks: the lines between its first and last cell are compared.
+    const inner = (xs: string[]) => {
+      const printed = xs.map((x, k) => (x.startsWith("_") ? -1 : k)).filter((k) => k >= 0);
+      return xs.slice(printed[0], printed[printed.length - 1] + 1);
+    };
+    const page4 = inner(seq(text.model.blocks.filter((b) => b.pos.page === 4)));
+    expect(page4.filter((x) => x === "_").length).toBeGreaterThanOrEqual(4);
+    expect(inner(seq(scan.blocks))).toEqual(page4);
   }, 120_000);
 
   it("a page of pictures without text is still refused with needs_ocr", async () => {
