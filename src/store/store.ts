@@ -203,6 +203,14 @@ export class Store {
     return id;
   }
 
+  /**
+   * The versions of each report decided in the batch's open transaction, as decideCurrent left them (a
+   * bulk import of many versions of one report read them all again for every document). Only this
+   * transaction writes them while it holds the lock, so they are dropped at its commit, at a rolled-back
+   * savepoint and before anything else moves or re-reads versions (replaceExtraction, pin).
+   */
+  private readonly versionsRead = new Map<number, VersionRow[]>();
+
   /** When the open batch transaction began (0: none open). */
   private batchStarted = 0;
   private batchDocs = 0;
@@ -255,6 +263,7 @@ export class Store {
 
   /** Opens the write transaction (BEGIN IMMEDIATE: the lock is taken, or waited for, before anything is read). */
   private begin(): void {
+    this.versionsRead.clear();
     this.waitForWriters(() => this.db.exec("BEGIN IMMEDIATE"));
   }
 
@@ -279,7 +288,12 @@ export class Store {
       }
     }
     this.atomic ??= this.db.transaction((f: () => unknown) => f());
-    return this.atomic(fn) as T;
+    try {
+      return this.atomic(fn) as T;
+    } catch (e) {
+      this.versionsRead.clear(); // the savepoint's version decisions were rolled back
+      throw e;
+    }
   }
 
   /**
@@ -388,6 +402,7 @@ export class Store {
 
   private commitBatch(): void {
     this.batchStarted = 0;
+    this.versionsRead.clear();
     if (this.db.inTransaction) this.db.exec("COMMIT");
   }
 
@@ -515,7 +530,12 @@ export class Store {
     this.stmts.addOrigin.run(docId, doc.origin);
     const { reportId, created } = this.attach(docId, identityOf(report, doc.origin), report);
     this.insertExtraction(docId, report);
-    const current = this.decideCurrent(reportId);
+    const current = this.decideCurrent(reportId, {
+      id: docId,
+      status: report.cells.length > 0 ? "imported" : "no_tables",
+      version_reason: null,
+      cells: report.cells.length,
+    });
     if (!this.regionsDeferred && current === docId) this.resolveRegion(reportId);
     return created ? "new" : current === docId ? "updated" : "not_current";
   }
@@ -586,19 +606,24 @@ export class Store {
    * Chooses the current version of a report on evidence (src/store/versions.ts), records why each
    * version is or is not current, and copies the current version's report fields. Returns its id.
    */
-  private decideCurrent(reportId: number): number {
-    const docs = this.stmts.versionsOf.all(reportId) as (VersionCandidate & {
-      status: string;
-      version_reason: string | null;
-    })[];
+  private decideCurrent(reportId: number, added?: VersionRow): number {
+    // Within the batch's own transaction, a report decided before has its versions as that decision
+    // left them, and the new document is the newest (versionsOf orders by id).
+    const known = added && this.batchStarted > 0 ? this.versionsRead.get(reportId) : undefined;
+    const docs = known ? [...known, added!] : (this.stmts.versionsOf.all(reportId) as VersionRow[]);
     const pinned = this.stmts.pinnedOf.get(reportId) as number | null;
     const choice = chooseVersion(docs, pinned);
     for (const d of docs) {
       // Only what changed is written: a report with many versions must not rewrite them all each time.
       const status = d.id !== choice.current ? "superseded" : d.cells > 0 ? "imported" : "no_tables";
       const reason = choice.reasons.get(d.id) ?? null;
-      if (status !== d.status || reason !== d.version_reason) this.stmts.setVersion.run(status, reason, d.id);
+      if (status !== d.status || reason !== d.version_reason) {
+        this.stmts.setVersion.run(status, reason, d.id);
+        d.status = status;
+        d.version_reason = reason;
+      }
     }
+    if (this.batchStarted > 0) this.versionsRead.set(reportId, docs);
     const cur = docs.find((d) => d.id === choice.current)!;
     const fields = this.stmts.fieldsOf.get(cur.id) as string | null;
     const f = fields ? (JSON.parse(fields) as ReturnType<typeof reportFields>) : null;
@@ -614,6 +639,7 @@ export class Store {
    * with `unpin` returns the choice to the evidence. Returns the report and its current document.
    */
   pin(documentId: number, unpin = false): { reportId: number; current: number } {
+    this.versionsRead.clear();
     return this.write(() => {
       const row = this.db.prepare("SELECT report_id, status FROM documents WHERE id = ?").get(documentId) as
         | { report_id: number | null; status: string }
@@ -642,6 +668,7 @@ export class Store {
     report: Report,
     sourceDir: string | null = null,
   ): ExtractionDiff {
+    this.versionsRead.clear(); // versions move and change their cells below; decideCurrent reads them again
     const doc = this.db
       .prepare("SELECT origin, report_id, status FROM documents WHERE id = ?")
       .get(docId) as { origin: string; report_id: number | null; status: string };
@@ -800,6 +827,9 @@ export class Store {
     this.db.close();
   }
 }
+
+/** A report's version as decideCurrent reads it (versionsOf). */
+type VersionRow = VersionCandidate & { status: string; version_reason: string | null };
 
 /** The report a document belongs to: issuer and year, or its origin when either is unknown. */
 function identityOf(report: Report, origin: string): string {
