@@ -624,6 +624,7 @@ function borderlessTables(
   lines: Line[],
   carried: [number, number][] | undefined,
   columns: Map<number, number>,
+  before: Line[],
 ): { tables: Grid[]; consumed: Set<Line> } {
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
@@ -665,18 +666,19 @@ function borderlessTables(
     }
     // The first table of a page may continue the last one of the page before, whose header (and so
     // whose blank columns) stayed there.
-    // On a page read by OCR, a stray reading between rows (a stain read as letters) splits one table
-    // in two: the part below keeps the columns of the part just above it.
+    // On a page read by OCR, a stray reading between rows (a stain read as letters, a row whose numbers
+    // came back as letters, beside a wrapped label's last line) splits one table in two: the part below
+    // keeps the columns of the part just above it (withCarriedColumns checks that they line up).
     const above = tables.at(-1);
     const split =
       above !== undefined &&
       run[0].line.pieces.some((p) => p.conf !== undefined) &&
-      run[0].line.top - above.bottom < 3 * run[0].line.size;
+      run[0].line.top - above.bottom < 6 * run[0].line.size;
     tables.push(
       buildBorderless(
         page,
         run,
-        headerAbove(lines, i),
+        headerAbove(lines, i, tables.length === 0 ? before : []),
         tables.length === 0 ? carried : split ? above.valueCols : undefined,
       ),
     );
@@ -686,13 +688,19 @@ function borderlessTables(
   return { tables, consumed };
 }
 
-/** Text-only lines directly above line i (a table's header rows), nearest first. */
-function headerAbove(lines: Line[], i: number): Line[] {
+/**
+ * Text-only lines directly above line i (a table's header rows), nearest first. A header that reaches
+ * the top of the page goes on with the text lines that ended the page before (`before`, top to
+ * bottom): a printer may break a tall header row across pages (自然/人 商/业 on one page, 企/业 on the
+ * next).
+ */
+function headerAbove(lines: Line[], i: number, before: Line[] = []): Line[] {
   const out: Line[] = [];
   let below = lines[i];
-  for (let k = i - 1; k >= 0 && out.length < 6; k--) {
-    const l = lines[k];
-    if (below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
+  const above = (k: number) => (k >= 0 ? lines[k] : before[before.length + k]);
+  for (let k = i - 1; k >= -before.length && out.length < 6; k--) {
+    const l = above(k);
+    if (k !== -1 && below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
     const segs = segmentsOf(l);
     if (segs.some((s) => s.value || /[。；;]/.test(s.text) || s.text.length > 40)) break;
     out.push(l);
@@ -908,11 +916,38 @@ function withCarriedColumns(
 }
 
 /**
+ * A line's pieces with the ones that touch joined: one label printed in two fonts (a browser prints
+ * 法人或其他组织 with ⼈ from a fallback font) is one label, not three narrow ones.
+ */
+function touchingRuns(pieces: Piece[]): Piece[] {
+  const out: Piece[] = [];
+  for (const p of pieces) {
+    const last = out[out.length - 1];
+    if (last && p.x0 - last.x1 < 0.15 * Math.min(last.size, p.size)) {
+      out[out.length - 1] = { ...last, text: last.text + p.text, x1: Math.max(last.x1, p.x1) };
+    } else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Whether a header label spans value columns (a centred caption, a group label such as 法人或其他组织):
+ * it stands over the middles of two printed columns or more, or is far wider than their spacing. A
+ * label wider than the usual spacing over one column is still that column's (自然人 over a first column
+ * that a browser or office suite made wider than the rest to fit it).
+ */
+function spansColumns(p: Piece, cols: [number, number][], pitch: number): boolean {
+  if (p.x1 - p.x0 < 0.9 * pitch) return false;
+  if (p.x1 - p.x0 >= 1.5 * pitch) return true;
+  return cols.filter(([a, b]) => p.x0 <= (a + b) / 2 && (a + b) / 2 <= p.x1).length > 1;
+}
+
+/**
  * Adds the value columns a borderless table leaves empty in every row between printed ones: the
  * header still stands over such a column (科研机构 over a column of blanks), so its position is the
  * column's. Header columns are the clusters of the header's labels right of the row labels (only
- * header lines of several cells, and only labels narrower than a column: a centred caption or a group
- * label spanning columns is none). When there are more header columns than value columns, the value
+ * header lines of several cells, and only labels that do not span columns: a centred caption or a
+ * group label spanning columns is none). When there are more header columns than value columns, the value
  * columns are matched to header columns in order at the least total distance; a header column left
  * unmatched between two value columns is a blank column.
  */
@@ -930,8 +965,8 @@ function withBlankHeaderColumns(
   );
   const labels = header
     .filter((l) => l.pieces.length >= 2)
-    .flatMap((l) => l.pieces)
-    .filter((p) => p.x1 - p.x0 < 0.9 * pitch && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
+    .flatMap((l) => touchingRuns(l.pieces))
+    .filter((p) => !spansColumns(p, cols, pitch) && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
     .map((p) => ({ x: (p.x0 + p.x1) / 2, top: p.top }))
     .sort((a, b) => a.x - b.x);
   // Header columns: labels whose centres lie close together, and how many header lines each fills.
@@ -1336,6 +1371,8 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
   const blocks: Block[] = [];
   const tableStarts: { block: TableBlock; page: number; first: boolean; last: boolean }[] = [];
   let carried: [number, number][] | undefined;
+  // The text lines after a page's last table: a header row the page break cut may go on below them.
+  let pageTail: Line[] = [];
   let cellPageEnd: CellPageEnd | undefined;
   let unsureBlankRuns = 0;
   for (const { page, lines } of perPage) {
@@ -1348,7 +1385,7 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     for (const l of rest)
       l.no = Math.min(...l.pieces.map((p) => lineOf.get(p)?.no ?? Number.POSITIVE_INFINITY));
     const columns = valueColumnStarts(rest);
-    const { tables: borderless, consumed } = borderlessTables(page, rest, carried, columns);
+    const { tables: borderless, consumed } = borderlessTables(page, rest, carried, columns, pageTail);
     const items: { top: number; block: Block; line?: Line }[] = [];
     for (const g of [...ruled, ...borderless]) items.push({ top: g.top, block: g.block });
     for (const l of rest) {
@@ -1377,6 +1414,8 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     while (end > 0 && speck(items[end])) end--;
     const lastItem = items[end];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
+    const lastTable = items.findLastIndex((it) => it.block.kind === "table");
+    pageTail = items.slice(lastTable + 1).flatMap((it) => (it.line ? [it.line] : []));
     joinHeadingLines(items, bodySize);
     const cellLines = blankCellLines(items, page.page, body, cellPageEnd);
     cellPageEnd = cellLines.end;

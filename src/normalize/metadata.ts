@@ -45,6 +45,9 @@ function cleanIssuer(name: string): string | null {
     .replace(/\s+/g, "")
     .replace(/[“”"《》【】[\]]/g, "")
     .replace(/^[^\u4e00-\u9fff]+/, "");
+  // A portal's breadcrumb (首页 > 政务公开 > 政府信息公开年报) names places on the site, not the issuer:
+  // only what follows its last separator may.
+  n = n.replace(/^.*[>›»＞]/, "");
   n = n.replace(/^.*?(?:公布|发布|现将|印发)/, "");
   n = n.replace(GENERIC, "");
   // A town's 党政办公室 compiles the report on behalf of the town government.
@@ -93,14 +96,19 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     }
   }
   if (!titleMatch) {
-    // A title split over two lines: 2024 年上海市科委政府信息公开工作 / 年度报告.
-    for (let i = 0; i + 1 < Math.min(lines.length, 40); i++) {
-      const two = `${lines[i]}${lines[i + 1]}`.replace(/\s+/g, "");
-      const m = TITLE_RE.exec(two);
-      if (m && two.length < 80) {
-        titleRaw = `${lines[i]}${lines[i + 1]}`.trim();
-        titleMatch = m;
-        break;
+    // A title split over two lines: 2024 年上海市科委政府信息公开工作 / 年度报告. On a scan a speck
+    // read as a character or two may stand on a line between the halves.
+    const speck = (l: string) => l.replace(/\s+/g, "").length <= 2;
+    for (let i = 0; i + 1 < Math.min(lines.length, 40) && !titleMatch; i++) {
+      for (const j of [i + 1, i + 2]) {
+        if (j >= lines.length || (j === i + 2 && !speck(lines[i + 1]))) continue;
+        const two = `${lines[i]}${lines[j]}`.replace(/\s+/g, "");
+        const m = TITLE_RE.exec(two);
+        if (m && two.length < 80) {
+          titleRaw = `${lines[i]}${lines[j]}`.trim();
+          titleMatch = m;
+          break;
+        }
       }
     }
   }

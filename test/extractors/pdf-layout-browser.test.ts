@@ -213,3 +213,64 @@ describe("empty cell lines lower than text lines", () => {
     expect(notes.unsureBlankRuns).toBeGreaterThan(0);
   });
 });
+
+describe("a borderless Table 3 with a column left empty in every row", () => {
+  // Value columns 30 pt apart, the fourth (社会公益组织) empty in every row. The first column is wider
+  // than the others to fit 自然人; the caption 法人或其他组织 is printed in two fonts (⼈ from a
+  // fallback font), so it comes as three touching runs.
+  const centres = [200, 230, 260, 290, 320, 350, 380];
+  const at = (text: string, centre: number, base: number) => {
+    const p = piece(text, 0, base);
+    const w = p.x1 - p.x0;
+    return { ...p, x0: centre - w / 2, x1: centre + w / 2 };
+  };
+  const headerLines = [
+    [piece("三、收到和处理政府信息公开申请情况", 40, 100)],
+    [piece("法", 250, 115), piece("⼈", 262, 115), piece("或其他组织", 274, 115)],
+    [at("自然人", 200, 130), at("社会", 290, 130), at("法律", 320, 130), at("总计", 380, 130)],
+    [
+      at("商业", 230, 145),
+      at("科研", 260, 145),
+      at("公益", 290, 145),
+      at("服务", 320, 145),
+      at("其他", 350, 145),
+    ],
+    [at("企业", 230, 160), at("机构", 260, 160), at("组织", 290, 160), at("机构", 320, 160)],
+  ];
+  const rows = [
+    ["予以公开", "3", "1", "2", "", "5", "4", "15"],
+    ["部分公开", "0", "7", "0", "", "0", "1", "8"],
+    ["办理总计", "3", "8", "2", "", "5", "5", "23"],
+  ];
+  const valueLines = (top: number) =>
+    rows.map((r, k) => [
+      piece(r[0], 40, top + 15 * k),
+      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], top + 15 * k)])),
+    ]);
+  const cellsOf = (blocks: Block[]) =>
+    tables(blocks)
+      .flatMap((t) => t.rows)
+      .filter((r) => /予以公开|部分公开|总计/.test(r[0]?.text ?? ""))
+      .map((r) => r.map((c) => c.text));
+
+  it("finds the empty column under its header and leaves its cells blank", () => {
+    const pieces = [...headerLines, ...valueLines(180)].flat();
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+
+  it("finds it when the page break cut the header row: part of it ends one page, the rest begins the next", () => {
+    const shift = (line: Piece[], dy: number) =>
+      line.map((p) => ({ ...p, top: p.top + dy, bottom: p.bottom + dy, base: p.base + dy }));
+    const page1 = [
+      piece("政策解读的形式仍较单一。", 40, 600),
+      ...headerLines.slice(0, 4).flatMap((l) => shift(l, 620)),
+    ];
+    const page2 = [...shift(headerLines[4], -120), ...valueLines(60).flat()];
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
+      { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
+    ]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+});

@@ -19,6 +19,26 @@ describe("report metadata", () => {
     ]);
     expect(m).toMatchObject({ reportYear: 2024, issuerName: "上海市科委", adminLevel: "provincial" });
   });
+  it("reads a scan's title whose halves a speck read as a character stands between", () => {
+    const m = extractMeta([
+      "首页 > 政务公开 > 政府信息公开年报",
+      "临河经济技术开发区管理委员会2020年政府信息",
+      "全",
+      "公开工作年度报告",
+    ]);
+    expect(m).toMatchObject({ reportYear: 2020, issuerName: "临河经济技术开发区管理委员会" });
+    // A longer line between is no speck: the halves are not joined across it.
+    expect(extractMeta(["某县2020年政府信息", "全县政务公开", "公开工作年度报告"]).titleRaw).toBeNull();
+  });
+  it("never takes a portal's breadcrumb for the issuer", () => {
+    const m = extractMeta([
+      "首页 > 政务公开 > 政府信息公开年报",
+      "临河市审计局2023年政吓信息公开工作年后:报告",
+      "2023年，临河市审计局认真贯彻落实政务公开工作要求。",
+    ]);
+    expect(m.issuerName).toBe("临河市审计局");
+    expect(extractMeta(["当前位置：首页 > 信息公开 > 政府信息公开年报"]).issuerName).toBeNull();
+  });
   it("cleans markup and code around the issuer, and prefers the fuller name the document prints", () => {
     expect(
       extractMeta(['var title = "江宁市人民政府办公室2020年政府信息公开工作年度报告";']).issuerName,
