@@ -13,6 +13,7 @@ import { processAlive } from "../process-alive.js";
 import { CELLS_BY_KEY_INDEX, PROSE_FTS_INSERT_TRIGGER } from "./analyst-schema.js";
 import { BlobStore, defaultDataDir } from "./blobs.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
+import { isBusy } from "./sqlite-busy.js";
 import { chooseVersion, type VersionCandidate } from "./versions.js";
 
 /**
@@ -243,7 +244,7 @@ export class Store {
     try {
       return fn();
     } catch (e) {
-      if ((e as { code?: string }).code !== "SQLITE_BUSY") throw e;
+      if (!isBusy(e)) throw e;
     } finally {
       this.db.pragma(`busy_timeout = ${WRITE_WAIT_MS}`);
     }
@@ -253,7 +254,7 @@ export class Store {
     try {
       return fn();
     } catch (e) {
-      if ((e as { code?: string }).code === "SQLITE_BUSY")
+      if (isBusy(e))
         throw new Error(`${this.path} stayed locked by another writer for ${WRITE_WAIT_MS / 1000} s`);
       throw e;
     }
