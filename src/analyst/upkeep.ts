@@ -1,6 +1,7 @@
 // Write-time upkeep of the analyst layer, called by the store: stored values and issuer links of a report
 // when it is written or superseded, and of every stale report after a bulk load or a migration.
 import type Database from "better-sqlite3";
+import { isBusy } from "../store/sqlite-busy.js";
 import { linkIssuer, refreshIssuers } from "./issuers.js";
 import { refreshReportValues, refreshValues } from "./values.js";
 
@@ -41,6 +42,6 @@ export function refreshAnalyst(db: Database.Database, atOpen = false): void {
     refreshValues(db);
     refreshIssuers(db);
   } catch (e) {
-    if (!atOpen || (e as { code?: string }).code !== "SQLITE_BUSY") throw e;
+    if (!atOpen || !isBusy(e)) throw e;
   }
 }

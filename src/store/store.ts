@@ -13,6 +13,7 @@ import { processAlive } from "../process-alive.js";
 import { CELLS_BY_KEY_INDEX, PROSE_FTS_INSERT_TRIGGER } from "./analyst-schema.js";
 import { BlobStore, defaultDataDir } from "./blobs.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
+import { isBusy } from "./sqlite-busy.js";
 import { chooseVersion, type VersionCandidate } from "./versions.js";
 
 /**
@@ -163,10 +164,11 @@ export class Store {
         scope=@scope, year_source=@year_source, has_standard_tables=@has_standard_tables,
         current_document_id=@document_id, updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=@id`),
       linkDoc: db.prepare("UPDATE documents SET report_id = ? WHERE id = ?"),
-      insertCell:
-        db.prepare(`INSERT INTO cell_values (document_id, key_id, value, status, raw, unit, raw_unit, sign,
-        source_label, confidence, page, line, table_index, row_index, col_index, value_exact, bbox_x, bbox_y,
-        bbox_w, bbox_h) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+      insertCell: db.prepare(`INSERT INTO cell_values (${CELL_COLUMNS}, page, bbox_x, bbox_y, bbox_w, bbox_h)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+      insertTextCell: db.prepare(
+        `INSERT INTO cell_values (${CELL_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      ),
       keyId: db.prepare("SELECT id FROM cell_keys WHERE key = ?").pluck(),
       insertKey: db.prepare("INSERT INTO cell_keys (key) VALUES (?)"),
       insertCheck: db.prepare(
@@ -203,6 +205,14 @@ export class Store {
     return id;
   }
 
+  /**
+   * The versions of each report decided in the batch's open transaction, as decideCurrent left them (a
+   * bulk import of many versions of one report read them all again for every document). Only this
+   * transaction writes them while it holds the lock, so they are dropped at its commit, at a rolled-back
+   * savepoint and before anything else moves or re-reads versions (replaceExtraction, pin).
+   */
+  private readonly versionsRead = new Map<number, VersionRow[]>();
+
   /** When the open batch transaction began (0: none open). */
   private batchStarted = 0;
   private batchDocs = 0;
@@ -234,7 +244,7 @@ export class Store {
     try {
       return fn();
     } catch (e) {
-      if ((e as { code?: string }).code !== "SQLITE_BUSY") throw e;
+      if (!isBusy(e)) throw e;
     } finally {
       this.db.pragma(`busy_timeout = ${WRITE_WAIT_MS}`);
     }
@@ -244,7 +254,7 @@ export class Store {
     try {
       return fn();
     } catch (e) {
-      if ((e as { code?: string }).code === "SQLITE_BUSY")
+      if (isBusy(e))
         throw new Error(`${this.path} stayed locked by another writer for ${WRITE_WAIT_MS / 1000} s`);
       throw e;
     }
@@ -255,6 +265,7 @@ export class Store {
 
   /** Opens the write transaction (BEGIN IMMEDIATE: the lock is taken, or waited for, before anything is read). */
   private begin(): void {
+    this.versionsRead.clear();
     this.waitForWriters(() => this.db.exec("BEGIN IMMEDIATE"));
   }
 
@@ -279,7 +290,12 @@ export class Store {
       }
     }
     this.atomic ??= this.db.transaction((f: () => unknown) => f());
-    return this.atomic(fn) as T;
+    try {
+      return this.atomic(fn) as T;
+    } catch (e) {
+      this.versionsRead.clear(); // the savepoint's version decisions were rolled back
+      throw e;
+    }
   }
 
   /**
@@ -388,6 +404,7 @@ export class Store {
 
   private commitBatch(): void {
     this.batchStarted = 0;
+    this.versionsRead.clear();
     if (this.db.inTransaction) this.db.exec("COMMIT");
   }
 
@@ -515,7 +532,12 @@ export class Store {
     this.stmts.addOrigin.run(docId, doc.origin);
     const { reportId, created } = this.attach(docId, identityOf(report, doc.origin), report);
     this.insertExtraction(docId, report);
-    const current = this.decideCurrent(reportId);
+    const current = this.decideCurrent(reportId, {
+      id: docId,
+      status: report.cells.length > 0 ? "imported" : "no_tables",
+      version_reason: null,
+      cells: report.cells.length,
+    });
     if (!this.regionsDeferred && current === docId) this.resolveRegion(reportId);
     return created ? "new" : current === docId ? "updated" : "not_current";
   }
@@ -537,7 +559,8 @@ export class Store {
 
   private insertExtraction(docId: number, report: Report): void {
     for (const c of report.cells) {
-      this.stmts.insertCell.run(
+      const pos = c.pos;
+      const args = [
         docId,
         this.keyId(c.key),
         c.value,
@@ -548,17 +571,24 @@ export class Store {
         c.sign ?? null,
         c.sourceLabel ?? null,
         c.confidence,
-        c.pos.page ?? null,
-        c.pos.line ?? null,
-        c.pos.table ?? null,
-        c.pos.row ?? null,
-        c.pos.col ?? null,
+        pos.line ?? null,
+        pos.table ?? null,
+        pos.row ?? null,
+        pos.col ?? null,
         c.exact ?? null,
-        c.pos.box?.x ?? null,
-        c.pos.box?.y ?? null,
-        c.pos.box?.w ?? null,
-        c.pos.box?.h ?? null,
-      );
+      ];
+      // A cell read from HTML or text has no page nor box: five parameters fewer to bind (the columns
+      // left out are NULL), a tenth of the cells' insert time.
+      if (pos.box === undefined && pos.page === undefined) this.stmts.insertTextCell.run(...args);
+      else
+        this.stmts.insertCell.run(
+          ...args,
+          pos.page ?? null,
+          pos.box?.x ?? null,
+          pos.box?.y ?? null,
+          pos.box?.w ?? null,
+          pos.box?.h ?? null,
+        );
     }
     for (const r of report.rules)
       this.stmts.insertCheck.run(docId, r.rule, r.status, JSON.stringify(r.failures));
@@ -586,19 +616,24 @@ export class Store {
    * Chooses the current version of a report on evidence (src/store/versions.ts), records why each
    * version is or is not current, and copies the current version's report fields. Returns its id.
    */
-  private decideCurrent(reportId: number): number {
-    const docs = this.stmts.versionsOf.all(reportId) as (VersionCandidate & {
-      status: string;
-      version_reason: string | null;
-    })[];
+  private decideCurrent(reportId: number, added?: VersionRow): number {
+    // Within the batch's own transaction, a report decided before has its versions as that decision
+    // left them, and the new document is the newest (versionsOf orders by id).
+    const known = added && this.batchStarted > 0 ? this.versionsRead.get(reportId) : undefined;
+    const docs = known ? [...known, added!] : (this.stmts.versionsOf.all(reportId) as VersionRow[]);
     const pinned = this.stmts.pinnedOf.get(reportId) as number | null;
     const choice = chooseVersion(docs, pinned);
     for (const d of docs) {
       // Only what changed is written: a report with many versions must not rewrite them all each time.
       const status = d.id !== choice.current ? "superseded" : d.cells > 0 ? "imported" : "no_tables";
       const reason = choice.reasons.get(d.id) ?? null;
-      if (status !== d.status || reason !== d.version_reason) this.stmts.setVersion.run(status, reason, d.id);
+      if (status !== d.status || reason !== d.version_reason) {
+        this.stmts.setVersion.run(status, reason, d.id);
+        d.status = status;
+        d.version_reason = reason;
+      }
     }
+    if (this.batchStarted > 0) this.versionsRead.set(reportId, docs);
     const cur = docs.find((d) => d.id === choice.current)!;
     const fields = this.stmts.fieldsOf.get(cur.id) as string | null;
     const f = fields ? (JSON.parse(fields) as ReturnType<typeof reportFields>) : null;
@@ -614,6 +649,7 @@ export class Store {
    * with `unpin` returns the choice to the evidence. Returns the report and its current document.
    */
   pin(documentId: number, unpin = false): { reportId: number; current: number } {
+    this.versionsRead.clear();
     return this.write(() => {
       const row = this.db.prepare("SELECT report_id, status FROM documents WHERE id = ?").get(documentId) as
         | { report_id: number | null; status: string }
@@ -642,6 +678,7 @@ export class Store {
     report: Report,
     sourceDir: string | null = null,
   ): ExtractionDiff {
+    this.versionsRead.clear(); // versions move and change their cells below; decideCurrent reads them again
     const doc = this.db
       .prepare("SELECT origin, report_id, status FROM documents WHERE id = ?")
       .get(docId) as { origin: string; report_id: number | null; status: string };
@@ -800,6 +837,13 @@ export class Store {
     this.db.close();
   }
 }
+
+/** The columns of a cell read from any form, in the order insertExtraction binds them. */
+const CELL_COLUMNS = `document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label, confidence, line,
+  table_index, row_index, col_index, value_exact`;
+
+/** A report's version as decideCurrent reads it (versionsOf). */
+type VersionRow = VersionCandidate & { status: string; version_reason: string | null };
 
 /** The report a document belongs to: issuer and year, or its origin when either is unknown. */
 function identityOf(report: Report, origin: string): string {

@@ -74,6 +74,41 @@ describe("version choice", () => {
     expect(r.rows[2].version_reason).toMatch(/^not current: far fewer cells \(15\) than the fullest version/);
   });
 
+  it("one batch decides every version as importing the documents one by one does", async () => {
+    // In one batch the store keeps each report's versions between its documents instead of reading them
+    // again: the statuses and reasons must be the same as when each document is its own batch.
+    const dir = tempDir();
+    const texts: [string, string][] = [
+      ["1-full.txt", full],
+      ["2-stub.html", stub],
+      ["3-revised.txt", revised],
+      ["4-list.html", listPage],
+      ["5-excerpt.txt", excerpt],
+      ["6-full-again.txt", `${full}\n`],
+    ];
+    const oneByOne = await importTexts(join(dir, "one.sqlite"), texts);
+    const files = texts.map(([name, text]) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    });
+    const store = new Store(join(dir, "batch.sqlite"));
+    const outcomes: string[] = [];
+    await importFiles(store, files, (r) => outcomes.push(r.outcome));
+    const rows = store.db.prepare("SELECT id, status, version_reason FROM documents ORDER BY id").all() as {
+      id: number;
+      status: string;
+      version_reason: string;
+    }[];
+    const current = store.db.prepare("SELECT current_document_id FROM reports").pluck().all();
+    store.close();
+    expect(outcomes).toEqual(oneByOne.outcomes);
+    expect(outcomes).toEqual(["new", "not_current", "updated", "not_current", "not_current", "updated"]);
+    expect(rows).toEqual(
+      oneByOne.rows.map(({ id, status, version_reason }) => ({ id, status, version_reason })),
+    );
+    expect(current).toEqual(oneByOne.current);
+  });
+
   it("decides on evidence alone (unit)", () => {
     // Versions 1, 2, … in import order, with their cell counts; `pinned` is a person's choice.
     const current = (cells: number[], pinned: number | null = null) =>
