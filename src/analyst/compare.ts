@@ -160,7 +160,22 @@ function coveringIndex(db: Database.Database): string {
   const has = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cell_values_key_value'")
     .get();
-  return has ? "INDEXED BY cell_values_key_value" : "";
+  return has ? COVERING_HINT : "";
+}
+
+const COVERING_HINT = "INDEXED BY cell_values_key_value";
+
+/**
+ * Prepares a query written with coveringIndex: a bulk load in another process drops the index for its
+ * duration (and builds it again at the end), so between the check and the query it may have gone.
+ */
+function prepareCovering(db: Database.Database, sql: string): Database.Statement {
+  try {
+    return db.prepare(sql);
+  } catch (e) {
+    if (!sql.includes(COVERING_HINT) || !/no such index/.test((e as Error).message)) throw e;
+    return db.prepare(sql.replace(COVERING_HINT, ""));
+  }
 }
 
 /**
@@ -297,8 +312,7 @@ function levelsInSql(
       ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
       WHERE ${conds.join(" AND ")}) o
     GROUP BY o.admin_level, o.report_year`;
-  const out = db
-    .prepare(sql)
+  const out = prepareCovering(db, sql)
     .raw()
     .all(JSON.stringify([...failed.keys()]), info.key, ...(corr ? [info.key] : []), ...params) as [
     string,
@@ -415,8 +429,7 @@ function compareInSql(
     number,
     string,
   ];
-  const out = db
-    .prepare(sql)
+  const out = prepareCovering(db, sql)
     .raw()
     .all(info.key, ...(corr ? [info.key] : []), ...params) as Out[];
   // Failed rules are keyed by document; the payload carries report ids.
