@@ -27,6 +27,20 @@ import { buildPdf, text } from "./pdf-builder.js";
 const require = createRequire(import.meta.url);
 const pdfjsRoot = join(projectRoot, "node_modules", "pdfjs-dist");
 const workerSource = () => readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.worker.mjs"), "utf8");
+const producerFixtures = join(projectRoot, "test", "fixtures", "producers");
+const pdfsIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".pdf"))
+    .map((f) => join(dir, f));
+
+/** A short hash of the patched bundle's source from one marker up to the next: changes when pdfjs does. */
+function fingerprint(src: string, from: string, to: string): string {
+  const start = src.indexOf(from);
+  const end = src.indexOf(to, start + 1);
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(end).toBeGreaterThan(start);
+  return createHash("sha256").update(src.slice(start, end)).digest("hex").slice(0, 16);
+}
 const corpusPdfs = ["jiaoyu-2020-pagebreak.pdf", "qingxi-2021-ruled.pdf", "shuiwu-2023-borderless.pdf"].map(
   (f) => join(projectRoot, "corpus", f),
 );
@@ -93,13 +107,7 @@ describe("pdfjs as zfxxgk runs it", () => {
     const src = workerSource();
     // The code zfxxgkDraw (patched into PartialEvaluator) mirrors, operator by operator: a change to any
     // of it must be carried over to zfxxgkDraw by hand before these fingerprints are updated.
-    const region = (from: string, to: string) => {
-      const start = src.indexOf(from);
-      const end = src.indexOf(to, start + 1);
-      expect(start).toBeGreaterThanOrEqual(0);
-      expect(end).toBeGreaterThan(start);
-      return createHash("sha256").update(src.slice(start, end)).digest("hex").slice(0, 16);
-    };
+    const region = (from: string, to: string) => fingerprint(src, from, to);
     expect({
       // PartialEvaluator.getOperatorList: what each operator adds to the list.
       getOperatorList: region(
@@ -137,15 +145,7 @@ describe("pdfjs as zfxxgk runs it", () => {
     );
     // And in fact: on every page of these PDFs (Word, LibreOffice, Chromium and Ghostscript prints, Type3
     // fonts among them) whose text may hold a table, the same operators and the same rulings.
-    const fixtures = join(projectRoot, "test", "fixtures", "producers");
-    const pdfs = [
-      ...readdirSync(join(projectRoot, "corpus"))
-        .filter((f) => f.endsWith(".pdf"))
-        .map((f) => join(projectRoot, "corpus", f)),
-      ...readdirSync(fixtures)
-        .filter((f) => f.endsWith(".pdf"))
-        .map((f) => join(fixtures, f)),
-    ];
+    const pdfs = [...pdfsIn(join(projectRoot, "corpus")), ...pdfsIn(producerFixtures)];
     const before = verifiedDrawings();
     for (const f of pdfs)
       await extractPdf(new Uint8Array(readFileSync(f)), { verifyDrawing: true, ocr: false });
@@ -157,13 +157,7 @@ describe("pdfjs as zfxxgk runs it", () => {
     // What a font's translation reads (the evaluator's options aside, the same for every document): the
     // font dictionary and what it refers to, all of which the cache key covers. A change here must be
     // checked against zfxxgkFontKey before the fingerprints are updated.
-    const region = (from: string, to: string) => {
-      const start = src.indexOf(from);
-      const end = src.indexOf(to, start + 1);
-      expect(start).toBeGreaterThanOrEqual(0);
-      expect(end).toBeGreaterThan(start);
-      return createHash("sha256").update(src.slice(start, end)).digest("hex").slice(0, 16);
-    };
+    const region = (from: string, to: string) => fingerprint(src, from, to);
     expect({
       preEvaluateFont: region("  preEvaluateFont(dict) {", "  async translateFont({"),
       translateFont: region("  async translateFont({", "  static buildFontPaths("),
@@ -174,13 +168,7 @@ describe("pdfjs as zfxxgk runs it", () => {
       "    const map = this._map;\n    for (const charCode of Object.keys(map)) {\n      callback(charCode, map[charCode].codePointAt(0));\n    }",
     );
     // In fact: each PDF read again (its fonts now from the cache, and those other PDFs share) reads the same.
-    const fixtures = join(projectRoot, "test", "fixtures", "producers");
-    const pdfs = [
-      ...corpusPdfs,
-      ...readdirSync(fixtures)
-        .filter((f) => f.endsWith(".pdf"))
-        .map((f) => join(fixtures, f)),
-    ];
+    const pdfs = [...corpusPdfs, ...pdfsIn(producerFixtures)];
     const read = (f: string) => extractPdf(new Uint8Array(readFileSync(f)), { ocr: false });
     const first = [];
     for (const f of pdfs) first.push(JSON.stringify(await read(f)));
