@@ -152,22 +152,12 @@ function sortRows(rows: CompareRow[], by: CompareBy): CompareRow[] {
   });
 }
 
-/**
- * Forces the covering key index (SQLite prefers the table's primary key, one random page per report);
- * a database created before the index existed falls back to the planner's choice.
- */
-function coveringIndex(db: Database.Database): string {
-  const has = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cell_values_key_value'")
-    .get();
-  return has ? COVERING_HINT : "";
-}
-
 const COVERING_HINT = "INDEXED BY cell_values_key_value";
 
 /**
- * Prepares a query written with coveringIndex: a bulk load in another process drops the index for its
- * duration (and builds it again at the end), so between the check and the query it may have gone.
+ * Prepares a query that forces the covering key index (SQLite prefers the table's primary key, one
+ * random page per report) with COVERING_HINT; where the index is absent (a database created before it
+ * existed, or a bulk load in another process, which drops it for its duration) the planner chooses.
  */
 function prepareCovering(db: Database.Database, sql: string): Database.Statement {
   try {
@@ -307,7 +297,7 @@ function levelsInSql(
         IFNULL(${corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status"}, 'missing') AS st,
         ${corr ? "k.id IS NOT NULL" : "0"} AS corrected
       FROM ${reportsLight(/o\.(region|province|prefecture|county|township)_/.test(conds.join(" ")))}
-      LEFT JOIN cell_values c ${coveringIndex(db)}
+      LEFT JOIN cell_values c ${COVERING_HINT}
         ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
       ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
       WHERE ${conds.join(" AND ")}) o
@@ -414,7 +404,7 @@ function compareInSql(
       json_group_array(json_array(o.report_year, o.report_id, ${corr ? "IIF(k.id IS NULL, c.value, k.value)" : "c.value"},
         ${statusExpr(corr ? "IIF(k.id IS NULL, c.status, k.status)" : "c.status")}, ${corr ? "k.id IS NOT NULL" : "0"}, o.issuer_id)) AS ys
     FROM ${reportsLight(withRegions)}
-    LEFT JOIN cell_values c ${coveringIndex(db)}
+    LEFT JOIN cell_values c ${COVERING_HINT}
       ON c.key_id = (SELECT id FROM cell_keys WHERE key = ?) AND c.document_id = o.document_id
     ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
     WHERE ${conds.join(" AND ")}
