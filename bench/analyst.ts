@@ -11,7 +11,7 @@ import type { ExportFormat } from "../src/analyst/export.js";
 import { refreshIssuers } from "../src/analyst/issuers.js";
 import { datasetRows } from "../src/analyst/regions.js";
 import { refreshValues } from "../src/analyst/values.js";
-import { importFiles, listFiles } from "../src/importer.js";
+import { importFiles, listFiles } from "../src/import/importer.js";
 import { CELLS_BY_KEY_INDEX } from "../src/store/analyst-schema.js";
 import { Store } from "../src/store/store.js";
 

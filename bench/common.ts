@@ -1,9 +1,9 @@
 // Steps the benchmarks share: a timed import of a batch into a fresh database, in this thread and
 // with the worker pool that `zfxxgk import` uses.
 import { join } from "node:path";
-import { type FileResult, type ImportSummary, importFiles } from "../src/importer.js";
+import { type FileResult, type ImportSummary, importFiles } from "../src/import/importer.js";
+import { DocumentWorkers } from "../src/import/workers.js";
 import { Store } from "../src/store/store.js";
-import { DocumentWorkers } from "../src/workers.js";
 
 export interface TimedImport {
   summary: ImportSummary;

@@ -1,16 +1,16 @@
 // Fuzzing the import: mutants of the project's own reports (byte flips, truncations, insertions,
 // duplications, deep nesting, long lines, charset, zip and PDF damage) imported for real into a SQLite
 // file with the worker pool, and the outcome checked: no crash, no stall, one-line coded errors, valid
-// UTF-8 everywhere in the database. The suite runs a few hundred (test/fuzz.test.ts); `npm run bench`
+// UTF-8 everywhere in the database. The suite runs a few hundred (test/import/fuzz.test.ts); `npm run bench`
 // runs thousands.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { MAX_ERROR_CHARS } from "../src/extractors/errors.js";
-import { importFiles } from "../src/importer.js";
+import { importFiles } from "../src/import/importer.js";
+import { DocumentWorkers } from "../src/import/workers.js";
 import { Store } from "../src/store/store.js";
-import { DocumentWorkers } from "../src/workers.js";
 
 const root = resolve(import.meta.dirname, "..");
 

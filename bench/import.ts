@@ -4,9 +4,9 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { importFiles } from "../src/importer.js";
+import { importFiles } from "../src/import/importer.js";
+import { DocumentWorkers } from "../src/import/workers.js";
 import { Store } from "../src/store/store.js";
-import { DocumentWorkers } from "../src/workers.js";
 
 const root = resolve(import.meta.dirname, "..");
 

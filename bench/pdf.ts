@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { importBytes } from "../src/importer.js";
+import { importBytes } from "../src/import/importer.js";
 import { Store } from "../src/store/store.js";
 import { importOneThreadAndPool } from "./common.js";
 

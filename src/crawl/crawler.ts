@@ -3,10 +3,10 @@
 import { createHash } from "node:crypto";
 import { oneLineError } from "../extractors/errors.js";
 import { detectForm } from "../extractors/index.js";
-import { processWithinBounds, reportSummary, upToDate } from "../importer.js";
-import type { Processed } from "../pipeline.js";
+import { processWithinBounds, reportSummary, upToDate } from "../import/importer.js";
+import type { Processed } from "../import/pipeline.js";
+import type { DocumentWorkers } from "../import/workers.js";
 import type { Store } from "../store/store.js";
-import type { DocumentWorkers } from "../workers.js";
 import { BlobStore } from "./blobs.js";
 import { decodePage, discoverPage, headerCharset, type Link, type PageDiscovery } from "./discover.js";
 import { Fetcher, type FetchResult } from "./fetch.js";

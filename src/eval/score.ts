@@ -4,8 +4,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { oneLineError } from "../extractors/errors.js";
+import { processDocument } from "../import/pipeline.js";
 import type { CanonicalCell, Flag } from "../normalize/cells.js";
-import { processDocument } from "../pipeline.js";
 
 const goldSchema = z.object({
   file: z.string(),

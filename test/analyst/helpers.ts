@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import iconv from "iconv-lite";
-import { importFiles, listFiles } from "../../src/importer.js";
+import { importFiles, listFiles } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { projectRoot, tempDir } from "../helpers.js";
 

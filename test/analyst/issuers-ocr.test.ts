@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { editDistance, linkIssuer } from "../../src/analyst/issuers.js";
-import { importFiles } from "../../src/importer.js";
+import { importFiles } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { tempDir } from "../helpers.js";
 import { corpus } from "./helpers.js";

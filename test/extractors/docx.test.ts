@@ -8,7 +8,7 @@ import { extractDocx, openDocx, outerElements, prepareDocumentXml } from "../../
 import { DocumentError } from "../../src/extractors/errors.js";
 import { detectForm, extract } from "../../src/extractors/index.js";
 import { extractLegacy, findSoffice } from "../../src/extractors/legacy.js";
-import { importFiles } from "../../src/importer.js";
+import { importFiles } from "../../src/import/importer.js";
 import type { TableBlock } from "../../src/model/document.js";
 import { Store } from "../../src/store/store.js";
 import { libreOfficeConverts, projectRoot, tempDir } from "../helpers.js";

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractHtml, htmlInScriptStrings } from "../../src/extractors/html.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import type { TableBlock } from "../../src/model/document.js";
-import { processDocument } from "../../src/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
 const tables = (html: string) => extractHtml(html).blocks.filter((b): b is TableBlock => b.kind === "table");

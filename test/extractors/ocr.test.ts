@@ -15,10 +15,10 @@ import {
   rotate,
   toPgm,
 } from "../../src/extractors/ocr-image.js";
+import { processDocument } from "../../src/import/pipeline.js";
+import { DocumentWorkers } from "../../src/import/workers.js";
 import type { Block } from "../../src/model/document.js";
 import { OCR_FLAG_BELOW } from "../../src/normalize/ocr.js";
-import { processDocument } from "../../src/pipeline.js";
-import { DocumentWorkers } from "../../src/workers.js";
 import { projectRoot } from "../helpers.js";
 
 const scans = join(projectRoot, "test", "fixtures", "scans");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractPdf } from "../../src/extractors/pdf.js";
 import { hideFontPrograms } from "../../src/extractors/pdf-fonts.js";
-import { processDocument } from "../../src/pipeline.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot, sharedCorpus } from "../helpers.js";
 
 const fixture = join(projectRoot, "test", "fixtures", "pdf", "qingxi-2021-truetype.pdf");

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractPdf, unmappedGlyphs } from "../../src/extractors/pdf.js";
 import { repairType3Unicode } from "../../src/extractors/pdf-type3-unicode.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import type { DocumentModel } from "../../src/model/document.js";
-import { processDocument } from "../../src/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
 const fixture = (name: string) =>

@@ -7,8 +7,8 @@ import { DocumentError } from "../../src/extractors/errors.js";
 import { extract } from "../../src/extractors/index.js";
 import { extractPdf } from "../../src/extractors/pdf.js";
 import { textPieces } from "../../src/extractors/pdf-geometry.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import type { DocumentModel, TableBlock, TextBlock } from "../../src/model/document.js";
-import { processDocument } from "../../src/pipeline.js";
 import { projectRoot, sharedCorpus } from "../helpers.js";
 import { buildPdf, gridLines, text } from "./pdf-builder.js";
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findGoldPairs, scoreDocument } from "../../src/eval/score.js";
-import { processDocument } from "../../src/pipeline.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
 const folder = join(projectRoot, "test", "fixtures", "producers");

@@ -2,9 +2,9 @@
 // issuer metadata, and the decision whether a document is a report at all.
 import { describe, expect, it } from "vitest";
 import { DocumentError } from "../../src/extractors/errors.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { extractMeta } from "../../src/normalize/metadata.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { processDocument } from "../../src/pipeline.js";
 import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {

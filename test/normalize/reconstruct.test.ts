@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { extract } from "../../src/extractors/index.js";
+import { processDocument, processModel } from "../../src/import/pipeline.js";
 import type { Block } from "../../src/model/document.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { processDocument, processModel } from "../../src/pipeline.js";
 import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DocumentError } from "../../src/extractors/errors.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { meetsReportSchema, type Report, reportSchemas, validateReport } from "../../src/normalize/schema.js";
-import { processDocument } from "../../src/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
 const corpus = join(projectRoot, "corpus");

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { importFiles, listFiles } from "../../src/importer.js";
+import { importFiles, listFiles } from "../../src/import/importer.js";
 import { BULK_AFTER_NEW_DOCUMENTS, BULK_MIN_DOCUMENTS, Store } from "../../src/store/store.js";
 import { projectRoot, tempDir } from "../helpers.js";
 import {
@@ -108,7 +108,7 @@ describe("bulk loads", () => {
     const script = join(dir, "load-and-die.mts");
     writeFileSync(
       script,
-      `import { importOne } from ${JSON.stringify(join(projectRoot, "src", "importer.ts"))};
+      `import { importOne } from ${JSON.stringify(join(projectRoot, "src", "import", "importer.ts"))};
 import { Store } from ${JSON.stringify(join(projectRoot, "src", "store", "store.ts"))};
 const store = new Store(${JSON.stringify(dbPath)});
 store.beginBatch(10_000);

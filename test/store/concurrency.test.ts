@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importFiles, listFiles } from "../../src/importer.js";
+import { importFiles, listFiles } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { projectRoot, tempDir, zfxxgk, zfxxgkArgs } from "../helpers.js";
 import { writeReports } from "./fixtures.js";

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { findGoldPairs } from "../../src/eval/score.js";
+import { processDocument } from "../../src/import/pipeline.js";
 import { scaleDecimal } from "../../src/normalize/text.js";
-import { processDocument } from "../../src/pipeline.js";
 import { Store } from "../../src/store/store.js";
 import { hasShared, projectRoot, sharedCorpus, sharedMissing, tempDir } from "../helpers.js";
 import {

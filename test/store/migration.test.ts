@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { reprocess } from "../../src/reprocess.js";
+import { reprocess } from "../../src/import/reprocess.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 import { projectRoot, tempDir } from "../helpers.js";

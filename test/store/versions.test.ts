@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importFiles } from "../../src/importer.js";
+import { importFiles } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { chooseVersion } from "../../src/store/versions.js";
 import { tempDir, zfxxgk } from "../helpers.js";

@@ -2,7 +2,7 @@
 // carries markup, imported from the project's corpus, for the workbench tests.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { importFiles } from "../../src/importer.js";
+import { importFiles } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { projectRoot, tempDir } from "../helpers.js";
 

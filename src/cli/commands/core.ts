@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { FileResult } from "../../importer.js";
+import type { FileResult } from "../../import/importer.js";
 import { dbOption, stopOnSignals } from "../options.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -48,11 +48,11 @@ async function runImport(
     { createProgress },
     { ignoreStrayRejections },
   ] = await Promise.all([
-    import("../../importer.js"),
+    import("../../import/importer.js"),
     import("../../store/store.js"),
     import("../../store/blobs.js"),
     import("../progress.js"),
-    import("../../bounds.js"),
+    import("../../import/bounds.js"),
   ]);
   const files = listFiles(paths);
   if (files.length === 0) {
@@ -66,7 +66,7 @@ async function runImport(
   // database is opened (see prestart), others with their first PDF or Word document.
   const workers =
     files.length > 1
-      ? new (await import("../../workers.js")).DocumentWorkers({
+      ? new (await import("../../import/workers.js")).DocumentWorkers({
           timeoutMs: opts.timeout * 1000,
           onLog: logDetail,
         })
@@ -132,7 +132,7 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
   }
   const [{ findGoldPairs, scoreDocument, totals }, { ignoreStrayRejections }] = await Promise.all([
     import("../../eval/score.js"),
-    import("../../bounds.js"),
+    import("../../import/bounds.js"),
   ]);
   ignoreStrayRejections(logDetail);
   const pairs = findGoldPairs(folders);

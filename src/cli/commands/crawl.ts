@@ -70,8 +70,8 @@ async function runCrawl(opts: CrawlCliOptions): Promise<number> {
   ]);
   const [{ Store }, { DocumentWorkers }, { ignoreStrayRejections }] = await Promise.all([
     import("../../store/store.js"),
-    import("../../workers.js"),
-    import("../../bounds.js"),
+    import("../../import/workers.js"),
+    import("../../import/bounds.js"),
   ]);
   // A stray rejection inside a document library must not end an unattended run.
   ignoreStrayRejections((line) => process.env.ZFXXGK_DEBUG && process.stderr.write(`[debug] ${line}\n`));

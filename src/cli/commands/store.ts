@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 import { findReport, UsageError } from "../../analyst/filters.js";
 import { extractionVersion } from "../../extraction-version.js";
-import type { ReprocessResult } from "../../reprocess.js";
+import type { ReprocessResult } from "../../import/reprocess.js";
 import type { Store } from "../../store/store.js";
 import { dbOption, runCommand, stopOnSignals } from "../options.js";
 
@@ -166,8 +166,8 @@ Exit code 0 when every document was re-extracted, 1 when some failed or had no k
         const [{ Store }, { DocumentWorkers }, { documentsToReprocess, reprocess }, { createProgress }] =
           await Promise.all([
             import("../../store/store.js"),
-            import("../../workers.js"),
-            import("../../reprocess.js"),
+            import("../../import/workers.js"),
+            import("../../import/reprocess.js"),
             import("../progress.js"),
           ]);
         const store = new Store(opts.db);

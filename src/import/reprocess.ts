@@ -2,11 +2,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { extractionVersion } from "./extraction-version.js";
-import { DocumentError } from "./extractors/errors.js";
-import { detectForm } from "./extractors/index.js";
+import { extractionVersion } from "../extraction-version.js";
+import { DocumentError } from "../extractors/errors.js";
+import { detectForm } from "../extractors/index.js";
+import type { ExtractionDiff, Store } from "../store/store.js";
 import { type Processed, processDocument } from "./pipeline.js";
-import type { ExtractionDiff, Store } from "./store/store.js";
 import type { DocumentWorkers } from "./workers.js";
 
 const HEAVY_FORMS = new Set(["pdf", "docx", "doc"]);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DocumentWorkers } from "../src/workers.js";
-import { projectRoot } from "./helpers.js";
+import { DocumentWorkers } from "../../src/import/workers.js";
+import { projectRoot } from "../helpers.js";
 
 const html = readFileSync(join(projectRoot, "corpus", "jiangning-2022.html"));
 

@@ -1,18 +1,18 @@
 // The one path from document bytes to a validated report: extract → reconstruct → validate.
 // `import` and `eval` both call processDocument, so what is scored is what is stored.
 
-import { SIMULATED_EXTRACTION_CHANGE } from "./extraction-version.js";
-import { DocumentError } from "./extractors/errors.js";
-import { extract, extractTextual } from "./extractors/index.js";
-import type { DocumentForm, DocumentModel } from "./model/document.js";
-import type { CanonicalCell, Flag } from "./normalize/cells.js";
-import { extractMeta, type ReportMeta, reportEvidence } from "./normalize/metadata.js";
-import { applyOcrConfidence } from "./normalize/ocr.js";
-import { reconstruct } from "./normalize/reconstruct.js";
-import { checkProse, checkRules } from "./normalize/rules.js";
-import { type Report, validateReport } from "./normalize/schema.js";
-import { flagInexactNumbers, normalizeText, toSimplified } from "./normalize/text.js";
-import { buildUnits } from "./normalize/units.js";
+import { SIMULATED_EXTRACTION_CHANGE } from "../extraction-version.js";
+import { DocumentError } from "../extractors/errors.js";
+import { extract, extractTextual } from "../extractors/index.js";
+import type { DocumentForm, DocumentModel } from "../model/document.js";
+import type { CanonicalCell, Flag } from "../normalize/cells.js";
+import { extractMeta, type ReportMeta, reportEvidence } from "../normalize/metadata.js";
+import { applyOcrConfidence } from "../normalize/ocr.js";
+import { reconstruct } from "../normalize/reconstruct.js";
+import { checkProse, checkRules } from "../normalize/rules.js";
+import { type Report, validateReport } from "../normalize/schema.js";
+import { flagInexactNumbers, normalizeText, toSimplified } from "../normalize/text.js";
+import { buildUnits } from "../normalize/units.js";
 
 /** The simulated extraction change of ZFXXGK_TEST_EXTRACTION_CHANGE (src/extraction-version.ts). */
 function simulateChange(cells: CanonicalCell[]): CanonicalCell[] {

@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BudgetExceeded, runWithinBudget } from "../src/bounds.js";
-import { sanitizeModel } from "../src/extractors/charset.js";
-import { MAX_ERROR_CHARS, oneLineError } from "../src/extractors/errors.js";
-import { type FileResult, importFiles } from "../src/importer.js";
-import { Store } from "../src/store/store.js";
-import { DocumentWorkers } from "../src/workers.js";
-import { projectRoot, tempDir } from "./helpers.js";
+import { sanitizeModel } from "../../src/extractors/charset.js";
+import { MAX_ERROR_CHARS, oneLineError } from "../../src/extractors/errors.js";
+import { BudgetExceeded, runWithinBudget } from "../../src/import/bounds.js";
+import { type FileResult, importFiles } from "../../src/import/importer.js";
+import { DocumentWorkers } from "../../src/import/workers.js";
+import { Store } from "../../src/store/store.js";
+import { projectRoot, tempDir } from "../helpers.js";
 
 const corpus = (name: string) => readFileSync(join(projectRoot, "corpus", name));
 const textReport = corpus("qingxi-2023.txt").toString("utf8");
@@ -217,7 +217,7 @@ describe("a worker that dies", () => {
     // The real worker body, then a rejection nobody handles (what pdfjs leaves after some damaged
     // PDFs), then a real document posted to it.
     const tsxApi = import.meta.resolve("tsx/esm/api");
-    const body = new URL("../src/worker.ts", import.meta.url).href;
+    const body = new URL("../../src/import/worker.ts", import.meta.url).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(body)}); }).then(() => { Promise.reject(new Error("stray rejection from a library")); require("node:worker_threads").parentPort.postMessage({ ready: true }); });`;
     const worker = new Worker(boot, { eval: true });
     try {

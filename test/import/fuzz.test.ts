@@ -3,8 +3,8 @@
 // stored text valid UTF-8. `npm run bench` runs thousands (bench/fuzz.ts).
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { describeFuzz, makeMutants, runFuzz } from "../bench/fuzz.js";
-import { tempDir } from "./helpers.js";
+import { describeFuzz, makeMutants, runFuzz } from "../../bench/fuzz.js";
+import { tempDir } from "../helpers.js";
 
 describe("fuzzed documents", () => {
   it("250 mutants: 0 crashes, 0 stalls, one-line coded errors, valid UTF-8 everywhere", {

@@ -1,7 +1,7 @@
 // Worker thread body: runs processDocument on documents posted by DocumentWorkers.
 import { parentPort, workerData } from "node:worker_threads";
+import { oneLineError } from "../extractors/errors.js";
 import { ignoreStrayRejections } from "./bounds.js";
-import { oneLineError } from "./extractors/errors.js";
 import { processDocument } from "./pipeline.js";
 import type { WorkerStart } from "./workers.js";
 
@@ -20,4 +20,4 @@ parentPort?.on("message", async (msg: { id: number; bytes: Uint8Array; opts: { h
 
 // A batch of PDFs: pdfjs is loaded while the importing thread is still opening the database.
 if ((workerData as WorkerStart | null)?.preloadPdf)
-  void import("./extractors/pdf.js").then((pdf) => pdf.preloadPdfjs()).catch(() => undefined);
+  void import("../extractors/pdf.js").then((pdf) => pdf.preloadPdfjs()).catch(() => undefined);

@@ -3,12 +3,12 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { extractionVersion } from "../extraction-version.js";
+import { DocumentError, oneLineError } from "../extractors/errors.js";
+import { detectForm, loadHtmlExtractor, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "../extractors/index.js";
+import type { ImportOutcome, Store } from "../store/store.js";
 import { type BatchResult, runBatchWithinBudget } from "./bounds.js";
-import { extractionVersion } from "./extraction-version.js";
-import { DocumentError, oneLineError } from "./extractors/errors.js";
-import { detectForm, loadHtmlExtractor, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "./extractors/index.js";
 import { type Processed, processDocument, processTextual } from "./pipeline.js";
-import type { ImportOutcome, Store } from "./store/store.js";
 import type { DocumentWorkers } from "./workers.js";
 
 /**

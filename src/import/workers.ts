@@ -3,7 +3,7 @@
 // time or memory limit has its worker terminated and replaced.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { DocumentError, type FailureLine } from "./extractors/errors.js";
+import { DocumentError, type FailureLine } from "../extractors/errors.js";
 import type { Processed } from "./pipeline.js";
 
 interface Job {
