@@ -8,6 +8,7 @@
 // program, as does any font this scan cannot see whole: a file with object streams is left as it is.
 // Type 1 programs (/FontFile) are kept too: without them, LibreOffice's Type 1 subsets (whose codes
 // go through the program's built-in encoding) lose characters in pdfjs despite their ToUnicode maps.
+import { pdfBytesText } from "./pdf-streams.js";
 
 const KEY = "/FontFile2";
 /** Same length as KEY; an unknown key in a font descriptor is ignored by every reader. */
@@ -80,10 +81,10 @@ function textNeedsNoProgram(
 
 /**
  * Renames, in `bytes` itself, the /FontFile2 key of every font descriptor whose fonts need no program
- * for their text; returns how many were hidden. Pass a copy when the original must stay intact.
+ * for their text; returns how many were hidden. Pass a copy when the original must stay intact. `text`
+ * is `bytes` decoded as Latin-1 (pdfBytesText), when the caller has it already.
  */
-export function hideFontPrograms(bytes: Uint8Array): number {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+export function hideFontPrograms(bytes: Uint8Array, text: string = pdfBytesText(bytes)): number {
   if (!text.includes(KEY) || text.includes("/ObjStm")) return 0;
   const fontsOf = referrerIndex(text, "/FontDescriptor");
   const parentsOf = referrerIndex(text, "/DescendantFonts");

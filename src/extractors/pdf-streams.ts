@@ -9,6 +9,15 @@
 import { constants, inflateSync } from "node:zlib";
 import { DocumentError } from "./errors.js";
 
+/**
+ * A PDF's bytes as a string of one character per byte (Latin-1), for the scans over its raw syntax. A
+ * report's file is decoded once and the string handed to each scan: each decoding of a few hundred KB
+ * cost a millisecond and a string as large for the collector.
+ */
+export function pdfBytesText(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
 export interface StreamLimits {
   /** Most bytes one stream may inflate to. */
   perStream: number;
@@ -87,10 +96,15 @@ function flateStreams(text: string): FlateStream[] {
  * Throws `pdf_too_large` when the streams of `bytes` inflate past `limits`. Only as many streams are
  * inflated as it takes to prove the limits hold: the largest first, until what the others could at most
  * inflate to fits (a typical report needs none inflated). Returns the bytes inflated for the check.
+ * `text` is `bytes` decoded as Latin-1, when the caller has it already (pdfBytesText).
  */
-export function checkStreamSizes(bytes: Uint8Array, limits: StreamLimits = PDF_STREAM_LIMITS): number {
+export function checkStreamSizes(
+  bytes: Uint8Array,
+  limits: StreamLimits = PDF_STREAM_LIMITS,
+  text: string = pdfBytesText(bytes),
+): number {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const streams = flateStreams(buf.toString("latin1")).sort((a, b) => b.bound - a.bound);
+  const streams = flateStreams(text).sort((a, b) => b.bound - a.bound);
   const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
   let unchecked = streams.reduce((sum, s) => sum + s.bound, 0);
   let total = 0;

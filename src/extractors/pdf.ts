@@ -10,7 +10,7 @@ import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { type LayoutNotes, layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 import { SameThreadPort } from "./pdf-port.js";
-import { checkStreamSizes } from "./pdf-streams.js";
+import { checkStreamSizes, PDF_STREAM_LIMITS, pdfBytesText } from "./pdf-streams.js";
 import { repairType3Unicode, type Type3Repair } from "./pdf-type3-unicode.js";
 
 export interface PdfOptions {
@@ -288,14 +288,18 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       `PDF is truncated: no end-of-file marker (%%EOF/startxref) in its last bytes (${bytes.length} bytes read); the download is probably incomplete`,
     );
   }
-  checkStreamSizes(bytes);
+  // The file's raw syntax is scanned as text, decoded once for the scans below.
+  const text = pdfBytesText(bytes);
+  checkStreamSizes(bytes, PDF_STREAM_LIMITS, text);
   const pdfjs = await loadPdfjs();
   const started = performance.now();
   // Type 3 CJK fonts whose Unicode maps Ghostscript broke are repaired first (pdf-type3-unicode.ts).
   const repair = repairType3Unicode(bytes);
   // pdfjs takes ownership of (and detaches) the buffer it is given: it always gets a copy.
   const lean = new Uint8Array(repair.bytes);
-  const hidden = !opts.keepFontPrograms && hideFontPrograms(lean) > 0;
+  const hidden =
+    !opts.keepFontPrograms &&
+    hideFontPrograms(lean, repair.bytes === bytes ? text : pdfBytesText(repair.bytes)) > 0;
   try {
     try {
       const model = await read(pdfjs, lean, started, opts, repair);

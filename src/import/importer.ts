@@ -1,8 +1,8 @@
 // Bulk import from disk: walks files and folders, skips bytes already stored, processes each document
 // and stores it in its own transaction. One bad document never stops the batch.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { extractionVersion } from "../extraction-version.js";
 import { DocumentError, oneLineError } from "../extractors/errors.js";
 import { detectForm, loadHtmlExtractor, MAX_DOCUMENT_BYTES, TEXTUAL_FORMS } from "../extractors/index.js";
@@ -99,33 +99,7 @@ export class InlineBatches {
   }
 }
 
-/** Files that sit beside reports but are not reports: gold labels, readmes, hidden files. */
-const DEFAULT_EXCLUDE = [/\.gold\.json$/i, /^readme(\.\w+)?$/i, /^\./, /\.sqlite(?:-wal|-shm)?$/i];
-
-export function listFiles(paths: string[], exclude: RegExp[] = DEFAULT_EXCLUDE): string[] {
-  const out: string[] = [];
-  const seenDirs = new Set<string>(); // real paths: a symlink loop is followed once
-  const walk = (p: string) => {
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(p);
-    } catch {
-      out.push(p); // reported as a failure by the importer, with the reason
-      return;
-    }
-    if (st.isDirectory()) {
-      const real = realpathSync(p);
-      if (seenDirs.has(real)) return;
-      seenDirs.add(real);
-      for (const name of readdirSync(p).sort()) {
-        if (exclude.some((re) => re.test(name))) continue;
-        walk(join(p, name));
-      }
-    } else out.push(p);
-  };
-  for (const p of paths) walk(resolve(p));
-  return out;
-}
+export { listFiles } from "./files.js";
 
 export interface FileResult {
   path: string;

@@ -41,29 +41,17 @@ async function runImport(
     );
     return 2;
   }
-  const [
-    { importFiles, listFiles },
-    { Store },
-    { defaultDataDir },
-    { createProgress },
-    { ignoreStrayRejections },
-  ] = await Promise.all([
-    import("../../import/importer.js"),
-    import("../../store/store.js"),
-    import("../../store/blobs.js"),
-    import("../progress.js"),
-    import("../../import/bounds.js"),
-  ]);
+  // The files are listed and a batch's worker threads started before the pipeline and the store are
+  // loaded here, so that the threads boot (and load pdfjs) on the other cores while this thread loads
+  // its modules and opens the database. One document is read in this thread: a worker would only add
+  // its start-up and a second loading of the pipeline. A batch of PDF or Word files starts its threads
+  // here (see prestart), others with their first PDF or Word document.
+  const { listFiles } = await import("../../import/files.js");
   const files = listFiles(paths);
   if (files.length === 0) {
     process.stderr.write("zfxxgk import: no files found under the given paths\n");
     return 2;
   }
-  ignoreStrayRejections(logDetail);
-  const sourcesDir = opts.keepSources === false ? null : (opts.sourcesDir ?? defaultDataDir(opts.db));
-  // One document is read in this thread: a worker would only add its start-up and a second loading of
-  // the pipeline. Batches use the pool; a batch of PDF or Word files starts its threads before the
-  // database is opened (see prestart), others with their first PDF or Word document.
   const workers =
     files.length > 1
       ? new (await import("../../import/workers.js")).DocumentWorkers({
@@ -72,6 +60,19 @@ async function runImport(
         })
       : undefined;
   workers?.prestart(files);
+  const [{ importFiles }, { Store }, { defaultDataDir }, { createProgress }, { ignoreStrayRejections }] =
+    await Promise.all([
+      import("../../import/importer.js"),
+      import("../../store/store.js"),
+      import("../../store/blobs.js"),
+      import("../progress.js"),
+      import("../../import/bounds.js"),
+    ]).catch(async (e: unknown) => {
+      await workers?.close(); // the threads started for nothing
+      throw e;
+    });
+  ignoreStrayRejections(logDetail);
+  const sourcesDir = opts.keepSources === false ? null : (opts.sourcesDir ?? defaultDataDir(opts.db));
   let store: InstanceType<typeof Store>;
   try {
     store = new Store(opts.db, { sourcesDir });
