@@ -93,6 +93,11 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(src).toContain(
       "      if (batch && length < TEXT_CHUNK_BATCH_SIZE) {\n        return;\n      }\n      sink?.enqueue(textContent, length);",
     );
+    // And a reading pauses for its consumer once it holds such a chunk (the items are the same whenever it
+    // pauses), not after every operator once it holds more items than the stream's desired size.
+    expect(src).toContain(
+      "        if (textContent.items.length >= Math.max(sink?.desiredSize ?? 1, TEXT_CHUNK_BATCH_SIZE)) {\n          stop = true;\n          break;\n        }",
+    );
     const api = readFileSync(join(pdfjsRoot, "legacy", "build", "pdf.mjs"), "utf8");
     expect(api).toContain(
       "    for await (const value of readableStream) {\n      textContent.lang ??= value.lang;\n      Object.assign(textContent.styles, value.styles);\n      textContent.items.push(...value.items);\n      // zfxxgk patch:",
@@ -163,6 +168,16 @@ describe("pdfjs as zfxxgk runs it", () => {
       translateFont: region("  async translateFont({", "  static buildFontPaths("),
     }).toEqual({ preEvaluateFont: "a1aee896f81c85bc", translateFont: "cd4d65ba8ef9b08e" });
     expect(src).toContain("    this.zfxxgkTranslateFont(preEvaluatedFont).then(async translatedFont => {");
+    // A font set again by name within a page's text is set at once with what loadFont gave that name the
+    // first time: loadFont answers a name of the same resources with the document's cached font (its
+    // Type3 and error paths aside, which the shortcut leaves out). A change to loadFont must be checked
+    // against zfxxgkFontsByName before this fingerprint is updated.
+    expect(region("  loadFont(fontName, font, resources, task", "  buildPath(fn, args, state) {")).toBe(
+      "12c52e8ae921b06e",
+    );
+    expect(src).toContain(
+      "            if (zfxxgkFontsByName.has(fontNameArg)) {\n              zfxxgkSetFont(zfxxgkFontsByName.get(fontNameArg));",
+    );
     // ToUnicodeMap.forEach: the same keys in the same order as its for-in loop gave.
     expect(src).toContain(
       "    const map = this._map;\n    for (const charCode of Object.keys(map)) {\n      callback(charCode, map[charCode].codePointAt(0));\n    }",
