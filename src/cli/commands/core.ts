@@ -120,8 +120,10 @@ async function runImport(
     return summary.failed > 0 ? 1 : 0;
   } finally {
     stop.dispose();
-    await workers?.close();
+    // The threads stop (each tears its heap down on its own core) while this one closes the database.
+    const closing = workers?.close();
     store.close();
+    await closing;
   }
 }
 
