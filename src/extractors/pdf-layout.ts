@@ -580,12 +580,14 @@ const doubted = (s: Segment) => s.pieces.some((p) => p.conf !== undefined && p.c
  */
 function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } {
   let strayLead = false;
+  // (Also on a label-only line: a wrapped label's first line, 部分公开（区分处 read with a stray digit
+  // before it, would otherwise end the table there.)
   if (
-    segs.length >= 3 &&
+    segs.length >= 2 &&
     segs[0].value &&
     doubted(segs[0]) &&
     !segs[1].value &&
-    segs.slice(2).some((s) => s.value)
+    (segs.slice(2).some((s) => s.value) || segs.slice(1).every((s) => !s.value && s.text.length >= 2))
   ) {
     segs[0].value = false;
     strayLead = true;
@@ -593,6 +595,11 @@ function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } 
   const firstValue = segs.findIndex((s) => s.value);
   if (firstValue > 0) {
     for (const s of segs.slice(firstValue)) if (!s.value && doubted(s) && s.text.length <= 8) s.value = true;
+  } else if (firstValue === 0 && segs.filter((s) => s.value).length >= 3) {
+    // A line of values only (Table 4's one row): a doubted reading among them that holds a digit
+    // (‘4, a value with a speck before it) is a value cell, flagged by its confidence.
+    for (const s of segs)
+      if (!s.value && doubted(s) && s.text.length <= 4 && /\d/.test(s.text)) s.value = true;
   }
   return { segs, strayLead };
 }
@@ -702,7 +709,8 @@ function headerAbove(lines: Line[], i: number, before: Line[] = []): Line[] {
     const l = above(k);
     if (k !== -1 && below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
     const segs = segmentsOf(l);
-    if (segs.some((s) => s.value || /[。；;]/.test(s.text) || s.text.length > 40)) break;
+    // (A header word that OCR misread as a number, 自然 read as 3, is doubted: it does not end the header.)
+    if (segs.some((s) => (s.value && !doubted(s)) || /[。；;]/.test(s.text) || s.text.length > 40)) break;
     out.push(l);
     below = l;
   }
@@ -747,6 +755,28 @@ function buildBorderless(
       } else merged.push([...c] as [number, number]);
     }
     cols = merged;
+  }
+  // A line of values only (Table 4) read by OCR: a doubted reading kept as a value (‘4) that lies in
+  // no column of the numbers is a column of its own, not a part of the nearest one.
+  const lone = valueRows.length === 1 && valueRows[0].firstValue === 0 ? valueRows[0].segs : [];
+  for (const s of lone) {
+    if (isValueText(s.text) || !s.value) continue;
+    const t = 0.2 * s.pieces[0].size;
+    if (!cols.some(([a, b]) => s.x0 <= b + t && s.x1 >= a - t)) cols.push([s.x0, s.x1]);
+  }
+  cols.sort((a, b) => a[0] - b[0]);
+  // On a page read by OCR, a value misread as letters right after the label (4 read as qd) is no part
+  // of the label when it stands inside a value column: it is that column's doubted value.
+  for (const r of valueRows) {
+    while (r.firstValue > 1) {
+      const seg = r.segs[r.firstValue - 1];
+      const inside = cols.some(
+        ([a, b]) => Math.min(b, seg.x1) - Math.max(a, seg.x0) >= 0.5 * (seg.x1 - seg.x0),
+      );
+      if (!inside || !doubted(seg) || seg.text.length > 4) break;
+      seg.value = true;
+      r.firstValue--;
+    }
   }
   // Columns blank in every row, right of the last printed value, still have a header above them
   // (too many only adds trailing blanks, which reconstruction trims).
@@ -1060,9 +1090,18 @@ function withOpenHeaderColumns(
   );
   const clear = Math.max(size, 0.3 * spacing);
   const blanks: [number, number][] = [];
-  for (let k = 0; k + 1 < cols.length; k++) {
-    if (cols[k][0] < labelRight) continue;
-    const room = heads.filter((h) => h.x - cols[k][1] >= clear && cols[k + 1][0] - h.x >= clear);
+  // The gaps between value columns, and the one between the row labels and the first value column
+  // (a blank column next to the labels, 自然人 left empty): its header stands about one column
+  // spacing left of the first printed column, clear of the labels.
+  for (let k = -1; k + 1 < cols.length; k++) {
+    if (k >= 0 && cols[k][0] < labelRight) continue;
+    const leftEdge = k >= 0 ? cols[k][1] : labelRight;
+    const room = heads.filter(
+      (h) =>
+        h.x - leftEdge >= clear &&
+        cols[k + 1][0] - h.x >= clear &&
+        (k >= 0 || mids[0] - h.x <= 1.5 * spacing),
+    );
     // A wrapped label (科研 / 机构) stands there on two header lines or more, one above the other: a
     // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place.
     const stacked = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
@@ -1224,6 +1263,18 @@ function pageEndBlanks(
   return [proven, Math.max(proven, room)];
 }
 
+/**
+ * The empty lines below a page's last cell line when positions are read by OCR (rough by a few points,
+ * so the distance to the bottom most pages share is no whole number of pitches): a line fits wherever
+ * its baseline is no lower than that bottom, give or take the reading's roughness (an eighth of a pitch,
+ * as for the distances between lines); up to a quarter pitch lower it may have fitted.
+ */
+function roughRoomBelow(room: number, pitch: number): [number, number] {
+  if (!Number.isFinite(room) || !(pitch > 0)) return [0, 0];
+  const count = (limit: number) => Math.max(0, Math.min(12, Math.floor(limit / pitch)));
+  return [count(room + 0.12 * pitch), count(room + 0.25 * pitch)];
+}
+
 /** The blank cells of an empty-line run: `certain` of them, and `extra` more the geometry also allows. */
 function blankRun(page: number, certain: number, extra: number, top: number, step: number) {
   return Array.from({ length: certain + extra }, (_, j) => {
@@ -1252,20 +1303,31 @@ function blankCellLines(
   before: CellPageEnd | undefined,
 ): CellLinesFound {
   const none = { end: undefined, unsure: 0, certain: 0, pageEndGuesses: [] };
+  const measured = !page.pieces.some((p) => p.conf !== undefined);
   const kind = (it: { block: Block; line?: Line }) => {
     if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
     const text = it.block.text;
     if (isValueText(text)) return "value";
-    return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
+    if (/[。；;]/.test(text)) return "other";
+    // (Read by OCR, a numbered row label may run a little longer: 2.申请人逾期未按收费通知要求缴纳费用、
+    // 行政机关不再处理其政府信息公开申请, with what the engine reads around it.)
+    const long = !measured && text.length <= 50 && ORDINAL.test(text) && !/[，,]/.test(text);
+    return text.length <= 40 || long ? "label" : "other";
   };
   const kinds = items.map(kind);
   if (kinds.filter((k) => k === "value").length < 3) return none;
   const baseAt = (k: number) => items[k].line!.pieces[0].base;
   // The pitch: the smallest baseline distance between neighbouring cell lines seen twice or more (on a
   // page with many empty cells, a longer distance may be the most common one).
+  // Positions read by OCR are too rough for the document-wide measures: its pages keep their own, and
+  // there a label's box ends lower or higher than a number's (a label's distance to a value is no pitch),
+  // so the pitch is measured between value lines where the page has two such distances.
+  const valuePairs = kinds.filter((k, i) => k === "value" && kinds[i - 1] === "value").length;
+  const pitchPair = (a: string, b: string) =>
+    a !== "other" && b !== "other" && (measured || valuePairs < 2 || (a === "value" && b === "value"));
   const gaps = new Map<number, number>();
   for (let k = 1; k < items.length; k++) {
-    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    if (!pitchPair(kinds[k - 1], kinds[k])) continue;
     const g = Math.round((baseAt(k) - baseAt(k - 1)) * 2) / 2;
     if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
   }
@@ -1278,12 +1340,10 @@ function blankCellLines(
   // Measured, not rounded: the mean of the distances near it (CJK and Latin baselines differ a little).
   const near: number[] = [];
   for (let k = 1; k < items.length; k++) {
-    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
+    if (!pitchPair(kinds[k - 1], kinds[k])) continue;
     const g = baseAt(k) - baseAt(k - 1);
     if (Math.abs(g - bucket) <= 0.75) near.push(g);
   }
-  // Positions read by OCR are too rough for the document-wide measures: its pages keep their own.
-  const measured = !page.pieces.some((p) => p.conf !== undefined);
   const pitch =
     measured && Number.isFinite(body.valuePitch)
       ? body.valuePitch
@@ -1297,7 +1357,10 @@ function blankCellLines(
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
     const e = baseAt(k) - baseAt(k - 1) - pitch;
     const amidLabels = measured && kinds[k - 1] === "label" && kinds[k] === "label";
-    if (e > (amidLabels ? 1.5 : 0.5) * pitch) excess.push(e);
+    // (Read by OCR, a label line's box, or a stain read beside it, may end well below its baseline: a
+    // distance beside a label says something only where it could hold a whole empty line.)
+    const roughLabel = !measured && (kinds[k - 1] === "label" || kinds[k] === "label");
+    if (e > (amidLabels ? 1.5 : roughLabel ? 0.75 : 0.5) * pitch) excess.push(e);
   }
   const fits = (e: number, h: number) => {
     const n = Math.round(e / h);
@@ -1359,7 +1422,9 @@ function blankCellLines(
   if (last < 0 || lastKind === "other") return { end: undefined, unsure, certain, pageEndGuesses };
   const end: CellPageEnd = {
     kind: lastKind,
-    below: lines(body.last - baseAt(last), breakHeights),
+    below: measured
+      ? lines(body.last - baseAt(last), breakHeights)
+      : roughRoomBelow(body.last - baseAt(last), pitch),
     base: baseAt(last),
     pitch,
     bottom: page.height,
