@@ -1082,11 +1082,21 @@ function withOpenHeaderColumns(
     .sort((a, b) => a - b);
   const spacing = steps[Math.floor(steps.length / 2)];
   // The engine's words, not the runs they were joined into: a tight header runs its columns together.
+  // (A run read with confidence, of two to four Chinese characters only and narrower than a column,
+  // is also a whole label: 其他 on one header line.)
   const heads = header.flatMap((l) =>
     l.pieces
-      .flatMap((p) => p.words ?? [[p.x0, p.x1] as [number, number]])
-      .filter(([a, b]) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
-      .map(([a, b]) => ({ x: (a + b) / 2, line: l.top })),
+      .flatMap((p) => {
+        const words = (p.words ?? [[p.x0, p.x1] as [number, number]]).map(([a, b]) => ({
+          a,
+          b,
+          whole: false,
+        }));
+        const whole = (p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text);
+        return whole ? [...words, { a: p.x0, b: p.x1, whole }] : words;
+      })
+      .filter(({ a, b }) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
+      .map(({ a, b, whole }) => ({ x: (a + b) / 2, line: l.top, whole })),
   );
   const clear = Math.max(size, 0.3 * spacing);
   const blanks: [number, number][] = [];
@@ -1103,8 +1113,13 @@ function withOpenHeaderColumns(
         (k >= 0 || mids[0] - h.x <= 1.5 * spacing),
     );
     // A wrapped label (科研 / 机构) stands there on two header lines or more, one above the other: a
-    // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place.
+    // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place,
+    // unless it is a whole label standing well clear (half a column spacing) of both columns.
     const stacked = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
+    const wide = Math.max(clear, 0.5 * spacing);
+    if (stacked.length === 0) {
+      stacked.push(...room.filter((h) => h.whole && h.x - leftEdge >= wide && cols[k + 1][0] - h.x >= wide));
+    }
     if (stacked.length > 0) {
       const x = stacked.reduce((a, h) => a + h.x, 0) / stacked.length;
       blanks.push([x, x]);
