@@ -1101,17 +1101,22 @@ function withOpenHeaderColumns(
   const clear = Math.max(size, 0.3 * spacing);
   const blanks: [number, number][] = [];
   // The gaps between value columns, and the one between the row labels and the first value column
-  // (a blank column next to the labels, 自然人 left empty): its header stands about one column
-  // spacing left of the first printed column, clear of the labels.
+  // (a blank column next to the labels, 自然人 left empty). A blank column between two printed ones
+  // puts them about two spacings apart, its header midway (a narrower gap holds no column: a word there
+  // is a piece of a neighbour's wider label); next to the labels, its header stands about one spacing
+  // left of the first printed column, clear of the labels.
+  // (One spacing here is the narrow end of the distances, their lower quartile: with several blank
+  // columns, the double distances are as common as the single ones.)
+  const unit = steps[Math.floor((steps.length - 1) / 4)];
+  const near = (h: { x: number }, k: number) => {
+    if (k < 0) return mids[0] - h.x >= 0.5 * unit && mids[0] - h.x <= 1.5 * spacing;
+    const apart = mids[k + 1] - mids[k];
+    return apart >= 1.5 * unit && Math.abs(h.x - (mids[k] + mids[k + 1]) / 2) <= 0.3 * apart;
+  };
   for (let k = -1; k + 1 < cols.length; k++) {
     if (k >= 0 && cols[k][0] < labelRight) continue;
     const leftEdge = k >= 0 ? cols[k][1] : labelRight;
-    const room = heads.filter(
-      (h) =>
-        h.x - leftEdge >= clear &&
-        cols[k + 1][0] - h.x >= clear &&
-        (k >= 0 || mids[0] - h.x <= 1.5 * spacing),
-    );
+    const room = heads.filter((h) => h.x - leftEdge >= clear && cols[k + 1][0] - h.x >= clear && near(h, k));
     // A wrapped label (科研 / 机构) stands there on two header lines or more, one above the other: a
     // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place,
     // unless it is a whole label standing well clear (half a column spacing) of both columns.
