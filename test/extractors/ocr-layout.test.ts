@@ -212,6 +212,66 @@ describe("borderless tables read by OCR", () => {
     expect(t.rows[1][2].conf).toBeLessThan(0.88);
   });
 
+  it("places a blank column under a one-line header label standing midway between two columns", () => {
+    // 其他 left blank: its header is one confident word on one line, midway between 法律服务机构 and 总计.
+    const cols = [390, 420, 446, 474, 505, 560];
+    const line = (top: number, label: string, values: string[]) => [
+      word(label, 63, 300, top),
+      ...values.map((v, k) => word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top)),
+    ];
+    const t = table([
+      word("自然", 380, 400, 600),
+      word("商业", 411, 428, 600),
+      word("科研", 437, 454, 600),
+      word("社会", 464, 484, 600),
+      word("法律服", 492, 518, 600),
+      word("总计", 550, 568, 600),
+      word("人", 385, 395, 612),
+      word("企业", 411, 428, 612),
+      word("机构", 437, 454, 612),
+      word("组织", 464, 484, 612),
+      word("其他", 524, 542, 612),
+      ...line(640, "一、本年新收政府信息公开申请数量", ["87", "178", "44", "134", "93", "536"]),
+      ...line(660, "二、上年结转政府信息公开申请数量", ["3", "3", "1", "0", "0", "7"]),
+    ]);
+    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ["一、本年新收政府信息公开申请数量", "87", "178", "44", "134", "93", "", "536"],
+      ["二、上年结转政府信息公开申请数量", "3", "3", "1", "0", "0", "", "7"],
+    ]);
+  });
+
+  it("finds no blank column under a wide label's first character over narrow one-digit columns", () => {
+    // Table 4's header over one-digit values 40 pt apart, read with its characters as the engine's
+    // words: 其他结 starts well left of its column, in the gap to the column before, and a misread
+    // character (z) stands under its first one; a doubted 7 in the header line.
+    const xs = [56, 96, 136, 176, 206, 237, 277, 317, 357, 387, 419, 458, 498, 538, 569];
+    const chars = (h: string, x0: number, top: number, conf = 0.93) =>
+      word(
+        h,
+        x0,
+        x0 + 9 * h.length,
+        top,
+        conf,
+        [...h].map((_, i): [number, number] => [x0 + 9 * i, x0 + 9 * i + 8]),
+      );
+    const t = table([
+      chars("结果维", 38, 600),
+      chars("结果纠", 78, 600),
+      chars("其他结", 118, 600),
+      word("7", 158, 166, 600, 0.19),
+      chars("尚未审", 158, 600),
+      chars("总", 198, 600),
+      word("持", 52, 60, 615),
+      word("正", 92, 100, 615),
+      word("z", 118, 126, 615, 0.46),
+      word("结", 172, 180, 615),
+      word("计", 202, 210, 615),
+      ...xs.map((x, k) => word(String(k % 4), x - 2, x + 2, 640)),
+    ]);
+    expect(t.rows).toHaveLength(1);
+    expect(t.rows[0].slice(1).map((c) => c.text)).toEqual(xs.map((_, k) => String(k % 4)));
+  });
+
   it("keeps a table whole where a wrapped label's first line begins with a stray digit", () => {
     const blocks = layoutPages([
       {
