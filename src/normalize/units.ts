@@ -1,6 +1,6 @@
 // Turns the document model into "units": a label (own or floating) with the printed values that follow
 // it. Tables 2–4 are reconstructed from units, whatever form the document came in.
-import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
+import { type Block, type DocumentModel, OCR_DOUBTED_BELOW, type SourcePosition } from "../model/document.js";
 import { type PartialLabel, readPartialLabel } from "./partial-labels.js";
 import {
   labelKey,
@@ -35,7 +35,8 @@ export interface Unit {
 
 /** A line of the document in reading order: a table row or a text block, split into cells. */
 interface StreamLine {
-  cells: { text: string; pos: SourcePosition; uncertain?: boolean }[];
+  /** `misread`: a table cell OCR doubted that reads as a few letters or signs (see misreadValue). */
+  cells: { text: string; pos: SourcePosition; uncertain?: boolean; misread?: boolean }[];
   isRow: boolean;
   pos: SourcePosition;
   /** A paragraph that is an empty cell the source printed (`<p>&nbsp;</p>`). */
@@ -118,6 +119,16 @@ function readUnknowns(text: string, partial: PartialLabel[]): string {
   return read.read;
 }
 
+/**
+ * A table cell OCR doubted whose text is a few letters, digits or signs and no Chinese (4 read as qd,
+ * 13 as Lo): a value the engine misread, not a piece of the row's label (labels are Chinese).
+ */
+function misreadValue(text: string, conf: number | undefined): boolean {
+  if (conf === undefined || conf >= OCR_DOUBTED_BELOW) return false;
+  const t = text.trim();
+  return t.length <= 4 && /[A-Za-z0-9]/.test(t) && !/[\u3400-\u9fff()（）]/.test(t);
+}
+
 function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
@@ -145,6 +156,7 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
           text: readUnknowns(normalizeText(c.text), partial),
           pos: c.pos,
           uncertain: c.uncertain,
+          ...((c.pos.col ?? 0) > 0 && misreadValue(c.text, c.conf) ? { misread: true } : {}),
         }));
       if (cells.length === 0) continue;
       if (b.spans === "known") {
@@ -183,6 +195,7 @@ interface ParsedCell {
   text: string;
   pos: SourcePosition;
   uncertain?: boolean;
+  misread?: boolean;
   v: ParsedValue;
 }
 
@@ -256,10 +269,14 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       text: c.text,
       pos: c.pos,
       uncertain: c.uncertain,
+      misread: c.misread,
       v: parseCellValue(c.text),
     }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    const firstValue = parsed.findIndex((c) => isPrinted(c.v));
+    // (A misread value after the row's last Chinese label cell starts the values: it is a value cell,
+    // kept as the text read and flagged, and the values after it stay in their columns.)
+    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
+    const firstValue = parsed.findIndex((c, i) => isPrinted(c.v) || (c.misread === true && i > lastHan));
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
       .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
