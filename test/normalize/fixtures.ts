@@ -118,3 +118,17 @@ export function report(year: number, ...parts: string[]): string {
     ...parts,
   ].join("\n");
 }
+
+/** A cell of a one-row table read by OCR (row 0 of table 0 on page 1), with the engine's confidence. */
+export function ocrGridCell(text: string, col: number, conf: number) {
+  return {
+    text,
+    origin: true,
+    originRow: 0,
+    originCol: col,
+    colspan: 1,
+    rowspan: 1,
+    conf,
+    pos: { page: 1, table: 0, row: 0, col },
+  };
+}

@@ -3,7 +3,14 @@ import { extract } from "../../src/extractors/index.js";
 import { processDocument, processModel } from "../../src/import/pipeline.js";
 import type { Block } from "../../src/model/document.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
+import {
+  ocrGridCell,
+  report,
+  TABLE2_GOP2021,
+  TABLE4_ZEROS,
+  table3Paragraphs,
+  table3Values,
+} from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {
   return (await processDocument(Buffer.from(text, "utf8"))).report;
@@ -247,39 +254,25 @@ describe("empty lines of uncertain count (a table printed one paragraph per cell
 
 describe("a table row read by OCR with a value misread as letters", () => {
   /** The report with the row printed as a table row of OCR cells: label, then the seven values. */
-  async function withOcrRow(label: string, values: [string, number][]): Promise<Report> {
+  async function withOcrRow(label: string, firstConf: number): Promise<Report> {
     const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
     expect(at).toBeGreaterThan(0);
-    const page = { page: 1 };
-    const gridCell = (t: string, col: number, conf: number) => ({
-      text: t,
-      origin: true,
-      originRow: 0,
-      originCol: col,
-      colspan: 1,
-      rowspan: 1,
-      conf,
-      pos: { ...page, row: 0, col },
-    });
-    const row = [gridCell(label, 0, 0.95), ...values.map(([t, conf], k) => gridCell(t, k + 1, conf))];
-    model.blocks.splice(at, 8, { kind: "table", rows: [row], spans: "known", pos: page });
+    // 4 misread as qd in the first column, then a blank and the rest.
+    const values = ["qd", "", "0", "0", "0", "0", "4"];
+    const row = [
+      ocrGridCell(label, 0, 0.95),
+      ...values.map((t, k) => ocrGridCell(t, k + 1, k === 0 ? firstConf : 0.95)),
+    ];
+    model.blocks.splice(at, 8, { kind: "table", rows: [row], spans: "known", pos: { page: 1 } });
     model.ocr = { pages: 1, words: 8, lowConfidenceWords: 1, seconds: 1, skewDeg: [0] };
     return processModel(model, undefined).report;
   }
   const row = "applications.result.withheld.state_secret";
 
   it("keeps the letters in their value column (flagged) and the values after them in theirs", async () => {
-    const r = await withOcrRow("1.属于国家秘密", [
-      ["qd", 0.5],
-      ["", 0.9],
-      ["0", 0.95],
-      ["0", 0.95],
-      ["0", 0.95],
-      ["0", 0.95],
-      ["4", 0.95],
-    ]);
+    const r = await withOcrRow("1.属于国家秘密", 0.5);
     expect(cell(r, `${row}.natural_person`)).toMatchObject({ status: "text", raw: "qd" });
     expect(cell(r, `${row}.commercial_enterprise`)?.status).toBe("blank");
     expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
@@ -288,15 +281,7 @@ describe("a table row read by OCR with a value misread as letters", () => {
   });
 
   it("keeps letters read with confidence as the label's: only a doubted reading is a value", async () => {
-    const r = await withOcrRow("1.属于国家秘密", [
-      ["qd", 0.95],
-      ["", 0.9],
-      ["0", 0.95],
-      ["0", 0.95],
-      ["0", 0.95],
-      ["0", 0.95],
-      ["4", 0.95],
-    ]);
+    const r = await withOcrRow("1.属于国家秘密", 0.95);
     expect(cell(r, `${row}.natural_person`)?.status).not.toBe("text");
   });
 });
