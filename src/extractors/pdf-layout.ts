@@ -1337,6 +1337,14 @@ function blankCellLines(
   const kinds = items.map(kind);
   if (kinds.filter((k) => k === "value").length < 3) return none;
   const baseAt = (k: number) => items[k].line!.pieces[0].base;
+  // Distances within a page read by OCR are taken between the middles of the lines' widest words: a
+  // Chinese label's box reaches further below the baseline than a number's, and a speck read beside a
+  // line has a box of its own height, but their middles keep the lines' pitch.
+  const middle = (k: number) => {
+    const w = items[k].line!.pieces.reduce((a, b) => (b.x1 - b.x0 > a.x1 - a.x0 ? b : a));
+    return (w.top + w.bottom) / 2;
+  };
+  const posAt = measured ? baseAt : middle;
   // The pitch: the smallest baseline distance between neighbouring cell lines seen twice or more (on a
   // page with many empty cells, a longer distance may be the most common one).
   // Positions read by OCR are too rough for the document-wide measures: its pages keep their own, and
@@ -1348,7 +1356,7 @@ function blankCellLines(
   const gaps = new Map<number, number>();
   for (let k = 1; k < items.length; k++) {
     if (!pitchPair(kinds[k - 1], kinds[k])) continue;
-    const g = Math.round((baseAt(k) - baseAt(k - 1)) * 2) / 2;
+    const g = Math.round((posAt(k) - posAt(k - 1)) * 2) / 2;
     if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
   }
   const size = Math.min(...items.flatMap((it) => (it.line ? [it.line.size] : [])));
@@ -1361,7 +1369,7 @@ function blankCellLines(
   const near: number[] = [];
   for (let k = 1; k < items.length; k++) {
     if (!pitchPair(kinds[k - 1], kinds[k])) continue;
-    const g = baseAt(k) - baseAt(k - 1);
+    const g = posAt(k) - posAt(k - 1);
     if (Math.abs(g - bucket) <= 0.75) near.push(g);
   }
   const pitch =
@@ -1375,11 +1383,13 @@ function blankCellLines(
   const excess: number[] = [];
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
-    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    const e = posAt(k) - posAt(k - 1) - pitch;
     const amidLabels = measured && kinds[k - 1] === "label" && kinds[k] === "label";
-    // (Read by OCR, a label line's box, or a stain read beside it, may end well below its baseline: a
-    // distance beside a label says something only where it could hold a whole empty line.)
+    // (Read by OCR, a distance beside a label says something only where it could hold a whole empty
+    // line, and one between two labels nothing: headings and header paragraphs have spacing of their
+    // own that OCR cannot tell from empty lines.)
     const roughLabel = !measured && (kinds[k - 1] === "label" || kinds[k] === "label");
+    if (!measured && kinds[k - 1] === "label" && kinds[k] === "label") continue;
     if (e > (amidLabels ? 1.5 : roughLabel ? 0.75 : 0.5) * pitch) excess.push(e);
   }
   const fits = (e: number, h: number) => {
@@ -1408,7 +1418,7 @@ function blankCellLines(
     const a = kinds[k - 1];
     const b = kinds[k];
     if (a === "other" || b === "other") continue;
-    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    const e = posAt(k) - posAt(k - 1) - pitch;
     if (e <= 0.5 * pitch) continue;
     const [least, most] = lines(e);
     if (least < 1 || (a !== "value" && b !== "value" && least < 2)) continue;

@@ -353,4 +353,17 @@ describe("paragraph-per-cell pages read by OCR", () => {
     const last = out.indexOf("125");
     expect(out.slice(last, last + 3)).toEqual(["125", "", "乙0项"]);
   });
+
+  it("measures distances by the lines' middles: a label's box reaching lower does not hide empty lines", () => {
+    // 结转下年度继续办理, read with a tall box (its bottom 8 pt low), then three empty cells, then four
+    // values; the section heading after the table stands 3.5 pitches below the last header paragraph.
+    const lines = ["0", "1", "2", "3", "结转下年度继续办理", "", "", "", "4", "5", "0", "9"];
+    const p = page(1, lines, 100);
+    const label = p.pieces.find((x) => x.text === "结转下年度继续办理")!;
+    label.bottom += 8;
+    label.base += 8;
+    const heading = [cellLine("行政复议", 100 + 12 * PITCH), cellLine("行政诉讼", 100 + 15.5 * PITCH)];
+    const out = texts(layoutPages([{ ...p, pieces: [...p.pieces, ...heading] }]));
+    expect(out.slice(4, 12)).toEqual(["结转下年度继续办理", "", "", "", "4", "5", "0", "9"]);
+  });
 });
