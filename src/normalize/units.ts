@@ -273,10 +273,14 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       v: parseCellValue(c.text),
     }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    // (A misread value after the row's last Chinese label cell starts the values: it is a value cell,
-    // kept as the text read and flagged, and the values after it stay in their columns.)
+    // (A misread value after the row's last Chinese label cell, with printed values after it, starts
+    // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
+    // their columns. In a header row, with no value after it, it is a misread header.)
     const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
-    const firstValue = parsed.findIndex((c, i) => isPrinted(c.v) || (c.misread === true && i > lastHan));
+    const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
+    const firstValue = parsed.findIndex(
+      (c, i) => i === firstPrinted || (c.misread === true && i > lastHan && firstPrinted > i),
+    );
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
       .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
