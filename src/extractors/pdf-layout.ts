@@ -53,6 +53,20 @@ function groupLines(pieces: Piece[]): Line[] {
     cur = { pieces: [p], top: p.top, bottom: p.bottom, base: p.base, size: p.size, no: 0 };
     lines.push(cur);
   }
+  // Ink OCR could not read (U+FFFD, its box an em high) inside the height of a line it does not share a
+  // baseline with (a word read with a box taller than its glyphs: （七）总计 as �� and a tall 总计) is part
+  // of that line, not a line of its own between it and the next.
+  const unread = (l: Line) => l.pieces.every((p) => p.conf !== undefined && /^\ufffd+$/.test(p.text));
+  for (let k = lines.length - 1; k >= 0; k--) {
+    const l = lines[k];
+    if (!unread(l)) continue;
+    const host = lines.find(
+      (o) => o !== l && !unread(o) && o.pieces[0].conf !== undefined && o.top <= l.top && o.bottom >= l.bottom,
+    );
+    if (!host) continue;
+    host.pieces.push(...l.pieces);
+    lines.splice(k, 1);
+  }
   for (const l of lines) l.pieces.sort((a, b) => a.x0 - b.x0);
   return lines;
 }

@@ -366,4 +366,22 @@ describe("paragraph-per-cell pages read by OCR", () => {
     const out = texts(layoutPages([{ ...p, pieces: [...p.pieces, ...heading] }]));
     expect(out.slice(4, 12)).toEqual(["结转下年度继续办理", "", "", "", "4", "5", "0", "9"]);
   });
+
+  it("keeps ink it could not read inside a tall-boxed label on that label's line", () => {
+    // (七)总计 read as two unread marks and 总计 with a box twice its height, ending lower.
+    const p = page(1, ["3", "0", "1", "", "108", "130", "62"], 100);
+    const label = { ...cellLine("总计", 100 + 3 * PITCH - 4), conf: 0.93 };
+    label.bottom += 12;
+    label.base += 12;
+    label.size = 22;
+    const ink = [0, 1].map((i) => ({
+      ...cellLine("\ufffd", 100 + 3 * PITCH),
+      x0: 20 + 8 * i,
+      x1: 27 + 8 * i,
+      conf: 0,
+    }));
+    const out = texts(layoutPages([{ ...p, pieces: [...p.pieces, label, ...ink] }]));
+    expect(out.filter((t) => t.includes("\ufffd"))).toEqual(["\ufffd\ufffd总计"]);
+    expect(out.indexOf("108") - out.indexOf("\ufffd\ufffd总计")).toBe(1);
+  });
 });
