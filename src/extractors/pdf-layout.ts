@@ -61,7 +61,8 @@ function groupLines(pieces: Piece[]): Line[] {
     const l = lines[k];
     if (!unread(l)) continue;
     const host = lines.find(
-      (o) => o !== l && !unread(o) && o.pieces[0].conf !== undefined && o.top <= l.top && o.bottom >= l.bottom,
+      (o) =>
+        o !== l && !unread(o) && o.pieces[0].conf !== undefined && o.top <= l.top && o.bottom >= l.bottom,
     );
     if (!host) continue;
     host.pieces.push(...l.pieces);
@@ -1341,7 +1342,8 @@ function blankCellLines(
   const kind = (it: { block: Block; line?: Line }) => {
     if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
     const text = it.block.text;
-    if (isValueText(text)) return "value";
+    // (A line of ink OCR could not read, between one-value lines, is a cell's value read as nothing.)
+    if (isValueText(text) || (!measured && /^\ufffd+$/.test(text))) return "value";
     if (/[。；;]/.test(text)) return "other";
     // (Read by OCR, a numbered row label may run a little longer: 2.申请人逾期未按收费通知要求缴纳费用、
     // 行政机关不再处理其政府信息公开申请, with what the engine reads around it.)

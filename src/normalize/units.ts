@@ -142,8 +142,14 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
         });
         continue;
       }
+      // (A paragraph of ink OCR could not read, one cell per paragraph, is a value read as nothing.)
+      const unread = b.conf !== undefined && /^\ufffd+$/.test(b.text.trim());
       out.push({
-        cells: splitFlowLine(b.text).map((text) => ({ text: readUnknowns(text, partial), pos: b.pos })),
+        cells: splitFlowLine(b.text).map((text) => ({
+          text: readUnknowns(text, partial),
+          pos: b.pos,
+          ...(unread ? { misread: true } : {}),
+        })),
         isRow: false,
         pos: b.pos,
       });
@@ -254,7 +260,8 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       }
       return;
     }
-    if (!line.isRow && line.cells.length === 1) {
+    // (Unread ink only continues a run of values already open: elsewhere it is text.)
+    if (!line.isRow && line.cells.length === 1 && !(line.cells[0].misread && run)) {
       // A line of prose or a caption (the common case, taken without the general path's allocations).
       const text = line.cells[0].text;
       const v = parseCellValue(text);
@@ -279,7 +286,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
     const firstValue = parsed.findIndex(
-      (c, i) => i === firstPrinted || (c.misread === true && i > lastHan && firstPrinted > i),
+      (c, i) =>
+        i === firstPrinted ||
+        (c.misread === true && i > lastHan && (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)

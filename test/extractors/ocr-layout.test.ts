@@ -384,4 +384,16 @@ describe("paragraph-per-cell pages read by OCR", () => {
     expect(out.filter((t) => t.includes("\ufffd"))).toEqual(["\ufffd\ufffd总计"]);
     expect(out.indexOf("108") - out.indexOf("\ufffd\ufffd总计")).toBe(1);
   });
+
+  it("counts the empty line between a label and a line of unread ink as a blank cell", () => {
+    const p = page(
+      1,
+      ["3", "0", "1", "二、上年结转政府信息公开申请数量", "", "\ufffd", "0", "0", "", "0", "1"],
+      100,
+    );
+    for (const x of p.pieces) if (x.text === "\ufffd") x.conf = 0;
+    const out = texts(layoutPages([p]));
+    const at = out.indexOf("二、上年结转政府信息公开申请数量");
+    expect(out.slice(at + 1, at + 8)).toEqual(["", "\ufffd", "0", "0", "", "0", "1"]);
+  });
 });
