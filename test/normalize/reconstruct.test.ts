@@ -4,6 +4,7 @@ import { processDocument, processModel } from "../../src/import/pipeline.js";
 import type { Block } from "../../src/model/document.js";
 import type { Report } from "../../src/normalize/schema.js";
 import {
+  fullReport,
   ocrGridCell,
   report,
   TABLE2_GOP2021,
@@ -21,9 +22,7 @@ const flagged = (r: Report, key: string) =>
 
 describe("reconstruction", () => {
   it("rebuilds a GOP2021 report from mixed pipe and paragraph tables", async () => {
-    const r = await run(
-      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
-    );
+    const r = await run(fullReport());
     expect(r.formatVersion).toBe("GOP2021");
     expect(r.meta).toMatchObject({
       reportYear: 2022,
@@ -224,7 +223,7 @@ describe("reconstruction", () => {
 describe("empty lines of uncertain count (a table printed one paragraph per cell)", () => {
   /** The report with a row's printed cells replaced: "?" is an uncertain empty line, "" a certain one. */
   async function withRow(label: string, cells: string[]): Promise<Report> {
-    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const text = fullReport();
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
     expect(at).toBeGreaterThan(0);
@@ -255,7 +254,7 @@ describe("empty lines of uncertain count (a table printed one paragraph per cell
 describe("a table row read by OCR with a value misread as letters", () => {
   /** The report with the row printed as a table row of OCR cells: label, then the seven values. */
   async function withOcrRow(label: string, firstConf: number): Promise<Report> {
-    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const text = fullReport();
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
     expect(at).toBeGreaterThan(0);
@@ -286,7 +285,7 @@ describe("a table row read by OCR with a value misread as letters", () => {
   });
 
   it("keeps a paragraph of unread ink in a run of one-value paragraphs as that cell's value", async () => {
-    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const text = fullReport();
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === "1.属于国家秘密");
     const pos = model.blocks[at].pos;
