@@ -1,7 +1,7 @@
 // The version number of the extraction (extract → reconstruct → validate), recorded per document.
 
 /**
- * Bump it whenever a change to src/extractors/, src/normalize/ or src/pipeline.ts can change any stored
+ * Bump it whenever a change to src/extractors/, src/normalize/ or src/import/pipeline.ts can change any stored
  * cell, rule, flag or report field. Each document records the version that produced it; `zfxxgk
  * reprocess`, and importing the same bytes again, re-extract documents with an older one.
  */

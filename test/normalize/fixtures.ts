@@ -118,3 +118,8 @@ export function report(year: number, ...parts: string[]): string {
     ...parts,
   ].join("\n");
 }
+
+/** A complete GOP2021 report of 青溪区测试局 (Tables 2–4) for `year`. */
+export function fullReport(year = 2022): string {
+  return report(year, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+}

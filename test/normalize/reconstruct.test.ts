@@ -3,7 +3,14 @@ import { extract } from "../../src/extractors/index.js";
 import { processDocument, processModel } from "../../src/import/pipeline.js";
 import type { Block } from "../../src/model/document.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
+import {
+  fullReport,
+  report,
+  TABLE2_GOP2021,
+  TABLE4_ZEROS,
+  table3Paragraphs,
+  table3Values,
+} from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {
   return (await processDocument(Buffer.from(text, "utf8"))).report;
@@ -14,9 +21,7 @@ const flagged = (r: Report, key: string) =>
 
 describe("reconstruction", () => {
   it("rebuilds a GOP2021 report from mixed pipe and paragraph tables", async () => {
-    const r = await run(
-      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
-    );
+    const r = await run(fullReport());
     expect(r.formatVersion).toBe("GOP2021");
     expect(r.meta).toMatchObject({
       reportYear: 2022,
@@ -217,7 +222,7 @@ describe("reconstruction", () => {
 describe("empty lines of uncertain count (a table printed one paragraph per cell)", () => {
   /** The report with a row's printed cells replaced: "?" is an uncertain empty line, "" a certain one. */
   async function withRow(label: string, cells: string[]): Promise<Report> {
-    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const text = fullReport();
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
     expect(at).toBeGreaterThan(0);
