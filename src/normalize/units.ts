@@ -239,8 +239,11 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       // An empty cell printed as its own paragraph: a blank value of the open run, or the first value of
       // a new one (a row whose first cells are empty). Its cell boundary is known, so it is certain.
       textLines.push({ text: "", seq });
-      const blank: ValueToken = { parsed: parseCellValue(""), pos: line.pos };
-      if (line.cells[0]?.uncertain) blank.uncertain = true;
+      const blank: ValueToken = {
+        parsed: parseCellValue(""),
+        pos: line.pos,
+        uncertain: line.cells[0]?.uncertain ? true : undefined,
+      };
       if (run) {
         run.values.push(blank);
         run.endSeq = seq;
