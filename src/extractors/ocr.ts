@@ -1,7 +1,7 @@
 // OCR for scanned PDFs: pages rendered by poppler's pdftoppm, deskewed and stripped of table rulings,
 // read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DocumentModel, OCR_DOUBTED_BELOW, OCR_NOT_AS_PRINTED } from "../model/document.js";
@@ -11,6 +11,7 @@ import { DocumentError } from "./errors.js";
 import { killGroup, onPath } from "./legacy.js";
 import {
   type Box,
+  binarize,
   cellRegions,
   columnWords,
   crop,
@@ -34,8 +35,99 @@ import { layoutPages, type PageInput } from "./pdf-layout.js";
 export const NEEDS_TESSERACT =
   "install Tesseract with its Chinese data and poppler's pdftoppm to read scanned PDFs: apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim poppler-utils";
 
-/** Longest the OCR of one page may take (render and recognition) before its programs are killed. */
+/**
+ * CPU time the programs reading one page (render and recognition) may use before they are killed. CPU,
+ * not wall time: on a machine busy with other work a page waits for the processor without using it,
+ * and a wall-clock limit stopped pages that needed only their usual few seconds.
+ */
 export const OCR_PAGE_TIMEOUT_MS = Number(process.env.ZFXXGK_OCR_PAGE_TIMEOUT_MS) || 60_000;
+
+/** The wall time of one page is still bounded: this many times its CPU limit, however busy the machine. */
+export const OCR_PAGE_WALL_FACTOR = 4;
+
+/** CPU time (ms) used so far by a process, from Linux's /proc; undefined where it cannot be read. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and brackets): utime and stime are 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in these ticks (100 on every architecture Node runs on). */
+const CLOCK_TICKS = 100;
+
+/** The process and its children (the watchdog runs the program as its child), by /proc. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ")) {
+      if (c.trim() !== "") out.push(...processTree(Number(c)));
+    }
+  } catch {
+    // The process has ended, or the kernel does not list children: its own time still counts.
+  }
+  return out;
+}
+
+/** Whether this system lets a page's programs be timed by their CPU use (Linux's /proc). */
+const CPU_TIMED = processCpuMs(process.pid) !== undefined;
+
+/**
+ * The time limit of one page: the CPU time its programs have used (summed over the runs, those still
+ * running polled from /proc) against OCR_PAGE_TIMEOUT_MS, and its wall time against
+ * OCR_PAGE_WALL_FACTOR times that. Without /proc, the wall time alone, against the CPU limit itself.
+ */
+export class PageClock {
+  private readonly started = performance.now();
+  private ended = 0;
+  private readonly running = new Map<number, number>();
+  readonly wallMs: number;
+  constructor(
+    readonly cpuMs: number,
+    readonly what: string,
+    wallMs?: number,
+  ) {
+    this.wallMs = wallMs ?? (CPU_TIMED ? OCR_PAGE_WALL_FACTOR * cpuMs : cpuMs);
+  }
+  /** CPU ms used by the page's programs so far. */
+  used(): number {
+    let sum = this.ended;
+    for (const v of this.running.values()) sum += v;
+    return sum;
+  }
+  /** Records the CPU time of a running program (by its watchdog's pid). */
+  sample(pid: number): void {
+    if (!CPU_TIMED) return;
+    let ms = 0;
+    for (const p of processTree(pid)) ms += processCpuMs(p) ?? 0;
+    this.running.set(pid, Math.max(ms, this.running.get(pid) ?? 0));
+  }
+  /** The program has ended: its last sampled time stays counted. */
+  finish(pid: number): void {
+    this.ended += this.running.get(pid) ?? 0;
+    this.running.delete(pid);
+  }
+  /** Why the page must stop, or undefined while it may go on. */
+  over(): string | undefined {
+    const wall = performance.now() - this.started;
+    if (CPU_TIMED && this.used() > this.cpuMs)
+      return `${this.what} used more than ${Math.round(this.cpuMs / 1000)} s of CPU; it was stopped`;
+    if (wall > this.wallMs)
+      return `${this.what} took longer than ${Math.round(this.wallMs / 1000)} s; it was stopped`;
+    return undefined;
+  }
+  /** Wall ms left before the wall bound. */
+  wallLeft(): number {
+    return Math.max(0, this.wallMs - (performance.now() - this.started));
+  }
+}
+
+/** How often a running program's CPU time is read. */
+const CLOCK_POLL_MS = 250;
 
 /** Resolution pages are rendered at: enough for 10-pt Chinese text, and a page reads in a few seconds. */
 export const OCR_DPI = 200;
@@ -82,14 +174,23 @@ export function ocrTools(): { tools?: OcrTools; reason?: string } {
   return tools;
 }
 
-/** Runs a program with a time limit (its whole process group is killed past it); resolves with stdout. */
-function run(cmd: string, args: string[], input: Uint8Array | undefined, timeoutMs: number, what: string) {
+/**
+ * Runs a program under a page's clock (its whole process group is killed when the page is out of time);
+ * resolves with stdout.
+ */
+export function runUnderClock(
+  cmd: string,
+  args: string[],
+  input: Uint8Array | undefined,
+  clock: PageClock,
+  what: string,
+) {
   return new Promise<Buffer>((resolve, reject) => {
     // coreutils `timeout` is a watchdog outside this thread: it still kills the program when the worker
     // thread that started it is terminated by the import's pool.
     const watchdog = onPath("timeout");
     const [c, a] = watchdog
-      ? [watchdog, ["-s", "KILL", `${Math.ceil(timeoutMs / 1000) + 5}s`, cmd, ...args]]
+      ? [watchdog, ["-s", "KILL", `${Math.ceil(Math.max(1000, clock.wallLeft()) / 1000) + 5}s`, cmd, ...args]]
       : [cmd, args];
     const child = spawn(c, a, {
       detached: true,
@@ -103,23 +204,27 @@ function run(cmd: string, args: string[], input: Uint8Array | undefined, timeout
     child.stderr?.on("data", (d: Buffer) => {
       err = (err + d.toString("utf8")).slice(-1000);
     });
-    const timer = setTimeout(() => {
+    const pid = child.pid ?? 0;
+    const timer = setInterval(() => {
+      if (pid > 0) clock.sample(pid);
+      const why = clock.over();
+      if (!why) return;
+      clearInterval(timer);
       killGroup(child.pid);
-      reject(
-        new DocumentError(
-          "timeout",
-          `${what} took longer than ${Math.round(timeoutMs / 1000)} s; it was stopped`,
-        ),
-      );
-    }, timeoutMs);
+      reject(new DocumentError("timeout", why));
+    }, CLOCK_POLL_MS);
+    const stop = () => {
+      clearInterval(timer);
+      clock.finish(pid);
+    };
     child.on("error", (e) => {
-      clearTimeout(timer);
+      stop();
       reject(
         new DocumentError("needs_ocr", `${what} could not be started (${e.message}); ${NEEDS_TESSERACT}`),
       );
     });
     child.on("close", (code) => {
-      clearTimeout(timer);
+      stop();
       if (code === 0) resolve(Buffer.concat(out));
       else
         reject(
@@ -280,6 +385,41 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
  * 5; a table prints no such word).
  */
 const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_=?<>/\\{}*#$&-]{1,4}$/;
+
+/** Tesseract's setting that restricts a reading to the characters of a number. */
+const DIGITS_ONLY = "tessedit_char_whitelist=0123456789,.+-";
+
+/**
+ * A short reading of a number-sized box that is a digit or two among letters or signs (`a7` for 27, `2.`
+ * for 25, `“ao`): a number misread, to be read again as digits.
+ */
+const DIGITS_AMONG_LETTERS = /^(?=.*\d)(?=.*[^\d])[0-9A-Za-z[\]()|!.,:;'"“”‘’~_=?<>/\\{}*#$&-]{2,5}$/;
+
+/** Whether a reading is likely a misread number (letters for digits, or digits among letters). */
+const misreadNumber = (text: string) =>
+  LETTERS_FOR_DIGITS.test(text) || (DIGITS_AMONG_LETTERS.test(text) && !/^[+-]?\d+(?:[.,]\d+)*$/.test(text));
+
+/**
+ * The words read from one crop as one word of the given text spanning them all (a number chosen by
+ * another reading), never with confidence.
+ */
+function asOneWord(ws: OcrWord[], text: string): OcrWord[] {
+  const left = Math.min(...ws.map((w) => w.left));
+  const top = Math.min(...ws.map((w) => w.top));
+  const right = Math.max(...ws.map((w) => w.left + w.width));
+  const bottom = Math.max(...ws.map((w) => w.top + w.height));
+  return [
+    {
+      ...ws[0],
+      text,
+      left,
+      top,
+      width: right - left,
+      height: bottom - top,
+      conf: Math.min(40, ...ws.map((w) => w.conf)),
+    },
+  ];
+}
 
 /** The text of the words read from one crop, minus signs and dashes as `-`: two readings compared. */
 const asNumber = (ws: OcrWord[]) =>
@@ -466,7 +606,7 @@ interface ReadMode {
 }
 
 /** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
-async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeoutMs: number, what: string) {
+async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock: PageClock, what: string) {
   const out: OcrWord[][] = images.map(() => []);
   sweepStaleCrops();
   const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
@@ -477,7 +617,7 @@ async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeo
       return f;
     });
     writeFileSync(join(dir, "list.txt"), `${files.join("\n")}\n`);
-    const tsv = await run(
+    const tsv = await runUnderClock(
       t.tesseract,
       [
         join(dir, "list.txt"),
@@ -492,7 +632,7 @@ async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeo
         "tsv",
       ],
       undefined,
-      timeoutMs,
+      clock,
       what,
     );
     for (const w of parseTsv(tsv.toString("utf8"))) out[w.page - 1]?.push(w);
@@ -512,7 +652,7 @@ async function recognise(
   images: Gray[],
   mode: ReadMode | number,
   t: OcrTools,
-  timeoutMs: number,
+  clock: PageClock,
   what: string,
 ): Promise<OcrWord[][]> {
   const m = typeof mode === "number" ? { psm: mode } : mode;
@@ -524,7 +664,7 @@ async function recognise(
         idx.map((k) => images[k]),
         m,
         t,
-        timeoutMs,
+        clock,
         what,
       );
       idx.forEach((k, j) => {
@@ -560,10 +700,8 @@ export async function ocrPageImage(
   pageNo: number,
   dpi: number,
   t: OcrTools,
-  timeoutMs: number,
+  clock: PageClock,
 ): Promise<OcrPageResult> {
-  const started = performance.now();
-  const left = () => Math.max(1000, timeoutMs - (performance.now() - started));
   let img: Gray = parsePgm(pgm);
   const threshold = Math.min(200, otsu(img));
   const emPx = (dpi * 10.5) / 72;
@@ -645,13 +783,13 @@ export async function ocrPageImage(
     banded ? crop(clean, b, margin) : cropCell(img, b, margin, threshold, emPx);
   const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
     const cropOf = (b: Box) => upscale(cut(b, banded), zoom);
-    const found = await recognise(boxes.map(cropOf), 7, t, left(), what);
+    const found = await recognise(boxes.map(cropOf), 7, t, clock, what);
     const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
     const again = await recognise(
       empty.map((k) => cropOf(boxes[k])),
       8,
       t,
-      left(),
+      clock,
       what,
     );
     empty.forEach((k, j) => {
@@ -683,7 +821,7 @@ export async function ocrPageImage(
         return (
           // Latin letters and brackets are what digits are misread as (a table prints no such word); a
           // Chinese character is left as read (the headers of narrow columns are single characters).
-          LETTERS_FOR_DIGITS.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
+          misreadNumber(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
         );
       });
     // As a line first, then what that did not make a number of as one word: each mode reads some crops
@@ -692,9 +830,9 @@ export async function ocrPageImage(
     for (const psm of [7, 8]) {
       const digits = await recognise(
         pending.map((k) => cropOf(boxes[k])),
-        { psm, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+        { psm, config: [DIGITS_ONLY] },
         t,
-        left(),
+        clock,
         what,
       );
       pending = pending.filter((k, j) => {
@@ -758,15 +896,31 @@ export async function ocrPageImage(
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
       numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
-      { psm: 7, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+      { psm: 7, config: [DIGITS_ONLY] },
       t,
-      left(),
+      clock,
       what,
     );
+    const disagree: { k: number; b: string }[] = [];
     numbers.forEach((k, j) => {
       const a = asNumber(found[k]);
       const b = asNumber(second[j]);
-      if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      if (a === b) return;
+      found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      if (isNumberReading(second[j])) disagree.push({ k, b });
+    });
+    // Where they differ, a third reading (larger still, in black and white) settles which of the two
+    // the number is: the second where the third agrees with it (a `48` read `4` at first is most often
+    // read whole by the other two). The number stays flagged either way.
+    const third = await recognise(
+      disagree.map(({ k }) => binarize(upscale(cut(boxes[k], banded), 4), threshold)),
+      { psm: 7, config: [DIGITS_ONLY] },
+      t,
+      clock,
+      what,
+    );
+    disagree.forEach(({ k, b }, j) => {
+      if (asNumber(third[j]) === b) found[k] = asOneWord(found[k], b);
     });
     // Placed by the caller, in a fixed order: the readings finish in any order.
     return () => place(boxes, found, tag, banded, zoom);
@@ -779,10 +933,10 @@ export async function ocrPageImage(
       multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
       t,
-      left(),
+      clock,
       what,
     ),
-    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
+    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
   ]);
   placeSingle();
   placeColumnar();
@@ -798,7 +952,7 @@ export async function ocrPageImage(
   for (const ws of restLines.values()) {
     const text = ws.map((w) => w.text).join("");
     const number = /^[+-]?\d[\d,.]*$/.test(text);
-    if (!number && !LETTERS_FOR_DIGITS.test(text)) continue;
+    if (!number && !misreadNumber(text)) continue;
     const x0 = Math.min(...ws.map((w) => w.left));
     const x1 = Math.max(...ws.map((w) => w.left + w.width));
     const y0 = Math.min(...ws.map((w) => w.top));
@@ -818,28 +972,42 @@ export async function ocrPageImage(
     };
     lone.push({ words: ws, box, number });
   }
-  const asDigits = (psm: number) => ({ psm, config: ["tessedit_char_whitelist=0123456789,.+-"] });
+  const asDigits = (psm: number) => ({ psm, config: [DIGITS_ONLY] });
   const numbers = lone.filter((l) => l.number);
   const [second, digits] = await Promise.all([
     recognise(
       numbers.map((l) => upscale(crop(clean, l.box, margin), 3)),
       asDigits(7),
       t,
-      left(),
+      clock,
       what,
     ),
     recognise(
       lone.filter((l) => !l.number).map((l) => upscale(crop(clean, l.box, margin), 2)),
       asDigits(7),
       t,
-      left(),
+      clock,
       what,
     ),
   ]);
   const changed = new Map<OcrWord, OcrWord>();
+  const disagree = numbers.filter((l, k) => asNumber(second[k]) !== asNumber(l.words));
+  const third = await recognise(
+    disagree.map((l) => binarize(upscale(crop(clean, l.box, margin), 4), threshold)),
+    asDigits(7),
+    t,
+    clock,
+    what,
+  );
   numbers.forEach((l, k) => {
-    if (asNumber(second[k]) === asNumber(l.words)) return;
-    for (const w of l.words) changed.set(w, { ...w, conf: Math.min(w.conf, 40) });
+    const b = asNumber(second[k]);
+    if (b === asNumber(l.words)) return;
+    // A third reading that agrees with the second settles the number (still not trusted), as in cells.
+    const j = disagree.indexOf(l);
+    const settled = isNumberReading(second[k]) && asNumber(third[j]) === b;
+    l.words.forEach((w, i) => {
+      changed.set(w, { ...w, text: !settled ? w.text : i === 0 ? b : "", conf: Math.min(w.conf, 40) });
+    });
   });
   lone
     .filter((l) => !l.number)
@@ -901,7 +1069,9 @@ export async function extractScannedPdf(
   const t = found.tools;
   const timeoutMs = opts.pageTimeoutMs ?? OCR_PAGE_TIMEOUT_MS;
   const dpi = opts.dpi ?? OCR_DPI;
-  const info = (await run(t.pdfinfo, ["-"], bytes, timeoutMs, "pdfinfo")).toString("utf8");
+  const info = (
+    await runUnderClock(t.pdfinfo, ["-"], bytes, new PageClock(timeoutMs, "pdfinfo"), "pdfinfo")
+  ).toString("utf8");
   const total = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1] ?? 0);
   if (!(total > 0)) throw new DocumentError("corrupt_pdf", "PDF has no pages poppler can render");
   const n = Math.min(total, opts.maxPages ?? 100);
@@ -912,17 +1082,16 @@ export async function extractScannedPdf(
   const skews: number[] = [];
   const started = performance.now();
   for (let p = 1; p <= n; p++) {
-    const pageStart = performance.now();
-    const pgm = await run(
+    const clock = new PageClock(timeoutMs, `OCR of page ${p}`);
+    const pgm = await runUnderClock(
       t.pdftoppm,
       // In colour, so that a red seal can be told from black ink (parsePgm drops it).
       ["-r", String(dpi), "-f", String(p), "-l", String(p), "-"],
       bytes,
-      timeoutMs,
+      clock,
       `rendering page ${p}`,
     );
-    const left = timeoutMs - (performance.now() - pageStart);
-    const r = await ocrPageImage(pgm, p, dpi, t, Math.max(1000, left));
+    const r = await ocrPageImage(pgm, p, dpi, t, clock);
     pages.push(r.page);
     words += r.words;
     low += r.lowConfidence;
