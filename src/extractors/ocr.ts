@@ -390,14 +390,15 @@ const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_=?<>/\\{}*#$&-]{1,4}$/;
 const DIGITS_ONLY = "tessedit_char_whitelist=0123456789,.+-";
 
 /**
- * A short reading of a number-sized box that is a digit or two among letters or signs (`a7` for 27, `2.`
- * for 25, `“ao`): a number misread, to be read again as digits.
+ * Whether a short reading with no Chinese in it is no number yet is not a dash either (`a7` for 27, `2.`
+ * for 25, `“ao`, `¢` for 0, `ll` for 11): what digits are misread as, to be read again as digits.
  */
-const DIGITS_AMONG_LETTERS = /^(?=.*\d)(?=.*[^\d])[0-9A-Za-z[\]()|!.,:;'"“”‘’~_=?<>/\\{}*#$&-]{2,5}$/;
-
-/** Whether a reading is likely a misread number (letters for digits, or digits among letters). */
 const misreadNumber = (text: string) =>
-  LETTERS_FOR_DIGITS.test(text) || (DIGITS_AMONG_LETTERS.test(text) && !/^[+-]?\d+(?:[.,]\d+)*$/.test(text));
+  text.length <= 5 &&
+  !CJK.test(text) &&
+  !/[%\s]/.test(text) &&
+  !/^[+-]?\d+(?:[.,]\d+)*$/.test(text) &&
+  !/^[-\u2212\u2013\u2014_~.·…]+$/.test(text);
 
 /**
  * The words read from one crop as one word of the given text spanning them all (a number chosen by
@@ -709,6 +710,12 @@ export async function ocrPageImage(
   if (Math.abs(skewDeg) >= 0.05) img = rotate(img, skewDeg);
   const px = findRulings(img, threshold, emPx);
   const clean = eraseRulings(img, px, emPx);
+  // Crops of cells and words are given to Tesseract in black and white at the page's threshold: in a
+  // small crop of a noisy or JPEG-compressed scan the engine's own threshold is set by the grain of the
+  // paper, and a clean `27` is read `a7` or nothing at all; in black and white it reads `27`. (The rest
+  // of the page is read in grey: the engine thresholds a whole page well, and reads its lines better.)
+  const bwImg = binarize(img, threshold);
+  const bwClean = binarize(clean, threshold);
   const blobs = inkBlobs(clean, threshold, emPx);
   const cells = cellRegions(img, px, emPx);
   // Cells with ink, read one by one: one line at most → a single text line, else a block.
@@ -779,8 +786,8 @@ export async function ocrPageImage(
   const zoom = 2;
   // Ruled cells are cut from the page as scanned (glyphs touching a ruling keep their strokes), the
   // words of borderless lines from the page with its rulings erased.
-  const cut = (b: Box, banded: boolean) =>
-    banded ? crop(clean, b, margin) : cropCell(img, b, margin, threshold, emPx);
+  const cut = (b: Box, banded: boolean, bw = true) =>
+    banded ? crop(bw ? bwClean : clean, b, margin) : cropCell(bw ? bwImg : img, b, margin, threshold, emPx);
   const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
     const cropOf = (b: Box) => upscale(cut(b, banded), zoom);
     const found = await recognise(boxes.map(cropOf), 7, t, clock, what);
@@ -909,11 +916,11 @@ export async function ocrPageImage(
       found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
       if (isNumberReading(second[j])) disagree.push({ k, b });
     });
-    // Where they differ, a third reading (larger still, in black and white) settles which of the two
-    // the number is: the second where the third agrees with it (a `48` read `4` at first is most often
-    // read whole by the other two). The number stays flagged either way.
+    // Where they differ, a third reading (of the page's grey pixels, not black and white) settles which
+    // of the two the number is: the second where the third agrees with it (a `48` read `4` at first is
+    // most often read whole by the other two). The number stays flagged either way.
     const third = await recognise(
-      disagree.map(({ k }) => binarize(upscale(cut(boxes[k], banded), 4), threshold)),
+      disagree.map(({ k }) => upscale(cut(boxes[k], banded, false), 3)),
       { psm: 7, config: [DIGITS_ONLY] },
       t,
       clock,
@@ -930,7 +937,7 @@ export async function ocrPageImage(
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
-      multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
+      multi.map((b) => cropCell(bwImg, b, margin, threshold, emPx)),
       6,
       t,
       clock,
@@ -952,7 +959,7 @@ export async function ocrPageImage(
   for (const ws of restLines.values()) {
     const text = ws.map((w) => w.text).join("");
     const number = /^[+-]?\d[\d,.]*$/.test(text);
-    if (!number && !misreadNumber(text)) continue;
+    if (!number && !LETTERS_FOR_DIGITS.test(text)) continue;
     const x0 = Math.min(...ws.map((w) => w.left));
     const x1 = Math.max(...ws.map((w) => w.left + w.width));
     const y0 = Math.min(...ws.map((w) => w.top));
