@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DocumentModel, OCR_DOUBTED_BELOW, OCR_NOT_AS_PRINTED } from "../model/document.js";
 import { T2_ROWS, T3_ROWS } from "../normalize/template.js";
+import { editDistance, toSimplified } from "../normalize/text.js";
 import { processAlive } from "../process-alive.js";
 import { DocumentError } from "./errors.js";
 import { killGroup, onPath } from "./legacy.js";
@@ -142,6 +143,8 @@ export interface OcrTools {
   tesseract: string;
   pdftoppm: string;
   pdfinfo: string;
+  /** Tesseract has its traditional-script data (Debian `tesseract-ocr-chi-tra`): optional. */
+  chiTra?: boolean;
 }
 
 let tools: { tools?: OcrTools; reason?: string } | undefined;
@@ -168,7 +171,7 @@ export function ocrTools(): { tools?: OcrTools; reason?: string } {
       return { reason: "tesseract has no chi_sim (Chinese) or eng language data" };
     const poppler = spawnSync(pdftoppm, ["-v"], { encoding: "utf8", timeout: 10_000 });
     if (poppler.status !== 0) return { reason: "pdftoppm does not run" };
-    return { tools: { tesseract, pdftoppm, pdfinfo } };
+    return { tools: { tesseract, pdftoppm, pdfinfo, chiTra: listed.has("chi_tra") } };
   };
   tools = find();
   return tools;
@@ -526,12 +529,23 @@ export function snapLabels(words: OcrWord[]): OcrWord[] {
     const ordinal = /^(?:\d+[.、]|[(（][一二三四五六七八九十]+[)）])/.exec(text)?.[0] ?? "";
     const body = hanOnly(text.slice(ordinal.length));
     const unsure = line.some((w) => w.conf < OCR_LOW_CONFIDENCE);
-    if (!unsure || body.length < 5 || /\d/.test(text.slice(ordinal.length))) {
+    if (!unsure || body.length < 4 || /\d/.test(text.slice(ordinal.length))) {
       out.push(...line);
       continue;
     }
     const allowed = Math.floor(body.length / 4);
-    const hits = LABEL_LEXICON.map((l) => ({ l, ...bestStretch(body, l) }))
+    // A reading of four characters is put back only as a whole label of four (`行政处六` → `行政处罚`):
+    // a stretch of four inside a longer label is too easily a near miss of something else.
+    const hits = (
+      body.length >= 5
+        ? LABEL_LEXICON.map((l) => ({ l, ...bestStretch(body, l) }))
+        : LABEL_LEXICON.filter((l) => l.length === 4).map((l) => ({
+            l,
+            dist: editDistance(body, l),
+            start: 0,
+            end: 4,
+          }))
+    )
       .filter((h) => h.dist <= allowed)
       .sort((a, b) => a.dist - b.dist);
     const best = hits[0];
@@ -556,6 +570,56 @@ export function snapLabels(words: OcrWord[]): OcrWord[] {
     });
   }
   return out;
+}
+
+/** A crop's words, to be replaced in place by a better reading. */
+interface Reading {
+  ws: OcrWord[];
+  crop: () => Gray;
+  psm: number;
+}
+
+/**
+ * Labels the Chinese (simplified) model read with low confidence are read again with the traditional
+ * model where Tesseract has it: a report republished in traditional script has its labels misread
+ * (`行政處罰` read `{Fie Fi)`) and their rows lost. The traditional reading replaces the first only
+ * where it has traditional characters in it and more confidence; it is kept in simplified characters
+ * (OpenCC), as the template's labels are matched. Crops with digits are never read again here.
+ */
+async function rereadTraditional(
+  readings: Reading[],
+  emPx: number,
+  t: OcrTools,
+  clock: PageClock,
+  what: string,
+) {
+  const unsure = readings.filter(
+    ({ ws }) =>
+      ws.length > 0 &&
+      ws.some((w) => w.conf < OCR_LOW_CONFIDENCE) &&
+      !ws.some((w) => /\d/.test(w.text) || w.text === UNREAD_INK) &&
+      Math.max(...ws.map((w) => w.left + w.width)) - Math.min(...ws.map((w) => w.left)) >= 1.5 * emPx,
+  );
+  const mean = (ws: OcrWord[]) => ws.reduce((a, w) => a + w.conf, 0) / ws.length;
+  await Promise.all(
+    [7, 6].map(async (psm) => {
+      const batch = unsure.filter((r) => r.psm === psm);
+      const again = await recognise(
+        batch.map((r) => r.crop()),
+        { psm, lang: "chi_tra+chi_sim" },
+        t,
+        clock,
+        what,
+      );
+      batch.forEach((r, j) => {
+        const text = again[j].map((w) => w.text).join("");
+        if (again[j].length === 0 || /\d/.test(text) || toSimplified(text) === text) return;
+        if (mean(again[j]) < mean(r.ws) + 10) return;
+        // The crop's words are replaced in place: the caller places them from this array.
+        r.ws.splice(0, r.ws.length, ...again[j].map((w) => ({ ...w, text: toSimplified(w.text) })));
+      });
+    }),
+  );
 }
 
 export interface OcrPageResult {
@@ -930,10 +994,14 @@ export async function ocrPageImage(
       if (asNumber(third[j]) === b) found[k] = asOneWord(found[k], b);
     });
     // Placed by the caller, in a fixed order: the readings finish in any order.
-    return () => place(boxes, found, tag, banded, zoom);
+    return {
+      found,
+      crop: (k: number) => cropOf(boxes[k]),
+      place: () => place(boxes, found, tag, banded, zoom),
+    };
   };
   // The four readings of a page are independent: they run at once.
-  const [placeSingle, placeColumnar, multiWords, [rest]] = await Promise.all([
+  const [single, columns, multiWords, [rest]] = await Promise.all([
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
@@ -945,8 +1013,24 @@ export async function ocrPageImage(
     ),
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
   ]);
-  placeSingle();
-  placeColumnar();
+  if (t.chiTra) {
+    await rereadTraditional(
+      [
+        ...[single, columns].flatMap((r) => r.found.map((ws, k) => ({ ws, crop: () => r.crop(k), psm: 7 }))),
+        ...multiWords.map((ws, k) => ({
+          ws,
+          crop: () => cropCell(bwImg, multi[k], margin, threshold, emPx),
+          psm: 6,
+        })),
+      ],
+      emPx,
+      t,
+      clock,
+      what,
+    );
+  }
+  single.place();
+  columns.place();
   place(multi, multiWords, "m", false);
   // A line of the rest of the page that is one number-sized word (a table printed one cell per line)
   // is checked as a column's words are, from the box of its ink: a number is read a second time (where
