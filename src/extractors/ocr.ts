@@ -774,10 +774,9 @@ export async function ocrPageImage(
   if (Math.abs(skewDeg) >= 0.05) img = rotate(img, skewDeg);
   const px = findRulings(img, threshold, emPx);
   const clean = eraseRulings(img, px, emPx);
-  // Crops of cells and words are given to Tesseract in black and white at the page's threshold: in a
-  // small crop of a noisy or JPEG-compressed scan the engine's own threshold is set by the grain of the
-  // paper, and a clean `27` is read `a7` or nothing at all; in black and white it reads `27`. (The rest
-  // of the page is read in grey: the engine thresholds a whole page well, and reads its lines better.)
+  // Crops that Tesseract misreads in grey are read again in black and white at the page's threshold: in
+  // a small crop of a noisy or JPEG-compressed scan the engine's own threshold is set by the grain of
+  // the paper, and a clean `27` is read `a7` or nothing at all; in black and white it reads `27`.
   const bwImg = binarize(img, threshold);
   const bwClean = binarize(clean, threshold);
   const blobs = inkBlobs(clean, threshold, emPx);
@@ -850,10 +849,14 @@ export async function ocrPageImage(
   const zoom = 2;
   // Ruled cells are cut from the page as scanned (glyphs touching a ruling keep their strokes), the
   // words of borderless lines from the page with its rulings erased.
-  const cut = (b: Box, banded: boolean, bw = true) =>
+  const cut = (b: Box, banded: boolean, bw: boolean) =>
     banded ? crop(bw ? bwClean : clean, b, margin) : cropCell(bw ? bwImg : img, b, margin, threshold, emPx);
   const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
-    const cropOf = (b: Box) => upscale(cut(b, banded), zoom);
+    // Read in grey first; in black and white where that reading fails (nothing, letters, or a number the
+    // second reading disputes): binarizing helps a noisy crop and breaks the thin strokes of a
+    // low-resolution one (a `1` read `]`, a `0` lost), so it is the second try, never the first.
+    const cropOf = (b: Box) => upscale(cut(b, banded, false), zoom);
+    const bwOf = (b: Box) => upscale(cut(b, banded, true), zoom);
     const found = await recognise(boxes.map(cropOf), 7, t, clock, what);
     const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
     const again = await recognise(
@@ -863,6 +866,18 @@ export async function ocrPageImage(
       clock,
       what,
     );
+    const stillEmpty = empty.filter((_, j) => again[j].length === 0);
+    const bwAgain = await recognise(
+      stillEmpty.map((k) => bwOf(boxes[k])),
+      7,
+      t,
+      clock,
+      what,
+    );
+    stillEmpty.forEach((k, j) => {
+      const i = empty.indexOf(k);
+      again[i] = bwAgain[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+    });
     empty.forEach((k, j) => {
       // Ink in a ruled cell that neither reading made anything of stays in the cell as unread ink,
       // never a blank. (In a column line, such ink is judged with the page's other unread ink.)
@@ -895,9 +910,21 @@ export async function ocrPageImage(
           misreadNumber(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
         );
       });
-    // As a line first, then what that did not make a number of as one word: each mode reads some crops
-    // the other reads nothing of.
-    let pending = doubtful;
+    // In black and white first (a clean `27` in a noisy crop read `a7`), then restricted to digits as a
+    // line, then what that did not make a number of as one word: each reads some crops the others
+    // read nothing of.
+    const bwRead = await recognise(
+      doubtful.map((k) => bwOf(boxes[k])),
+      7,
+      t,
+      clock,
+      what,
+    );
+    let pending = doubtful.filter((k, j) => {
+      if (!isNumberReading(bwRead[j])) return true;
+      found[k] = bwRead[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      return false;
+    });
     for (const psm of [7, 8]) {
       const digits = await recognise(
         pending.map((k) => cropOf(boxes[k])),
@@ -966,7 +993,7 @@ export async function ocrPageImage(
     // `--psm 8`, so the line mode is used.)
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
-      numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
+      numbers.map((k) => upscale(cut(boxes[k], banded, false), 3)),
       { psm: 7, config: [DIGITS_ONLY] },
       t,
       clock,
@@ -980,12 +1007,12 @@ export async function ocrPageImage(
       found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
       if (isNumberReading(second[j])) disagree.push({ k, b });
     });
-    // Where they differ, a third reading (of the page's grey pixels, not black and white) settles which
-    // of the two the number is: the second where the third agrees with it (a `48` read `4` at first is
-    // most often read whole by the other two). The number stays flagged either way.
+    // Where they differ, a third reading (in black and white) settles which of the two the number is:
+    // the second where the third agrees with it (a `48` read `4` at first is most often read whole by
+    // the other two). The number stays flagged either way.
     const third = await recognise(
-      disagree.map(({ k }) => upscale(cut(boxes[k], banded, false), 3)),
-      { psm: 7, config: [DIGITS_ONLY] },
+      disagree.map(({ k }) => bwOf(boxes[k])),
+      7,
       t,
       clock,
       what,
@@ -1005,7 +1032,7 @@ export async function ocrPageImage(
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
-      multi.map((b) => cropCell(bwImg, b, margin, threshold, emPx)),
+      multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
       t,
       clock,
@@ -1019,7 +1046,7 @@ export async function ocrPageImage(
         ...[single, columns].flatMap((r) => r.found.map((ws, k) => ({ ws, crop: () => r.crop(k), psm: 7 }))),
         ...multiWords.map((ws, k) => ({
           ws,
-          crop: () => cropCell(bwImg, multi[k], margin, threshold, emPx),
+          crop: () => cropCell(img, multi[k], margin, threshold, emPx),
           psm: 6,
         })),
       ],
