@@ -1,11 +1,11 @@
 // The version number of the extraction (extract → reconstruct → validate), recorded per document.
 
 /**
- * Bump it whenever a change to src/extractors/, src/normalize/ or src/pipeline.ts can change any stored
+ * Bump it whenever a change to src/extractors/, src/normalize/ or src/import/pipeline.ts can change any stored
  * cell, rule, flag or report field. Each document records the version that produced it; `zfxxgk
  * reprocess`, and importing the same bytes again, re-extract documents with an older one.
  */
-export const EXTRACTION_VERSION = 4;
+export const EXTRACTION_VERSION = 5;
 
 /**
  * A simulated extraction change for tests and benchmarks of `reprocess` (ZFXXGK_TEST_EXTRACTION_CHANGE=1):

@@ -53,6 +53,21 @@ function groupLines(pieces: Piece[]): Line[] {
     cur = { pieces: [p], top: p.top, bottom: p.bottom, base: p.base, size: p.size, no: 0 };
     lines.push(cur);
   }
+  // Ink OCR could not read (U+FFFD, its box an em high) inside the height of a line it does not share a
+  // baseline with (a word read with a box taller than its glyphs: （七）总计 as �� and a tall 总计) is part
+  // of that line, not a line of its own between it and the next.
+  const unread = (l: Line) => l.pieces.every((p) => p.conf !== undefined && /^\ufffd+$/.test(p.text));
+  for (let k = lines.length - 1; k >= 0; k--) {
+    const l = lines[k];
+    if (!unread(l)) continue;
+    const host = lines.find(
+      (o) =>
+        o !== l && !unread(o) && o.pieces[0].conf !== undefined && o.top <= l.top && o.bottom >= l.bottom,
+    );
+    if (!host) continue;
+    host.pieces.push(...l.pieces);
+    lines.splice(k, 1);
+  }
   for (const l of lines) l.pieces.sort((a, b) => a.x0 - b.x0);
   return lines;
 }
@@ -580,12 +595,14 @@ const doubted = (s: Segment) => s.pieces.some((p) => p.conf !== undefined && p.c
  */
 function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } {
   let strayLead = false;
+  // (Also on a label-only line: a wrapped label's first line, 部分公开（区分处 read with a stray digit
+  // before it, would otherwise end the table there.)
   if (
-    segs.length >= 3 &&
+    segs.length >= 2 &&
     segs[0].value &&
     doubted(segs[0]) &&
     !segs[1].value &&
-    segs.slice(2).some((s) => s.value)
+    (segs.slice(2).some((s) => s.value) || segs.slice(1).every((s) => !s.value && s.text.length >= 2))
   ) {
     segs[0].value = false;
     strayLead = true;
@@ -593,6 +610,11 @@ function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } 
   const firstValue = segs.findIndex((s) => s.value);
   if (firstValue > 0) {
     for (const s of segs.slice(firstValue)) if (!s.value && doubted(s) && s.text.length <= 8) s.value = true;
+  } else if (firstValue === 0 && segs.filter((s) => s.value).length >= 3) {
+    // A line of values only (Table 4's one row): a doubted reading among them that holds a digit
+    // (‘4, a value with a speck before it) is a value cell, flagged by its confidence.
+    for (const s of segs)
+      if (!s.value && doubted(s) && s.text.length <= 4 && /\d/.test(s.text)) s.value = true;
   }
   return { segs, strayLead };
 }
@@ -702,7 +724,8 @@ function headerAbove(lines: Line[], i: number, before: Line[] = []): Line[] {
     const l = above(k);
     if (k !== -1 && below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
     const segs = segmentsOf(l);
-    if (segs.some((s) => s.value || /[。；;]/.test(s.text) || s.text.length > 40)) break;
+    // (A header word that OCR misread as a number, 自然 read as 3, is doubted: it does not end the header.)
+    if (segs.some((s) => (s.value && !doubted(s)) || /[。；;]/.test(s.text) || s.text.length > 40)) break;
     out.push(l);
     below = l;
   }
@@ -747,6 +770,28 @@ function buildBorderless(
       } else merged.push([...c] as [number, number]);
     }
     cols = merged;
+  }
+  // A line of values only (Table 4) read by OCR: a doubted reading kept as a value (‘4) that lies in
+  // no column of the numbers is a column of its own, not a part of the nearest one.
+  const lone = valueRows.length === 1 && valueRows[0].firstValue === 0 ? valueRows[0].segs : [];
+  for (const s of lone) {
+    if (isValueText(s.text) || !s.value) continue;
+    const t = 0.2 * s.pieces[0].size;
+    if (!cols.some(([a, b]) => s.x0 <= b + t && s.x1 >= a - t)) cols.push([s.x0, s.x1]);
+  }
+  cols.sort((a, b) => a[0] - b[0]);
+  // On a page read by OCR, a value misread as letters right after the label (4 read as qd) is no part
+  // of the label when it stands inside a value column: it is that column's doubted value.
+  for (const r of valueRows) {
+    while (r.firstValue > 1) {
+      const seg = r.segs[r.firstValue - 1];
+      const inside = cols.some(
+        ([a, b]) => Math.min(b, seg.x1) - Math.max(a, seg.x0) >= 0.5 * (seg.x1 - seg.x0),
+      );
+      if (!inside || !doubted(seg) || seg.text.length > 4) break;
+      seg.value = true;
+      r.firstValue--;
+    }
   }
   // Columns blank in every row, right of the last printed value, still have a header above them
   // (too many only adds trailing blanks, which reconstruction trims).
@@ -1052,20 +1097,49 @@ function withOpenHeaderColumns(
     .sort((a, b) => a - b);
   const spacing = steps[Math.floor(steps.length / 2)];
   // The engine's words, not the runs they were joined into: a tight header runs its columns together.
+  // (A run read with confidence, of two to four Chinese characters only and narrower than a column,
+  // is also a whole label: 其他 on one header line.)
   const heads = header.flatMap((l) =>
     l.pieces
-      .flatMap((p) => p.words ?? [[p.x0, p.x1] as [number, number]])
-      .filter(([a, b]) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
-      .map(([a, b]) => ({ x: (a + b) / 2, line: l.top })),
+      .flatMap((p) => {
+        const words = (p.words ?? [[p.x0, p.x1] as [number, number]]).map(([a, b]) => ({
+          a,
+          b,
+          whole: false,
+        }));
+        const whole = (p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text);
+        return whole ? [...words, { a: p.x0, b: p.x1, whole }] : words;
+      })
+      .filter(({ a, b }) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
+      .map(({ a, b, whole }) => ({ x: (a + b) / 2, line: l.top, whole })),
   );
   const clear = Math.max(size, 0.3 * spacing);
   const blanks: [number, number][] = [];
-  for (let k = 0; k + 1 < cols.length; k++) {
-    if (cols[k][0] < labelRight) continue;
-    const room = heads.filter((h) => h.x - cols[k][1] >= clear && cols[k + 1][0] - h.x >= clear);
+  // The gaps between value columns, and the one between the row labels and the first value column
+  // (a blank column next to the labels, 自然人 left empty). A blank column between two printed ones
+  // puts them about two spacings apart, its header midway (a narrower gap holds no column: a word there
+  // is a piece of a neighbour's wider label); next to the labels, its header stands about one spacing
+  // left of the first printed column, clear of the labels.
+  // (One spacing here is the narrow end of the distances, their lower quartile: with several blank
+  // columns, the double distances are as common as the single ones.)
+  const unit = steps[Math.floor((steps.length - 1) / 4)];
+  const near = (h: { x: number }, k: number) => {
+    if (k < 0) return mids[0] - h.x >= 0.5 * unit && mids[0] - h.x <= 1.5 * spacing;
+    const apart = mids[k + 1] - mids[k];
+    return apart >= 1.5 * unit && Math.abs(h.x - (mids[k] + mids[k + 1]) / 2) <= 0.3 * apart;
+  };
+  for (let k = -1; k + 1 < cols.length; k++) {
+    if (k >= 0 && cols[k][0] < labelRight) continue;
+    const leftEdge = k >= 0 ? cols[k][1] : labelRight;
+    const room = heads.filter((h) => h.x - leftEdge >= clear && cols[k + 1][0] - h.x >= clear && near(h, k));
     // A wrapped label (科研 / 机构) stands there on two header lines or more, one above the other: a
-    // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place.
+    // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place,
+    // unless it is a whole label standing well clear (half a column spacing) of both columns.
     const stacked = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
+    const wide = Math.max(clear, 0.5 * spacing);
+    if (stacked.length === 0) {
+      stacked.push(...room.filter((h) => h.whole && h.x - leftEdge >= wide && cols[k + 1][0] - h.x >= wide));
+    }
     if (stacked.length > 0) {
       const x = stacked.reduce((a, h) => a + h.x, 0) / stacked.length;
       blanks.push([x, x]);
@@ -1224,6 +1298,18 @@ function pageEndBlanks(
   return [proven, Math.max(proven, room)];
 }
 
+/**
+ * The empty lines below a page's last cell line when positions are read by OCR (rough by a few points,
+ * so the distance to the bottom most pages share is no whole number of pitches): a line fits wherever
+ * its baseline is no lower than that bottom, give or take the reading's roughness (an eighth of a pitch,
+ * as for the distances between lines); up to a quarter pitch lower it may have fitted.
+ */
+function roughRoomBelow(room: number, pitch: number): [number, number] {
+  if (!Number.isFinite(room) || !(pitch > 0)) return [0, 0];
+  const count = (limit: number) => Math.max(0, Math.min(12, Math.floor(limit / pitch)));
+  return [count(room + 0.12 * pitch), count(room + 0.25 * pitch)];
+}
+
 /** The blank cells of an empty-line run: `certain` of them, and `extra` more the geometry also allows. */
 function blankRun(page: number, certain: number, extra: number, top: number, step: number) {
   return Array.from({ length: certain + extra }, (_, j) => {
@@ -1252,21 +1338,41 @@ function blankCellLines(
   before: CellPageEnd | undefined,
 ): CellLinesFound {
   const none = { end: undefined, unsure: 0, certain: 0, pageEndGuesses: [] };
+  const measured = !page.pieces.some((p) => p.conf !== undefined);
   const kind = (it: { block: Block; line?: Line }) => {
     if (!it.line || it.block.kind !== "text" || it.line.pieces.length === 0) return "other";
     const text = it.block.text;
-    if (isValueText(text)) return "value";
-    return text.length <= 40 && !/[。；;]/.test(text) ? "label" : "other";
+    // (A line of ink OCR could not read, between one-value lines, is a cell's value read as nothing.)
+    if (isValueText(text) || (!measured && /^\ufffd+$/.test(text))) return "value";
+    if (/[。；;]/.test(text)) return "other";
+    // (Read by OCR, a numbered row label may run a little longer: 2.申请人逾期未按收费通知要求缴纳费用、
+    // 行政机关不再处理其政府信息公开申请, with what the engine reads around it.)
+    const long = !measured && text.length <= 50 && ORDINAL.test(text) && !/[，,]/.test(text);
+    return text.length <= 40 || long ? "label" : "other";
   };
   const kinds = items.map(kind);
   if (kinds.filter((k) => k === "value").length < 3) return none;
   const baseAt = (k: number) => items[k].line!.pieces[0].base;
+  // Distances within a page read by OCR are taken between the middles of the lines' widest words: a
+  // Chinese label's box reaches further below the baseline than a number's, and a speck read beside a
+  // line has a box of its own height, but their middles keep the lines' pitch.
+  const middle = (k: number) => {
+    const w = items[k].line!.pieces.reduce((a, b) => (b.x1 - b.x0 > a.x1 - a.x0 ? b : a));
+    return (w.top + w.bottom) / 2;
+  };
+  const posAt = measured ? baseAt : middle;
   // The pitch: the smallest baseline distance between neighbouring cell lines seen twice or more (on a
   // page with many empty cells, a longer distance may be the most common one).
+  // Positions read by OCR are too rough for the document-wide measures: its pages keep their own, and
+  // there a label's box ends lower or higher than a number's (a label's distance to a value is no pitch),
+  // so the pitch is measured between value lines where the page has two such distances.
+  const valuePairs = kinds.filter((k, i) => k === "value" && kinds[i - 1] === "value").length;
+  const pitchPair = (a: string, b: string) =>
+    a !== "other" && b !== "other" && (measured || valuePairs < 2 || (a === "value" && b === "value"));
   const gaps = new Map<number, number>();
   for (let k = 1; k < items.length; k++) {
-    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
-    const g = Math.round((baseAt(k) - baseAt(k - 1)) * 2) / 2;
+    if (!pitchPair(kinds[k - 1], kinds[k])) continue;
+    const g = Math.round((posAt(k) - posAt(k - 1)) * 2) / 2;
     if (g > 0) gaps.set(g, (gaps.get(g) ?? 0) + 1);
   }
   const size = Math.min(...items.flatMap((it) => (it.line ? [it.line.size] : [])));
@@ -1278,12 +1384,10 @@ function blankCellLines(
   // Measured, not rounded: the mean of the distances near it (CJK and Latin baselines differ a little).
   const near: number[] = [];
   for (let k = 1; k < items.length; k++) {
-    if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
-    const g = baseAt(k) - baseAt(k - 1);
+    if (!pitchPair(kinds[k - 1], kinds[k])) continue;
+    const g = posAt(k) - posAt(k - 1);
     if (Math.abs(g - bucket) <= 0.75) near.push(g);
   }
-  // Positions read by OCR are too rough for the document-wide measures: its pages keep their own.
-  const measured = !page.pieces.some((p) => p.conf !== undefined);
   const pitch =
     measured && Number.isFinite(body.valuePitch)
       ? body.valuePitch
@@ -1295,9 +1399,14 @@ function blankCellLines(
   const excess: number[] = [];
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
-    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    const e = posAt(k) - posAt(k - 1) - pitch;
     const amidLabels = measured && kinds[k - 1] === "label" && kinds[k] === "label";
-    if (e > (amidLabels ? 1.5 : 0.5) * pitch) excess.push(e);
+    // (Read by OCR, a distance beside a label says something only where it could hold a whole empty
+    // line, and one between two labels nothing: headings and header paragraphs have spacing of their
+    // own that OCR cannot tell from empty lines.)
+    const roughLabel = !measured && (kinds[k - 1] === "label" || kinds[k] === "label");
+    if (!measured && kinds[k - 1] === "label" && kinds[k] === "label") continue;
+    if (e > (amidLabels ? 1.5 : roughLabel ? 0.75 : 0.5) * pitch) excess.push(e);
   }
   const fits = (e: number, h: number) => {
     const n = Math.round(e / h);
@@ -1325,7 +1434,7 @@ function blankCellLines(
     const a = kinds[k - 1];
     const b = kinds[k];
     if (a === "other" || b === "other") continue;
-    const e = baseAt(k) - baseAt(k - 1) - pitch;
+    const e = posAt(k) - posAt(k - 1) - pitch;
     if (e <= 0.5 * pitch) continue;
     const [least, most] = lines(e);
     if (least < 1 || (a !== "value" && b !== "value" && least < 2)) continue;
@@ -1359,7 +1468,9 @@ function blankCellLines(
   if (last < 0 || lastKind === "other") return { end: undefined, unsure, certain, pageEndGuesses };
   const end: CellPageEnd = {
     kind: lastKind,
-    below: lines(body.last - baseAt(last), breakHeights),
+    below: measured
+      ? lines(body.last - baseAt(last), breakHeights)
+      : roughRoomBelow(body.last - baseAt(last), pitch),
     base: baseAt(last),
     pitch,
     bottom: page.height,

@@ -36,6 +36,9 @@ const COMPILED_BY_RE = new RegExp(
   `由\\s*([^，,。；;《》]{2,40}?${SUFFIX})\\s*(?:根据|依据|按照|编制|编写|负责)`,
 );
 const SUBJECT_RE = new RegExp(`^([^，,。；;《》“”]{2,40}?${SUFFIX})(?:依照|根据|依据|按照)《`);
+/** A line that is an issuer's name alone, or a place name alone (compiled once, not per document). */
+const ISSUER_NAME_RE = new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$`);
+const ISSUER_LINE_RE = new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$|^[^，,。；;：:]{2,20}[省市区县旗州盟]$`);
 const SIGNED_DATE_RE = /^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日$/;
 const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
 
@@ -89,11 +92,7 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
       titleMatch = m;
       // The issuer on its own line above a title that starts with the year (岫川省交通运输厅 / 2024 年…).
       const before = i >= 2 ? titleCandidates[i - 1].replace(/\s+/g, "") : "";
-      if (
-        m.index === 0 &&
-        m[2] === "" &&
-        new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$|^[^，,。；;：:]{2,20}[省市区县旗州盟]$`).test(before)
-      ) {
+      if (m.index === 0 && m[2] === "" && ISSUER_LINE_RE.test(before)) {
         titleRaw = `${titleCandidates[i - 1].trim()}${titleRaw}`;
       }
       break;
@@ -205,10 +204,7 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
   // Last resort: the signature that closes the report (澄霁街道办事处 / 2024年1月22日).
   const tail = lines.slice(-6);
   for (let i = tail.length - 2; i >= 0; i--) {
-    if (
-      SIGNED_DATE_RE.test(tail[i + 1].trim()) &&
-      new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$`).test(tail[i].replace(/\s+/g, ""))
-    ) {
+    if (SIGNED_DATE_RE.test(tail[i + 1].trim()) && ISSUER_NAME_RE.test(tail[i].replace(/\s+/g, ""))) {
       candidates.push(cleanIssuer(tail[i]) ?? "");
       break;
     }

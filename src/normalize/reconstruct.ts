@@ -18,7 +18,7 @@ import {
   t2DefaultColumns,
   t3Sequence,
 } from "./template.js";
-import { labelKey, type ParsedValue, scaleDecimal } from "./text.js";
+import { labelKey, type ParsedValue, parsedValue, scaleDecimal } from "./text.js";
 import type { BuiltUnits, Unit, ValueToken } from "./units.js";
 
 const T4_KEY_INDEX = new Map(T4_KEYS.map((k, i) => [k, i]));
@@ -502,18 +502,21 @@ function versionFromLabels(lines: { text: string }[]): Set<"GOP2019" | "GOP2021"
 
 function makeCell(key: string, tok: ValueToken, label: string, confidence: number): CanonicalCell {
   const p = tok.parsed;
-  const cell: CanonicalCell = {
+  // Every field present, in one order (applyMoney fills exact and rawUnit later): all cells share one
+  // object shape, so the code that reads them (rules, the schema check, the store) stays monomorphic.
+  return {
     key,
     value: p.status === "number" ? p.value : null,
     status: p.status,
+    exact: undefined,
     raw: p.raw,
     unit: key.endsWith("amount_yuan") ? "yuan" : "count",
+    rawUnit: undefined,
+    sign: p.sign || undefined,
+    sourceLabel: label || undefined,
     confidence,
     pos: tok.pos,
   };
-  if (p.sign) cell.sign = p.sign;
-  if (label) cell.sourceLabel = label;
-  return cell;
 }
 
 /** Money cells: the unit printed in the cell wins over the header's; a bare amount keeps its number. */
@@ -722,7 +725,11 @@ function placeShortRow(
   u: Unit,
   flags: Flag[],
 ): (ValueToken | undefined)[] {
-  const blank = (): ValueToken => ({ parsed: { status: "blank", value: null, raw: "" }, pos: u.pos });
+  const blank = (): ValueToken => ({
+    parsed: parsedValue("blank", null, ""),
+    pos: u.pos,
+    uncertain: undefined,
+  });
   if (atEnd) {
     flags.push({
       code: "row_truncated",

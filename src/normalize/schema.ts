@@ -128,7 +128,12 @@ const SCOPE = setOf(SCOPES);
 const isStr = (v: unknown): v is string => typeof v === "string";
 const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
 const isInt = (v: unknown) => Number.isInteger(v);
-const isStrArray = (v: unknown) => Array.isArray(v) && v.every(isStr);
+/** A loop rather than every(): the arrays checked come in several element kinds, and every() inlined per kind deoptimized. */
+const isStrArray = (v: unknown): boolean => {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return false;
+  return true;
+};
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
 function boxOk(b: unknown): boolean {

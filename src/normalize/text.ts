@@ -69,30 +69,46 @@ export interface ParsedValue {
 
 const NUMBER_RE = /^([+-])?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万元|亿元|元|万|亿|件|条|项|个)?$/;
 
-/** Classifies one printed cell: a number (with sign and unit), blank, dash, slash or other text. */
+/**
+ * A parsed value with every field present, in one order: all values share one object shape, so the
+ * code that reads them (units, reconstruction, rules, the schema check) stays monomorphic.
+ */
+export function parsedValue(
+  status: ValueStatus,
+  value: number | null,
+  raw: string,
+  sign?: "+" | "-",
+  cellUnit?: "万元" | "元" | "亿元",
+): ParsedValue {
+  return { status, value, raw, sign, cellUnit };
+}
+
 /** Classifies one printed cell. The result is shared between equal texts: treat it as read-only. */
 export function parseCellValue(text: string): ParsedValue {
   // No printed value is this long: a label or a paragraph is text, without the cost of NFKC.
-  if (text.length > 40) return { status: "text", value: null, raw: text.trim() };
+  if (text.length > 40) return parsedValue("text", null, text.trim());
   return valueCache.get(text) ?? remember(valueCache, text, parseUncached(text));
 }
 
 function parseUncached(text: string): ParsedValue {
   const raw = normalizeText(text).trim();
-  if (raw === "") return { status: "blank", value: null, raw };
-  if (/^[-—–－‐―ー一]{1,3}$/.test(raw) && raw !== "一") return { status: "dash", value: null, raw };
-  if (/^[/／\\]$/.test(raw)) return { status: "slash", value: null, raw };
+  if (raw === "") return parsedValue("blank", null, raw);
+  if (/^[-—–－‐―ー一]{1,3}$/.test(raw) && raw !== "一") return parsedValue("dash", null, raw);
+  if (/^[/／\\]$/.test(raw)) return parsedValue("slash", null, raw);
   const m = NUMBER_RE.exec(raw);
-  if (!m) return { status: "text", value: null, raw };
+  if (!m) return parsedValue("text", null, raw);
   const intPart = m[2].replace(/,/g, "");
   const frac = m[3] ?? "";
   const value = Number(intPart + frac) * (m[1] === "-" ? -1 : 1);
-  const out: ParsedValue = { status: "number", value, raw };
-  if (m[1]) out.sign = m[1] as "+" | "-";
-  if (m[4] === "万元" || m[4] === "万") out.cellUnit = "万元";
-  else if (m[4] === "亿元" || m[4] === "亿") out.cellUnit = "亿元";
-  else if (m[4] === "元") out.cellUnit = "元";
-  return out;
+  const cellUnit =
+    m[4] === "万元" || m[4] === "万"
+      ? "万元"
+      : m[4] === "亿元" || m[4] === "亿"
+        ? "亿元"
+        : m[4] === "元"
+          ? "元"
+          : undefined;
+  return parsedValue("number", value, raw, (m[1] as "+" | "-" | undefined) || undefined, cellUnit);
 }
 
 /** True when the text is a printed value (number, dash or slash), not a label. */

@@ -1,6 +1,6 @@
 // Turns the document model into "units": a label (own or floating) with the printed values that follow
 // it. Tables 2–4 are reconstructed from units, whatever form the document came in.
-import type { Block, DocumentModel, SourcePosition } from "../model/document.js";
+import { type Block, type DocumentModel, OCR_DOUBTED_BELOW, type SourcePosition } from "../model/document.js";
 import { type PartialLabel, readPartialLabel } from "./partial-labels.js";
 import {
   labelKey,
@@ -35,7 +35,8 @@ export interface Unit {
 
 /** A line of the document in reading order: a table row or a text block, split into cells. */
 interface StreamLine {
-  cells: { text: string; pos: SourcePosition; uncertain?: boolean }[];
+  /** `misread`: a table cell OCR doubted that reads as a few letters or signs (see misreadValue). */
+  cells: { text: string; pos: SourcePosition; uncertain?: boolean; misread?: boolean }[];
   isRow: boolean;
   pos: SourcePosition;
   /** A paragraph that is an empty cell the source printed (`<p>&nbsp;</p>`). */
@@ -118,6 +119,16 @@ function readUnknowns(text: string, partial: PartialLabel[]): string {
   return read.read;
 }
 
+/**
+ * A table cell OCR doubted whose text is a few letters, digits or signs and no Chinese (4 read as qd,
+ * 13 as Lo): a value the engine misread, not a piece of the row's label (labels are Chinese).
+ */
+function misreadValue(text: string, conf: number | undefined): boolean {
+  if (conf === undefined || conf >= OCR_DOUBTED_BELOW) return false;
+  const t = text.trim();
+  return t.length <= 4 && /[A-Za-z0-9]/.test(t) && !/[\u3400-\u9fff()（）]/.test(t);
+}
+
 function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
@@ -131,8 +142,14 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
         });
         continue;
       }
+      // (A paragraph of ink OCR could not read, one cell per paragraph, is a value read as nothing.)
+      const unread = b.conf !== undefined && /^\ufffd+$/.test(b.text.trim());
       out.push({
-        cells: splitFlowLine(b.text).map((text) => ({ text: readUnknowns(text, partial), pos: b.pos })),
+        cells: splitFlowLine(b.text).map((text) => ({
+          text: readUnknowns(text, partial),
+          pos: b.pos,
+          ...(unread ? { misread: true } : {}),
+        })),
         isRow: false,
         pos: b.pos,
       });
@@ -145,6 +162,7 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
           text: readUnknowns(normalizeText(c.text), partial),
           pos: c.pos,
           uncertain: c.uncertain,
+          ...((c.pos.col ?? 0) > 0 && misreadValue(c.text, c.conf) ? { misread: true } : {}),
         }));
       if (cells.length === 0) continue;
       if (b.spans === "known") {
@@ -183,6 +201,7 @@ interface ParsedCell {
   text: string;
   pos: SourcePosition;
   uncertain?: boolean;
+  misread?: boolean;
   v: ParsedValue;
 }
 
@@ -220,8 +239,11 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       // An empty cell printed as its own paragraph: a blank value of the open run, or the first value of
       // a new one (a row whose first cells are empty). Its cell boundary is known, so it is certain.
       textLines.push({ text: "", seq });
-      const blank: ValueToken = { parsed: parseCellValue(""), pos: line.pos };
-      if (line.cells[0]?.uncertain) blank.uncertain = true;
+      const blank: ValueToken = {
+        parsed: parseCellValue(""),
+        pos: line.pos,
+        uncertain: line.cells[0]?.uncertain ? true : undefined,
+      };
       if (run) {
         run.values.push(blank);
         run.endSeq = seq;
@@ -241,7 +263,8 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       }
       return;
     }
-    if (!line.isRow && line.cells.length === 1) {
+    // (Unread ink only continues a run of values already open: elsewhere it is text.)
+    if (!line.isRow && line.cells.length === 1 && !(line.cells[0].misread && run)) {
       // A line of prose or a caption (the common case, taken without the general path's allocations).
       const text = line.cells[0].text;
       const v = parseCellValue(text);
@@ -256,10 +279,20 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       text: c.text,
       pos: c.pos,
       uncertain: c.uncertain,
+      misread: c.misread,
       v: parseCellValue(c.text),
     }));
     textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
-    const firstValue = parsed.findIndex((c) => isPrinted(c.v));
+    // (A misread value after the row's last Chinese label cell, with printed values after it, starts
+    // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
+    // their columns. In a header row, with no value after it, it is a misread header.)
+    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
+    const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
+    const firstValue = parsed.findIndex(
+      (c, i) =>
+        i === firstPrinted ||
+        (c.misread === true && i > lastHan && (firstPrinted > i || (!line.isRow && run !== undefined))),
+    );
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
       .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));

@@ -3,23 +3,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { tempDir, zfxxgk } from "../helpers.js";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
+import { fullReport } from "../normalize/fixtures.js";
 
 describe("zfxxgk command", () => {
   it("imports a folder, records failures, exits 1 when some failed, and is idempotent", () => {
     const dir = tempDir();
     const docs = join(dir, "docs");
     mkdirSync(join(docs, "2022"), { recursive: true });
-    writeFileSync(
-      join(docs, "2022", "report.html.txt"),
-      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
-    );
+    writeFileSync(join(docs, "2022", "report.html.txt"), fullReport());
     writeFileSync(join(docs, "empty.txt"), "");
     writeFileSync(join(docs, "report.gold.json"), "{}");
     const first = zfxxgk(["import", docs, "--db", join(dir, "out.sqlite")]);
@@ -35,7 +26,7 @@ describe("zfxxgk command", () => {
 
   it("scores a folder with gold files and ends --json output with the totals object", () => {
     const dir = tempDir();
-    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const text = fullReport();
     writeFileSync(join(dir, "r.txt"), text);
     const gold = {
       file: "r.txt",

@@ -23,6 +23,7 @@ import type { DocumentModel, TextBlock } from "../../src/model/document.js";
 import type { CanonicalCell } from "../../src/normalize/cells.js";
 import { applyOcrConfidence } from "../../src/normalize/ocr.js";
 import { versionKeys } from "../../src/normalize/template.js";
+import { ocrGridCell } from "../normalize/fixtures.js";
 
 const EM = 29;
 
@@ -305,16 +306,7 @@ describe("flags of an OCR document's cells", () => {
   });
 
   it("flags the values of a row whose label OCR put back in the template's wording", () => {
-    const grid = (text: string, col: number, conf: number) => ({
-      text,
-      origin: true,
-      originRow: 0,
-      originCol: col,
-      colspan: 1,
-      rowspan: 1,
-      conf,
-      pos: { page: 1, table: 0, row: 0, col },
-    });
+    const grid = ocrGridCell;
     const snapped = {
       ...model,
       blocks: [

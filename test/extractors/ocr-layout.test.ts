@@ -1,9 +1,10 @@
-// Laying out a borderless table read by OCR: a blank column found under a tight, half-misread header,
-// and rows kept (with their doubted cells flagged) where OCR read a stray mark or letters into them.
+// Laying out a borderless table read by OCR: a blank column found under a tight, half-misread header
+// (also next to the row labels), and rows kept (with their doubted cells flagged) where OCR read a
+// stray mark or letters into them; a paragraph-per-cell page's empty lines counted from rough positions.
 import { describe, expect, it } from "vitest";
 import type { Piece } from "../../src/extractors/pdf-geometry.js";
 import { layoutPages } from "../../src/extractors/pdf-layout.js";
-import type { TableBlock } from "../../src/model/document.js";
+import type { Block, TableBlock } from "../../src/model/document.js";
 
 const SIZE = 10.5;
 
@@ -175,5 +176,224 @@ describe("borderless tables read by OCR", () => {
     );
     // The row with letters among its values is prose to a text PDF: the table ends before it.
     expect(t.rows).toHaveLength(1);
+  });
+
+  it("places a blank column next to the row labels under its header, read half as a number", () => {
+    // 自然人 left blank in every row: its header, 自然 / 人 on two lines (自然 misread as a doubted 3),
+    // stands between the labels and 商业企业, the first column with values.
+    const cols = [434, 465, 504, 536, 559];
+    const line = (top: number, label: string, values: (string | Piece)[]) => [
+      word(label, 63, 340, top),
+      ...values.map((v, k) =>
+        typeof v === "string" ? word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top) : v,
+      ),
+    ];
+    const t = table([
+      word("（本列数据的勾稽关系为：第一项加第二项之和", 63, 340, 585),
+      word("3", 390, 410, 585, 0.03),
+      word("商业", 426, 443, 585),
+      word("科研", 457, 474, 585),
+      word("社会", 495, 512, 585),
+      word("其他", 527, 545, 585),
+      word("总", 553, 565, 585),
+      word("人", 395, 405, 600, 0.5),
+      word("企业", 426, 443, 600),
+      word("机构", 457, 474, 600),
+      word("组织", 495, 512, 600),
+      word("计", 553, 565, 600),
+      ...line(622, "一、本年新收政府信息公开申请数量", ["70", "82", "105", "116", "373"]),
+      // 4 misread as letters right after a label: a doubted cell of 商业企业, not a part of the label.
+      ...line(642, "二、上年结转政府信息公开申请数量", [word("qd", 430, 438, 642, 0.5), "0", "1", "0", "1"]),
+    ]);
+    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ["一、本年新收政府信息公开申请数量", "", "70", "82", "105", "116", "373"],
+      ["二、上年结转政府信息公开申请数量", "", "qd", "0", "1", "0", "1"],
+    ]);
+    expect(t.rows[1][2].conf).toBeLessThan(0.88);
+  });
+
+  it("places a blank column under a one-line header label standing midway between two columns", () => {
+    // 其他 left blank: its header is one confident word on one line, midway between 法律服务机构 and 总计.
+    const cols = [390, 420, 446, 474, 505, 560];
+    const line = (top: number, label: string, values: string[]) => [
+      word(label, 63, 300, top),
+      ...values.map((v, k) => word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top)),
+    ];
+    const t = table([
+      word("自然", 380, 400, 600),
+      word("商业", 411, 428, 600),
+      word("科研", 437, 454, 600),
+      word("社会", 464, 484, 600),
+      word("法律服", 492, 518, 600),
+      word("总计", 550, 568, 600),
+      word("人", 385, 395, 612),
+      word("企业", 411, 428, 612),
+      word("机构", 437, 454, 612),
+      word("组织", 464, 484, 612),
+      word("其他", 524, 542, 612),
+      ...line(640, "一、本年新收政府信息公开申请数量", ["87", "178", "44", "134", "93", "536"]),
+      ...line(660, "二、上年结转政府信息公开申请数量", ["3", "3", "1", "0", "0", "7"]),
+    ]);
+    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ["一、本年新收政府信息公开申请数量", "87", "178", "44", "134", "93", "", "536"],
+      ["二、上年结转政府信息公开申请数量", "3", "3", "1", "0", "0", "", "7"],
+    ]);
+  });
+
+  it("finds no blank column under a wide label's first character over narrow one-digit columns", () => {
+    // Table 4's header over one-digit values 40 pt apart, read with its characters as the engine's
+    // words: 其他结 starts well left of its column, in the gap to the column before, and a misread
+    // character (z) stands under its first one; a doubted 7 in the header line.
+    const xs = [56, 96, 136, 176, 206, 237, 277, 317, 357, 387, 419, 458, 498, 538, 569];
+    const chars = (h: string, x0: number, top: number, conf = 0.93) =>
+      word(
+        h,
+        x0,
+        x0 + 9 * h.length,
+        top,
+        conf,
+        [...h].map((_, i): [number, number] => [x0 + 9 * i, x0 + 9 * i + 8]),
+      );
+    const t = table([
+      chars("结果维", 38, 600),
+      chars("结果纠", 78, 600),
+      chars("其他结", 118, 600),
+      word("7", 158, 166, 600, 0.19),
+      chars("尚未审", 158, 600),
+      chars("总", 198, 600),
+      word("持", 52, 60, 615),
+      word("正", 92, 100, 615),
+      word("z", 118, 126, 615, 0.46),
+      word("结", 172, 180, 615),
+      word("计", 202, 210, 615),
+      ...xs.map((x, k) => word(String(k % 4), x - 2, x + 2, 640)),
+    ]);
+    expect(t.rows).toHaveLength(1);
+    expect(t.rows[0].slice(1).map((c) => c.text)).toEqual(xs.map((_, k) => String(k % 4)));
+  });
+
+  it("keeps a table whole where a wrapped label's first line begins with a stray digit", () => {
+    const blocks = layoutPages([
+      {
+        page: 1,
+        width: 595,
+        height: 842,
+        pieces: [
+          ...header,
+          ...received,
+          word("9", 50, 58, 680, 0.2),
+          word("(二)部分公开（区分处理的，只计这", 63, 206, 680),
+          ...row(690, [], ["4", "2", "0", "7", "0", "13"]),
+          word("一情形，不计其他情形）", 63, 160, 700),
+          ...row(720, [word("1.属于国家秘密", 90, 160, 720)], ["0", "0", "0", "24", "0", "24"]),
+        ],
+        h: [],
+        v: [],
+      },
+    ]);
+    const parts = blocks.filter((b): b is TableBlock => b.kind === "table");
+    expect(parts).toHaveLength(1);
+    expect(parts[0].rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["137", "", "70", "82", "105", "116", "510"],
+      ["4", "", "2", "0", "7", "0", "13"],
+      ["0", "", "0", "0", "24", "0", "24"],
+    ]);
+  });
+
+  it("gives a doubted reading on Table 4's single row a column of its own", () => {
+    const xs = [80, 115, 150, 185, 219, 250, 285, 320, 355, 389, 420, 455, 490, 525, 559];
+    const t = table([
+      ...["结果", "结果", "其他", "尚未", "总计"].map((h, k) => word(h, xs[k] - 10, xs[k] + 10, 600)),
+      ...["维持", "纠正", "结果", "审结"].map((h, k) => word(h, xs[k] - 10, xs[k] + 10, 615)),
+      ...xs.map((x, k) =>
+        k === 4 ? word("‘4", x - 2, x + 2, 640, 0.4) : word(String(k % 3), x - 3, x + 3, 640),
+      ),
+    ]);
+    expect(t.rows).toHaveLength(1);
+    expect(t.rows[0]).toHaveLength(16);
+    expect(t.rows[0][5].text).toBe("‘4");
+    expect(t.rows[0][5].conf).toBeLessThan(0.88);
+    expect(t.rows[0][4].text).toBe("0");
+  });
+});
+
+describe("paragraph-per-cell pages read by OCR", () => {
+  // One cell per line at a 26-pt pitch, read with a point or two of jitter; empty cells leave empty lines.
+  const PITCH = 26;
+  const cellLine = (text: string, top: number, jitter = 0): Piece => ({
+    ...word(text, 40, 40 + 6 * text.length, top + jitter),
+    conf: 0.95,
+  });
+  const page = (no: number, texts: string[], firstTop: number) => ({
+    page: no,
+    width: 620,
+    height: 800,
+    pieces: texts.flatMap((t, k) =>
+      t === "" ? [] : [cellLine(t, firstTop + k * PITCH, ((k * 7) % 5) / 2 - 1)],
+    ),
+    h: [],
+    v: [],
+  });
+  const texts = (blocks: Block[]) => blocks.map((b) => (b.kind === "text" ? b.text : "#table"));
+
+  it("counts the empty line a page ended with, though the room left is no whole number of pitches", () => {
+    // Pages 1 and 3 are full down to y 730; page 2 ends a line higher, leaving room for one more line
+    // (its empty cell), and a bit more that no line fits in.
+    const full = (v: string) =>
+      Array.from({ length: 27 }, (_, k) => (k % 9 === 0 ? `${v}${k}项` : String(k)));
+    const p2 = Array.from({ length: 26 }, (_, k) => (k % 9 === 0 ? `第${k}项` : String(k + 100)));
+    const pages = [page(1, full("甲"), 30), { ...page(2, p2, 30) }, page(3, full("乙"), 30)];
+    // Page 2's lines a few points higher: the room below its last line is 1.3 pitches.
+    for (const p of pages[1].pieces) {
+      p.top -= 8;
+      p.bottom -= 8;
+      p.base -= 8;
+    }
+    const out = texts(layoutPages(pages));
+    const last = out.indexOf("125");
+    expect(out.slice(last, last + 3)).toEqual(["125", "", "乙0项"]);
+  });
+
+  it("measures distances by the lines' middles: a label's box reaching lower does not hide empty lines", () => {
+    // 结转下年度继续办理, read with a tall box (its bottom 8 pt low), then three empty cells, then four
+    // values; the section heading after the table stands 3.5 pitches below the last header paragraph.
+    const lines = ["0", "1", "2", "3", "结转下年度继续办理", "", "", "", "4", "5", "0", "9"];
+    const p = page(1, lines, 100);
+    const label = p.pieces.find((x) => x.text === "结转下年度继续办理")!;
+    label.bottom += 8;
+    label.base += 8;
+    const heading = [cellLine("行政复议", 100 + 12 * PITCH), cellLine("行政诉讼", 100 + 15.5 * PITCH)];
+    const out = texts(layoutPages([{ ...p, pieces: [...p.pieces, ...heading] }]));
+    expect(out.slice(4, 12)).toEqual(["结转下年度继续办理", "", "", "", "4", "5", "0", "9"]);
+  });
+
+  it("keeps ink it could not read inside a tall-boxed label on that label's line", () => {
+    // (七)总计 read as two unread marks and 总计 with a box twice its height, ending lower.
+    const p = page(1, ["3", "0", "1", "", "108", "130", "62"], 100);
+    const label = { ...cellLine("总计", 100 + 3 * PITCH - 4), conf: 0.93 };
+    label.bottom += 12;
+    label.base += 12;
+    label.size = 22;
+    const ink = [0, 1].map((i) => ({
+      ...cellLine("\ufffd", 100 + 3 * PITCH),
+      x0: 20 + 8 * i,
+      x1: 27 + 8 * i,
+      conf: 0,
+    }));
+    const out = texts(layoutPages([{ ...p, pieces: [...p.pieces, label, ...ink] }]));
+    expect(out.filter((t) => t.includes("\ufffd"))).toEqual(["\ufffd\ufffd总计"]);
+    expect(out.indexOf("108") - out.indexOf("\ufffd\ufffd总计")).toBe(1);
+  });
+
+  it("counts the empty line between a label and a line of unread ink as a blank cell", () => {
+    const p = page(
+      1,
+      ["3", "0", "1", "二、上年结转政府信息公开申请数量", "", "\ufffd", "0", "0", "", "0", "1"],
+      100,
+    );
+    for (const x of p.pieces) if (x.text === "\ufffd") x.conf = 0;
+    const out = texts(layoutPages([p]));
+    const at = out.indexOf("二、上年结转政府信息公开申请数量");
+    expect(out.slice(at + 1, at + 8)).toEqual(["", "\ufffd", "0", "0", "", "0", "1"]);
   });
 });

@@ -5,7 +5,7 @@ import { DocumentError } from "../../src/extractors/errors.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import { extractMeta } from "../../src/normalize/metadata.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
+import { fullReport, report, TABLE2_GOP2021, table3Paragraphs, table3Values } from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {
   return (await processDocument(Buffer.from(text, "utf8"))).report;
@@ -86,9 +86,7 @@ describe("explicit blanks are cells", () => {
     expect(codes(r)).not.toContain("ambiguous_alignment");
   });
   it("matches a correctly labelled 3.其他 without row_label_inferred", async () => {
-    const r = await run(
-      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
-    );
+    const r = await run(fullReport());
     expect(value(r, "applications.result.other.other.total")).toBe(0);
     expect(codes(r)).not.toContain("row_label_inferred");
   });

@@ -118,3 +118,22 @@ export function report(year: number, ...parts: string[]): string {
     ...parts,
   ].join("\n");
 }
+
+/** A cell of a one-row table read by OCR (row 0 of table 0 on page 1), with the engine's confidence. */
+export function ocrGridCell(text: string, col: number, conf: number) {
+  return {
+    text,
+    origin: true,
+    originRow: 0,
+    originCol: col,
+    colspan: 1,
+    rowspan: 1,
+    conf,
+    pos: { page: 1, table: 0, row: 0, col },
+  };
+}
+
+/** A complete GOP2021 report of 青溪区测试局 (Tables 2–4) for `year`. */
+export function fullReport(year = 2022): string {
+  return report(year, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+}

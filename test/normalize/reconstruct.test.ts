@@ -3,7 +3,15 @@ import { extract } from "../../src/extractors/index.js";
 import { processDocument, processModel } from "../../src/import/pipeline.js";
 import type { Block } from "../../src/model/document.js";
 import type { Report } from "../../src/normalize/schema.js";
-import { report, TABLE2_GOP2021, TABLE4_ZEROS, table3Paragraphs, table3Values } from "./fixtures.js";
+import {
+  fullReport,
+  ocrGridCell,
+  report,
+  TABLE2_GOP2021,
+  TABLE4_ZEROS,
+  table3Paragraphs,
+  table3Values,
+} from "./fixtures.js";
 
 async function run(text: string): Promise<Report> {
   return (await processDocument(Buffer.from(text, "utf8"))).report;
@@ -14,9 +22,7 @@ const flagged = (r: Report, key: string) =>
 
 describe("reconstruction", () => {
   it("rebuilds a GOP2021 report from mixed pipe and paragraph tables", async () => {
-    const r = await run(
-      report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS),
-    );
+    const r = await run(fullReport());
     expect(r.formatVersion).toBe("GOP2021");
     expect(r.meta).toMatchObject({
       reportYear: 2022,
@@ -217,7 +223,7 @@ describe("reconstruction", () => {
 describe("empty lines of uncertain count (a table printed one paragraph per cell)", () => {
   /** The report with a row's printed cells replaced: "?" is an uncertain empty line, "" a certain one. */
   async function withRow(label: string, cells: string[]): Promise<Report> {
-    const text = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+    const text = fullReport();
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
     expect(at).toBeGreaterThan(0);
@@ -242,5 +248,58 @@ describe("empty lines of uncertain count (a table printed one paragraph per cell
   it("flags the row where the count does not say which of two runs holds the blank", async () => {
     const r = await withRow("1.属于国家秘密", ["?", "2", "?", "0", "0", "0", "0", "2"]);
     expect(r.flags.find((f) => f.code === "ambiguous_alignment" && f.keys?.includes(row))).toBeDefined();
+  });
+});
+
+describe("a table row read by OCR with a value misread as letters", () => {
+  /** The report with the row printed as a table row of OCR cells: label, then the seven values. */
+  async function withOcrRow(label: string, firstConf: number): Promise<Report> {
+    const text = fullReport();
+    const { model } = await extract(Buffer.from(text, "utf8"));
+    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
+    expect(at).toBeGreaterThan(0);
+    // 4 misread as qd in the first column, then a blank and the rest.
+    const values = ["qd", "", "0", "0", "0", "0", "4"];
+    const row = [
+      ocrGridCell(label, 0, 0.95),
+      ...values.map((t, k) => ocrGridCell(t, k + 1, k === 0 ? firstConf : 0.95)),
+    ];
+    model.blocks.splice(at, 8, { kind: "table", rows: [row], spans: "known", pos: { page: 1 } });
+    model.ocr = { pages: 1, words: 8, lowConfidenceWords: 1, seconds: 1, skewDeg: [0] };
+    return processModel(model, undefined).report;
+  }
+  const row = "applications.result.withheld.state_secret";
+
+  it("keeps the letters in their value column (flagged) and the values after them in theirs", async () => {
+    const r = await withOcrRow("1.属于国家秘密", 0.5);
+    expect(cell(r, `${row}.natural_person`)).toMatchObject({ status: "text", raw: "qd" });
+    expect(cell(r, `${row}.commercial_enterprise`)?.status).toBe("blank");
+    expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
+    expect(cell(r, `${row}.total`)?.value).toBe(4);
+    expect(flagged(r, `${row}.natural_person`)).toBe(true);
+  });
+
+  it("keeps letters read with confidence as the label's: only a doubted reading is a value", async () => {
+    const r = await withOcrRow("1.属于国家秘密", 0.95);
+    expect(cell(r, `${row}.natural_person`)?.status).not.toBe("text");
+  });
+
+  it("keeps a paragraph of unread ink in a run of one-value paragraphs as that cell's value", async () => {
+    const text = fullReport();
+    const { model } = await extract(Buffer.from(text, "utf8"));
+    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === "1.属于国家秘密");
+    const pos = model.blocks[at].pos;
+    const cells: Block[] = ["", "\ufffd", "0", "0", "0", "0", "2"].map((t) =>
+      t === ""
+        ? { kind: "text", text: "", explicitBlank: true, pos }
+        : { kind: "text", text: t, pos, conf: t === "\ufffd" ? 0 : 0.95 },
+    );
+    model.blocks.splice(at + 1, 7, ...cells);
+    model.ocr = { pages: 1, words: 8, lowConfidenceWords: 1, seconds: 1, skewDeg: [0] };
+    const r = processModel(model, undefined).report;
+    expect(cell(r, `${row}.natural_person`)?.status).toBe("blank");
+    expect(cell(r, `${row}.commercial_enterprise`)).toMatchObject({ status: "text", raw: "\ufffd" });
+    expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
+    expect(cell(r, `${row}.total`)?.value).toBe(2);
   });
 });

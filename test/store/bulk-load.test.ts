@@ -8,15 +8,9 @@ import { describe, expect, it } from "vitest";
 import { importFiles, listFiles } from "../../src/import/importer.js";
 import { BULK_AFTER_NEW_DOCUMENTS, BULK_MIN_DOCUMENTS, Store } from "../../src/store/store.js";
 import { projectRoot, tempDir } from "../helpers.js";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
+import { fullReport } from "../normalize/fixtures.js";
 
-const body = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+const body = fullReport();
 
 /** `count` distinct reports (issuers 第0测试局…), each with a phrase of its own in the prose. */
 function writeReports(dir: string, count: number): void {

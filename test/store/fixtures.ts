@@ -1,21 +1,7 @@
 // Report files for store and CLI tests: one GOP2021 report text, and folders of distinct reports.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
-
-/** A complete GOP2021 report of 青溪区测试局 for 2022 (Tables 2–4). */
-export const fullReport = report(
-  2022,
-  TABLE2_GOP2021,
-  table3Paragraphs(table3Values("GOP2021")),
-  TABLE4_ZEROS,
-);
+import { fullReport } from "../normalize/fixtures.js";
 
 /**
  * Writes `count` distinct reports (issuers `<prefix>区第<i>测试局`, each with a phrase `编号<prefix><i>号` of its
@@ -26,7 +12,7 @@ export function writeReports(dir: string, count: number, prefix = "青溪"): voi
   for (let i = 0; i < count; i++)
     writeFileSync(
       join(dir, `${prefix}${String(i).padStart(4, "0")}.txt`),
-      fullReport
+      fullReport()
         .replaceAll("青溪区测试局", `${prefix}区第${i}测试局`)
         .replace("本局依法做好政府信息公开工作。", `本局依法做好政府信息公开工作，编号${prefix}${i}号。`),
     );

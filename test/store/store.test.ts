@@ -7,15 +7,9 @@ import { processDocument } from "../../src/import/pipeline.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 import { tempDir } from "../helpers.js";
-import {
-  report,
-  TABLE2_GOP2021,
-  TABLE4_ZEROS,
-  table3Paragraphs,
-  table3Values,
-} from "../normalize/fixtures.js";
+import { fullReport } from "../normalize/fixtures.js";
 
-const doc2022 = report(2022, TABLE2_GOP2021, table3Paragraphs(table3Values("GOP2021")), TABLE4_ZEROS);
+const doc2022 = fullReport();
 
 function setup() {
   const dir = tempDir();

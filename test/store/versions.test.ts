@@ -7,10 +7,9 @@ import { importFiles } from "../../src/import/importer.js";
 import { Store } from "../../src/store/store.js";
 import { chooseVersion } from "../../src/store/versions.js";
 import { tempDir, zfxxgk } from "../helpers.js";
-import { report, TABLE4_ZEROS } from "../normalize/fixtures.js";
-import { fullReport } from "./fixtures.js";
+import { fullReport, report, TABLE4_ZEROS } from "../normalize/fixtures.js";
 
-const full = fullReport;
+const full = fullReport();
 const title = "青溪区测试局2022年政府信息公开工作年度报告";
 const stub = `<html><head><title>${title}</title></head><body><h1>${title}</h1><p>全文见附件。</p><p><a href="a.pdf">附件：${title}.pdf</a></p></body></html>`;
 const listPage = `<html><head><title>年度报告</title></head><body><ul><li><a href="1.html">${title}</a> 2023-01-20</li><li><a href="2.html">青溪区测试局2021年政府信息公开工作年度报告</a></li></ul></body></html>`;
