@@ -704,6 +704,13 @@ export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): 
   return out;
 }
 
+/** The image in black and white at a threshold: a third reading of a number sees the glyphs without grey fringes. */
+export function binarize(img: Gray, threshold: number): Gray {
+  const data = new Uint8Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = img.data[i] < threshold ? 0 : 255;
+  return { width: img.width, height: img.height, data };
+}
+
 /** The image scaled up by an integer factor (bilinear): small glyphs read better larger. */
 export function upscale(img: Gray, f: number): Gray {
   if (f === 1) return img;

@@ -1,16 +1,18 @@
 // OCR for scanned PDFs: pages rendered by poppler's pdftoppm, deskewed and stripped of table rulings,
 // read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DocumentModel, OCR_DOUBTED_BELOW, OCR_NOT_AS_PRINTED } from "../model/document.js";
 import { T2_ROWS, T3_ROWS } from "../normalize/template.js";
+import { editDistance, toSimplified } from "../normalize/text.js";
 import { processAlive } from "../process-alive.js";
 import { DocumentError } from "./errors.js";
 import { killGroup, onPath } from "./legacy.js";
 import {
   type Box,
+  binarize,
   cellRegions,
   columnWords,
   crop,
@@ -34,8 +36,99 @@ import { layoutPages, type PageInput } from "./pdf-layout.js";
 export const NEEDS_TESSERACT =
   "install Tesseract with its Chinese data and poppler's pdftoppm to read scanned PDFs: apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim poppler-utils";
 
-/** Longest the OCR of one page may take (render and recognition) before its programs are killed. */
+/**
+ * CPU time the programs reading one page (render and recognition) may use before they are killed. CPU,
+ * not wall time: on a machine busy with other work a page waits for the processor without using it,
+ * and a wall-clock limit stopped pages that needed only their usual few seconds.
+ */
 export const OCR_PAGE_TIMEOUT_MS = Number(process.env.ZFXXGK_OCR_PAGE_TIMEOUT_MS) || 60_000;
+
+/** The wall time of one page is still bounded: this many times its CPU limit, however busy the machine. */
+export const OCR_PAGE_WALL_FACTOR = 4;
+
+/** CPU time (ms) used so far by a process, from Linux's /proc; undefined where it cannot be read. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and brackets): utime and stime are 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in these ticks (100 on every architecture Node runs on). */
+const CLOCK_TICKS = 100;
+
+/** The process and its children (the watchdog runs the program as its child), by /proc. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ")) {
+      if (c.trim() !== "") out.push(...processTree(Number(c)));
+    }
+  } catch {
+    // The process has ended, or the kernel does not list children: its own time still counts.
+  }
+  return out;
+}
+
+/** Whether this system lets a page's programs be timed by their CPU use (Linux's /proc). */
+const CPU_TIMED = processCpuMs(process.pid) !== undefined;
+
+/**
+ * The time limit of one page: the CPU time its programs have used (summed over the runs, those still
+ * running polled from /proc) against OCR_PAGE_TIMEOUT_MS, and its wall time against
+ * OCR_PAGE_WALL_FACTOR times that. Without /proc, the wall time alone, against the CPU limit itself.
+ */
+export class PageClock {
+  private readonly started = performance.now();
+  private ended = 0;
+  private readonly running = new Map<number, number>();
+  readonly wallMs: number;
+  constructor(
+    readonly cpuMs: number,
+    readonly what: string,
+    wallMs?: number,
+  ) {
+    this.wallMs = wallMs ?? (CPU_TIMED ? OCR_PAGE_WALL_FACTOR * cpuMs : cpuMs);
+  }
+  /** CPU ms used by the page's programs so far. */
+  used(): number {
+    let sum = this.ended;
+    for (const v of this.running.values()) sum += v;
+    return sum;
+  }
+  /** Records the CPU time of a running program (by its watchdog's pid). */
+  sample(pid: number): void {
+    if (!CPU_TIMED) return;
+    let ms = 0;
+    for (const p of processTree(pid)) ms += processCpuMs(p) ?? 0;
+    this.running.set(pid, Math.max(ms, this.running.get(pid) ?? 0));
+  }
+  /** The program has ended: its last sampled time stays counted. */
+  finish(pid: number): void {
+    this.ended += this.running.get(pid) ?? 0;
+    this.running.delete(pid);
+  }
+  /** Why the page must stop, or undefined while it may go on. */
+  over(): string | undefined {
+    const wall = performance.now() - this.started;
+    if (CPU_TIMED && this.used() > this.cpuMs)
+      return `${this.what} used more than ${Math.round(this.cpuMs / 1000)} s of CPU; it was stopped`;
+    if (wall > this.wallMs)
+      return `${this.what} took longer than ${Math.round(this.wallMs / 1000)} s; it was stopped`;
+    return undefined;
+  }
+  /** Wall ms left before the wall bound. */
+  wallLeft(): number {
+    return Math.max(0, this.wallMs - (performance.now() - this.started));
+  }
+}
+
+/** How often a running program's CPU time is read. */
+const CLOCK_POLL_MS = 250;
 
 /** Resolution pages are rendered at: enough for 10-pt Chinese text, and a page reads in a few seconds. */
 export const OCR_DPI = 200;
@@ -50,6 +143,8 @@ export interface OcrTools {
   tesseract: string;
   pdftoppm: string;
   pdfinfo: string;
+  /** Tesseract has its traditional-script data (Debian `tesseract-ocr-chi-tra`): optional. */
+  chiTra?: boolean;
 }
 
 let tools: { tools?: OcrTools; reason?: string } | undefined;
@@ -76,20 +171,29 @@ export function ocrTools(): { tools?: OcrTools; reason?: string } {
       return { reason: "tesseract has no chi_sim (Chinese) or eng language data" };
     const poppler = spawnSync(pdftoppm, ["-v"], { encoding: "utf8", timeout: 10_000 });
     if (poppler.status !== 0) return { reason: "pdftoppm does not run" };
-    return { tools: { tesseract, pdftoppm, pdfinfo } };
+    return { tools: { tesseract, pdftoppm, pdfinfo, chiTra: listed.has("chi_tra") } };
   };
   tools = find();
   return tools;
 }
 
-/** Runs a program with a time limit (its whole process group is killed past it); resolves with stdout. */
-function run(cmd: string, args: string[], input: Uint8Array | undefined, timeoutMs: number, what: string) {
+/**
+ * Runs a program under a page's clock (its whole process group is killed when the page is out of time);
+ * resolves with stdout.
+ */
+export function runUnderClock(
+  cmd: string,
+  args: string[],
+  input: Uint8Array | undefined,
+  clock: PageClock,
+  what: string,
+) {
   return new Promise<Buffer>((resolve, reject) => {
     // coreutils `timeout` is a watchdog outside this thread: it still kills the program when the worker
     // thread that started it is terminated by the import's pool.
     const watchdog = onPath("timeout");
     const [c, a] = watchdog
-      ? [watchdog, ["-s", "KILL", `${Math.ceil(timeoutMs / 1000) + 5}s`, cmd, ...args]]
+      ? [watchdog, ["-s", "KILL", `${Math.ceil(Math.max(1000, clock.wallLeft()) / 1000) + 5}s`, cmd, ...args]]
       : [cmd, args];
     const child = spawn(c, a, {
       detached: true,
@@ -103,23 +207,27 @@ function run(cmd: string, args: string[], input: Uint8Array | undefined, timeout
     child.stderr?.on("data", (d: Buffer) => {
       err = (err + d.toString("utf8")).slice(-1000);
     });
-    const timer = setTimeout(() => {
+    const pid = child.pid ?? 0;
+    const timer = setInterval(() => {
+      if (pid > 0) clock.sample(pid);
+      const why = clock.over();
+      if (!why) return;
+      clearInterval(timer);
       killGroup(child.pid);
-      reject(
-        new DocumentError(
-          "timeout",
-          `${what} took longer than ${Math.round(timeoutMs / 1000)} s; it was stopped`,
-        ),
-      );
-    }, timeoutMs);
+      reject(new DocumentError("timeout", why));
+    }, CLOCK_POLL_MS);
+    const stop = () => {
+      clearInterval(timer);
+      clock.finish(pid);
+    };
     child.on("error", (e) => {
-      clearTimeout(timer);
+      stop();
       reject(
         new DocumentError("needs_ocr", `${what} could not be started (${e.message}); ${NEEDS_TESSERACT}`),
       );
     });
     child.on("close", (code) => {
-      clearTimeout(timer);
+      stop();
       if (code === 0) resolve(Buffer.concat(out));
       else
         reject(
@@ -281,6 +389,42 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
  */
 const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_=?<>/\\{}*#$&-]{1,4}$/;
 
+/** Tesseract's setting that restricts a reading to the characters of a number. */
+const DIGITS_ONLY = "tessedit_char_whitelist=0123456789,.+-";
+
+/**
+ * Whether a short reading with no Chinese in it is no number yet is not a dash either (`a7` for 27, `2.`
+ * for 25, `“ao`, `¢` for 0, `ll` for 11): what digits are misread as, to be read again as digits.
+ */
+const misreadNumber = (text: string) =>
+  text.length <= 5 &&
+  !CJK.test(text) &&
+  !/[%\s]/.test(text) &&
+  !/^[+-]?\d+(?:[.,]\d+)*$/.test(text) &&
+  !/^[-\u2212\u2013\u2014_~.·…]+$/.test(text);
+
+/**
+ * The words read from one crop as one word of the given text spanning them all (a number chosen by
+ * another reading), never with confidence.
+ */
+function asOneWord(ws: OcrWord[], text: string): OcrWord[] {
+  const left = Math.min(...ws.map((w) => w.left));
+  const top = Math.min(...ws.map((w) => w.top));
+  const right = Math.max(...ws.map((w) => w.left + w.width));
+  const bottom = Math.max(...ws.map((w) => w.top + w.height));
+  return [
+    {
+      ...ws[0],
+      text,
+      left,
+      top,
+      width: right - left,
+      height: bottom - top,
+      conf: Math.min(40, ...ws.map((w) => w.conf)),
+    },
+  ];
+}
+
 /** The text of the words read from one crop, minus signs and dashes as `-`: two readings compared. */
 const asNumber = (ws: OcrWord[]) =>
   ws
@@ -385,12 +529,23 @@ export function snapLabels(words: OcrWord[]): OcrWord[] {
     const ordinal = /^(?:\d+[.、]|[(（][一二三四五六七八九十]+[)）])/.exec(text)?.[0] ?? "";
     const body = hanOnly(text.slice(ordinal.length));
     const unsure = line.some((w) => w.conf < OCR_LOW_CONFIDENCE);
-    if (!unsure || body.length < 5 || /\d/.test(text.slice(ordinal.length))) {
+    if (!unsure || body.length < 4 || /\d/.test(text.slice(ordinal.length))) {
       out.push(...line);
       continue;
     }
     const allowed = Math.floor(body.length / 4);
-    const hits = LABEL_LEXICON.map((l) => ({ l, ...bestStretch(body, l) }))
+    // A reading of four characters is put back only as a whole label of four (`行政处六` → `行政处罚`):
+    // a stretch of four inside a longer label is too easily a near miss of something else.
+    const hits = (
+      body.length >= 5
+        ? LABEL_LEXICON.map((l) => ({ l, ...bestStretch(body, l) }))
+        : LABEL_LEXICON.filter((l) => l.length === 4).map((l) => ({
+            l,
+            dist: editDistance(body, l),
+            start: 0,
+            end: 4,
+          }))
+    )
       .filter((h) => h.dist <= allowed)
       .sort((a, b) => a.dist - b.dist);
     const best = hits[0];
@@ -415,6 +570,56 @@ export function snapLabels(words: OcrWord[]): OcrWord[] {
     });
   }
   return out;
+}
+
+/** A crop's words, to be replaced in place by a better reading. */
+interface Reading {
+  ws: OcrWord[];
+  crop: () => Gray;
+  psm: number;
+}
+
+/**
+ * Labels the Chinese (simplified) model read with low confidence are read again with the traditional
+ * model where Tesseract has it: a report republished in traditional script has its labels misread
+ * (`行政處罰` read `{Fie Fi)`) and their rows lost. The traditional reading replaces the first only
+ * where it has traditional characters in it and more confidence; it is kept in simplified characters
+ * (OpenCC), as the template's labels are matched. Crops with digits are never read again here.
+ */
+async function rereadTraditional(
+  readings: Reading[],
+  emPx: number,
+  t: OcrTools,
+  clock: PageClock,
+  what: string,
+) {
+  const unsure = readings.filter(
+    ({ ws }) =>
+      ws.length > 0 &&
+      ws.some((w) => w.conf < OCR_LOW_CONFIDENCE) &&
+      !ws.some((w) => /\d/.test(w.text) || w.text === UNREAD_INK) &&
+      Math.max(...ws.map((w) => w.left + w.width)) - Math.min(...ws.map((w) => w.left)) >= 1.5 * emPx,
+  );
+  const mean = (ws: OcrWord[]) => ws.reduce((a, w) => a + w.conf, 0) / ws.length;
+  await Promise.all(
+    [7, 6].map(async (psm) => {
+      const batch = unsure.filter((r) => r.psm === psm);
+      const again = await recognise(
+        batch.map((r) => r.crop()),
+        { psm, lang: "chi_tra+chi_sim" },
+        t,
+        clock,
+        what,
+      );
+      batch.forEach((r, j) => {
+        const text = again[j].map((w) => w.text).join("");
+        if (again[j].length === 0 || /\d/.test(text) || toSimplified(text) === text) return;
+        if (mean(again[j]) < mean(r.ws) + 10) return;
+        // The crop's words are replaced in place: the caller places them from this array.
+        r.ws.splice(0, r.ws.length, ...again[j].map((w) => ({ ...w, text: toSimplified(w.text) })));
+      });
+    }),
+  );
 }
 
 export interface OcrPageResult {
@@ -466,7 +671,7 @@ interface ReadMode {
 }
 
 /** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
-async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeoutMs: number, what: string) {
+async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock: PageClock, what: string) {
   const out: OcrWord[][] = images.map(() => []);
   sweepStaleCrops();
   const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
@@ -477,7 +682,7 @@ async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeo
       return f;
     });
     writeFileSync(join(dir, "list.txt"), `${files.join("\n")}\n`);
-    const tsv = await run(
+    const tsv = await runUnderClock(
       t.tesseract,
       [
         join(dir, "list.txt"),
@@ -492,7 +697,7 @@ async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, timeo
         "tsv",
       ],
       undefined,
-      timeoutMs,
+      clock,
       what,
     );
     for (const w of parseTsv(tsv.toString("utf8"))) out[w.page - 1]?.push(w);
@@ -512,7 +717,7 @@ async function recognise(
   images: Gray[],
   mode: ReadMode | number,
   t: OcrTools,
-  timeoutMs: number,
+  clock: PageClock,
   what: string,
 ): Promise<OcrWord[][]> {
   const m = typeof mode === "number" ? { psm: mode } : mode;
@@ -524,7 +729,7 @@ async function recognise(
         idx.map((k) => images[k]),
         m,
         t,
-        timeoutMs,
+        clock,
         what,
       );
       idx.forEach((k, j) => {
@@ -560,10 +765,8 @@ export async function ocrPageImage(
   pageNo: number,
   dpi: number,
   t: OcrTools,
-  timeoutMs: number,
+  clock: PageClock,
 ): Promise<OcrPageResult> {
-  const started = performance.now();
-  const left = () => Math.max(1000, timeoutMs - (performance.now() - started));
   let img: Gray = parsePgm(pgm);
   const threshold = Math.min(200, otsu(img));
   const emPx = (dpi * 10.5) / 72;
@@ -571,6 +774,11 @@ export async function ocrPageImage(
   if (Math.abs(skewDeg) >= 0.05) img = rotate(img, skewDeg);
   const px = findRulings(img, threshold, emPx);
   const clean = eraseRulings(img, px, emPx);
+  // Crops that Tesseract misreads in grey are read again in black and white at the page's threshold: in
+  // a small crop of a noisy or JPEG-compressed scan the engine's own threshold is set by the grain of
+  // the paper, and a clean `27` is read `a7` or nothing at all; in black and white it reads `27`.
+  const bwImg = binarize(img, threshold);
+  const bwClean = binarize(clean, threshold);
   const blobs = inkBlobs(clean, threshold, emPx);
   const cells = cellRegions(img, px, emPx);
   // Cells with ink, read one by one: one line at most → a single text line, else a block.
@@ -641,19 +849,35 @@ export async function ocrPageImage(
   const zoom = 2;
   // Ruled cells are cut from the page as scanned (glyphs touching a ruling keep their strokes), the
   // words of borderless lines from the page with its rulings erased.
-  const cut = (b: Box, banded: boolean) =>
-    banded ? crop(clean, b, margin) : cropCell(img, b, margin, threshold, emPx);
+  const cut = (b: Box, banded: boolean, bw: boolean) =>
+    banded ? crop(bw ? bwClean : clean, b, margin) : cropCell(bw ? bwImg : img, b, margin, threshold, emPx);
   const readLines = async (boxes: Box[], tag: string, banded: boolean) => {
-    const cropOf = (b: Box) => upscale(cut(b, banded), zoom);
-    const found = await recognise(boxes.map(cropOf), 7, t, left(), what);
+    // Read in grey first; in black and white where that reading fails (nothing, letters, or a number the
+    // second reading disputes): binarizing helps a noisy crop and breaks the thin strokes of a
+    // low-resolution one (a `1` read `]`, a `0` lost), so it is the second try, never the first.
+    const cropOf = (b: Box) => upscale(cut(b, banded, false), zoom);
+    const bwOf = (b: Box) => upscale(cut(b, banded, true), zoom);
+    const found = await recognise(boxes.map(cropOf), 7, t, clock, what);
     const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
     const again = await recognise(
       empty.map((k) => cropOf(boxes[k])),
       8,
       t,
-      left(),
+      clock,
       what,
     );
+    const stillEmpty = empty.filter((_, j) => again[j].length === 0);
+    const bwAgain = await recognise(
+      stillEmpty.map((k) => bwOf(boxes[k])),
+      7,
+      t,
+      clock,
+      what,
+    );
+    stillEmpty.forEach((k, j) => {
+      const i = empty.indexOf(k);
+      again[i] = bwAgain[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+    });
     empty.forEach((k, j) => {
       // Ink in a ruled cell that neither reading made anything of stays in the cell as unread ink,
       // never a blank. (In a column line, such ink is judged with the page's other unread ink.)
@@ -683,18 +907,30 @@ export async function ocrPageImage(
         return (
           // Latin letters and brackets are what digits are misread as (a table prints no such word); a
           // Chinese character is left as read (the headers of narrow columns are single characters).
-          LETTERS_FOR_DIGITS.test(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
+          misreadNumber(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
         );
       });
-    // As a line first, then what that did not make a number of as one word: each mode reads some crops
-    // the other reads nothing of.
-    let pending = doubtful;
+    // In black and white first (a clean `27` in a noisy crop read `a7`), then restricted to digits as a
+    // line, then what that did not make a number of as one word: each reads some crops the others
+    // read nothing of.
+    const bwRead = await recognise(
+      doubtful.map((k) => bwOf(boxes[k])),
+      7,
+      t,
+      clock,
+      what,
+    );
+    let pending = doubtful.filter((k, j) => {
+      if (!isNumberReading(bwRead[j])) return true;
+      found[k] = bwRead[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      return false;
+    });
     for (const psm of [7, 8]) {
       const digits = await recognise(
         pending.map((k) => cropOf(boxes[k])),
-        { psm, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+        { psm, config: [DIGITS_ONLY] },
         t,
-        left(),
+        clock,
         what,
       );
       pending = pending.filter((k, j) => {
@@ -757,35 +993,73 @@ export async function ocrPageImage(
     // `--psm 8`, so the line mode is used.)
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
     const second = await recognise(
-      numbers.map((k) => upscale(cut(boxes[k], banded), 3)),
-      { psm: 7, config: ["tessedit_char_whitelist=0123456789,.+-"] },
+      // A borderless line's words are read the second time in black and white: two readings of one
+      // grey crop of a blurred scan agreed on `20` for a printed `26`.
+      numbers.map((k) => upscale(cut(boxes[k], banded, banded), 3)),
+      { psm: 7, config: [DIGITS_ONLY] },
       t,
-      left(),
+      clock,
       what,
     );
+    const disagree: { k: number; b: string }[] = [];
     numbers.forEach((k, j) => {
       const a = asNumber(found[k]);
       const b = asNumber(second[j]);
-      if (a !== b) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      if (a === b) return;
+      found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      if (isNumberReading(second[j])) disagree.push({ k, b });
+    });
+    // Where they differ, a third reading (in black and white) settles which of the two the number is:
+    // the second where the third agrees with it (a `48` read `4` at first is most often read whole by
+    // the other two). The number stays flagged either way.
+    const third = await recognise(
+      disagree.map(({ k }) => (banded ? upscale(cut(boxes[k], banded, false), 4) : bwOf(boxes[k]))),
+      7,
+      t,
+      clock,
+      what,
+    );
+    disagree.forEach(({ k, b }, j) => {
+      if (asNumber(third[j]) === b) found[k] = asOneWord(found[k], b);
     });
     // Placed by the caller, in a fixed order: the readings finish in any order.
-    return () => place(boxes, found, tag, banded, zoom);
+    return {
+      found,
+      crop: (k: number) => cropOf(boxes[k]),
+      place: () => place(boxes, found, tag, banded, zoom),
+    };
   };
   // The four readings of a page are independent: they run at once.
-  const [placeSingle, placeColumnar, multiWords, [rest]] = await Promise.all([
+  const [single, columns, multiWords, [rest]] = await Promise.all([
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     recognise(
       multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
       t,
-      left(),
+      clock,
       what,
     ),
-    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, left(), what),
+    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
   ]);
-  placeSingle();
-  placeColumnar();
+  if (t.chiTra) {
+    await rereadTraditional(
+      [
+        ...[single, columns].flatMap((r) => r.found.map((ws, k) => ({ ws, crop: () => r.crop(k), psm: 7 }))),
+        ...multiWords.map((ws, k) => ({
+          ws,
+          crop: () => cropCell(img, multi[k], margin, threshold, emPx),
+          psm: 6,
+        })),
+      ],
+      emPx,
+      t,
+      clock,
+      what,
+    );
+  }
+  single.place();
+  columns.place();
   place(multi, multiWords, "m", false);
   // A line of the rest of the page that is one number-sized word (a table printed one cell per line)
   // is checked as a column's words are, from the box of its ink: a number is read a second time (where
@@ -818,28 +1092,42 @@ export async function ocrPageImage(
     };
     lone.push({ words: ws, box, number });
   }
-  const asDigits = (psm: number) => ({ psm, config: ["tessedit_char_whitelist=0123456789,.+-"] });
+  const asDigits = (psm: number) => ({ psm, config: [DIGITS_ONLY] });
   const numbers = lone.filter((l) => l.number);
   const [second, digits] = await Promise.all([
     recognise(
       numbers.map((l) => upscale(crop(clean, l.box, margin), 3)),
       asDigits(7),
       t,
-      left(),
+      clock,
       what,
     ),
     recognise(
       lone.filter((l) => !l.number).map((l) => upscale(crop(clean, l.box, margin), 2)),
       asDigits(7),
       t,
-      left(),
+      clock,
       what,
     ),
   ]);
   const changed = new Map<OcrWord, OcrWord>();
+  const disagree = numbers.filter((l, k) => asNumber(second[k]) !== asNumber(l.words));
+  const third = await recognise(
+    disagree.map((l) => binarize(upscale(crop(clean, l.box, margin), 4), threshold)),
+    asDigits(7),
+    t,
+    clock,
+    what,
+  );
   numbers.forEach((l, k) => {
-    if (asNumber(second[k]) === asNumber(l.words)) return;
-    for (const w of l.words) changed.set(w, { ...w, conf: Math.min(w.conf, 40) });
+    const b = asNumber(second[k]);
+    if (b === asNumber(l.words)) return;
+    // A third reading that agrees with the second settles the number (still not trusted), as in cells.
+    const j = disagree.indexOf(l);
+    const settled = isNumberReading(second[k]) && asNumber(third[j]) === b;
+    l.words.forEach((w, i) => {
+      changed.set(w, { ...w, text: !settled ? w.text : i === 0 ? b : "", conf: Math.min(w.conf, 40) });
+    });
   });
   lone
     .filter((l) => !l.number)
@@ -901,7 +1189,9 @@ export async function extractScannedPdf(
   const t = found.tools;
   const timeoutMs = opts.pageTimeoutMs ?? OCR_PAGE_TIMEOUT_MS;
   const dpi = opts.dpi ?? OCR_DPI;
-  const info = (await run(t.pdfinfo, ["-"], bytes, timeoutMs, "pdfinfo")).toString("utf8");
+  const info = (
+    await runUnderClock(t.pdfinfo, ["-"], bytes, new PageClock(timeoutMs, "pdfinfo"), "pdfinfo")
+  ).toString("utf8");
   const total = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1] ?? 0);
   if (!(total > 0)) throw new DocumentError("corrupt_pdf", "PDF has no pages poppler can render");
   const n = Math.min(total, opts.maxPages ?? 100);
@@ -912,17 +1202,16 @@ export async function extractScannedPdf(
   const skews: number[] = [];
   const started = performance.now();
   for (let p = 1; p <= n; p++) {
-    const pageStart = performance.now();
-    const pgm = await run(
+    const clock = new PageClock(timeoutMs, `OCR of page ${p}`);
+    const pgm = await runUnderClock(
       t.pdftoppm,
       // In colour, so that a red seal can be told from black ink (parsePgm drops it).
       ["-r", String(dpi), "-f", String(p), "-l", String(p), "-"],
       bytes,
-      timeoutMs,
+      clock,
       `rendering page ${p}`,
     );
-    const left = timeoutMs - (performance.now() - pageStart);
-    const r = await ocrPageImage(pgm, p, dpi, t, Math.max(1000, left));
+    const r = await ocrPageImage(pgm, p, dpi, t, clock);
     pages.push(r.page);
     words += r.words;
     low += r.lowConfidence;
