@@ -1107,18 +1107,10 @@ function withOpenHeaderColumns(
           b,
           whole: false,
         }));
-        // (So is a run of two to four Latin letters alone: the templates print no Latin in a header, so
-        // it is a short label the engine misread, 自然人 read as AMA.)
-        const whole =
-          ((p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text)) ||
-          /^[A-Za-z]{2,4}$/.test(p.text);
+        const whole = (p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text);
         return whole ? [...words, { a: p.x0, b: p.x1, whole }] : words;
       })
-      // (A whole label may be a little wider than a column spacing: 自然人 unwrapped over columns whose
-      // labels wrap in two characters.)
-      .filter(
-        ({ a, b, whole }) => b - a < (whole ? 1.25 : 0.9) * spacing && (a + b) / 2 > labelRight + 0.3 * size,
-      )
+      .filter(({ a, b }) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
       .map(({ a, b, whole }) => ({ x: (a + b) / 2, line: l.top, whole })),
   );
   const clear = Math.max(size, 0.3 * spacing);

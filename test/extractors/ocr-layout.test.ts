@@ -212,37 +212,6 @@ describe("borderless tables read by OCR", () => {
     expect(t.rows[1][2].conf).toBeLessThan(0.88);
   });
 
-  it("places a blank column next to the row labels under a whole label misread as letters, wider than a column", () => {
-    // 自然人 left blank: its header, on one line and wider than the spacing of columns whose labels wrap
-    // in two characters (商业 / 企业), was read as AMA.
-    const cols = [399, 429, 461, 499, 531, 560];
-    const line = (top: number, label: string, values: string[]) => [
-      word(label, 63, 330, top),
-      ...values.map((v, k) => word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top)),
-    ];
-    const t = table([
-      word("AMA", 348, 381, 585, 0.76),
-      word("社会", 447, 470, 585),
-      word("法律", 483, 507, 585),
-      word("总计", 549, 572, 585),
-      word("商业", 388, 411, 600),
-      word("科研", 417, 440, 600),
-      word("公益", 447, 469, 600, 0.4),
-      word("服务", 483, 506, 600),
-      word("其他", 519, 543, 600),
-      word("企业", 388, 411, 615),
-      word("机构", 417, 441, 615),
-      word("组织", 447, 470, 615),
-      word("机构", 483, 507, 615),
-      ...line(640, "一、本年新收政府信息公开申请数量", ["54", "122", "88", "138", "145", "547"]),
-      ...line(660, "二、上年结转政府信息公开申请数量", ["1", "0", "0", "0", "0", "1"]),
-    ]);
-    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
-      ["一、本年新收政府信息公开申请数量", "", "54", "122", "88", "138", "145", "547"],
-      ["二、上年结转政府信息公开申请数量", "", "1", "0", "0", "0", "0", "1"],
-    ]);
-  });
-
   it("places a blank column under a one-line header label standing midway between two columns", () => {
     // 其他 left blank: its header is one confident word on one line, midway between 法律服务机构 and 总计.
     const cols = [390, 420, 446, 474, 505, 560];
