@@ -707,6 +707,11 @@ async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock
   }
 }
 
+/** Words kept as read but not trusted: their confidence at most 40, below the flagging threshold. */
+function doubted(words: OcrWord[]): OcrWord[] {
+  return words.map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+}
+
 /**
  * Runs Tesseract over several images and returns the words of each, by index. A long list is split
  * between OCR_PARALLEL processes. When Tesseract fails on a batch (it has assertions that some images
@@ -855,28 +860,23 @@ export async function ocrPageImage(
     // Read in grey first; in black and white where that reading fails (nothing, letters, or a number the
     // second reading disputes): binarizing helps a noisy crop and breaks the thin strokes of a
     // low-resolution one (a `1` read `]`, a `0` lost), so it is the second try, never the first.
+    const read = (images: Gray[], mode: ReadMode | number) => recognise(images, mode, t, clock, what);
     const cropOf = (b: Box) => upscale(cut(b, banded, false), zoom);
     const bwOf = (b: Box) => upscale(cut(b, banded, true), zoom);
-    const found = await recognise(boxes.map(cropOf), 7, t, clock, what);
+    const found = await read(boxes.map(cropOf), 7);
     const empty = boxes.map((_, k) => k).filter((k) => found[k].length === 0);
-    const again = await recognise(
+    const again = await read(
       empty.map((k) => cropOf(boxes[k])),
       8,
-      t,
-      clock,
-      what,
     );
     const stillEmpty = empty.filter((_, j) => again[j].length === 0);
-    const bwAgain = await recognise(
+    const bwAgain = await read(
       stillEmpty.map((k) => bwOf(boxes[k])),
       7,
-      t,
-      clock,
-      what,
     );
     stillEmpty.forEach((k, j) => {
       const i = empty.indexOf(k);
-      again[i] = bwAgain[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      again[i] = doubted(bwAgain[j]);
     });
     empty.forEach((k, j) => {
       // Ink in a ruled cell that neither reading made anything of stays in the cell as unread ink,
@@ -913,29 +913,23 @@ export async function ocrPageImage(
     // In black and white first (a clean `27` in a noisy crop read `a7`), then restricted to digits as a
     // line, then what that did not make a number of as one word: each reads some crops the others
     // read nothing of.
-    const bwRead = await recognise(
+    const bwRead = await read(
       doubtful.map((k) => bwOf(boxes[k])),
       7,
-      t,
-      clock,
-      what,
     );
     let pending = doubtful.filter((k, j) => {
       if (!isNumberReading(bwRead[j])) return true;
-      found[k] = bwRead[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      found[k] = doubted(bwRead[j]);
       return false;
     });
     for (const psm of [7, 8]) {
-      const digits = await recognise(
+      const digits = await read(
         pending.map((k) => cropOf(boxes[k])),
         { psm, config: [DIGITS_ONLY] },
-        t,
-        clock,
-        what,
       );
       pending = pending.filter((k, j) => {
         if (!isNumberReading(digits[j])) return true;
-        found[k] = digits[j].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+        found[k] = doubted(digits[j]);
         return false;
       });
     }
@@ -983,7 +977,7 @@ export async function ocrPageImage(
         inBox[0].x1 - inBox[0].x0 < 0.9 * emPx;
       const minusRead = /^[-−–—一]/.test(text) && /\d/.test(text);
       const signDoubt = /\d/.test(text) && minusInk !== minusRead;
-      if (beyond || signDoubt) found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      if (beyond || signDoubt) found[k] = doubted(found[k]);
     });
     // Every number is read a second time, at another size and restricted to the characters of a
     // number: a digit misread with confidence is rarely misread the same way by another reading. Where
@@ -992,32 +986,26 @@ export async function ocrPageImage(
     // Chinese one; and Tesseract 5 with a character list reads nothing of many one-word crops in
     // `--psm 8`, so the line mode is used.)
     const numbers = boxes.map((_, k) => k).filter((k) => isNumberReading(found[k]));
-    const second = await recognise(
+    const second = await read(
       // A borderless line's words are read the second time in black and white: two readings of one
       // grey crop of a blurred scan agreed on `20` for a printed `26`.
       numbers.map((k) => upscale(cut(boxes[k], banded, banded), 3)),
       { psm: 7, config: [DIGITS_ONLY] },
-      t,
-      clock,
-      what,
     );
     const disagree: { k: number; b: string }[] = [];
     numbers.forEach((k, j) => {
       const a = asNumber(found[k]);
       const b = asNumber(second[j]);
       if (a === b) return;
-      found[k] = found[k].map((w) => ({ ...w, conf: Math.min(w.conf, 40) }));
+      found[k] = doubted(found[k]);
       if (isNumberReading(second[j])) disagree.push({ k, b });
     });
     // Where they differ, a third reading (in black and white) settles which of the two the number is:
     // the second where the third agrees with it (a `48` read `4` at first is most often read whole by
     // the other two). The number stays flagged either way.
-    const third = await recognise(
+    const third = await read(
       disagree.map(({ k }) => (banded ? upscale(cut(boxes[k], banded, false), 4) : bwOf(boxes[k]))),
       7,
-      t,
-      clock,
-      what,
     );
     disagree.forEach(({ k, b }, j) => {
       if (asNumber(third[j]) === b) found[k] = asOneWord(found[k], b);
