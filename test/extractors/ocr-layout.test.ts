@@ -73,10 +73,15 @@ const received = row(
   ["137", "70", "82", "105", "116", "510"],
 );
 
-function table(pieces: Piece[]): TableBlock {
+/** The tables laid out from one A4 page of OCR pieces without rulings. */
+function tables(pieces: Piece[]): TableBlock[] {
   const blocks = layoutPages([{ page: 1, width: 595, height: 842, pieces, h: [], v: [] }]);
-  const t = blocks.find((b): b is TableBlock => b.kind === "table");
-  if (!t) throw new Error(`no table among ${blocks.map((b) => b.kind).join(", ")}`);
+  return blocks.filter((b): b is TableBlock => b.kind === "table");
+}
+
+function table(pieces: Piece[]): TableBlock {
+  const t = tables(pieces)[0];
+  if (!t) throw new Error("no table on the page");
   return t;
 }
 
@@ -94,31 +99,21 @@ describe("borderless tables read by OCR", () => {
   });
 
   it("keeps the blank column below a row OCR garbled, which splits the table a few lines down", () => {
-    const blocks = layoutPages([
-      {
-        page: 1,
-        width: 595,
-        height: 842,
-        pieces: [
-          ...header,
-          ...received,
-          ...row(
-            680,
-            [word("（二）部分公开（区分处理的，只计这", 63, 206, 680)],
-            ["4", "2", "0", "7", "0", "13"],
-          ),
-          word("一情形，不计其他情形）", 63, 160, 695),
-          // 1.属于国家秘密 with its values half read as letters: a line of prose, not a row.
-          word("1.属于国家秘密", 90, 160, 712),
-          word("0 0 0 i 1 Be 17", 380, 562, 712, 0.3),
-          ...row(730, [word("2.其他法律行政法规禁止公开", 90, 206, 730)], ["0", "0", "0", "24", "0", "24"]),
-          ...row(748, [word("3.危及“三安全一稳定”", 90, 190, 748)], ["24", "9", "0", "0", "0", "33"]),
-        ],
-        h: [],
-        v: [],
-      },
+    const parts = tables([
+      ...header,
+      ...received,
+      ...row(
+        680,
+        [word("（二）部分公开（区分处理的，只计这", 63, 206, 680)],
+        ["4", "2", "0", "7", "0", "13"],
+      ),
+      word("一情形，不计其他情形）", 63, 160, 695),
+      // 1.属于国家秘密 with its values half read as letters: a line of prose, not a row.
+      word("1.属于国家秘密", 90, 160, 712),
+      word("0 0 0 i 1 Be 17", 380, 562, 712, 0.3),
+      ...row(730, [word("2.其他法律行政法规禁止公开", 90, 206, 730)], ["0", "0", "0", "24", "0", "24"]),
+      ...row(748, [word("3.危及“三安全一稳定”", 90, 190, 748)], ["24", "9", "0", "0", "0", "33"]),
     ]);
-    const parts = blocks.filter((b): b is TableBlock => b.kind === "table");
     expect(parts).toHaveLength(2);
     expect(parts[1].rows.map((r) => r.map((c) => c.text))).toEqual([
       ["2.其他法律行政法规禁止公开", "0", "", "0", "0", "24", "0", "24"],
@@ -273,25 +268,15 @@ describe("borderless tables read by OCR", () => {
   });
 
   it("keeps a table whole where a wrapped label's first line begins with a stray digit", () => {
-    const blocks = layoutPages([
-      {
-        page: 1,
-        width: 595,
-        height: 842,
-        pieces: [
-          ...header,
-          ...received,
-          word("9", 50, 58, 680, 0.2),
-          word("(二)部分公开（区分处理的，只计这", 63, 206, 680),
-          ...row(690, [], ["4", "2", "0", "7", "0", "13"]),
-          word("一情形，不计其他情形）", 63, 160, 700),
-          ...row(720, [word("1.属于国家秘密", 90, 160, 720)], ["0", "0", "0", "24", "0", "24"]),
-        ],
-        h: [],
-        v: [],
-      },
+    const parts = tables([
+      ...header,
+      ...received,
+      word("9", 50, 58, 680, 0.2),
+      word("(二)部分公开（区分处理的，只计这", 63, 206, 680),
+      ...row(690, [], ["4", "2", "0", "7", "0", "13"]),
+      word("一情形，不计其他情形）", 63, 160, 700),
+      ...row(720, [word("1.属于国家秘密", 90, 160, 720)], ["0", "0", "0", "24", "0", "24"]),
     ]);
-    const parts = blocks.filter((b): b is TableBlock => b.kind === "table");
     expect(parts).toHaveLength(1);
     expect(parts[0].rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
       ["137", "", "70", "82", "105", "116", "510"],
