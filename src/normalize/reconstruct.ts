@@ -581,7 +581,6 @@ function alignTable3(
   flags: Flag[],
 ) {
   const n = units.length;
-  const m = seq.length;
   const numeric = (u: Unit) => u.values.filter((v) => v.parsed.status !== "blank").length;
   // Per-unit facts the scoring needs, computed once rather than per (unit, row) pair.
   const facts = units.map((u, i) => ({
@@ -612,57 +611,7 @@ function alignTable3(
     if (ownLeaves.length === 0 && matches[i].own.length > 0) return -1; // group row with a printed subtotal
     return -3 - (count === 7 ? 3 : 0) - (ownLeaves.length > 0 ? 10 : 0);
   });
-  // best[i][j]: best score with units[0..i) placed and rows[0..j) used or skipped; step[i][j] says
-  // how that cell was reached (its predecessor follows from the step).
-  const NEG = Number.NEGATIVE_INFINITY;
-  const NONE = 0;
-  const SKIP = 1; // from (i, j-1)
-  const DROP = 2; // from (i-1, j)
-  const TAKE = 3; // from (i-1, j-1)
-  const best = Array.from({ length: n + 1 }, () => new Float64Array(m + 1).fill(NEG));
-  const step = Array.from({ length: n + 1 }, () => new Uint8Array(m + 1));
-  best[0][0] = 0;
-  for (let i = 0; i <= n; i++) {
-    for (let j = 0; j <= m; j++) {
-      const cur = best[i][j];
-      if (cur === NEG) continue;
-      // Skip a template row: it is absent from the document (small cost inside the table).
-      if (j < m && cur - 0.5 > best[i][j + 1]) {
-        best[i][j + 1] = cur - 0.5;
-        step[i][j + 1] = SKIP;
-      }
-      if (i < n) {
-        const d = cur + dropCosts[i];
-        if (d > best[i + 1][j]) {
-          best[i + 1][j] = d;
-          step[i + 1][j] = DROP;
-        }
-        if (j < m) {
-          const s = score(i, j);
-          if (s !== NEG && cur + s > best[i + 1][j + 1]) {
-            best[i + 1][j + 1] = cur + s;
-            step[i + 1][j + 1] = TAKE;
-          }
-        }
-      }
-    }
-  }
-  // The document may end before the table does: take the best end over all rows.
-  let endJ = 0;
-  for (let j = 0; j <= m; j++) if (best[n][j] > best[n][endJ]) endJ = j;
-  const assigns: Assign[] = [];
-  const dropped: number[] = [];
-  let i = n;
-  let j = endJ;
-  while (i > 0 || j > 0) {
-    const st = step[i][j];
-    if (st === NONE) break;
-    if (st === TAKE) assigns.push({ unit: i - 1, row: seq[j - 1] });
-    if (st === DROP) dropped.push(i - 1);
-    if (st !== SKIP) i--;
-    if (st !== DROP) j--;
-  }
-  assigns.reverse();
+  const { assigns, dropped } = bestAlignment(n, seq, score, dropCosts);
   for (const d of dropped) {
     const u = units[d];
     if (numeric(u) === 0) continue;
@@ -714,6 +663,72 @@ function alignTable3(
       cells.push(makeCell(key, tok, u.own, tok.parsed.raw === "" && tok.pos === u.pos ? 0.5 : confidence));
     });
   }
+}
+
+/**
+ * The DP of alignTable3, on its own: its loop runs hot enough for V8 to compile it while it runs, and
+ * kept inside alignTable3 that compiled loop was entered by every later call and thrown away again
+ * further down the function (an object shape met there for the first time), report after report.
+ */
+function bestAlignment(
+  n: number,
+  seq: number[],
+  score: (i: number, j: number) => number,
+  dropCosts: number[],
+): { assigns: Assign[]; dropped: number[] } {
+  const m = seq.length;
+  // best[i][j]: best score with units[0..i) placed and rows[0..j) used or skipped; step[i][j] says
+  // how that cell was reached (its predecessor follows from the step).
+  const NEG = Number.NEGATIVE_INFINITY;
+  const NONE = 0;
+  const SKIP = 1; // from (i, j-1)
+  const DROP = 2; // from (i-1, j)
+  const TAKE = 3; // from (i-1, j-1)
+  const best = Array.from({ length: n + 1 }, () => new Float64Array(m + 1).fill(NEG));
+  const step = Array.from({ length: n + 1 }, () => new Uint8Array(m + 1));
+  best[0][0] = 0;
+  for (let i = 0; i <= n; i++) {
+    for (let j = 0; j <= m; j++) {
+      const cur = best[i][j];
+      if (cur === NEG) continue;
+      // Skip a template row: it is absent from the document (small cost inside the table).
+      if (j < m && cur - 0.5 > best[i][j + 1]) {
+        best[i][j + 1] = cur - 0.5;
+        step[i][j + 1] = SKIP;
+      }
+      if (i < n) {
+        const d = cur + dropCosts[i];
+        if (d > best[i + 1][j]) {
+          best[i + 1][j] = d;
+          step[i + 1][j] = DROP;
+        }
+        if (j < m) {
+          const s = score(i, j);
+          if (s !== NEG && cur + s > best[i + 1][j + 1]) {
+            best[i + 1][j + 1] = cur + s;
+            step[i + 1][j + 1] = TAKE;
+          }
+        }
+      }
+    }
+  }
+  // The document may end before the table does: take the best end over all rows.
+  let endJ = 0;
+  for (let j = 0; j <= m; j++) if (best[n][j] > best[n][endJ]) endJ = j;
+  const assigns: Assign[] = [];
+  const dropped: number[] = [];
+  let i = n;
+  let j = endJ;
+  while (i > 0 || j > 0) {
+    const st = step[i][j];
+    if (st === NONE) break;
+    if (st === TAKE) assigns.push({ unit: i - 1, row: seq[j - 1] });
+    if (st === DROP) dropped.push(i - 1);
+    if (st !== SKIP) i--;
+    if (st !== DROP) j--;
+  }
+  assigns.reverse();
+  return { assigns, dropped };
 }
 
 /** Places a row that printed fewer than 7 values (blanks dropped by the source, or text cut off). */
