@@ -164,11 +164,6 @@ export class Store {
         scope=@scope, year_source=@year_source, has_standard_tables=@has_standard_tables,
         current_document_id=@document_id, updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=@id`),
       linkDoc: db.prepare("UPDATE documents SET report_id = ? WHERE id = ?"),
-      insertCell: db.prepare(`INSERT INTO cell_values (${CELL_COLUMNS}, page, bbox_x, bbox_y, bbox_w, bbox_h)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
-      insertTextCell: db.prepare(
-        `INSERT INTO cell_values (${CELL_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-      ),
       keyId: db.prepare("SELECT id FROM cell_keys WHERE key = ?").pluck(),
       insertKey: db.prepare("INSERT INTO cell_keys (key) VALUES (?)"),
       insertCheck: db.prepare(
@@ -563,10 +558,41 @@ export class Store {
     return { reportId, created: !prev };
   }
 
-  private insertExtraction(docId: number, report: Report): void {
-    for (const c of report.cells) {
+  /**
+   * Multi-row INSERTs of cells, made once per row count (1..CELL_CHUNK) and per kind: `boxed` cells
+   * carry a page and box (five more columns), the others leave those NULL.
+   */
+  private readonly cellInserts = new Map<number, Database.Statement>();
+
+  private cellInsert(boxed: boolean, rows: number): Database.Statement {
+    const id = boxed ? -rows : rows;
+    let stmt = this.cellInserts.get(id);
+    if (!stmt) {
+      const columns = boxed ? `${CELL_COLUMNS}, page, bbox_x, bbox_y, bbox_w, bbox_h` : CELL_COLUMNS;
+      const row = `(${new Array(boxed ? 20 : 15).fill("?").join(",")})`;
+      stmt = this.db.prepare(
+        `INSERT INTO cell_values (${columns}) VALUES ${new Array(rows).fill(row).join(",")}`,
+      );
+      this.cellInserts.set(id, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * A document's cells, up to CELL_CHUNK rows per statement: one statement run per cell was a third of
+   * a bulk import's store time (each run binds, steps and resets a statement of its own).
+   */
+  private insertCells(docId: number, cells: Report["cells"]): void {
+    const plain: unknown[] = [];
+    const boxed: unknown[] = [];
+    let plainRows = 0;
+    let boxedRows = 0;
+    for (const c of cells) {
       const pos = c.pos;
-      const args = [
+      // A cell read from HTML or text has no page nor box: five parameters fewer to bind.
+      const hasBox = pos.box !== undefined || pos.page !== undefined;
+      const args = hasBox ? boxed : plain;
+      args.push(
         docId,
         this.keyId(c.key),
         c.value,
@@ -582,20 +608,32 @@ export class Store {
         pos.row ?? null,
         pos.col ?? null,
         c.exact ?? null,
-      ];
-      // A cell read from HTML or text has no page nor box: five parameters fewer to bind (the columns
-      // left out are NULL), a tenth of the cells' insert time.
-      if (pos.box === undefined && pos.page === undefined) this.stmts.insertTextCell.run(...args);
-      else
-        this.stmts.insertCell.run(
-          ...args,
+      );
+      if (hasBox) {
+        args.push(
           pos.page ?? null,
           pos.box?.x ?? null,
           pos.box?.y ?? null,
           pos.box?.w ?? null,
           pos.box?.h ?? null,
         );
+        if (++boxedRows === CELL_CHUNK) {
+          this.cellInsert(true, boxedRows).run(boxed);
+          boxed.length = 0;
+          boxedRows = 0;
+        }
+      } else if (++plainRows === CELL_CHUNK) {
+        this.cellInsert(false, plainRows).run(plain);
+        plain.length = 0;
+        plainRows = 0;
+      }
     }
+    if (plainRows > 0) this.cellInsert(false, plainRows).run(plain);
+    if (boxedRows > 0) this.cellInsert(true, boxedRows).run(boxed);
+  }
+
+  private insertExtraction(docId: number, report: Report): void {
+    this.insertCells(docId, report.cells);
     for (const r of report.rules)
       this.stmts.insertCheck.run(docId, r.rule, r.status, JSON.stringify(r.failures));
     for (const f of report.flags) {
@@ -845,6 +883,9 @@ export class Store {
 }
 
 /** The columns of a cell read from any form, in the order insertExtraction binds them. */
+/** Cells per multi-row INSERT (insertCells). */
+const CELL_CHUNK = 32;
+
 const CELL_COLUMNS = `document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label, confidence, line,
   table_index, row_index, col_index, value_exact`;
 
