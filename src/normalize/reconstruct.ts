@@ -176,6 +176,86 @@ export function reconstruct(
   }
   const cells: CanonicalCell[] = [];
 
+  const tables = tableUnits(units, flags);
+  const { t2, t3, t4, sawT2, sawT3, sawT4 } = tables;
+  const { version, sawSubRows, t3Matches, otherTotalIdx, labelVotes } = decideVersion(
+    tables,
+    lines,
+    yearHint,
+    flags,
+  );
+  const baseVersion: "GOP2019" | "GOP2021" = version === "GOP2019" ? "GOP2019" : "GOP2021";
+
+  mapTable2(t2, baseVersion, lastSeq, cells, flags);
+
+  // ------------------------------------------------------------ Table 3
+  if (t3.length > 0) {
+    const seqVersion: "GOP2019" | "GOP2021" | "GOP2021-collapsed" =
+      version === "GOP2019"
+        ? "GOP2019"
+        : sawSubRows
+          ? "GOP2021"
+          : t3Matches.some((m) => m.own.includes(otherTotalIdx) || m.soft.includes(otherTotalIdx))
+            ? "GOP2021-collapsed"
+            : "GOP2021";
+    if (seqVersion === "GOP2021-collapsed") {
+      flags.push({
+        code: "collapsed_other",
+        severity: "info",
+        message:
+          "（六）其他处理 is printed as one row without its three sub-rows; stored as result.other.total",
+        keys: ["applications.result.other.total"],
+      });
+    }
+    alignTable3(t3, t3Matches, t3Sequence(seqVersion), lastSeq, cells, flags);
+  }
+
+  const t4Found = mapTable4(t4, lastSeq, cells, flags);
+
+  if (cells.every((c) => c.status === "blank") && (cells.length > 0 || labelVotes.size > 0)) {
+    // Every value cell empty: a template published without its figures, or an excerpt cut off after a
+    // header. The version is the template's; no value is stored as a number.
+    const t3Labels = lines.filter((l) => l.text.length <= 60 && matchT3Rows(l.text, 3).length > 0).length;
+    const unfilled = cells.length > 0 || t3Labels >= 5;
+    flags.push({
+      code: unfilled ? "empty_template" : "header_only",
+      severity: "warning",
+      message: unfilled
+        ? `every value cell of the ${version} tables is empty (a template published without its figures)`
+        : `the text ends after the table header; ${version} read from the header, no value printed`,
+      keys: [...ALL_TABLES],
+    });
+  } else if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
+    flags.push({
+      code: "no_standard_tables",
+      severity: "info",
+      message:
+        "the document has no standard statistical tables (free-form report, or tables published as images)",
+    });
+  }
+  return {
+    cells,
+    flags,
+    formatVersion: version,
+    tables: { t2: t2.length > 0, t3: t3.length > 0, t4: t4Found },
+  };
+}
+
+/** The units of each table, in the order the document prints them, and which tables' anchors it shows. */
+interface TableUnits {
+  t2: T2Pending[];
+  t3: Unit[];
+  t4: Unit[];
+  sawT2: boolean;
+  sawT3: boolean;
+  sawT4: boolean;
+}
+
+// reconstruct's phases are functions of their own: as one function they took V8 a tenth of a second
+// to compile, compiled again after each object shape it had not met yet (four times in a bulk import).
+
+/** Places each unit in Table 2, 3 or 4 (or none) by the anchors and row labels read so far. */
+function tableUnits(units: Unit[], flags: Flag[]): TableUnits {
   let ctx = "none" as Context;
   const t2: T2Pending[] = [];
   const t3: Unit[] = [];
@@ -251,7 +331,22 @@ export function reconstruct(
       t4.push(u);
     }
   }
+  return { t2, t3, t4, sawT2, sawT3, sawT4 };
+}
 
+/** The template version the tables follow (GOP2019, GOP2021, HYBRID…), and the Table 3 facts it rests on. */
+function decideVersion(
+  { t2, t3, t4 }: TableUnits,
+  lines: BuiltUnits["lines"],
+  yearHint: number | undefined,
+  flags: Flag[],
+): {
+  version: FormatVersion;
+  sawSubRows: boolean;
+  t3Matches: { own: number[]; soft: number[] }[];
+  otherTotalIdx: number;
+  labelVotes: Set<string>;
+} {
   // ------------------------------------------------------------ format version
   const votes = new Set<"GOP2019" | "GOP2021">();
   for (const p of t2) {
@@ -312,8 +407,17 @@ export function reconstruct(
       keys: ["active"],
     });
   }
-  const baseVersion: "GOP2019" | "GOP2021" = version === "GOP2019" ? "GOP2019" : "GOP2021";
+  return { version, sawSubRows, t3Matches, otherTotalIdx, labelVotes };
+}
 
+/** Table 2's cells, each row by its block's column header (or the version's default columns). */
+function mapTable2(
+  t2: T2Pending[],
+  baseVersion: "GOP2019" | "GOP2021",
+  lastSeq: number,
+  cells: CanonicalCell[],
+  flags: Flag[],
+): void {
   // ------------------------------------------------------------ Table 2
   const lastColset = new Map<string, T2ColumnSet>();
   for (const p of t2) {
@@ -352,29 +456,10 @@ export function reconstruct(
       cells.push(cell);
     });
   }
+}
 
-  // ------------------------------------------------------------ Table 3
-  if (t3.length > 0) {
-    const seqVersion: "GOP2019" | "GOP2021" | "GOP2021-collapsed" =
-      version === "GOP2019"
-        ? "GOP2019"
-        : sawSubRows
-          ? "GOP2021"
-          : t3Matches.some((m) => m.own.includes(otherTotalIdx) || m.soft.includes(otherTotalIdx))
-            ? "GOP2021-collapsed"
-            : "GOP2021";
-    if (seqVersion === "GOP2021-collapsed") {
-      flags.push({
-        code: "collapsed_other",
-        severity: "info",
-        message:
-          "（六）其他处理 is printed as one row without its three sub-rows; stored as result.other.total",
-        keys: ["applications.result.other.total"],
-      });
-    }
-    alignTable3(t3, t3Matches, t3Sequence(seqVersion), lastSeq, cells, flags);
-  }
-
+/** Table 4's cells; whether it printed any value. */
+function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: Flag[]): boolean {
   // ------------------------------------------------------------ Table 4
   // Table 4's values: every printed value after the header, header rows (labels with placeholder
   // blanks) skipped, until 15 — the table may be split into a review part and a litigation part. A
@@ -421,34 +506,7 @@ export function reconstruct(
       cells.push(makeCell(T4_KEYS[i], tok, unit.own, 1));
     });
   }
-
-  if (cells.every((c) => c.status === "blank") && (cells.length > 0 || labelVotes.size > 0)) {
-    // Every value cell empty: a template published without its figures, or an excerpt cut off after a
-    // header. The version is the template's; no value is stored as a number.
-    const t3Labels = lines.filter((l) => l.text.length <= 60 && matchT3Rows(l.text, 3).length > 0).length;
-    const unfilled = cells.length > 0 || t3Labels >= 5;
-    flags.push({
-      code: unfilled ? "empty_template" : "header_only",
-      severity: "warning",
-      message: unfilled
-        ? `every value cell of the ${version} tables is empty (a template published without its figures)`
-        : `the text ends after the table header; ${version} read from the header, no value printed`,
-      keys: [...ALL_TABLES],
-    });
-  } else if (!sawT2 && !sawT3 && !sawT4 && cells.length === 0) {
-    flags.push({
-      code: "no_standard_tables",
-      severity: "info",
-      message:
-        "the document has no standard statistical tables (free-form report, or tables published as images)",
-    });
-  }
-  return {
-    cells,
-    flags,
-    formatVersion: version,
-    tables: { t2: t2.length > 0, t3: t3.length > 0, t4: t4Tokens.length > 0 },
-  };
+  return t4Tokens.length > 0;
 }
 
 /**
