@@ -882,10 +882,10 @@ export class Store {
   }
 }
 
-/** The columns of a cell read from any form, in the order insertExtraction binds them. */
 /** Cells per multi-row INSERT (insertCells). */
 const CELL_CHUNK = 32;
 
+/** The columns of a cell read from any form, in the order insertCells binds them. */
 const CELL_COLUMNS = `document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label, confidence, line,
   table_index, row_index, col_index, value_exact`;
 
