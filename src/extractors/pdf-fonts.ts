@@ -43,11 +43,20 @@ function objectAt(text: string, pos: number): PdfObject | undefined {
   }
 }
 
-/** The objects that refer to each `num gen R` right after `key`, found in one pass over the file. */
+/**
+ * The objects that refer to each `num gen R` right after `key`, found in one pass over the file: each
+ * occurrence of the key is found by indexOf and the reference after it read in place (a regular
+ * expression run over the whole file costs a thread ten times as much on its first document, before
+ * V8 compiles it).
+ */
 function referrerIndex(text: string, key: string): Map<string, PdfObject[]> {
   const index = new Map<string, PdfObject[]>();
-  for (const m of text.matchAll(new RegExp(`${key}\\s*\\[?\\s*(\\d+)\\s+(\\d+)\\s+R\\b`, "g"))) {
-    const obj = objectAt(text, m.index);
+  const reference = new RegExp(`${key}\\s*\\[?\\s*(\\d+)\\s+(\\d+)\\s+R\\b`, "y");
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + key.length)) {
+    reference.lastIndex = at;
+    const m = reference.exec(text);
+    if (!m) continue;
+    const obj = objectAt(text, at);
     if (!obj) continue;
     const ref = `${m[1]} ${m[2]}`;
     const list = index.get(ref);

@@ -141,6 +141,22 @@ describe("pdfjs as zfxxgk runs it", () => {
       annotation: "94293b2e701130e9",
     });
     expect(src).toContain("  zfxxgkDraw(d, fn, args, resources, textState) {");
+    // A path ended unpainted (endPath: a clip) is listed without its points, which rulings never read
+    // (pdf.test.ts); the optimizer's folding of save/transform/path/restore takes a path without points.
+    expect(src).toContain(
+      "            } else if (fn === OPS.endPath) {\n              // A path ended unpainted (a clip: office prints clip every run of text) is listed without its\n              // points, as an empty path is: rulings are read from painted paths only.\n              opList.addOp(OPS.constructPath, [fn, [null], null]);\n              pathBuffer.length = 0;\n              pathMinMax.set(BBOX_INIT, 0);\n            } else {",
+    );
+    expect(src).toContain(
+      "  const [, [buffer], minMax] = args;\n  if (minMax) {\n    const newBBox = F32_BBOX_INIT.slice();",
+    );
+    // The drawing's chunks are copied whole as they come (the list empties its arrays after sending them,
+    // see the next test) and joined once the page is read.
+    expect(src).toContain(
+      "          enqueue(chunk) {\n            fnChunks.push(chunk.fnArray.slice(0, chunk.length));\n            argsChunks.push(chunk.argsArray.slice(0, chunk.length));\n          },",
+    );
+    expect(src).toContain(
+      "          fnArray: [].concat(...drawing.fnChunks),\n          argsArray: [].concat(...drawing.argsChunks)",
+    );
     expect(src).toContain(
       "        if (zfxxgkDrawing?.usable) {\n          // zfxxgk patch: the page's operator list built from this same reading (see zfxxgkDraw).",
     );
