@@ -87,6 +87,18 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(src).toContain(
       "class DecodeStream extends BaseStream {\n  buffer = emptyBuffer;\n  bufferLength = 0;\n  eof = false;\n  minBufferLength = 512;\n  pos = 0;",
     );
+    // The lexer builds its string, name and hex-string tokens as strings, not in a shared array emptied by
+    // setting its length and then joined; nothing else reads that array.
+    expect(src).toContain(
+      "  getString() {\n    let numParen = 1;\n    let done = false;\n    // zfxxgk patch: the token is built as a string",
+    );
+    expect(src).toContain('  getName() {\n    let ch, previousCh;\n    let str = "";\n');
+    expect(src).toContain("    return Name.get(str);\n  }");
+    expect(src).toContain(
+      '  getHexString() {\n    let str = "";\n    let ch = this.currentChar;\n    let firstDigit = -1,\n      digit = -1;',
+    );
+    expect(src).not.toContain("strBuf.length = 0;");
+    expect(src.split("this.strBuf")).toHaveLength(2); // made by the lexer's constructor, read by none
     // Text content goes out in chunks of at least 500 items when pdfjs pauses (was 10); the API side
     // concatenates the chunks' items in order and merges their styles, so only the message count changes.
     expect(src).toContain("const TEXT_CHUNK_BATCH_SIZE = 500;");
