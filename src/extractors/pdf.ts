@@ -245,13 +245,14 @@ function looksTruncated(bytes: Uint8Array): boolean {
 
 /** Share of characters that cannot be real text (private-use glyph codes, replacement, controls). */
 function garbledShare(text: string): number {
-  const chars = [...text.replace(/\s+/g, "")];
-  if (chars.length === 0) return 0;
-  const bad = chars.filter((ch) => {
+  let chars = 0;
+  let bad = 0;
+  for (const ch of text.replace(/\s+/g, "")) {
+    chars++;
     const code = ch.codePointAt(0) ?? 0;
-    return code < 0x20 || (code >= 0xe000 && code <= 0xf8ff) || code === 0xfffd;
-  }).length;
-  return bad / chars.length;
+    if (code < 0x20 || (code >= 0xe000 && code <= 0xf8ff) || code === 0xfffd) bad++;
+  }
+  return chars === 0 ? 0 : bad / chars;
 }
 
 /**

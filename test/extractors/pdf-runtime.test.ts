@@ -98,6 +98,16 @@ describe("pdfjs as zfxxgk runs it", () => {
       '  getHexString() {\n    let str = "";\n    let ch = this.currentChar;\n    let firstDigit = -1,\n      digit = -1;',
     );
     expect(src).not.toContain("strBuf.length = 0;");
+    // A text item's characters go to a new array once the item is flushed (its text joined from the old one).
+    expect(src).toContain(
+      "      textContent.items.push(runBidiTransform(textContentItem));\n      textContentItem.initialized = false;\n      // zfxxgk patch: a new array for the next item's characters",
+    );
+    expect(src).toContain(
+      "      textContentItem.str = [];\n    }\n    function enqueueChunk(batch = false) {",
+    );
+    expect(src).toContain(
+      '    function runBidiTransform(textChunk) {\n      let text = textChunk.str.join("");',
+    );
     expect(src.split("this.strBuf")).toHaveLength(2); // made by the lexer's constructor, read by none
     // Text content goes out in chunks of at least 500 items when pdfjs pauses (was 10); the API side
     // concatenates the chunks' items in order and merges their styles, so only the message count changes.
