@@ -43,7 +43,13 @@ export interface DocScore {
   details: CellOutcome[];
 }
 
-export const META_FIELDS = ["issuer_name", "admin_level", "issuer_type", "report_year", "format_version"] as const;
+export const META_FIELDS = [
+  "issuer_name",
+  "admin_level",
+  "issuer_type",
+  "report_year",
+  "format_version",
+] as const;
 export type MetaField = (typeof META_FIELDS)[number];
 export interface MetaCheck {
   expected: string | number;

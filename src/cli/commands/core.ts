@@ -133,10 +133,9 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
     process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
     return 2;
   }
-  const [{ findGoldPairs, scoreDocument, totals, metaTotals }, { ignoreStrayRejections }] = await Promise.all([
-    import("../../eval/score.js"),
-    import("../../import/bounds.js"),
-  ]);
+  const [{ findGoldPairs, scoreDocument, totals, metaTotals }, { ignoreStrayRejections }] = await Promise.all(
+    [import("../../eval/score.js"), import("../../import/bounds.js")],
+  );
   ignoreStrayRejections(logDetail);
   const pairs = findGoldPairs(folders);
   if (pairs.length === 0) {
