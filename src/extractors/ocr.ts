@@ -633,7 +633,8 @@ const REREAD_LINES = 12;
 /**
  * The first page's title and opening paragraph name the issuer, and a page read as one block misreads
  * them most (a title's large bold glyphs read as Latin letters, `白溪县` as `白浴县`): each line of the
- * page's text above its tables that has a doubted word is read again alone as one line (psm 7) with the
+ * page's text above its first ruled table and in its top half that has a doubted word is read again
+ * alone as one line (psm 7) with the
  * Chinese model only, at the page's size and at a second one (larger for body text, smaller for a
  * title's large glyphs), each reading with its characters' word confidence. What was read on the page
  * is not changed: metadata votes over all the readings (`settleOcrIssuer`).
@@ -646,7 +647,9 @@ async function rereadHeadLines(
   emPx: number,
   read: (images: Gray[], mode: ReadMode) => Promise<OcrWord[][]>,
 ): Promise<OcrLineReading[]> {
-  const tableTop = Math.min(Number.POSITIVE_INFINITY, ...tables.map((b) => b.y0));
+  // Above the first ruled table, in the page's top half (a borderless table's rows are not told from
+  // spaced-out text such as a breadcrumb here, so the half page bounds them).
+  const tableTop = Math.min(0.5 * clean.height, ...tables.map((b) => b.y0));
   const byLine = new Map<string, OcrWord[]>();
   for (const w of rest) byLine.set(w.line, [...(byLine.get(w.line) ?? []), w]);
   const boxes: Box[] = [];
@@ -1103,7 +1106,7 @@ export async function ocrPageImage(
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
   ]);
   const rereads =
-    pageNo === 1 ? await rereadHeadLines(rest, [...cells, ...columnar], blobs, clean, emPx, read1) : [];
+    pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read1) : [];
   if (t.chiTra) {
     await rereadTraditional(
       [
