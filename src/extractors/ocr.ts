@@ -1105,8 +1105,7 @@ export async function ocrPageImage(
     ),
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
   ]);
-  const rereads =
-    pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read1) : [];
+  const rereads = pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read1) : [];
   if (t.chiTra) {
     await rereadTraditional(
       [

@@ -59,7 +59,12 @@ describe("zfxxgk command", () => {
     expect(r.out).toMatch(/^METADATA exact: issuer_name 1\/1, report_year 1\/1, format_version 1\/1$/m);
     writeFileSync(
       join(dir, "r.txt.gold.json"),
-      JSON.stringify({ ...gold, issuer_name: "测试局", admin_level: "prefecture", issuer_type: "department" }),
+      JSON.stringify({
+        ...gold,
+        issuer_name: "测试局",
+        admin_level: "prefecture",
+        issuer_type: "department",
+      }),
     );
     const again = zfxxgk(["eval", dir]);
     expect(again.out).toMatch(/^METADATA exact: issuer_name 0\/1, admin_level 0\/1, issuer_type 1\/1, /m);

@@ -57,7 +57,11 @@ describe("the issuer of a scan", () => {
       "澄诅县市场监督管理局",
     );
     const s = settle(model);
-    expect(s.meta).toMatchObject({ issuerName: "澄溪县市场监督管理局", adminLevel: "county", issuerType: "department" });
+    expect(s.meta).toMatchObject({
+      issuerName: "澄溪县市场监督管理局",
+      adminLevel: "county",
+      issuerType: "department",
+    });
     expect(s.doubt).toBeUndefined();
   });
 
@@ -73,7 +77,9 @@ describe("the issuer of a scan", () => {
     const s = settle(model);
     expect(s.meta.issuerName).toMatch(/^白[浴深滩]县民政局$/);
     expect(s.meta).toMatchObject({ adminLevel: "county", issuerType: "department" });
-    expect(s.doubt).toMatch(/not settled by its readings: "白.县民政局" kept, character 2 doubted \(also read/);
+    expect(s.doubt).toMatch(
+      /not settled by its readings: "白.县民政局" kept, character 2 doubted \(also read/,
+    );
     // The pipeline stores the doubt as a warning beside the metadata_ocr note.
     const { report } = processModel(model, undefined);
     const flag = report.flags.find((f) => f.code === "issuer_ocr_doubted");
@@ -114,7 +120,11 @@ describe("the issuer of a scan", () => {
       line("2025461A 20H", ["2025461A 20H"]),
     ]);
     const s = settle(model);
-    expect(s.meta).toMatchObject({ issuerName: "青岑市市场监督管理局", adminLevel: "prefecture", issuerType: "department" });
+    expect(s.meta).toMatchObject({
+      issuerName: "青岑市市场监督管理局",
+      adminLevel: "prefecture",
+      issuerType: "department",
+    });
   });
 
   it("leaves a name read with confidence everywhere as it is, and another body's name outside the vote", () => {
@@ -134,6 +144,8 @@ describe("the issuer of a scan", () => {
     for (const b of model.blocks) if (b.kind === "text") delete b.charConf;
     const { report } = processModel(model, undefined);
     expect(report.meta.issuerName).toBe("澄诅县市场监督管理局");
-    expect(report.flags.some((f) => f.code === "issuer_ocr_doubted" || f.code === "metadata_ocr")).toBe(false);
+    expect(report.flags.some((f) => f.code === "issuer_ocr_doubted" || f.code === "metadata_ocr")).toBe(
+      false,
+    );
   });
 });
