@@ -152,21 +152,16 @@ export function settleOcrIssuer(
   traditional: boolean,
 ) {
   const readings = readingsOf(model, traditional);
-  const names = new Set(candidates(readings));
-  if (meta.issuerName) names.add(meta.issuerName);
   let best: Vote | undefined;
-  let bestFromMeta = false;
-  for (const n of names) {
-    const v = vote(Array.from(n), readings);
-    const fromMeta = meta.issuerName !== null && v.seen.has(meta.issuerName);
-    // The name the title gave (extractMeta's choice) wins unless it is never read in the document.
-    if (
-      !best ||
-      (fromMeta && !bestFromMeta && v.seen.size > 0) ||
-      (fromMeta === bestFromMeta && v.support > best.support)
-    ) {
-      best = v;
-      bestFromMeta = fromMeta;
+  if (meta.issuerName) {
+    // The name extractMeta read (the title first) is the one voted on: other names the document offers
+    // (an office that compiled the report, a body it cooperated with) never replace it.
+    best = vote(Array.from(meta.issuerName), readings);
+  } else {
+    // No name read: the one the readings support most, of those they offer.
+    for (const n of new Set(candidates(readings))) {
+      const v = vote(Array.from(n), readings);
+      if (!best || v.support > best.support) best = v;
     }
   }
   const settled: SettledIssuer = { meta };
