@@ -627,8 +627,8 @@ async function rereadTraditional(
   );
 }
 
-/** Lines of a first page read again alone, at most (the title and the opening paragraph fit in it). */
-const REREAD_LINES = 12;
+/** Lines of a first page read again alone, at most (the title, the preamble and the opening sentence). */
+const REREAD_LINES = 8;
 
 /**
  * The first page's title and opening paragraph name the issuer, and a page read as one block misreads
