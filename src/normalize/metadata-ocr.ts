@@ -153,7 +153,9 @@ export function settleOcrIssuer(
 ) {
   const readings = readingsOf(model, traditional);
   let best: Vote | undefined;
-  if (meta.issuerName) {
+  // A name with digits, Latin letters or unread ink in it is a misread title's debris, not a name read.
+  const read = meta.issuerName !== null && !/[\dA-Za-z\ufffd]/.test(meta.issuerName);
+  if (read && meta.issuerName) {
     // The name extractMeta read (the title first) is the one voted on: other names the document offers
     // (an office that compiled the report, a body it cooperated with) never replace it.
     best = vote(Array.from(meta.issuerName), readings);
@@ -165,15 +167,19 @@ export function settleOcrIssuer(
     }
   }
   const settled: SettledIssuer = { meta };
-  if (!best || best.seen.size === 0) return settled;
+  if (!best || best.seen.size === 0) {
+    if (!read && meta.issuerName)
+      settled.doubt = `the issuer's name as read, "${meta.issuerName}", holds characters no name has, and no other reading names the issuer`;
+    return settled;
+  }
   const joined = joinedText(lines);
   const name = bodyNamed(best.name, joined);
   if (name !== meta.issuerName) settled.meta = { ...meta, ...issuerFacts(name, joined) };
   if (best.unsettled.length > 0) {
-    const read = [...best.seen].filter((s) => s !== best.name).slice(0, 4);
+    const others = [...best.seen].filter((s) => s !== best.name).slice(0, 4);
     settled.doubt = `the issuer's name is not settled by its readings: "${name}" kept, character${
       best.unsettled.length > 1 ? "s" : ""
-    } ${best.unsettled.map((k) => k + 1).join(", ")} doubted${read.length > 0 ? ` (also read ${read.map((r) => `"${r}"`).join(", ")})` : ""}`;
+    } ${best.unsettled.map((k) => k + 1).join(", ")} doubted${others.length > 0 ? ` (also read ${others.map((r) => `"${r}"`).join(", ")})` : ""}`;
   }
   return settled;
 }

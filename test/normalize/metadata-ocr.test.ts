@@ -111,6 +111,30 @@ describe("the issuer of a scan", () => {
     expect(s.doubt).toBeUndefined();
   });
 
+  it("votes over the names the readings offer where the title's name holds debris of a misread year", () => {
+    const model = scan(
+      [
+        line("松深县民政局2019 \ufffd\ufffd 年政府信息公开工作年度报告", ["松深", "\ufffd\ufffd"]),
+        line(PERIOD.replace(/2023/g, "2019")),
+        line("2019年，松溪县民政局认真贯彻落实政务公开工作要求。"),
+      ],
+      [reread("松溪县民政局2019年政府信息公开工作年度报告")],
+    );
+    const texts = model.blocks.map((b) => (b.kind === "text" ? b.text : ""));
+    const s = settleOcrIssuer(
+      { ...extractMeta(texts), issuerName: "松深县民政局2019\ufffd\ufffd年" },
+      texts,
+      model,
+      false,
+    );
+    expect(s.meta).toMatchObject({
+      issuerName: "松溪县民政局",
+      issuerType: "department",
+      adminLevel: "county",
+    });
+    expect(s.doubt).toBeUndefined();
+  });
+
   it("takes the signature above a date whose month and day OCR misread", () => {
     const model = scan([
       line("otpocketTes = BooneeeeeeceenareaGoat", ["otpocketTes = BooneeeeeeceenareaGoat"]),
