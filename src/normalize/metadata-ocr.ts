@@ -50,16 +50,34 @@ function readingsOf(model: DocumentModel, simplify: boolean): Reading[] {
 /** Characters a reading may differ from a name by and still be a reading of it (OCR substitutes). */
 const allowedMisreads = (length: number) => Math.max(1, Math.floor(length / 4));
 
-/** Every stretch of the readings that is the name but for a few characters, ending as the name does. */
+/**
+ * Every stretch of the readings that is the name but for a few characters, one or the other read with
+ * doubt, ending as the name does.
+ */
 function occurrences(name: string[], readings: Reading[]): { chars: string[]; conf: number[] }[] {
   const out: { chars: string[]; conf: number[] }[] = [];
   const n = name.length;
   const most = allowedMisreads(n);
+  // The name's characters read with confidence where it is read exactly.
+  const sure = name.map(() => false);
+  for (const r of readings) {
+    for (let at = 0; at + n <= r.chars.length; at++) {
+      if (name.every((ch, k) => r.chars[at + k] === ch))
+        name.forEach((_, k) => {
+          if (r.conf[at + k] >= OCR_DOUBTED_BELOW) sure[k] = true;
+        });
+    }
+  }
   for (const r of readings) {
     for (let at = 0; at + n <= r.chars.length; at++) {
       if (r.chars[at + n - 1] !== name[n - 1]) continue;
+      // Where both were read with confidence, a character that differs from the name's is other text
+      // (another body's name, the year before a name), not a misreading of it.
       let diff = 0;
-      for (let k = 0; k < n && diff <= most; k++) if (r.chars[at + k] !== name[k]) diff++;
+      for (let k = 0; k < n && diff <= most; k++) {
+        if (r.chars[at + k] === name[k]) continue;
+        diff += sure[k] && r.conf[at + k] >= OCR_DOUBTED_BELOW ? most + 1 : 1;
+      }
       if (diff > most) continue;
       out.push({ chars: r.chars.slice(at, at + n), conf: r.conf.slice(at, at + n) });
       at += n - 1;
