@@ -1127,8 +1127,8 @@ export async function ocrPageImage(
   place(multi, multiWords, "m", false);
   // A line of the rest of the page that is one number-sized word (a table printed one cell per line)
   // is checked as a column's words are, from the box of its ink: a number is read a second time (where
-  // the readings differ it is not trusted), and a short reading of letters (`i` for 1) is read again
-  // as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
+  // the readings differ it is not trusted), and a short reading of letters or of digits with signs
+  // (`i` for 1, `131:`) is read again as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
   // than a crop does), and the line keeps its place as the engine boxed it.
   const restLines = new Map<string, OcrWord[]>();
   for (const w of rest) restLines.set(w.line, [...(restLines.get(w.line) ?? []), w]);
@@ -1136,7 +1136,8 @@ export async function ocrPageImage(
   for (const ws of restLines.values()) {
     const text = ws.map((w) => w.text).join("");
     const number = /^[+-]?\d[\d,.]*$/.test(text);
-    if (!number && !LETTERS_FOR_DIGITS.test(text)) continue;
+    // (Digits with a speck read beside them, `131:`, are read again too.)
+    if (!number && !LETTERS_FOR_DIGITS.test(text) && !misreadNumber(text)) continue;
     const x0 = Math.min(...ws.map((w) => w.left));
     const x1 = Math.max(...ws.map((w) => w.left + w.width));
     const y0 = Math.min(...ws.map((w) => w.top));

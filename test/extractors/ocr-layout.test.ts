@@ -370,6 +370,43 @@ describe("paragraph-per-cell pages read by OCR", () => {
     expect(out.indexOf("108") - out.indexOf("\ufffd\ufffd总计")).toBe(1);
   });
 
+  it("still counts a page's empty lines when a label's box stands a fifth of a pitch off its line", () => {
+    // （一）予以公开 read 5 pt high, then an empty cell (自然人) and values with empty cells between them.
+    const lines = [
+      "二、上年结转政府信息公开申请数量",
+      "0",
+      "",
+      "0",
+      "",
+      "",
+      "",
+      "0",
+      "(一)予以公开",
+      "",
+      "0",
+      "25",
+      "3",
+      "",
+      "7",
+      "35",
+    ];
+    const p = page(1, lines, 100);
+    const label = p.pieces.find((x) => x.text === "(一)予以公开")!;
+    for (const k of ["top", "bottom", "base"] as const) label[k] -= 5;
+    const blocks = layoutPages([p]);
+    expect(texts(blocks).slice(0, lines.length)).toEqual(lines);
+    // The one beside the label is the likely one only; those between values are certain.
+    const blanks = blocks.filter((b) => b.kind === "text" && b.explicitBlank);
+    expect(blanks.map((b) => b.kind === "text" && b.uncertain === true)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+  });
+
   it("counts the empty line between a label and a line of unread ink as a blank cell", () => {
     const p = page(
       1,
