@@ -2,12 +2,14 @@
 import { type DocumentModel, OCR_DOUBTED_BELOW } from "../model/document.js";
 import {
   bodyNamed,
+  cleanIssuer,
   ISSUER_NAME_RE,
   issuerFacts,
   issuerNamesIn,
   joinedText,
   type ReportMeta,
   SIGNED_DATE_RE,
+  YEAR_TITLE_LINE_RE,
 } from "./metadata.js";
 import { toSimplified } from "./text.js";
 
@@ -134,22 +136,27 @@ function vote(name: string[], readings: Reading[]): Vote {
   return { name: chars.join(""), unsettled, support, seen: new Set(found.map((o) => o.chars.join(""))) };
 }
 
-/** A short line that starts with a year: a signature's date OCR misread after its year. */
-const MISREAD_DATE = /^(?:19|20)\d{2}.{0,14}$/;
+/** A short line that starts with a year and holds no other Chinese than 年月日: a signature's date OCR misread. */
+const MISREAD_DATE = /^(?:19|20)\d{2}(?:[^\u4e00-\u9fff]|[年月日]){0,12}$/;
 
-/** Names the readings offer for the issuer: titles, opening sentences, and the signature above a date. */
-function candidates(readings: Reading[]): string[] {
-  const out: string[] = [];
+/**
+ * Names the readings offer for the issuer, each with its rank as extractMeta prefers them: a title (also
+ * a name on its own line above a title line that starts with the year), a sentence naming its subject,
+ * 由…编制, and last the signature above the closing date.
+ */
+function candidates(readings: Reading[]): { name: string; rank: number }[] {
+  const out: { name: string; rank: number }[] = [];
   const texts = readings.map((r) => r.chars.join(""));
   texts.forEach((t, i) => {
     out.push(...issuerNamesIn(t));
+    if (!ISSUER_NAME_RE.test(t)) return;
+    const name = cleanIssuer(t);
+    if (!name || /由|根据|依据|按照/.test(name)) return;
+    if (YEAR_TITLE_LINE_RE.test(texts[i + 1] ?? "")) out.push({ name, rank: 0 });
     // A name on its own line just above a date (the signature that closes the report), the date perhaps
     // misread but for its year (`2025461A 20H`).
-    if (
-      ISSUER_NAME_RE.test(t) &&
-      texts.slice(i + 1, i + 3).some((n) => SIGNED_DATE_RE.test(n) || MISREAD_DATE.test(n))
-    )
-      out.push(t);
+    else if (texts.slice(i + 1, i + 3).some((n) => SIGNED_DATE_RE.test(n) || MISREAD_DATE.test(n)))
+      out.push({ name, rank: 3 });
   });
   return out;
 }
@@ -178,8 +185,11 @@ export function settleOcrIssuer(
     // (an office that compiled the report, a body it cooperated with) never replace it.
     best = vote(Array.from(meta.issuerName), readings);
   } else {
-    // No name read: the one the readings support most, of those they offer.
-    for (const n of new Set(candidates(readings))) {
+    // No name read: of the names the readings offer, those found the way extractMeta prefers (a title
+    // first), and of these the one the readings support most.
+    const offered = candidates(readings);
+    const rank = Math.min(...offered.map((c) => c.rank));
+    for (const n of new Set(offered.filter((c) => c.rank === rank).map((c) => c.name))) {
       const v = vote(Array.from(n), readings);
       if (!best || v.support > best.support) best = v;
     }

@@ -46,7 +46,7 @@ const TITLE_START_RE = new RegExp(
 export const SIGNED_DATE_RE = /^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日$/;
 const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
 
-function cleanIssuer(name: string): string | null {
+export function cleanIssuer(name: string): string | null {
   // Markup or code around a title (`# `, `var title = "`) is not part of the name.
   let n = name
     .replace(/\s+/g, "")
@@ -277,25 +277,38 @@ export function joinedText(lines: string[]): string {
     .replace(/[ \t\u3000]+/g, " ");
 }
 
+/** A name a line offers for the issuer, and how it was found: 0 a title, 1 a sentence naming its subject, 2 由…编制. */
+export interface NameInLine {
+  name: string;
+  rank: 0 | 1 | 2;
+}
+
 /**
  * Every name one line of a scan offers for its issuer, by the patterns extractMeta reads a title, the
- * opening sentence, 由…编制 and 依照《条例》 with; and a line that starts with a name and the year (the
- * first line of a title wrapped over two).
+ * opening sentence, 依照《条例》 and 由…编制 with, ranked as extractMeta prefers them; and a line that
+ * starts with a name and the year (the first line of a title wrapped over two).
  */
-export function issuerNamesIn(line: string): string[] {
+export function issuerNamesIn(line: string): NameInLine[] {
   const l = line.replace(/\s+/g, "");
-  const out: string[] = [];
+  const out: NameInLine[] = [];
+  const add = (name: string | null, rank: NameInLine["rank"]) => {
+    if (name && name.length >= 3) out.push({ name, rank });
+  };
   const title = TITLE_RE.exec(l);
-  if (title)
-    out.push(cleanIssuer(`${l.slice(0, title.index).replace(/.*[，,。：:；;]/, "")}${title[2]}`) ?? "");
+  if (title) add(cleanIssuer(`${l.slice(0, title.index).replace(/.*[，,。：:；;]/, "")}${title[2]}`), 0);
   const start = TITLE_START_RE.exec(l);
-  if (start) out.push(cleanIssuer(start[1]) ?? "");
-  for (const re of [PROSE_ISSUER_RE, COMPILED_BY_RE, SUBJECT_RE]) {
+  if (start) add(cleanIssuer(start[1]), 0);
+  for (const re of [PROSE_ISSUER_RE, SUBJECT_RE]) {
     const m = re.exec(l);
-    if (m) out.push(cleanIssuer(m[1]) ?? "");
+    if (m) add(cleanIssuer(m[1]), 1);
   }
-  return out.filter((n) => n.length >= 3);
+  const compiled = COMPILED_BY_RE.exec(l);
+  if (compiled) add(cleanIssuer(compiled[1]), 2);
+  return out;
 }
+
+/** A title's second line that starts with the year (岫川省交通运输厅 / 2024 年…报告), perhaps misread after it. */
+export const YEAR_TITLE_LINE_RE = /^(?:19|20)\d{2}年?.{0,8}(?:政府|政务|信息|公开|工作|年度|报告)/;
 
 /**
  * Functional zones (report-format.md §10.3): development zones, new areas, experimental zones and parks

@@ -135,6 +135,28 @@ describe("the issuer of a scan", () => {
     expect(s.doubt).toBeUndefined();
   });
 
+  it("takes a name on its own line above a title line that starts with the year before 由…编制", () => {
+    const model = scan(
+      [
+        line("潜泽区人民政府", ["潜泽"]),
+        line("2023 年政府信息1“开工作年度报告", ["1“"]),
+        line("本报告由淮安市洪泽区人民政府办公室根据《中华人民共和国政府信息公开条例》要求编制此报告。"),
+        line(PERIOD),
+      ],
+      [reread("洪泽区人民政府", ["洪"]), reread("2023年政府信息公开工作年度报告")],
+    );
+    const texts = model.blocks.map((b) => (b.kind === "text" ? b.text : ""));
+    const s = settleOcrIssuer({ ...extractMeta(texts), issuerName: null }, texts, model, false);
+    // The title's name, not the office that compiled the report; its first character settled by the
+    // confident reading of 洪泽区人民政府 inside 由…编制.
+    expect(s.meta).toMatchObject({
+      issuerName: "洪泽区人民政府",
+      issuerType: "people_government",
+      adminLevel: "county",
+    });
+    expect(s.doubt).toBeUndefined();
+  });
+
   it("takes the signature above a date whose month and day OCR misread", () => {
     const model = scan([
       line("otpocketTes = BooneeeeeeceenareaGoat", ["otpocketTes = BooneeeeeeceenareaGoat"]),
