@@ -715,11 +715,14 @@ export function binarize(img: Gray, threshold: number): Gray {
   return { width: img.width, height: img.height, data };
 }
 
-/** The image scaled up by an integer factor (bilinear): small glyphs read better larger. */
+/**
+ * The image scaled by a factor (bilinear): small glyphs read better larger, and a title's large glyphs
+ * better a little smaller.
+ */
 export function upscale(img: Gray, f: number): Gray {
   if (f === 1) return img;
-  const width = img.width * f;
-  const height = img.height * f;
+  const width = Math.max(1, Math.round(img.width * f));
+  const height = Math.max(1, Math.round(img.height * f));
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(img.height - 1, (y + 0.5) / f - 0.5);

@@ -124,6 +124,28 @@ function lowestConf(pieces: Piece[]): number | undefined {
   return low;
 }
 
+/**
+ * Each character's OCR confidence in a line's text: the confidence of the piece (the engine's word) it
+ * was read in, found by walking the pieces' characters in order; whitespace has 1, and a character the
+ * walk cannot place (changed by normalization) the line's lowest.
+ */
+function charConfidences(text: string, pieces: Piece[], low: number): number[] {
+  const read: [string, number][] = [];
+  for (const p of pieces)
+    for (const ch of normalizeText(p.text).replace(/\s+/g, "")) read.push([ch, p.conf ?? low]);
+  let at = 0;
+  return Array.from(text, (ch) => {
+    if (/\s/.test(ch)) return 1;
+    for (let k = at; k < Math.min(read.length, at + 3); k++) {
+      if (read[k][0] === ch) {
+        at = k + 1;
+        return read[k][1];
+      }
+    }
+    return low;
+  });
+}
+
 // ------------------------------------------------------------------ page furniture
 
 const PAGE_NUMBER =
@@ -1614,6 +1636,8 @@ function joinHeadingLines(items: { top: number; block: Block; line?: Line }[], b
     const sep =
       WIDE_CHAR.test(a.block.text[a.block.text.length - 1]) || WIDE_CHAR.test(b.block.text[0]) ? "" : " ";
     a.block.text = `${a.block.text}${sep}${b.block.text}`;
+    if (a.block.charConf && b.block.charConf)
+      a.block.charConf = [...a.block.charConf, ...(sep ? [1] : []), ...b.block.charConf];
     a.line = { ...a.line, bottom: b.line.bottom };
     items.splice(k, 1);
   }
@@ -1735,7 +1759,10 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
         pos: { page: page.page, line: Number.isFinite(l.no) ? l.no : undefined },
       };
       const lineConf = lowestConf(l.pieces);
-      if (lineConf !== undefined) tb.conf = lineConf;
+      if (lineConf !== undefined) {
+        tb.conf = lineConf;
+        tb.charConf = charConfidences(text, l.pieces, lineConf);
+      }
       items.push({ top: l.top, block: tb, line: l });
     }
     items.sort((a, b) => a.top - b.top);

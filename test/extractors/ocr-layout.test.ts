@@ -419,3 +419,34 @@ describe("paragraph-per-cell pages read by OCR", () => {
     expect(out.slice(at + 1, at + 8)).toEqual(["", "\ufffd", "0", "0", "", "0", "1"]);
   });
 });
+
+describe("text lines read by OCR", () => {
+  it("carry each character's word confidence, through a wrapped title joined into one line", () => {
+    const title = 22;
+    const big = (text: string, x0: number, x1: number, top: number, conf: number): Piece => ({
+      ...word(text, x0, x1, top, conf),
+      bottom: top + title,
+      base: top + 0.85 * title,
+      size: title,
+    });
+    const pieces = [
+      big("白浴", 60, 104, 80, 0.36),
+      big("县民政局2022年政府信息公开工", 110, 520, 80, 0.93),
+      big("作年度报告", 60, 170, 106, 0.91),
+      word("2022", 60, 84, 150, 0.92),
+      word("年，白深县民政局认真贯彻落实政务公开工作要求。", 86, 330, 150, 0.9),
+      word("第一段", 60, 92, 170, 0.95),
+    ];
+    const blocks = layoutPages([{ page: 1, width: 595, height: 842, pieces, h: [], v: [] }]);
+    const text = blocks.filter((b) => b.kind === "text");
+    expect(text[0].text).toBe("白浴县民政局2022年政府信息公开工作年度报告");
+    expect(text[0].charConf).toHaveLength(Array.from(text[0].text).length);
+    expect(text[0].charConf?.slice(0, 3)).toEqual([0.36, 0.36, 0.93]);
+    expect(text[0].charConf?.at(-1)).toBe(0.91);
+    const prose = text.find((b) => b.text.includes("白深"))!;
+    expect(prose.charConf).toHaveLength(prose.text.length);
+    const at = prose.text.indexOf("白深");
+    expect(prose.charConf?.[at]).toBe(0.9);
+    expect(prose.charConf?.[prose.text.indexOf("2022")]).toBe(0.92);
+  });
+});
