@@ -1058,8 +1058,18 @@ function withBlankHeaderColumns(
     .sort((a, b) => a - b);
   const spacing = gaps[Math.floor(gaps.length / 2)] ?? pitch;
   const lastRight = cols[n - 1][1];
+  // Next to the row labels (自然人, or 自然人 and 商业企业, left blank): headers left of the first
+  // printed column's, each about one spacing before the next, clear of the labels.
+  const nextToLabels: number[] = [];
+  for (let j = heads.findIndex((_, k) => matched.has(k)) - 1, next = taken[0]; j >= 0; j--) {
+    const x = heads[j];
+    if (next - x < 0.5 * spacing || next - x > 1.5 * spacing || x - labelRight < 0.5 * spacing) break;
+    nextToLabels.push(x);
+    next = x;
+  }
   const blanks = heads
     .filter((x, j) => {
+      if (nextToLabels.includes(x)) return true;
       if (matched.has(j) || x <= cols[0][0] || x >= lastRight) return false;
       const left = taken.filter((t) => t < x).pop();
       const right = taken.find((t) => t > x);
@@ -1737,9 +1747,22 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
       it.block.text.replace(/\s/g, "").length <= 4;
     let end = items.length - 1;
     while (end > 0 && speck(items[end])) end--;
-    const lastItem = items[end];
-    carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     const lastTable = items.findLastIndex((it) => it.block.kind === "table");
+    // (Nor does the rest of a row label the page break cut, a few lines left of the value columns: 息
+    // under 1.本机关不掌握相关政府信, whose next row goes on on the next page.)
+    const lastGrid = borderless.find((g) => g.block === items[lastTable]?.block);
+    const labelTail =
+      lastGrid !== undefined &&
+      end - lastTable <= 3 &&
+      items
+        .slice(lastTable + 1, end + 1)
+        .every(
+          (it) =>
+            it.line !== undefined &&
+            Math.max(...it.line.pieces.map((p) => p.x1)) < (lastGrid.valueCols?.[0][0] ?? 0),
+        );
+    const lastItem = labelTail ? items[lastTable] : items[end];
+    carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
     pageTail = items.slice(lastTable + 1).flatMap((it) => (it.line ? [it.line] : []));
     joinHeadingLines(items, bodySize);
     if (!page.pieces.some((p) => p.conf !== undefined)) joinWrappedLabels(items);

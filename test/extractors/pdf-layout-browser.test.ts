@@ -434,4 +434,37 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
     ]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
+
+  // 自然人 (a browser or office suite prints it on one line, centred over its column) left empty, or
+  // 自然人 and 商业企业.
+  it.each([1, 2])("finds %i empty column(s) next to the row labels under their headers", (empty) => {
+    const cut = rows.map((r) => [r[0], ...r.slice(1).map((v, c) => (c < empty ? "" : v))]);
+    const lines = cut.map((r, k) => [
+      piece(r[0], 40, 180 + 15 * k),
+      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], 180 + 15 * k)])),
+    ]);
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: [...headerLines, ...lines].flat(), h: [], v: [] },
+    ]);
+    expect(cellsOf(blocks)).toEqual(cut);
+  });
+
+  it("hands its columns to the next page past a row label's last line that the page break left behind", () => {
+    // The last row of page 1 wraps its label: its second line (息) ends the page below the values; the
+    // table goes on at the top of page 2 with no header.
+    const wrapped = ["1.本机关不掌握相关政府信", "0", "7", "0", "", "0", "0", "7"];
+    const next = ["2.需要另行制作", "1", "0", "24", "", "0", "0", "25"];
+    const line = (r: string[], base: number) => [
+      piece(r[0], 40, base),
+      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], base)])),
+    ];
+    const page1 = [...headerLines, ...valueLines(180), line(wrapped, 225), [piece("息", 40, 240)]].flat();
+    const page2 = [...line(next, 60), ...line(rows[2], 75)];
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
+      { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
+    ]);
+    const onPage2 = tables(blocks).filter((t) => t.pos.page === 2);
+    expect(onPage2.flatMap((t) => t.rows.map((r) => r.map((c) => c.text)))).toEqual([next, rows[2]]);
+  });
 });
