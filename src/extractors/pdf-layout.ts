@@ -1059,11 +1059,12 @@ function withBlankHeaderColumns(
   const spacing = gaps[Math.floor(gaps.length / 2)] ?? pitch;
   const lastRight = cols[n - 1][1];
   // Next to the row labels (自然人, or 自然人 and 商业企业, left blank): headers left of the first
-  // printed column's, each about one spacing before the next, clear of the labels.
+  // printed column's, each about one spacing before the next, clear of the labels (half an em: a browser
+  // squeezes the column of a label it stacks one character a line, 自/然/人, against the row labels).
   const nextToLabels: number[] = [];
   for (let j = heads.findIndex((_, k) => matched.has(k)) - 1, next = taken[0]; j >= 0; j--) {
     const x = heads[j];
-    if (next - x < 0.5 * spacing || next - x > 1.5 * spacing || x - labelRight < 0.5 * spacing) break;
+    if (next - x < 0.5 * spacing || next - x > 1.5 * spacing || x - labelRight < 0.5 * size) break;
     nextToLabels.push(x);
     next = x;
   }
