@@ -1013,17 +1013,18 @@ function withBlankHeaderColumns(
     .filter((l) => l.pieces.length >= 2)
     .flatMap((l) => touchingRuns(l.pieces))
     .filter((p) => !spansColumns(p, cols, pitch) && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
-    .map((p) => ({ x: (p.x0 + p.x1) / 2, top: p.top }))
+    .map((p) => ({ x: (p.x0 + p.x1) / 2, x0: p.x0, top: p.top }))
     .sort((a, b) => a.x - b.x);
   // Header columns: labels whose centres lie close together, and how many header lines each fills.
-  const groups: { x: number[]; lines: Set<number> }[] = [];
+  const groups: { x: number[]; x0: number; lines: Set<number> }[] = [];
   const tol = Math.max(size, pitch * 0.4);
   for (const l of labels) {
     const last = groups[groups.length - 1];
     if (last && l.x - last.x[last.x.length - 1] <= tol) {
       last.x.push(l.x);
+      last.x0 = Math.min(last.x0, l.x0);
       last.lines.add(Math.round(l.top));
-    } else groups.push({ x: [l.x], lines: new Set([Math.round(l.top)]) });
+    } else groups.push({ x: [l.x], x0: l.x0, lines: new Set([Math.round(l.top)]) });
   }
   const heads = groups.map((g) => g.x.reduce((a, b) => a + b, 0) / g.x.length);
   const lineCount = groups.map((g) => g.lines.size);
@@ -1058,19 +1059,8 @@ function withBlankHeaderColumns(
     .sort((a, b) => a - b);
   const spacing = gaps[Math.floor(gaps.length / 2)] ?? pitch;
   const lastRight = cols[n - 1][1];
-  // Next to the row labels (自然人, or 自然人 and 商业企业, left blank): headers left of the first
-  // printed column's, each about one spacing before the next, clear of the labels (half an em: a browser
-  // squeezes the column of a label it stacks one character a line, 自/然/人, against the row labels).
-  const nextToLabels: number[] = [];
-  for (let j = heads.findIndex((_, k) => matched.has(k)) - 1, next = taken[0]; j >= 0; j--) {
-    const x = heads[j];
-    if (next - x < 0.5 * spacing || next - x > 1.5 * spacing || x - labelRight < 0.5 * size) break;
-    nextToLabels.push(x);
-    next = x;
-  }
-  const blanks = heads
+  const blanks: [number, number][] = heads
     .filter((x, j) => {
-      if (nextToLabels.includes(x)) return true;
       if (matched.has(j) || x <= cols[0][0] || x >= lastRight) return false;
       const left = taken.filter((t) => t < x).pop();
       const right = taken.find((t) => t > x);
@@ -1084,6 +1074,19 @@ function withBlankHeaderColumns(
       );
     })
     .map((x): [number, number] => [x, x]);
+  // Blank columns next to the row labels (自然人 left empty in every row): header columns left of the
+  // first matched one, each about one spacing left of the column after it, clear of the row labels,
+  // and a column's label by its shape: wrapped over two header lines, or on a header line with the
+  // label of a printed column (自然人 and 总计, both set beside the 法人或其他组织 caption).
+  const first = heads.findIndex((_, j) => matched.has(j));
+  const shareLine = (j: number, k: number) => [...groups[j].lines].some((y) => groups[k].lines.has(y));
+  for (let j = first - 1, next = heads[first]; j >= 0; j--) {
+    const gap = next - heads[j];
+    const peer = lineCount[j] >= 2 || heads.some((_, k) => matched.has(k) && shareLine(j, k));
+    if (gap < 0.5 * spacing || gap > 1.5 * spacing || groups[j].x0 <= labelRight || !peer) break;
+    blanks.push([heads[j], heads[j]]);
+    next = heads[j];
+  }
   if (blanks.length === 0) return cols;
   return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);
 }
@@ -1746,24 +1749,22 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
       it.block.conf !== undefined &&
       it.block.conf < OCR_DOUBTED_BELOW &&
       it.block.text.replace(/\s/g, "").length <= 4;
+    // Nor does the wrapped end of the last row's label (（四）无 / 法提供 / 信息 going on below the row's
+    // values), text left of the table's value columns only.
+    const lastGrid = borderless.find(
+      (g) => g.block === items.findLast((it) => it.block.kind === "table")?.block,
+    );
+    const labelTail = (it: (typeof items)[number]) =>
+      lastGrid?.valueCols !== undefined &&
+      it.line !== undefined &&
+      it.top > lastGrid.top &&
+      it.top - lastGrid.bottom < 4 * (it.line.bottom - it.line.top) &&
+      it.line.pieces.every((p) => (p.x0 + p.x1) / 2 < lastGrid.valueCols![0][0]);
     let end = items.length - 1;
-    while (end > 0 && speck(items[end])) end--;
-    const lastTable = items.findLastIndex((it) => it.block.kind === "table");
-    // (Nor does the rest of a row label the page break cut, a few lines left of the value columns: 息
-    // under 1.本机关不掌握相关政府信, whose next row goes on on the next page.)
-    const lastGrid = borderless.find((g) => g.block === items[lastTable]?.block);
-    const labelTail =
-      lastGrid !== undefined &&
-      end - lastTable <= 3 &&
-      items
-        .slice(lastTable + 1, end + 1)
-        .every(
-          (it) =>
-            it.line !== undefined &&
-            Math.max(...it.line.pieces.map((p) => p.x1)) < (lastGrid.valueCols?.[0][0] ?? 0),
-        );
-    const lastItem = labelTail ? items[lastTable] : items[end];
+    while (end > 0 && (speck(items[end]) || labelTail(items[end]))) end--;
+    const lastItem = items[end];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
+    const lastTable = items.findLastIndex((it) => it.block.kind === "table");
     pageTail = items.slice(lastTable + 1).flatMap((it) => (it.line ? [it.line] : []));
     joinHeadingLines(items, bodySize);
     if (!page.pieces.some((p) => p.conf !== undefined)) joinWrappedLabels(items);

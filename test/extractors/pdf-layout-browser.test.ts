@@ -32,6 +32,39 @@ const tables = (blocks: Block[]) => blocks.filter((b): b is TableBlock => b.kind
 const rowsOf = (t: TableBlock) => t.rows.map((r) => r.filter((c) => c.origin).map((c) => c.text));
 const texts = (blocks: Block[]) => blocks.flatMap((b) => (b.kind === "text" ? [b.text] : []));
 
+/** Borderless Table 3: value column centres 30 pt apart, a piece centred on x, and the value rows' cells. */
+const centres = [200, 230, 260, 290, 320, 350, 380];
+const at = (text: string, centre: number, base: number) => {
+  const p = piece(text, 0, base);
+  const w = p.x1 - p.x0;
+  return { ...p, x0: centre - w / 2, x1: centre + w / 2 };
+};
+const cellsOf = (blocks: Block[]) =>
+  tables(blocks)
+    .flatMap((t) => t.rows)
+    .filter((r) => /予以公开|部分公开|总计/.test(r[0]?.text ?? ""))
+    .map((r) => r.map((c) => c.text));
+/** Table 3's header over those columns, below the given caption line (法人或其他组织). */
+const table3Header = (caption: Piece[]) => [
+  [piece("三、收到和处理政府信息公开申请情况", 40, 100)],
+  caption,
+  [at("自然人", 200, 130), at("社会", 290, 130), at("法律", 320, 130), at("总计", 380, 130)],
+  [
+    at("商业", 230, 145),
+    at("科研", 260, 145),
+    at("公益", 290, 145),
+    at("服务", 320, 145),
+    at("其他", 350, 145),
+  ],
+  [at("企业", 230, 160), at("机构", 260, 160), at("组织", 290, 160), at("机构", 320, 160)],
+];
+/** Rows of a label and values 15 pt apart from `top`; an empty value prints nothing. */
+const rowLines = (rows: string[][], top: number) =>
+  rows.map((r, k) => [
+    piece(r[0], 40, top + 15 * k),
+    ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], top + 15 * k)])),
+  ]);
+
 describe("a ruled layout frame around a ruled table", () => {
   // A web page printed by Chromium: a box from the page header down past the page end, its side menu,
   // a bordered meta row touching the box's right edge, and the report's table inside.
@@ -379,40 +412,17 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
   // Value columns 30 pt apart, the fourth (社会公益组织) empty in every row. The first column is wider
   // than the others to fit 自然人; the caption 法人或其他组织 is printed in two fonts (⼈ from a
   // fallback font), so it comes as three touching runs.
-  const centres = [200, 230, 260, 290, 320, 350, 380];
-  const at = (text: string, centre: number, base: number) => {
-    const p = piece(text, 0, base);
-    const w = p.x1 - p.x0;
-    return { ...p, x0: centre - w / 2, x1: centre + w / 2 };
-  };
-  const headerLines = [
-    [piece("三、收到和处理政府信息公开申请情况", 40, 100)],
-    [piece("法", 250, 115), piece("⼈", 262, 115), piece("或其他组织", 274, 115)],
-    [at("自然人", 200, 130), at("社会", 290, 130), at("法律", 320, 130), at("总计", 380, 130)],
-    [
-      at("商业", 230, 145),
-      at("科研", 260, 145),
-      at("公益", 290, 145),
-      at("服务", 320, 145),
-      at("其他", 350, 145),
-    ],
-    [at("企业", 230, 160), at("机构", 260, 160), at("组织", 290, 160), at("机构", 320, 160)],
-  ];
+  const headerLines = table3Header([
+    piece("法", 250, 115),
+    piece("⼈", 262, 115),
+    piece("或其他组织", 274, 115),
+  ]);
   const rows = [
     ["予以公开", "3", "1", "2", "", "5", "4", "15"],
     ["部分公开", "0", "7", "0", "", "0", "1", "8"],
     ["办理总计", "3", "8", "2", "", "5", "5", "23"],
   ];
-  const valueLines = (top: number) =>
-    rows.map((r, k) => [
-      piece(r[0], 40, top + 15 * k),
-      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], top + 15 * k)])),
-    ]);
-  const cellsOf = (blocks: Block[]) =>
-    tables(blocks)
-      .flatMap((t) => t.rows)
-      .filter((r) => /予以公开|部分公开|总计/.test(r[0]?.text ?? ""))
-      .map((r) => r.map((c) => c.text));
+  const valueLines = (top: number) => rowLines(rows, top);
 
   it("finds the empty column under its header and leaves its cells blank", () => {
     const pieces = [...headerLines, ...valueLines(180)].flat();
@@ -434,45 +444,46 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
     ]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
+});
 
-  // 自然人 (a browser or office suite prints it on one line, centred over its column) left empty, or
-  // 自然人 and 商业企业.
-  // (Also where the labels run up to a few points before 自然人's centre: a browser squeezes its column.)
-  it.each([
-    { empty: 1, labelStart: 40 },
-    { empty: 2, labelStart: 40 },
-    { empty: 1, labelStart: 142 },
-  ])(
-    "finds $empty empty column(s) next to labels from x $labelStart under their headers",
-    ({ empty, labelStart }) => {
-      const cut = rows.map((r) => [r[0], ...r.slice(1).map((v, c) => (c < empty ? "" : v))]);
-      const lines = cut.map((r, k) => [
-        piece(r[0], labelStart, 180 + 15 * k),
-        ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], 180 + 15 * k)])),
-      ]);
-      const blocks = layoutPages([
-        { page: 1, width: 612, height: 792, pieces: [...headerLines, ...lines].flat(), h: [], v: [] },
-      ]);
-      expect(cellsOf(blocks)).toEqual(cut);
-    },
-  );
+describe("a borderless Table 3 with its first column, next to the row labels, empty in every row", () => {
+  // 自然人 printed over a column no row fills; the other columns 30 pt apart, 法律服务机构 empty too.
+  const headerLines = table3Header([at("法人或其他组织", 290, 115)]);
+  const rows = [
+    ["予以公开", "", "1", "2", "6", "", "4", "13"],
+    ["部分公开", "", "7", "0", "0", "", "1", "8"],
+    ["办理总计", "", "8", "2", "6", "", "5", "21"],
+  ];
+  const valueLines = (top: number, which = rows) => rowLines(which, top);
 
-  it("hands its columns to the next page past a row label's last line that the page break left behind", () => {
-    // The last row of page 1 wraps its label: its second line (息) ends the page below the values; the
-    // table goes on at the top of page 2 with no header.
-    const wrapped = ["1.本机关不掌握相关政府信", "0", "7", "0", "", "0", "0", "7"];
-    const next = ["2.需要另行制作", "1", "0", "24", "", "0", "0", "25"];
-    const line = (r: string[], base: number) => [
-      piece(r[0], 40, base),
-      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], base)])),
-    ];
-    const page1 = [...headerLines, ...valueLines(180), line(wrapped, 225), [piece("息", 40, 240)]].flat();
-    const page2 = [...line(next, 60), ...line(rows[2], 75)];
+  it("places the empty first column under 自然人 and leaves its cells blank", () => {
+    const pieces = [...headerLines, ...valueLines(180)].flat();
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+
+  it("keeps the empty columns on the next page when the page ends with the last row's wrapped label", () => {
+    // The first row's label wraps below its values (予以公开 / （含部分）), the page ends there.
+    const page1 = [
+      ...headerLines,
+      ...valueLines(180, rows.slice(0, 1)),
+      [piece("（含部分）", 40, 195)],
+    ].flat();
+    const page2 = valueLines(60, rows.slice(1)).flat();
     const blocks = layoutPages([
       { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
       { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
     ]);
-    const onPage2 = tables(blocks).filter((t) => t.pos.page === 2);
-    expect(onPage2.flatMap((t) => t.rows.map((r) => r.map((c) => c.text)))).toEqual([next, rows[2]]);
+    expect(cellsOf(blocks).slice(-2)).toEqual(rows.slice(1));
+  });
+
+  it("places no column left of the first printed one under a label that is part of the row labels' header", () => {
+    // The same table with its 自然人 column printed: nothing is left over.
+    const full = rows.map((r) => [r[0], "3", ...r.slice(2)]);
+    const lines = rowLines(full, 180);
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: [...headerLines, ...lines].flat(), h: [], v: [] },
+    ]);
+    expect(cellsOf(blocks)).toEqual(full);
   });
 });
