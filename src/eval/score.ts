@@ -12,6 +12,8 @@ const goldSchema = z.object({
   report_year: z.number().int().nullable().optional(),
   format_version: z.string().nullable().optional(),
   issuer_name: z.string().nullable().optional(),
+  admin_level: z.string().nullable().optional(),
+  issuer_type: z.string().nullable().optional(),
   complete: z.boolean().optional(),
   cells: z.record(z.string(), z.union([z.number(), z.string()])),
 });
@@ -32,8 +34,27 @@ export interface DocScore {
   silent: number;
   missing: number;
   metaWrong: string[];
+  /**
+   * Each metadata field the gold file names, compared exactly (the issuer too: `metaWrong` accepts a
+   * shorter or longer form of the name, this does not), so that a misread character shows in the totals.
+   */
+  meta: Partial<Record<MetaField, MetaCheck>>;
   error?: string;
   details: CellOutcome[];
+}
+
+export const META_FIELDS = [
+  "issuer_name",
+  "admin_level",
+  "issuer_type",
+  "report_year",
+  "format_version",
+] as const;
+export type MetaField = (typeof META_FIELDS)[number];
+export interface MetaCheck {
+  expected: string | number;
+  got: string | number | null;
+  right: boolean;
 }
 
 export interface EvalTotals {
@@ -46,6 +67,9 @@ export interface EvalTotals {
   meta_wrong: number;
   failed_documents: number;
 }
+
+/** Per metadata field: documents whose gold names it, and how many of them are exactly right. */
+export type MetaTotals = Record<MetaField, { right: number; of: number }>;
 
 /** Finds every `<file>.gold.json` whose document sits beside it, recursively. */
 export function findGoldPairs(folders: string[]): { doc: string; gold: string }[] {
@@ -98,6 +122,10 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
   } catch (e) {
     const { code, message } = oneLineError(e);
     base.error = `[${code}] ${message}`;
+    for (const field of META_FIELDS) {
+      const expected = gold[field];
+      if (expected != null) base.meta[field] = { expected, got: null, right: false };
+    }
     base.missing = entries.length;
     base.details = entries.map(([key, expected]) => ({ key, expected, got: undefined, outcome: "missing" }));
     return base;
@@ -132,6 +160,17 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
       (got === gold.issuer_name || got.endsWith(gold.issuer_name) || gold.issuer_name.endsWith(got));
     if (!ok) base.metaWrong.push(`issuer_name ${got || "(none)"} ≠ ${gold.issuer_name}`);
   }
+  const got: Record<MetaField, string | number | null> = {
+    issuer_name: report.meta.issuerName,
+    admin_level: report.meta.adminLevel,
+    issuer_type: report.meta.issuerType,
+    report_year: report.meta.reportYear,
+    format_version: report.formatVersion,
+  };
+  for (const field of META_FIELDS) {
+    const expected = gold[field];
+    if (expected != null) base.meta[field] = { expected, got: got[field], right: got[field] === expected };
+  }
   return base;
 }
 
@@ -144,6 +183,7 @@ function emptyScore(docPath: string): DocScore {
     silent: 0,
     missing: 0,
     metaWrong: [],
+    meta: {},
     details: [],
   };
 }
@@ -159,4 +199,18 @@ export function totals(scores: DocScore[]): EvalTotals {
     meta_wrong: scores.reduce((a, s) => a + s.metaWrong.length, 0),
     failed_documents: scores.filter((s) => s.error !== undefined).length,
   };
+}
+
+/** Metadata right per field over the documents whose gold file names it (a failed document counts as wrong). */
+export function metaTotals(scores: DocScore[]): MetaTotals {
+  const out = Object.fromEntries(META_FIELDS.map((f) => [f, { right: 0, of: 0 }])) as MetaTotals;
+  for (const { meta: m } of scores) {
+    for (const f of META_FIELDS) {
+      const c = m[f];
+      if (!c) continue;
+      out[f].of++;
+      if (c.right) out[f].right++;
+    }
+  }
+  return out;
 }

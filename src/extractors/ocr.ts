@@ -4,7 +4,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DocumentModel, OCR_DOUBTED_BELOW, OCR_NOT_AS_PRINTED } from "../model/document.js";
+import {
+  type DocumentModel,
+  OCR_DOUBTED_BELOW,
+  OCR_NOT_AS_PRINTED,
+  type OcrLineReading,
+} from "../model/document.js";
 import { T2_ROWS, T3_ROWS } from "../normalize/template.js";
 import { editDistance, toSimplified } from "../normalize/text.js";
 import { processAlive } from "../process-alive.js";
@@ -622,8 +627,77 @@ async function rereadTraditional(
   );
 }
 
+/** Lines of a first page read again alone, at most (the title, the preamble and the opening sentence). */
+const REREAD_LINES = 8;
+
+/**
+ * The first page's title and opening paragraph name the issuer, and a page read as one block misreads
+ * them most (a title's large bold glyphs read as Latin letters, `白溪县` as `白浴县`): each line of the
+ * page's text above its first ruled table and in its top half that has a doubted word is read again
+ * alone as one line (psm 7) with the
+ * Chinese model only, at the page's size and at a second one (larger for body text, smaller for a
+ * title's large glyphs), each reading with its characters' word confidence. What was read on the page
+ * is not changed: metadata votes over all the readings (`settleOcrIssuer`).
+ */
+async function rereadHeadLines(
+  rest: OcrWord[],
+  tables: Box[],
+  blobs: Box[],
+  clean: Gray,
+  emPx: number,
+  read: (images: Gray[], mode: ReadMode) => Promise<OcrWord[][]>,
+): Promise<OcrLineReading[]> {
+  // Above the first ruled table, in the page's top half (a borderless table's rows are not told from
+  // spaced-out text such as a breadcrumb here, so the half page bounds them).
+  const tableTop = Math.min(0.5 * clean.height, ...tables.map((b) => b.y0));
+  const byLine = new Map<string, OcrWord[]>();
+  for (const w of rest) byLine.set(w.line, [...(byLine.get(w.line) ?? []), w]);
+  const boxes: Box[] = [];
+  for (const ws of byLine.values()) {
+    const text = ws.map((w) => w.text).join("");
+    if (!CJK.test(text) && !/[A-Za-z]{4}/.test(text)) continue;
+    if (!ws.some((w) => w.conf < OCR_LOW_CONFIDENCE)) continue;
+    const y0 = Math.min(...ws.map((w) => w.top));
+    const y1 = Math.max(...ws.map((w) => w.top + w.height));
+    if (y1 > tableTop || y1 - y0 < 0.5 * emPx) continue;
+    // The line's ink, beyond the words the page's reading boxed (a glyph it skipped at either end).
+    const ink = blobs.filter((b) => (b.y0 + b.y1) / 2 >= y0 && (b.y0 + b.y1) / 2 <= y1);
+    const pad = Math.round(emPx / 4);
+    boxes.push({
+      x0: Math.max(0, Math.min(...ws.map((w) => w.left), ...ink.map((b) => b.x0)) - pad),
+      y0: Math.max(0, y0 - pad),
+      x1: Math.min(clean.width, Math.max(...ws.map((w) => w.left + w.width), ...ink.map((b) => b.x1)) + pad),
+      y1: Math.min(clean.height, y1 + pad),
+    });
+  }
+  boxes.sort((a, b) => a.y0 - b.y0);
+  const chosen = boxes.slice(0, REREAD_LINES);
+  if (chosen.length === 0) return [];
+  const margin = Math.round(emPx / 2);
+  const crops = chosen.map((b) => crop(clean, b, margin));
+  const second = chosen.map((b) => (b.y1 - b.y0 > 1.6 * emPx ? 0.65 : 1.5));
+  const mode = { psm: 7, lang: "chi_sim" };
+  const [asIs, resized] = await Promise.all([
+    read(crops, mode),
+    read(
+      crops.map((c, k) => upscale(c, second[k])),
+      mode,
+    ),
+  ]);
+  const out: OcrLineReading[] = [];
+  for (const ws of [...asIs, ...resized]) {
+    if (ws.length === 0) continue;
+    const text = ws.map((w) => w.text).join("");
+    const charConf = ws.flatMap((w) => Array.from(w.text, () => Math.max(0, w.conf) / 100));
+    out.push({ page: 1, text, charConf });
+  }
+  return out;
+}
+
 export interface OcrPageResult {
   page: PageInput;
+  /** Doubted lines of the page's text above its tables, read again alone (`OcrSummary.rereads`). */
+  rereads: OcrLineReading[];
   words: number;
   /** Words read with a confidence of 60 or more. */
   legible: number;
@@ -1017,6 +1091,7 @@ export async function ocrPageImage(
       place: () => place(boxes, found, tag, banded, zoom),
     };
   };
+  const read1 = (images: Gray[], mode: ReadMode) => recognise(images, mode, t, clock, what);
   // The four readings of a page are independent: they run at once.
   const [single, columns, multiWords, [rest]] = await Promise.all([
     readLines(cellsSingle, "s", false),
@@ -1030,6 +1105,7 @@ export async function ocrPageImage(
     ),
     recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
   ]);
+  const rereads = pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read1) : [];
   if (t.chiTra) {
     await rereadTraditional(
       [
@@ -1051,8 +1127,8 @@ export async function ocrPageImage(
   place(multi, multiWords, "m", false);
   // A line of the rest of the page that is one number-sized word (a table printed one cell per line)
   // is checked as a column's words are, from the box of its ink: a number is read a second time (where
-  // the readings differ it is not trusted), and a short reading of letters (`i` for 1) is read again
-  // as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
+  // the readings differ it is not trusted), and a short reading of letters or of digits with signs
+  // (`i` for 1, `131:`) is read again as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
   // than a crop does), and the line keeps its place as the engine boxed it.
   const restLines = new Map<string, OcrWord[]>();
   for (const w of rest) restLines.set(w.line, [...(restLines.get(w.line) ?? []), w]);
@@ -1060,7 +1136,8 @@ export async function ocrPageImage(
   for (const ws of restLines.values()) {
     const text = ws.map((w) => w.text).join("");
     const number = /^[+-]?\d[\d,.]*$/.test(text);
-    if (!number && !LETTERS_FOR_DIGITS.test(text)) continue;
+    // (Digits with a speck read beside them, `131:`, are read again too.)
+    if (!number && !LETTERS_FOR_DIGITS.test(text) && !misreadNumber(text)) continue;
     const x0 = Math.min(...ws.map((w) => w.left));
     const x1 = Math.max(...ws.map((w) => w.left + w.width));
     const y0 = Math.min(...ws.map((w) => w.top));
@@ -1149,6 +1226,7 @@ export async function ocrPageImage(
       h: px.h.map((s) => ({ y: s.y * scale, x0: s.x0 * scale, x1: s.x1 * scale })),
       v: px.v.map((s) => ({ x: s.x * scale, y0: s.y0 * scale, y1: s.y1 * scale })),
     },
+    rereads,
     words: kept.length,
     legible: kept.filter((w) => w.conf >= 60).length,
     lowConfidence: kept.filter((w) => w.conf < OCR_LOW_CONFIDENCE).length + unread.length,
@@ -1188,6 +1266,7 @@ export async function extractScannedPdf(
   let low = 0;
   let legible = 0;
   const skews: number[] = [];
+  const rereads: OcrLineReading[] = [];
   const started = performance.now();
   for (let p = 1; p <= n; p++) {
     const clock = new PageClock(timeoutMs, `OCR of page ${p}`);
@@ -1205,6 +1284,7 @@ export async function extractScannedPdf(
     low += r.lowConfidence;
     legible += r.legible;
     skews.push(r.skewDeg);
+    rereads.push(...r.rereads);
   }
   if (legible < 10) {
     throw new DocumentError(
@@ -1229,6 +1309,7 @@ export async function extractScannedPdf(
       lowConfidenceWords: low,
       seconds,
       skewDeg: skews,
+      ...(rereads.length > 0 ? { rereads } : {}),
     },
   };
 }

@@ -8,7 +8,7 @@
 // program, as does any font this scan cannot see whole: a file with object streams is left as it is.
 // Type 1 programs (/FontFile) are kept too: without them, LibreOffice's Type 1 subsets (whose codes
 // go through the program's built-in encoding) lose characters in pdfjs despite their ToUnicode maps.
-import { pdfBytesText } from "./pdf-streams.js";
+import { PdfText } from "./pdf-streams.js";
 
 const KEY = "/FontFile2";
 /** Same length as KEY; an unknown key in a font descriptor is ignored by every reader. */
@@ -27,7 +27,7 @@ interface PdfObject {
 const NAME_END = /[\s/<>[\]()%{}]/;
 
 /** The object whose dictionary holds `pos`, or undefined when `pos` lies in stream data or nowhere. */
-function objectAt(text: string, pos: number): PdfObject | undefined {
+function objectAt(text: PdfText, pos: number): PdfObject | undefined {
   let at = pos;
   for (;;) {
     at = text.lastIndexOf(" obj", at - 1);
@@ -43,11 +43,31 @@ function objectAt(text: string, pos: number): PdfObject | undefined {
   }
 }
 
-/** The objects that refer to each `num gen R` right after `key`, found in one pass over the file. */
-function referrerIndex(text: string, key: string): Map<string, PdfObject[]> {
+/** Characters `\s*\[?\s*(\d+)\s+(\d+)\s+R` can match in Latin-1 text (whitespace, digits, `[`, `R`). */
+const mayBeInReference = (c: number) =>
+  (c >= 0x30 && c <= 0x39) ||
+  c === 0x5b ||
+  c === 0x52 ||
+  c === 0x20 ||
+  (c >= 0x09 && c <= 0x0d) ||
+  c === 0xa0;
+
+/**
+ * The objects that refer to each `num gen R` right after `key`, found in one pass over the file: each
+ * occurrence of the key is found by a byte search and the reference after it read in place (a regular
+ * expression run over the whole file costs a thread ten times as much on its first document, before
+ * V8 compiles it).
+ */
+function referrerIndex(text: PdfText, key: string): Map<string, PdfObject[]> {
   const index = new Map<string, PdfObject[]>();
-  for (const m of text.matchAll(new RegExp(`${key}\\s*\\[?\\s*(\\d+)\\s+(\\d+)\\s+R\\b`, "g"))) {
-    const obj = objectAt(text, m.index);
+  const reference = new RegExp(`^${key}\\s*\\[?\\s*(\\d+)\\s+(\\d+)\\s+R\\b`);
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + key.length)) {
+    // Read from the key to the first character a reference cannot hold, which ends the match either way.
+    let end = at + key.length;
+    while (end < text.length && mayBeInReference(text.charCodeAt(end))) end++;
+    const m = reference.exec(text.slice(at, end + 1));
+    if (!m) continue;
+    const obj = objectAt(text, at);
     if (!obj) continue;
     const ref = `${m[1]} ${m[2]}`;
     const list = index.get(ref);
@@ -82,15 +102,15 @@ function textNeedsNoProgram(
 /**
  * Renames, in `bytes` itself, the /FontFile2 key of every font descriptor whose fonts need no program
  * for their text; returns how many were hidden. Pass a copy when the original must stay intact. `text`
- * is `bytes` decoded as Latin-1 (pdfBytesText), when the caller has it already.
+ * is the PdfText of the bytes before any was renamed, when the caller has it already.
  */
-export function hideFontPrograms(bytes: Uint8Array, text: string = pdfBytesText(bytes)): number {
+export function hideFontPrograms(bytes: Uint8Array, text: PdfText = new PdfText(Buffer.from(bytes))): number {
   if (!text.includes(KEY) || text.includes("/ObjStm")) return 0;
   const fontsOf = referrerIndex(text, "/FontDescriptor");
   const parentsOf = referrerIndex(text, "/DescendantFonts");
   let hidden = 0;
   for (let pos = text.indexOf(KEY); pos >= 0; pos = text.indexOf(KEY, pos + KEY.length)) {
-    if (!NAME_END.test(text[pos + KEY.length] ?? " ")) continue;
+    if (!NAME_END.test(text.charAt(pos + KEY.length) || " ")) continue;
     const descriptor = objectAt(text, pos);
     if (!descriptor || !textNeedsNoProgram(descriptor, fontsOf, parentsOf)) continue;
     for (let i = 0; i < HIDDEN_KEY.length; i++) bytes[pos + i] = HIDDEN_KEY.charCodeAt(i);

@@ -107,7 +107,8 @@ export function textPieces(items: RawTextItem[], viewport: ArrayLike<number>): P
     const base = m[5];
     const top = base - size * 0.85;
     const bottom = base + size * 0.15;
-    const parts = it.str.split(/(\s+)/).filter((p) => p !== "");
+    // Most items hold no whitespace (a glyph or a run of them): no split to make.
+    const parts = /\s/.test(it.str) ? it.str.split(/(\s+)/).filter((p) => p !== "") : [it.str];
     if (parts.length === 1) {
       out.push({
         text: parts[0],
@@ -380,21 +381,42 @@ export function rulings(
     else if (dx <= 1 && dy >= 1)
       v.push({ x: (a[0] + b[0]) / 2, y0: Math.min(a[1], b[1]), y1: Math.max(a[1], b[1]) });
   };
+  // An office print sets the same colour before every run of text: each colour is judged once.
+  const lightness = new Map<unknown, boolean>();
+  const light = (args: unknown) => {
+    const key = (args as unknown[] | null)?.[0];
+    if (typeof key !== "string") return isLight(args);
+    let v = lightness.get(key);
+    if (v === undefined) {
+      v = isLight(args);
+      lightness.set(key, v);
+    }
+    return v;
+  };
+  const copy = (s: GState): GState => ({
+    ctm: s.ctm,
+    fillLight: s.fillLight,
+    strokeLight: s.strokeLight,
+    lineWidth: s.lineWidth,
+  });
+  // The operator codes as locals: a page has thousands of operators, most of them none of these.
+  const { save, restore, transform, paintFormXObjectBegin, paintFormXObjectEnd, constructPath } = OPS;
+  const { setFillRGBColor, setStrokeRGBColor, setLineWidth } = OPS;
   for (let i = 0; i < fnArray.length; i++) {
     const fn = fnArray[i];
     const args = argsArray[i] as unknown[];
-    if (fn === OPS.save) stack.push({ ...st });
-    else if (fn === OPS.restore) st = stack.pop() ?? st;
-    else if (fn === OPS.transform) st.ctm = multiply(st.ctm, args as number[]);
-    else if (fn === OPS.paintFormXObjectBegin) {
-      stack.push({ ...st });
+    if (fn === save) stack.push(copy(st));
+    else if (fn === restore) st = stack.pop() ?? st;
+    else if (fn === transform) st.ctm = multiply(st.ctm, args as number[]);
+    else if (fn === paintFormXObjectBegin) {
+      stack.push(copy(st));
       const m = args?.[0] as number[] | null;
       if (m && m.length === 6) st.ctm = multiply(st.ctm, m);
-    } else if (fn === OPS.paintFormXObjectEnd) st = stack.pop() ?? st;
-    else if (fn === OPS.setFillRGBColor) st.fillLight = isLight(args);
-    else if (fn === OPS.setStrokeRGBColor) st.strokeLight = isLight(args);
-    else if (fn === OPS.setLineWidth) st.lineWidth = Number(args?.[0]) || 0;
-    else if (fn === OPS.constructPath) {
+    } else if (fn === paintFormXObjectEnd) st = stack.pop() ?? st;
+    else if (fn === setFillRGBColor) st.fillLight = light(args);
+    else if (fn === setStrokeRGBColor) st.strokeLight = light(args);
+    else if (fn === setLineWidth) st.lineWidth = Number(args?.[0]) || 0;
+    else if (fn === constructPath) {
       const paint = args?.[0] as number;
       const buf = (args?.[1] as (ArrayLike<number> | null)[] | undefined)?.[0];
       if (!buf) continue;

@@ -124,6 +124,28 @@ function lowestConf(pieces: Piece[]): number | undefined {
   return low;
 }
 
+/**
+ * Each character's OCR confidence in a line's text: the confidence of the piece (the engine's word) it
+ * was read in, found by walking the pieces' characters in order; whitespace has 1, and a character the
+ * walk cannot place (changed by normalization) the line's lowest.
+ */
+function charConfidences(text: string, pieces: Piece[], low: number): number[] {
+  const read: [string, number][] = [];
+  for (const p of pieces)
+    for (const ch of normalizeText(p.text).replace(/\s+/g, "")) read.push([ch, p.conf ?? low]);
+  let at = 0;
+  return Array.from(text, (ch) => {
+    if (/\s/.test(ch)) return 1;
+    for (let k = at; k < Math.min(read.length, at + 3); k++) {
+      if (read[k][0] === ch) {
+        at = k + 1;
+        return read[k][1];
+      }
+    }
+    return low;
+  });
+}
+
 // ------------------------------------------------------------------ page furniture
 
 const PAGE_NUMBER =
@@ -1433,6 +1455,7 @@ function blankCellLines(
   // (Between two labels, a distance that could hold only one empty line is spacing, not cells: it says
   // nothing about an empty line's height.)
   const excess: number[] = [];
+  const valueExcess: number[] = [];
   for (let k = 1; k < items.length; k++) {
     if (kinds[k - 1] === "other" || kinds[k] === "other") continue;
     const e = posAt(k) - posAt(k - 1) - pitch;
@@ -1442,16 +1465,27 @@ function blankCellLines(
     // own that OCR cannot tell from empty lines.)
     const roughLabel = !measured && (kinds[k - 1] === "label" || kinds[k] === "label");
     if (!measured && kinds[k - 1] === "label" && kinds[k] === "label") continue;
-    if (e > (amidLabels ? 1.5 : roughLabel ? 0.75 : 0.5) * pitch) excess.push(e);
+    if (e > (amidLabels ? 1.5 : roughLabel ? 0.75 : 0.5) * pitch) {
+      excess.push(e);
+      if (!roughLabel) valueExcess.push(e);
+    }
   }
   const fits = (e: number, h: number) => {
     const n = Math.round(e / h);
     return n >= 1 && n <= 12 && Math.abs(e - n * h) <= tol;
   };
-  let heights: number[] = [];
-  for (let h = 0.6 * pitch; h <= 1.25 * pitch; h += 0.01 * pitch) {
-    if (excess.every((e) => fits(e, h))) heights.push(h);
-  }
+  const heightsFitting = (es: number[]) => {
+    const out: number[] = [];
+    for (let h = 0.6 * pitch; h <= 1.25 * pitch; h += 0.01 * pitch)
+      if (es.every((e) => fits(e, h))) out.push(h);
+    return out;
+  };
+  let heights = heightsFitting(excess);
+  // Read by OCR, a label's box may sit a fifth of a pitch off its line (its middle is no number's): where
+  // the distances beside labels fit no height the others fit, the heights come from the distances
+  // between values, and a distance beside a label that fits none is taken as uncertain (below).
+  const roughFallback = !measured && heights.length === 0 && valueExcess.length < excess.length;
+  if (roughFallback) heights = heightsFitting(valueExcess);
   // An empty line as high as a text line is the rule; other heights count only where two distances or
   // more show them (one odd distance is a paragraph's spacing, not empty lines).
   if (excess.length < 2) heights = heights.filter((h) => Math.abs(h - pitch) <= 0.02 * pitch);
@@ -1472,8 +1506,16 @@ function blankCellLines(
     if (a === "other" || b === "other") continue;
     const e = posAt(k) - posAt(k - 1) - pitch;
     if (e <= 0.5 * pitch) continue;
-    const [least, most] = lines(e);
-    if (least < 1 || (a !== "value" && b !== "value" && least < 2)) continue;
+    let [least, most] = lines(e);
+    if (most < 1 && roughFallback && (a === "label" || b === "label")) {
+      const n = Math.round(e / pitch);
+      if (n >= 1 && n <= 12 && Math.abs(e - n * pitch) <= 0.3 * pitch) [least, most] = [n - 1, n];
+    }
+    // Beside a label read by OCR, one empty line of a run is no more than likely: the label's box may
+    // stand that far off its line (a header read as one line of two).
+    if (!measured && (a === "label" || b === "label") && least >= 1 && (a === "value" || b === "value"))
+      least--;
+    if (most < 1 || (a !== "value" && b !== "value" && least < 2)) continue;
     if (most > least) unsure++;
     certain += least;
     items.splice(k, 0, ...blankRun(page.page, least, most - least, items[k - 1].top + pitch, pitch));
@@ -1616,6 +1658,8 @@ function joinHeadingLines(items: { top: number; block: Block; line?: Line }[], b
     const sep =
       WIDE_CHAR.test(a.block.text[a.block.text.length - 1]) || WIDE_CHAR.test(b.block.text[0]) ? "" : " ";
     a.block.text = `${a.block.text}${sep}${b.block.text}`;
+    if (a.block.charConf && b.block.charConf)
+      a.block.charConf = [...a.block.charConf, ...(sep ? [1] : []), ...b.block.charConf];
     a.line = { ...a.line, bottom: b.line.bottom };
     items.splice(k, 1);
   }
@@ -1737,7 +1781,10 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
         pos: { page: page.page, line: Number.isFinite(l.no) ? l.no : undefined },
       };
       const lineConf = lowestConf(l.pieces);
-      if (lineConf !== undefined) tb.conf = lineConf;
+      if (lineConf !== undefined) {
+        tb.conf = lineConf;
+        tb.charConf = charConfidences(text, l.pieces, lineConf);
+      }
       items.push({ top: l.top, block: tb, line: l });
     }
     items.sort((a, b) => a.top - b.top);

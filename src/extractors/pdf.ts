@@ -10,7 +10,7 @@ import { hideFontPrograms } from "./pdf-fonts.js";
 import { type OpCodes, type RawTextItem, rulings, textPieces } from "./pdf-geometry.js";
 import { type LayoutNotes, layoutPages, mayHoldTable, type PageInput } from "./pdf-layout.js";
 import { SameThreadPort } from "./pdf-port.js";
-import { checkStreamSizes, PDF_STREAM_LIMITS, pdfBytesText } from "./pdf-streams.js";
+import { checkStreamSizes, PDF_STREAM_LIMITS, PdfText } from "./pdf-streams.js";
 import { repairType3Unicode, type Type3Repair } from "./pdf-type3-unicode.js";
 
 export interface PdfOptions {
@@ -245,13 +245,14 @@ function looksTruncated(bytes: Uint8Array): boolean {
 
 /** Share of characters that cannot be real text (private-use glyph codes, replacement, controls). */
 function garbledShare(text: string): number {
-  const chars = [...text.replace(/\s+/g, "")];
-  if (chars.length === 0) return 0;
-  const bad = chars.filter((ch) => {
+  let chars = 0;
+  let bad = 0;
+  for (const ch of text.replace(/\s+/g, "")) {
+    chars++;
     const code = ch.codePointAt(0) ?? 0;
-    return code < 0x20 || (code >= 0xe000 && code <= 0xf8ff) || code === 0xfffd;
-  }).length;
-  return bad / chars.length;
+    if (code < 0x20 || (code >= 0xe000 && code <= 0xf8ff) || code === 0xfffd) bad++;
+  }
+  return chars === 0 ? 0 : bad / chars;
 }
 
 /**
@@ -288,8 +289,8 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
       `PDF is truncated: no end-of-file marker (%%EOF/startxref) in its last bytes (${bytes.length} bytes read); the download is probably incomplete`,
     );
   }
-  // The file's raw syntax is scanned as text, decoded once for the scans below.
-  const text = pdfBytesText(bytes);
+  // The file's raw syntax is scanned as text (searched as bytes) by the scans below.
+  const text = new PdfText(bytes);
   checkStreamSizes(bytes, PDF_STREAM_LIMITS, text);
   const pdfjs = await loadPdfjs();
   const started = performance.now();
@@ -299,7 +300,7 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
   const lean = new Uint8Array(repair.bytes);
   const hidden =
     !opts.keepFontPrograms &&
-    hideFontPrograms(lean, repair.bytes === bytes ? text : pdfBytesText(repair.bytes)) > 0;
+    hideFontPrograms(lean, repair.bytes === bytes ? text : new PdfText(repair.bytes)) > 0;
   try {
     try {
       const model = await read(pdfjs, lean, started, opts, repair);

@@ -7,6 +7,7 @@ import { extract, extractTextual } from "../extractors/index.js";
 import type { DocumentForm, DocumentModel } from "../model/document.js";
 import type { CanonicalCell, Flag } from "../normalize/cells.js";
 import { extractMeta, type ReportMeta, reportEvidence } from "../normalize/metadata.js";
+import { settleOcrIssuer } from "../normalize/metadata-ocr.js";
 import { applyOcrConfidence } from "../normalize/ocr.js";
 import { reconstruct } from "../normalize/reconstruct.js";
 import { checkProse, checkRules } from "../normalize/rules.js";
@@ -52,9 +53,10 @@ export function processTextual(bytes: Uint8Array, opts: { httpCharset?: string }
  * A scan's title, issuer and year come from OCR text as much as its cells do, and a misread character in
  * the issuer's name would make a new issuer in every comparison: say so, with what was read.
  */
-function ocrMetadataFlag(model: DocumentModel, meta: ReportMeta): Flag[] {
+function ocrMetadataFlag(model: DocumentModel, meta: ReportMeta, doubt: string | undefined): Flag[] {
   if (!model.ocr) return [];
   return [
+    ...(doubt ? [{ code: "issuer_ocr_doubted", severity: "warning" as const, message: doubt }] : []),
     {
       code: "metadata_ocr",
       severity: "warning",
@@ -71,7 +73,14 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   // from the text alone: it is only a prior for the version when no template fingerprint is visible.
   const built = buildUnits(model);
   const textLines = built.lines.map((l) => l.text);
-  const meta = extractMeta(textLines, model.title);
+  let meta = extractMeta(textLines, model.title);
+  // A scan's issuer is settled by a vote over every reading of its name (normalize/metadata-ocr.ts).
+  let issuerDoubt: string | undefined;
+  if (model.ocr) {
+    const settled = settleOcrIssuer(meta, textLines, model, built.traditional === true);
+    meta = settled.meta;
+    issuerDoubt = settled.doubt;
+  }
   if (built.traditional && meta.titleRaw) {
     // Labels were matched in simplified script; the title is kept as printed.
     const printed = [model.title ?? "", ...model.blocks.map((b) => (b.kind === "text" ? b.text : ""))].find(
@@ -92,7 +101,7 @@ export function processModel(model: DocumentModel, charset: string | undefined):
     ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
     ...applyOcrConfidence(model, rec.cells, rec.formatVersion),
-    ...ocrMetadataFlag(model, meta),
+    ...ocrMetadataFlag(model, meta, issuerDoubt),
   ];
   // Before the rules: a number a float cannot hold exactly becomes text, so no rule sums a rounding.
   flagInexactNumbers(rec.cells, flags);

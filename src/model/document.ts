@@ -35,6 +35,11 @@ export interface TextBlock {
   /** For text read by OCR: the lowest word confidence in the line (0–1). */
   conf?: number;
   /**
+   * For text read by OCR: the confidence (0–1) of the word each character of `text` was read in, one
+   * entry per character (whitespace 1). Metadata weighs readings of the issuer's name by it.
+   */
+  charConf?: number[];
+  /**
    * An empty cell the source printed explicitly: a paragraph holding only `&nbsp;` (U+00A0), as reports
    * saved one paragraph per cell mark blank cells. `text` is "" and the block is a blank value, never dropped.
    */
@@ -114,6 +119,19 @@ export interface OcrSummary {
   seconds: number;
   /** Skew found and corrected on each page, in degrees. */
   skewDeg: number[];
+  /**
+   * Lines of the first page's text above its tables (the title, the opening paragraph) that the page's
+   * reading doubted, read again alone (each at two sizes, Chinese model only). Kept beside the text, which
+   * they never change: metadata votes over them and the text for the issuer's name.
+   */
+  rereads?: OcrLineReading[];
+}
+
+/** One more reading of a line of a scanned page, with each character's word confidence (0–1). */
+export interface OcrLineReading {
+  page: number;
+  text: string;
+  charConf: number[];
 }
 
 export interface ExtractionWarning {

@@ -37,12 +37,16 @@ const COMPILED_BY_RE = new RegExp(
 );
 const SUBJECT_RE = new RegExp(`^([^，,。；;《》“”]{2,40}?${SUFFIX})(?:依照|根据|依据|按照)《`);
 /** A line that is an issuer's name alone, or a place name alone (compiled once, not per document). */
-const ISSUER_NAME_RE = new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$`);
+export const ISSUER_NAME_RE = new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$`);
 const ISSUER_LINE_RE = new RegExp(`^[^，,。；;：:]{2,30}${SUFFIX}$|^[^，,。；;：:]{2,20}[省市区县旗州盟]$`);
-const SIGNED_DATE_RE = /^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日$/;
+/** A line that starts with a name and the year (`年` perhaps after a speck read as a sign). */
+const TITLE_START_RE = new RegExp(
+  `^([^，,。；;：:]{2,40}?${SUFFIX})(?:19|20)\\d{2}[^\\u4e00-\\u9fff]{0,2}年`,
+);
+export const SIGNED_DATE_RE = /^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日$/;
 const GENERIC = /^(?:关于|本|我|现将|现向社会公布|向社会公布|公布|发布|印发|正文|附件)+/;
 
-function cleanIssuer(name: string): string | null {
+export function cleanIssuer(name: string): string | null {
   // Markup or code around a title (`# `, `var title = "`) is not part of the name.
   let n = name
     .replace(/\s+/g, "")
@@ -66,8 +70,7 @@ function cleanIssuer(name: string): string | null {
 }
 
 export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
-  const flat = lines.join("\n");
-  const joined = flat.replace(/\n/g, "").replace(/[ \t\u3000]+/g, " ");
+  const joined = joinedText(lines);
 
   // Report year: the statistics period is authoritative; the title is next; then the commonest year.
   let reportYear: number | null = null;
@@ -219,14 +222,7 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
         /(?:人民政府|办事处|管理委员会|管委会)$/.test(c),
     );
     if (fuller) issuerName = fuller;
-    // A bare place name (江宁市) is the government when the document itself prints 江宁市人民政府;
-    // a functional zone's name is its 管理委员会 when the document prints that.
-    if (/[省市区县州旗盟]$/.test(issuerName) && joined.includes(`${issuerName}人民政府`))
-      issuerName += "人民政府";
-    else if (ZONE.test(issuerName) && !/人民政府$/.test(issuerName)) {
-      const committee = new RegExp(`${issuerName}(管理委员会|管委会)`).exec(joined);
-      if (committee) issuerName += committee[1];
-    }
+    issuerName = bodyNamed(issuerName, joined);
   }
   if (!issuerName) {
     for (const l of lines.slice(0, 10)) {
@@ -238,6 +234,28 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     }
   }
 
+  return { reportYear, yearSource, titleRaw, ...issuerFacts(issuerName, joined) };
+}
+
+/**
+ * The body a name stands for in the document: a bare place name (江宁市) is the government when the
+ * document itself prints 江宁市人民政府; a functional zone's name is its 管理委员会 when the document
+ * prints that.
+ */
+export function bodyNamed(name: string, joined: string): string {
+  if (/[省市区县州旗盟]$/.test(name) && joined.includes(`${name}人民政府`)) return `${name}人民政府`;
+  if (ZONE.test(name) && !/人民政府$/.test(name)) {
+    const committee = new RegExp(`${name}(管理委员会|管委会)`).exec(joined);
+    if (committee) return name + committee[1];
+  }
+  return name;
+}
+
+/** An issuer's name with its type, level and the report's scope, judged from the name and the text. */
+export function issuerFacts(
+  issuerName: string | null,
+  joined: string,
+): Pick<ReportMeta, "issuerName" | "adminLevel" | "issuerType" | "scope"> {
   const issuerType = classifyType(issuerName, joined);
   const adminLevel = classifyLevel(issuerName, issuerType, joined);
   let scope: ReportMeta["scope"] = "self";
@@ -248,8 +266,49 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
     /汇总|各部门|各级行政机关|综合/.test(joined)
   )
     scope = "aggregate";
-  return { reportYear, yearSource, titleRaw, issuerName, adminLevel, issuerType, scope };
+  return { issuerName, adminLevel, issuerType, scope };
 }
+
+/** The text of a document's lines as extractMeta joins it for its searches. */
+export function joinedText(lines: string[]): string {
+  return lines
+    .join("\n")
+    .replace(/\n/g, "")
+    .replace(/[ \t\u3000]+/g, " ");
+}
+
+/** A name a line offers for the issuer, and how it was found: 0 a title, 1 a sentence naming its subject, 2 由…编制. */
+export interface NameInLine {
+  name: string;
+  rank: 0 | 1 | 2;
+}
+
+/**
+ * Every name one line of a scan offers for its issuer, by the patterns extractMeta reads a title, the
+ * opening sentence, 依照《条例》 and 由…编制 with, ranked as extractMeta prefers them; and a line that
+ * starts with a name and the year (the first line of a title wrapped over two).
+ */
+export function issuerNamesIn(line: string): NameInLine[] {
+  const l = line.replace(/\s+/g, "");
+  const out: NameInLine[] = [];
+  const add = (name: string | null, rank: NameInLine["rank"]) => {
+    if (name && name.length >= 3) out.push({ name, rank });
+  };
+  const title = TITLE_RE.exec(l);
+  if (title) add(cleanIssuer(`${l.slice(0, title.index).replace(/.*[，,。：:；;]/, "")}${title[2]}`), 0);
+  const start = TITLE_START_RE.exec(l);
+  if (start) add(cleanIssuer(start[1]), 0);
+  for (const re of [PROSE_ISSUER_RE, SUBJECT_RE]) {
+    const m = re.exec(l);
+    if (m) add(cleanIssuer(m[1]), 1);
+  }
+  const compiled = COMPILED_BY_RE.exec(l);
+  if (compiled) add(cleanIssuer(compiled[1]), 2);
+  return out;
+}
+
+/** A title's second line that starts with the year (岫川省交通运输厅 / 2024 年…报告), perhaps misread after it. */
+export const YEAR_TITLE_LINE_RE = /^(?:19|20)\d{2}年?.{0,8}(?:政府|政务|信息|公开|工作|年度|报告)/;
 
 /**
  * Functional zones (report-format.md §10.3): development zones, new areas, experimental zones and parks

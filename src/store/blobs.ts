@@ -29,9 +29,11 @@ export class BlobStore {
     return existsSync(this.path(sha));
   }
 
-  /** Stores bytes once (a temporary file renamed into place, so a crash never leaves half a file). */
-  put(bytes: Uint8Array): string {
-    const sha = sha256(bytes);
+  /**
+   * Stores bytes once (a temporary file renamed into place, so a crash never leaves half a file).
+   * `sha` is their SHA-256 when the caller has it already (an import hashes every file to look it up).
+   */
+  put(bytes: Uint8Array, sha: string = sha256(bytes)): string {
     const target = this.path(sha);
     if (existsSync(target)) return sha;
     if (!this.made.has(sha.slice(0, 2))) {

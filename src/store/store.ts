@@ -438,15 +438,15 @@ export class Store {
   }
 
   /** Keeps a document's bytes in the content-addressed store (before its row is committed). */
-  private keep(bytes: Uint8Array | undefined): string | null {
+  private keep(bytes: Uint8Array | undefined, sha256?: string): string | null {
     if (!this.sources || !bytes) return null;
-    this.sources.put(bytes);
+    this.sources.put(bytes, sha256);
     return this.sourceDirRecord;
   }
 
   /** Records a document that could not be read; stored reports are untouched. */
   recordFailure(doc: DocumentInput, form: string, code: string, message: string, bytes?: Uint8Array): void {
-    const sourceDir = this.keep(bytes);
+    const sourceDir = this.keep(bytes, doc.sha256);
     this.write(() => {
       const existing = this.known(doc.sha256);
       if (existing) {
@@ -488,7 +488,7 @@ export class Store {
     bytes?: Uint8Array,
   ): ImportOutcome {
     try {
-      const sourceDir = this.keep(bytes);
+      const sourceDir = this.keep(bytes, doc.sha256);
       const outcome = this.write(() => this.writeReport(doc, form, charset, report, sourceDir));
       if (outcome === "new" || outcome === "updated" || outcome === "not_current") this.batchNewDocs++; // maybeCommit may start a bulk load
       return outcome;

@@ -53,6 +53,24 @@ describe("zfxxgk command", () => {
       meta_wrong: 0,
       failed_documents: 0,
     });
+    // Metadata is scored exactly too, field by field, on a line of its own; a level or an issuer's
+    // spelling that is not exactly the gold file's is named on the document's line, while the TOTAL
+    // line's count still accepts a shorter form of the name.
+    expect(r.out).toMatch(/^METADATA exact: issuer_name 1\/1, report_year 1\/1, format_version 1\/1$/m);
+    writeFileSync(
+      join(dir, "r.txt.gold.json"),
+      JSON.stringify({
+        ...gold,
+        issuer_name: "测试局",
+        admin_level: "prefecture",
+        issuer_type: "department",
+      }),
+    );
+    const again = zfxxgk(["eval", dir]);
+    expect(again.out).toMatch(/^METADATA exact: issuer_name 0\/1, admin_level 0\/1, issuer_type 1\/1, /m);
+    expect(again.out).toContain("admin_level county ≠ prefecture");
+    expect(again.out).toContain("issuer_name 青溪区测试局 ≠ 测试局");
+    expect(again.out).toMatch(/0 metadata wrong/);
   });
 
   it("prints help, and exits 2 on a usage error", () => {

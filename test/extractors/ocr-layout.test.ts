@@ -468,6 +468,43 @@ describe("paragraph-per-cell pages read by OCR", () => {
     expect(out.indexOf("108") - out.indexOf("\ufffd\ufffd总计")).toBe(1);
   });
 
+  it("still counts a page's empty lines when a label's box stands a fifth of a pitch off its line", () => {
+    // （一）予以公开 read 5 pt high, then an empty cell (自然人) and values with empty cells between them.
+    const lines = [
+      "二、上年结转政府信息公开申请数量",
+      "0",
+      "",
+      "0",
+      "",
+      "",
+      "",
+      "0",
+      "(一)予以公开",
+      "",
+      "0",
+      "25",
+      "3",
+      "",
+      "7",
+      "35",
+    ];
+    const p = page(1, lines, 100);
+    const label = p.pieces.find((x) => x.text === "(一)予以公开")!;
+    for (const k of ["top", "bottom", "base"] as const) label[k] -= 5;
+    const blocks = layoutPages([p]);
+    expect(texts(blocks).slice(0, lines.length)).toEqual(lines);
+    // The one beside the label is the likely one only; those between values are certain.
+    const blanks = blocks.filter((b) => b.kind === "text" && b.explicitBlank);
+    expect(blanks.map((b) => b.kind === "text" && b.uncertain === true)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+  });
+
   it("counts the empty line between a label and a line of unread ink as a blank cell", () => {
     const p = page(
       1,
@@ -478,5 +515,36 @@ describe("paragraph-per-cell pages read by OCR", () => {
     const out = texts(layoutPages([p]));
     const at = out.indexOf("二、上年结转政府信息公开申请数量");
     expect(out.slice(at + 1, at + 8)).toEqual(["", "\ufffd", "0", "0", "", "0", "1"]);
+  });
+});
+
+describe("text lines read by OCR", () => {
+  it("carry each character's word confidence, through a wrapped title joined into one line", () => {
+    const title = 22;
+    const big = (text: string, x0: number, x1: number, top: number, conf: number): Piece => ({
+      ...word(text, x0, x1, top, conf),
+      bottom: top + title,
+      base: top + 0.85 * title,
+      size: title,
+    });
+    const pieces = [
+      big("白浴", 60, 104, 80, 0.36),
+      big("县民政局2022年政府信息公开工", 110, 520, 80, 0.93),
+      big("作年度报告", 60, 170, 106, 0.91),
+      word("2022", 60, 84, 150, 0.92),
+      word("年，白深县民政局认真贯彻落实政务公开工作要求。", 86, 330, 150, 0.9),
+      word("第一段", 60, 92, 170, 0.95),
+    ];
+    const blocks = layoutPages([{ page: 1, width: 595, height: 842, pieces, h: [], v: [] }]);
+    const text = blocks.filter((b) => b.kind === "text");
+    expect(text[0].text).toBe("白浴县民政局2022年政府信息公开工作年度报告");
+    expect(text[0].charConf).toHaveLength(Array.from(text[0].text).length);
+    expect(text[0].charConf?.slice(0, 3)).toEqual([0.36, 0.36, 0.93]);
+    expect(text[0].charConf?.at(-1)).toBe(0.91);
+    const prose = text.find((b) => b.text.includes("白深"))!;
+    expect(prose.charConf).toHaveLength(prose.text.length);
+    const at = prose.text.indexOf("白深");
+    expect(prose.charConf?.[at]).toBe(0.9);
+    expect(prose.charConf?.[prose.text.indexOf("2022")]).toBe(0.92);
   });
 });

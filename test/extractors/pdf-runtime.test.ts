@@ -87,6 +87,28 @@ describe("pdfjs as zfxxgk runs it", () => {
     expect(src).toContain(
       "class DecodeStream extends BaseStream {\n  buffer = emptyBuffer;\n  bufferLength = 0;\n  eof = false;\n  minBufferLength = 512;\n  pos = 0;",
     );
+    // The lexer builds its string, name and hex-string tokens as strings, not in a shared array emptied by
+    // setting its length and then joined; nothing else reads that array.
+    expect(src).toContain(
+      "  getString() {\n    let numParen = 1;\n    let done = false;\n    // zfxxgk patch: the token is built as a string",
+    );
+    expect(src).toContain('  getName() {\n    let ch, previousCh;\n    let str = "";\n');
+    expect(src).toContain("    return Name.get(str);\n  }");
+    expect(src).toContain(
+      '  getHexString() {\n    let str = "";\n    let ch = this.currentChar;\n    let firstDigit = -1,\n      digit = -1;',
+    );
+    expect(src).not.toContain("strBuf.length = 0;");
+    // A text item's characters go to a new array once the item is flushed (its text joined from the old one).
+    expect(src).toContain(
+      "      textContent.items.push(runBidiTransform(textContentItem));\n      textContentItem.initialized = false;\n      // zfxxgk patch: a new array for the next item's characters",
+    );
+    expect(src).toContain(
+      "      textContentItem.str = [];\n    }\n    function enqueueChunk(batch = false) {",
+    );
+    expect(src).toContain(
+      '    function runBidiTransform(textChunk) {\n      let text = textChunk.str.join("");',
+    );
+    expect(src.split("this.strBuf")).toHaveLength(2); // made by the lexer's constructor, read by none
     // Text content goes out in chunks of at least 500 items when pdfjs pauses (was 10); the API side
     // concatenates the chunks' items in order and merges their styles, so only the message count changes.
     expect(src).toContain("const TEXT_CHUNK_BATCH_SIZE = 500;");
@@ -141,6 +163,22 @@ describe("pdfjs as zfxxgk runs it", () => {
       annotation: "94293b2e701130e9",
     });
     expect(src).toContain("  zfxxgkDraw(d, fn, args, resources, textState) {");
+    // A path ended unpainted (endPath: a clip) is listed without its points, which rulings never read
+    // (pdf.test.ts); the optimizer's folding of save/transform/path/restore takes a path without points.
+    expect(src).toContain(
+      "            } else if (fn === OPS.endPath) {\n              // A path ended unpainted (a clip: office prints clip every run of text) is listed without its\n              // points, as an empty path is: rulings are read from painted paths only.\n              opList.addOp(OPS.constructPath, [fn, [null], null]);\n              pathBuffer.length = 0;\n              pathMinMax.set(BBOX_INIT, 0);\n            } else {",
+    );
+    expect(src).toContain(
+      "  const [, [buffer], minMax] = args;\n  if (minMax) {\n    const newBBox = F32_BBOX_INIT.slice();",
+    );
+    // The drawing's chunks are copied whole as they come (the list empties its arrays after sending them,
+    // see the next test) and joined once the page is read.
+    expect(src).toContain(
+      "          enqueue(chunk) {\n            fnChunks.push(chunk.fnArray.slice(0, chunk.length));\n            argsChunks.push(chunk.argsArray.slice(0, chunk.length));\n          },",
+    );
+    expect(src).toContain(
+      "          fnArray: [].concat(...drawing.fnChunks),\n          argsArray: [].concat(...drawing.argsChunks)",
+    );
     expect(src).toContain(
       "        if (zfxxgkDrawing?.usable) {\n          // zfxxgk patch: the page's operator list built from this same reading (see zfxxgkDraw).",
     );

@@ -6,7 +6,7 @@ import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { DocumentError } from "../../src/extractors/errors.js";
 import { extract } from "../../src/extractors/index.js";
-import { checkStreamSizes, PDF_STREAM_LIMITS } from "../../src/extractors/pdf-streams.js";
+import { checkStreamSizes, PDF_STREAM_LIMITS, PdfText } from "../../src/extractors/pdf-streams.js";
 import { projectRoot } from "../helpers.js";
 import { buildPdf, flateBomb, text } from "./pdf-builder.js";
 
@@ -86,5 +86,29 @@ describe("PDF stream limits", () => {
     expect(checkStreamSizes(small, { perStream: 100, total: 100 })).toBe(
       Buffer.byteLength(text(72, 700, "Hello")),
     );
+  });
+});
+
+describe("PdfText (a PDF's bytes searched as Latin-1 text)", () => {
+  it("finds, slices and reads as the String methods do on the decoded file, at its ends too", () => {
+    const bytes = Buffer.concat([
+      Buffer.from("1 0 obj <</Type/Font>> endobj\n"),
+      Buffer.from([0xe9, 0xa0, 0x0a]),
+    ]);
+    const decoded = bytes.toString("latin1");
+    const text = new PdfText(bytes);
+    expect(text.length).toBe(decoded.length);
+    for (const needle of [" obj", "1", "endobj", "\u00e9", "missing"])
+      for (const from of [-5, -1, 0, 1, 2, 9, decoded.length - 1, decoded.length, decoded.length + 3]) {
+        expect(text.indexOf(needle, from)).toBe(decoded.indexOf(needle, from));
+        expect(text.lastIndexOf(needle, from)).toBe(decoded.lastIndexOf(needle, from));
+        expect(text.startsWith(needle, from)).toBe(decoded.startsWith(needle, from));
+      }
+    expect(text.includes("/Font")).toBe(true);
+    expect(text.slice(2, 7)).toBe(decoded.slice(2, 7));
+    expect(text.slice(25)).toBe(decoded.slice(25));
+    expect(text.charAt(decoded.length - 2)).toBe("\u00a0");
+    expect(text.charAt(decoded.length)).toBe("");
+    expect(text.charCodeAt(0)).toBe(0x31);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DocumentError } from "../../src/extractors/errors.js";
 import { extract } from "../../src/extractors/index.js";
 import { extractPdf } from "../../src/extractors/pdf.js";
-import { textPieces } from "../../src/extractors/pdf-geometry.js";
+import { type OpCodes, rulings, textPieces } from "../../src/extractors/pdf-geometry.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import type { DocumentModel, TableBlock, TextBlock } from "../../src/model/document.js";
 import { projectRoot, sharedCorpus } from "../helpers.js";
@@ -189,6 +189,66 @@ describe("geometry", () => {
       ["Label", "10", "1"],
       ["Other", "3", "4"],
     ]);
+  });
+});
+
+describe("rulings", () => {
+  // pdfjs's operator codes (OPS) for the operators rulings reads.
+  const OPS: OpCodes = {
+    save: 10,
+    restore: 11,
+    transform: 12,
+    constructPath: 91,
+    paintFormXObjectBegin: 74,
+    paintFormXObjectEnd: 75,
+    setFillRGBColor: 59,
+    setStrokeRGBColor: 58,
+    setLineWidth: 2,
+    stroke: 20,
+    closeStroke: 21,
+    fill: 22,
+    eoFill: 23,
+    fillStroke: 24,
+    eoFillStroke: 25,
+    closeFillStroke: 26,
+    closeEOFillStroke: 27,
+  };
+  const endPath = 28;
+  const line = (x0: number, y0: number, x1: number, y1: number) => new Float32Array([0, x0, y0, 1, x1, y1]);
+  const flip = [1, 0, 0, -1, 0, 100];
+
+  it("reads no ruling from a path ended unpainted (a clip), so its points need not be listed", () => {
+    const withPoints = rulings([OPS.constructPath], [[endPath, [line(0, 10, 50, 10)], null]], OPS, flip);
+    const without = rulings([OPS.constructPath], [[endPath, [null], null]], OPS, flip);
+    expect(withPoints).toEqual({ h: [], v: [] });
+    expect(without).toEqual(withPoints);
+  });
+
+  it("judges each colour once, light or not, and keeps it per graphics state", () => {
+    const fn = [
+      OPS.setStrokeRGBColor,
+      OPS.constructPath,
+      OPS.save,
+      OPS.setStrokeRGBColor,
+      OPS.constructPath,
+      OPS.restore,
+      OPS.constructPath,
+      OPS.setStrokeRGBColor,
+      OPS.constructPath,
+    ];
+    const args = [
+      ["#000000"],
+      [OPS.stroke, [line(0, 10, 50, 10)], null],
+      null,
+      ["#ffffff"],
+      [OPS.stroke, [line(0, 20, 50, 20)], null],
+      null,
+      [OPS.stroke, [line(0, 30, 50, 30)], null],
+      ["#ffffff"],
+      [OPS.stroke, [line(0, 40, 50, 40)], null],
+    ];
+    // Black, white (a cell background, not a border), black again after the restore, white.
+    expect(rulings(fn, args, OPS, flip).h.map((h) => h.y)).toEqual([90, 70]);
   });
 });
 

@@ -133,10 +133,9 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
     process.stderr.write(`zfxxgk eval: no such folder: ${missing.join(", ")}\n`);
     return 2;
   }
-  const [{ findGoldPairs, scoreDocument, totals }, { ignoreStrayRejections }] = await Promise.all([
-    import("../../eval/score.js"),
-    import("../../import/bounds.js"),
-  ]);
+  const [{ findGoldPairs, scoreDocument, totals, metaTotals }, { ignoreStrayRejections }] = await Promise.all(
+    [import("../../eval/score.js"), import("../../import/bounds.js")],
+  );
   ignoreStrayRejections(logDetail);
   const pairs = findGoldPairs(folders);
   if (pairs.length === 0) {
@@ -148,7 +147,13 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
     const s = await scoreDocument(p.doc, p.gold);
     scores.push(s);
     const pct = s.cells ? ((100 * s.exact) / s.cells).toFixed(1) : "-";
-    const extra = [s.error ? `ERROR ${s.error}` : "", ...s.metaWrong].filter(Boolean).join("; ");
+    // Fields the TOTAL line's count does not cover (level, type, an issuer's name not exactly right).
+    const inexact = Object.entries(s.meta)
+      .filter(([k, c]) => !c.right && !s.metaWrong.some((w) => w.startsWith(`${k} `)))
+      .map(([k, c]) => `${k} ${c.got ?? "(none)"} ≠ ${c.expected}`);
+    const extra = [s.error ? `ERROR ${s.error}` : "", ...s.metaWrong, ...(s.error ? [] : inexact)]
+      .filter(Boolean)
+      .join("; ");
     process.stdout.write(
       `${s.file.padEnd(40)} ${String(s.exact).padStart(4)}/${String(s.cells).padEnd(4)} exact (${pct}%)  wrong ${s.wrong}  silent ${s.silent}  missing ${s.missing}${extra ? `  ${extra}` : ""}\n`,
     );
@@ -165,6 +170,13 @@ async function runEval(folders: string[], opts: { json?: boolean; verbose?: bool
   process.stdout.write(
     `TOTAL ${t.documents} documents, ${t.cells} cells: ${t.exact} exact (${pct}%), ${t.wrong} wrong (${t.silent} silent), ${t.missing} missing, ${t.meta_wrong} metadata wrong, ${t.failed_documents} documents failed\n`,
   );
+  // Metadata compared exactly, field by field: the TOTAL line's count accepts a shorter or longer form of
+  // the issuer's name, this line shows a misread character (a scan's 消宁市 for 渭宁市).
+  const m = metaTotals(scores);
+  const fields = Object.entries(m)
+    .filter(([, v]) => v.of > 0)
+    .map(([k, v]) => `${k} ${v.right}/${v.of}`);
+  if (fields.length > 0) process.stdout.write(`METADATA exact: ${fields.join(", ")}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify(t)}\n`);
   return 0;
 }
