@@ -828,7 +828,7 @@ function buildBorderless(
     Math.max(size, pitch * 0.5),
   );
   const blankCols = extra.length;
-  cols = withBlankHeaderColumns(cols, valueRows, header, size, pitch);
+  cols = withBlankHeaderColumns(cols, valueRows, header, size, pitch, carried !== undefined);
   if (carried) cols = withCarriedColumns(cols, carried, size);
   const colOf = (s: Segment) => {
     let best = 0;
@@ -1024,6 +1024,7 @@ function withBlankHeaderColumns(
   header: Line[],
   size: number,
   pitch: number,
+  continued: boolean,
 ): [number, number][] {
   if (cols.length < 2 || header.length === 0) return cols;
   const labelRight = Math.max(
@@ -1052,7 +1053,7 @@ function withBlankHeaderColumns(
   const n = cols.length;
   const m = heads.length;
   if (header.some((l) => l.pieces.some((p) => p.conf !== undefined))) {
-    return withOpenHeaderColumns(cols, header, labelRight, size);
+    return withOpenHeaderColumns(cols, header, labelRight, size, continued);
   }
   if (m <= n || m - n > 3) return cols;
   // best[i][j]: least distance matching value columns [0, i) to header columns [0, j), in order.
@@ -1124,6 +1125,7 @@ function withOpenHeaderColumns(
   header: Line[],
   labelRight: number,
   size: number,
+  continued: boolean,
 ): [number, number][] {
   if (cols.length < 4) return cols;
   const mids = cols.map(([a, b]) => (a + b) / 2);
@@ -1133,8 +1135,27 @@ function withOpenHeaderColumns(
     .sort((a, b) => a - b);
   const spacing = steps[Math.floor(steps.length / 2)];
   // The engine's words, not the runs they were joined into: a tight header runs its columns together.
-  // (A run read with confidence, of two to four Chinese characters only and narrower than a column,
-  // is also a whole label: 其他 on one header line.)
+  // A whole run is a whole label too, if it is one: read with confidence, of two to four Chinese
+  // characters only (其他 on one header line), or two to four Latin letters, which no template header
+  // prints (a short label misread, 自然人 read as AMA). Such a label may be a little wider than one
+  // spacing (自然人 on one line over columns whose labels wrap every two characters). It must stand
+  // on a header row of this table: the lines above a continued table (the lower part of a split one)
+  // are a wrapped row label's, and a word that runs on from the row labels' text on its line is that
+  // label's tail (不计其 after a comma the engine did not read), not a header.
+  const runsOnFromLabels = (p: Piece, line: Piece[]): boolean => {
+    let x0 = p.x0;
+    for (const q of [...line].sort((a, b) => b.x1 - a.x1)) {
+      if (q === p || q.x1 > x0 || x0 - q.x1 > 1.5 * size) continue;
+      if (q.x0 <= labelRight) return true;
+      x0 = q.x0;
+    }
+    return false;
+  };
+  const wholeLabel = (p: Piece, line: Piece[]) =>
+    (/^[A-Za-z]{2,4}$/.test(p.text) ||
+      ((p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text))) &&
+    !continued &&
+    !runsOnFromLabels(p, line);
   const heads = header.flatMap((l) =>
     l.pieces
       .flatMap((p) => {
@@ -1143,10 +1164,11 @@ function withOpenHeaderColumns(
           b,
           whole: false,
         }));
-        const whole = (p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text);
-        return whole ? [...words, { a: p.x0, b: p.x1, whole }] : words;
+        return wholeLabel(p, l.pieces) ? [...words, { a: p.x0, b: p.x1, whole: true }] : words;
       })
-      .filter(({ a, b }) => b - a < 0.9 * spacing && (a + b) / 2 > labelRight + 0.3 * size)
+      .filter(
+        ({ a, b, whole }) => b - a < (whole ? 1.25 : 0.9) * spacing && (a + b) / 2 > labelRight + 0.3 * size,
+      )
       .map(({ a, b, whole }) => ({ x: (a + b) / 2, line: l.top, whole })),
   );
   const clear = Math.max(size, 0.3 * spacing);

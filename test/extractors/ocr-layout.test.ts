@@ -1,5 +1,6 @@
 // Laying out a borderless table read by OCR: a blank column found under a tight, half-misread header
-// (also next to the row labels), and rows kept (with their doubted cells flagged) where OCR read a
+// (also next to the row labels, also under a label misread as Latin letters; never under a wrapped row
+// label's line), and rows kept (with their doubted cells flagged) where OCR read a
 // stray mark or letters into them; a paragraph-per-cell page's empty lines counted from rough positions.
 import { describe, expect, it } from "vitest";
 import type { Piece } from "../../src/extractors/pdf-geometry.js";
@@ -39,6 +40,16 @@ function row(top: number, label: Piece[], values: (string | Piece)[]): Piece[] {
     ...label,
     ...values.map((v, k) =>
       typeof v === "string" ? word(v, COLS[k] - 3 * v.length, COLS[k] + 3 * v.length, top) : v,
+    ),
+  ];
+}
+
+/** Rows over the given value columns: the label from x 63 to `labelEnd`, each value centred on its column. */
+function rowsOn(cols: number[], labelEnd: number) {
+  return (top: number, label: string, values: (string | Piece)[]) => [
+    word(label, 63, labelEnd, top),
+    ...values.map((v, k) =>
+      typeof v === "string" ? word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top) : v,
     ),
   ];
 }
@@ -176,13 +187,7 @@ describe("borderless tables read by OCR", () => {
   it("places a blank column next to the row labels under its header, read half as a number", () => {
     // 自然人 left blank in every row: its header, 自然 / 人 on two lines (自然 misread as a doubted 3),
     // stands between the labels and 商业企业, the first column with values.
-    const cols = [434, 465, 504, 536, 559];
-    const line = (top: number, label: string, values: (string | Piece)[]) => [
-      word(label, 63, 340, top),
-      ...values.map((v, k) =>
-        typeof v === "string" ? word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top) : v,
-      ),
-    ];
+    const line = rowsOn([434, 465, 504, 536, 559], 340);
     const t = table([
       word("（本列数据的勾稽关系为：第一项加第二项之和", 63, 340, 585),
       word("3", 390, 410, 585, 0.03),
@@ -209,11 +214,7 @@ describe("borderless tables read by OCR", () => {
 
   it("places a blank column under a one-line header label standing midway between two columns", () => {
     // 其他 left blank: its header is one confident word on one line, midway between 法律服务机构 and 总计.
-    const cols = [390, 420, 446, 474, 505, 560];
-    const line = (top: number, label: string, values: string[]) => [
-      word(label, 63, 300, top),
-      ...values.map((v, k) => word(v, cols[k] - 3 * v.length, cols[k] + 3 * v.length, top)),
-    ];
+    const line = rowsOn([390, 420, 446, 474, 505, 560], 300);
     const t = table([
       word("自然", 380, 400, 600),
       word("商业", 411, 428, 600),
@@ -282,6 +283,103 @@ describe("borderless tables read by OCR", () => {
       ["137", "", "70", "82", "105", "116", "510"],
       ["4", "", "2", "0", "7", "0", "13"],
       ["0", "", "0", "0", "24", "0", "24"],
+    ]);
+  });
+
+  // 自然人 left blank, printed on one line over columns whose labels wrap every two characters (so a
+  // little wider than their spacing) and read as AMA; 科研机构 left blank, its header read on one line
+  // only, as WU, midway between 商业企业 and 社会公益组织 two spacings apart. Both are misread short
+  // labels: no header prints Latin.
+  it.each([
+    {
+      blank: "自然人, next to the row labels",
+      cols: [399, 429, 461, 497, 530, 560],
+      head: [
+        word("AMA", 348, 381, 600, 0.76),
+        word("社会", 447, 470, 600),
+        word("法律", 483, 507, 600),
+        word("总计", 549, 571, 600),
+        word("商业", 388, 411, 612),
+        word("科研", 417, 440, 612),
+        word("公益", 447, 469, 612, 0.4),
+        word("服务", 483, 506, 612),
+        word("其他", 519, 543, 612),
+        word("企业", 388, 411, 624),
+        word("机构", 417, 440, 624),
+        word("组织", 447, 470, 624),
+        word("机构", 483, 507, 624),
+      ],
+      at: 0,
+    },
+    {
+      blank: "科研机构, between two columns",
+      cols: [362, 398, 461, 496, 530, 559],
+      head: [
+        word("AAA", 347, 380, 600, 0.64),
+        word("社会", 450, 470, 600),
+        word("法律", 486, 506, 600),
+        word("总计", 548, 570, 600),
+        word("商业", 387, 409, 612),
+        word("其他", 520, 540, 612),
+        word("企业", 387, 409, 624, 0.74),
+        word("WU", 416, 439, 624, 0.07),
+        word("组织", 450, 470, 624),
+        word("机构", 486, 506, 624),
+      ],
+      at: 2,
+    },
+  ])(
+    "places a blank column ($blank) under a one-line header misread as Latin letters",
+    ({ cols, head, at }) => {
+      const line = rowsOn(cols, 330);
+      const first = ["54", "122", "88", "138", "145", "547"];
+      const second = ["1", "0", "0", "0", "0", "1"];
+      const t = table([
+        ...head,
+        ...line(650, "一、本年新收政府信息公开申请数量", first),
+        ...line(670, "二、上年结转政府信息公开申请数量", second),
+      ]);
+      const blankAt = (v: string[]) => [...v.slice(0, at), "", ...v.slice(at)];
+      expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([blankAt(first), blankAt(second)]);
+    },
+  );
+
+  it("places no column under a wrapped row label's last words above the lower part of a split table", () => {
+    // The table splits at a row OCR garbled; the part below keeps the columns of the part above. The
+    // line above it is the first line of a wrapped row label, whose last words (不计其, a little wider
+    // than the column spacing) stand in the gap before the first column: no header, no blank column.
+    const parts = tables([
+      ...header,
+      ...received,
+      word("1.属于国家秘密", 90, 160, 680),
+      word("0 0 0 i 1 Be 17", 380, 562, 680, 0.3),
+      word("（三）不予公开（区分处理的，只计这一情形", 63, 300, 700),
+      word("不计其", 326, 358, 700),
+      ...row(712, [], ["4", "2", "0", "7", "0", "13"]),
+      word("他情形）", 63, 110, 722),
+      ...row(736, [word("2.其他法律行政法规禁止公开", 90, 206, 736)], ["0", "0", "0", "24", "0", "24"]),
+    ]);
+    expect(parts).toHaveLength(2);
+    expect(parts[1].rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["4", "", "2", "0", "7", "0", "13"],
+      ["0", "", "0", "0", "24", "0", "24"],
+    ]);
+  });
+
+  it("places no column under a row label's first line that runs on into the gap before the first column", () => {
+    // The first row's label wraps with its first line above the values, so it is read with the header;
+    // its last word (数量, after a comma the engine did not read) stands where a blank column's header
+    // would, but runs on from the label's text.
+    const t = table([
+      ...header,
+      word("一、本年新收政府信息公开申请（含转办）", 63, 318, 645),
+      word("数量", 326, 345, 645),
+      ...row(660, [word("合计", 63, 90, 660)], ["137", "70", "82", "105", "116", "510"]),
+      ...row(680, [word("二、上年结转政府信息公开申请数量", 63, 206, 680)], ["1", "0", "0", "1", "0", "2"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["137", "", "70", "82", "105", "116", "510"],
+      ["1", "", "0", "0", "1", "0", "2"],
     ]);
   });
 
