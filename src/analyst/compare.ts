@@ -155,16 +155,28 @@ function sortRows(rows: CompareRow[], by: CompareBy): CompareRow[] {
 const COVERING_HINT = "INDEXED BY cell_values_key_value";
 
 /**
- * Prepares a query that forces the covering key index (SQLite prefers the table's primary key, one
- * random page per report) with COVERING_HINT; where the index is absent (a database created before it
- * existed, or a bulk load in another process, which drops it for its duration) the planner chooses.
+ * Runs a query that forces the covering key index (SQLite prefers the table's primary key, one random
+ * page per report) with COVERING_HINT, returning its raw rows; where the index is absent (a database
+ * created before it existed, or a bulk load in another process, which drops it for its duration) the
+ * planner chooses. The index can go between preparing and running the statement (the bulk load starts
+ * in between), so a run that finds it gone runs again without the hint.
  */
-function prepareCovering(db: Database.Database, sql: string): Database.Statement {
+function allCovering(db: Database.Database, sql: string, params: unknown[]): unknown[] {
+  const plain = () =>
+    db
+      .prepare(sql.replace(COVERING_HINT, ""))
+      .raw()
+      .all(...params);
+  const missingIndex = (e: unknown) =>
+    sql.includes(COVERING_HINT) && /no such index/.test((e as Error).message);
   try {
-    return db.prepare(sql);
+    return db
+      .prepare(sql)
+      .raw()
+      .all(...params);
   } catch (e) {
-    if (!sql.includes(COVERING_HINT) || !/no such index/.test((e as Error).message)) throw e;
-    return db.prepare(sql.replace(COVERING_HINT, ""));
+    if (!missingIndex(e)) throw e;
+    return plain();
   }
 }
 
@@ -302,18 +314,12 @@ function levelsInSql(
       ${corr ? "LEFT JOIN corrections k ON k.report_id = o.report_id AND k.key = ? AND k.active = 1" : ""}
       WHERE ${conds.join(" AND ")}) o
     GROUP BY o.admin_level, o.report_year`;
-  const out = prepareCovering(db, sql)
-    .raw()
-    .all(JSON.stringify([...failed.keys()]), info.key, ...(corr ? [info.key] : []), ...params) as [
-    string,
-    number,
-    number | null,
-    number,
-    number,
-    string,
-    number,
-    string | null,
-  ][];
+  const out = allCovering(db, sql, [
+    JSON.stringify([...failed.keys()]),
+    info.key,
+    ...(corr ? [info.key] : []),
+    ...params,
+  ]) as [string, number, number | null, number, number, string, number, string | null][];
   const groups = new Map<string, CompareRow>();
   const seenYears = new Set<number>();
   for (const [level, y, sum, reports, numbers, st, corrected, docs] of out) {
@@ -419,9 +425,7 @@ function compareInSql(
     number,
     string,
   ];
-  const out = prepareCovering(db, sql)
-    .raw()
-    .all(info.key, ...(corr ? [info.key] : []), ...params) as Out[];
+  const out = allCovering(db, sql, [info.key, ...(corr ? [info.key] : []), ...params]) as Out[];
   // Failed rules are keyed by document; the payload carries report ids.
   const failedByReport = new Map<number, Set<string>>();
   if (failed.size > 0)
