@@ -42,10 +42,8 @@ export function parsePgm(buf: Uint8Array): Gray {
 /**
  * RGB pixels to gray, with red ink dropped as a scanner's red dropout does: a seal stamped over a table
  * (red on most Chinese official documents) would otherwise hide rulings and read as characters. A red
- * pixel is given its red channel (light for red ink on paper; a ruling under the seal stays darker),
- * lightened by its redness where that channel is bright (the fringe a JPEG's colour blur leaves along
- * the seal's strokes is a darker red, which a threshold would keep as an arc read as `(`); black ink,
- * and black text under a seal, stays dark in every channel. Other pixels get their luminance.
+ * pixel is given its red channel (light for red ink on paper; a ruling under the seal stays darker);
+ * black ink, and black text under a seal, stays dark in every channel. Other pixels get their luminance.
  */
 export function dropRed(rgb: Uint8Array): Uint8Array {
   const n = rgb.length / 3;
@@ -54,9 +52,7 @@ export function dropRed(rgb: Uint8Array): Uint8Array {
     const r = rgb[3 * k];
     const g = rgb[3 * k + 1];
     const b = rgb[3 * k + 2];
-    const red = r - Math.max(g, b);
-    if (red <= 50) out[k] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-    else out[k] = r >= 140 ? Math.min(255, r + (red >> 1)) : r;
+    out[k] = r - Math.max(g, b) > 50 ? r : Math.round(0.299 * r + 0.587 * g + 0.114 * b);
   }
   return out;
 }

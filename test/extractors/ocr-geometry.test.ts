@@ -12,7 +12,6 @@ import {
 } from "../../src/extractors/ocr.js";
 import {
   cropCell,
-  dropRed,
   eraseRulings,
   findRulings,
   type Gray,
@@ -83,21 +82,6 @@ describe("rulings in page images", () => {
     const clean = eraseRulings(img, r, EM);
     expect(darkAt(clean, 190, 50, 211, 250)).toBe(0);
     expect(darkAt(clean, 214, 120, 222, 140)).toBe(8 * 20);
-  });
-});
-
-describe("a red seal on a colour scan", () => {
-  it("drops its ink, fringes included, and keeps black ink and rulings under it dark", () => {
-    const rgb = (...px: [number, number, number][]) => dropRed(new Uint8Array(px.flat()));
-    // Red ink, and its fringe a JPEG's colour blur makes darker: both lighter than any ink threshold.
-    const [ink, fringe] = rgb([221, 29, 44], [169, 13, 24]);
-    expect(ink).toBeGreaterThan(200);
-    expect(fringe).toBeGreaterThan(200);
-    // Black text under the seal, a ruling under it (darker red), and gray ink keep their darkness.
-    const [text, ruling, gray] = rgb([60, 8, 11], [100, 0, 0], [90, 90, 90]);
-    expect(text).toBeLessThan(60);
-    expect(ruling).toBeLessThanOrEqual(100);
-    expect(gray).toBe(90);
   });
 });
 
