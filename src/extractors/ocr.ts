@@ -1127,8 +1127,8 @@ export async function ocrPageImage(
   place(multi, multiWords, "m", false);
   // A line of the rest of the page that is one number-sized word (a table printed one cell per line)
   // is checked as a column's words are, from the box of its ink: a number is read a second time (where
-  // the readings differ it is not trusted), and a short reading of letters or of digits with signs
-  // (`i` for 1, `131:`) is read again as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
+  // the readings differ it is not trusted), and a short reading of letters (`i` for 1) is read again
+  // as digits, never with confidence. The page's reading stands otherwise (it reads such lines better
   // than a crop does), and the line keeps its place as the engine boxed it.
   const restLines = new Map<string, OcrWord[]>();
   for (const w of rest) restLines.set(w.line, [...(restLines.get(w.line) ?? []), w]);
@@ -1136,8 +1136,7 @@ export async function ocrPageImage(
   for (const ws of restLines.values()) {
     const text = ws.map((w) => w.text).join("");
     const number = /^[+-]?\d[\d,.]*$/.test(text);
-    // (Digits with a speck read beside them, `131:`, are read again too.)
-    if (!number && !LETTERS_FOR_DIGITS.test(text) && !misreadNumber(text)) continue;
+    if (!number && !LETTERS_FOR_DIGITS.test(text)) continue;
     const x0 = Math.min(...ws.map((w) => w.left));
     const x1 = Math.max(...ws.map((w) => w.left + w.width));
     const y0 = Math.min(...ws.map((w) => w.top));
@@ -1206,11 +1205,14 @@ export async function ocrPageImage(
   const restWords = rest.map((w) => changed.get(w) ?? w).filter((w) => w.text !== "");
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [restWords], "p", false);
   // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
-  // the edge of a number is a speck or a border read as one; the word keeps its other characters, with
-  // a confidence low enough to be checked.
+  // the edge of a number, or a colon, semicolon or quote after one (131:), is a speck or a border read
+  // as one; the word keeps its other characters, with a confidence low enough to be checked.
   const kept = words
     .map((w) => {
-      const text = w.text.replace(/\|/g, "").replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "");
+      const text = w.text
+        .replace(/\|/g, "")
+        .replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "")
+        .replace(/^(\d[\d,.]*)[:;'"‘’“”`]+$/, "$1");
       return text !== w.text ? { ...w, text, conf: Math.min(w.conf, 50) } : w;
     })
     .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
