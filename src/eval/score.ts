@@ -122,10 +122,7 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
   } catch (e) {
     const { code, message } = oneLineError(e);
     base.error = `[${code}] ${message}`;
-    for (const field of META_FIELDS) {
-      const expected = gold[field];
-      if (expected != null) base.meta[field] = { expected, got: null, right: false };
-    }
+    base.meta = metaChecks(gold, () => null);
     base.missing = entries.length;
     base.details = entries.map(([key, expected]) => ({ key, expected, got: undefined, outcome: "missing" }));
     return base;
@@ -167,11 +164,21 @@ export async function scoreDocument(docPath: string, goldPath: string): Promise<
     report_year: report.meta.reportYear,
     format_version: report.formatVersion,
   };
+  base.meta = metaChecks(gold, (field) => got[field]);
+  return base;
+}
+
+/** Each metadata field the gold file names, against what extraction gave (`got`), compared exactly. */
+function metaChecks(
+  gold: Pick<Gold, MetaField>,
+  got: (field: MetaField) => string | number | null,
+): DocScore["meta"] {
+  const out: DocScore["meta"] = {};
   for (const field of META_FIELDS) {
     const expected = gold[field];
-    if (expected != null) base.meta[field] = { expected, got: got[field], right: got[field] === expected };
+    if (expected != null) out[field] = { expected, got: got(field), right: got(field) === expected };
   }
-  return base;
+  return out;
 }
 
 function emptyScore(docPath: string): DocScore {

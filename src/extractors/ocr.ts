@@ -591,13 +591,7 @@ interface Reading {
  * where it has traditional characters in it and more confidence; it is kept in simplified characters
  * (OpenCC), as the template's labels are matched. Crops with digits are never read again here.
  */
-async function rereadTraditional(
-  readings: Reading[],
-  emPx: number,
-  t: OcrTools,
-  clock: PageClock,
-  what: string,
-) {
+async function rereadTraditional(readings: Reading[], emPx: number, read: PageReader) {
   const unsure = readings.filter(
     ({ ws }) =>
       ws.length > 0 &&
@@ -609,12 +603,9 @@ async function rereadTraditional(
   await Promise.all(
     [7, 6].map(async (psm) => {
       const batch = unsure.filter((r) => r.psm === psm);
-      const again = await recognise(
+      const again = await read(
         batch.map((r) => r.crop()),
         { psm, lang: "chi_tra+chi_sim" },
-        t,
-        clock,
-        what,
       );
       batch.forEach((r, j) => {
         const text = again[j].map((w) => w.text).join("");
@@ -645,7 +636,7 @@ async function rereadHeadLines(
   blobs: Box[],
   clean: Gray,
   emPx: number,
-  read: (images: Gray[], mode: ReadMode) => Promise<OcrWord[][]>,
+  read: PageReader,
 ): Promise<OcrLineReading[]> {
   // Above the first ruled table, in the page's top half (a borderless table's rows are not told from
   // spaced-out text such as a breadcrumb here, so the half page bounds them).
@@ -743,6 +734,9 @@ interface ReadMode {
   lang?: string;
   config?: string[];
 }
+
+/** Tesseract over a page's crops, under that page's clock (`recognise` with the page's tools bound). */
+type PageReader = (images: Gray[], mode: ReadMode | number) => Promise<OcrWord[][]>;
 
 /** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
 async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock: PageClock, what: string) {
@@ -902,6 +896,7 @@ export async function ocrPageImage(
   const multi = inked.filter((c) => !oneLine(c));
   const words: OcrWord[] = [];
   const what = `OCR of page ${pageNo}`;
+  const read: PageReader = (images, mode) => recognise(images, mode, t, clock, what);
   /**
    * Words found in crops (read `zoom` times larger), moved to page coordinates; crops of one text line
    * share its band.
@@ -934,7 +929,6 @@ export async function ocrPageImage(
     // Read in grey first; in black and white where that reading fails (nothing, letters, or a number the
     // second reading disputes): binarizing helps a noisy crop and breaks the thin strokes of a
     // low-resolution one (a `1` read `]`, a `0` lost), so it is the second try, never the first.
-    const read = (images: Gray[], mode: ReadMode | number) => recognise(images, mode, t, clock, what);
     const cropOf = (b: Box) => upscale(cut(b, banded, false), zoom);
     const bwOf = (b: Box) => upscale(cut(b, banded, true), zoom);
     const found = await read(boxes.map(cropOf), 7);
@@ -1091,21 +1085,17 @@ export async function ocrPageImage(
       place: () => place(boxes, found, tag, banded, zoom),
     };
   };
-  const read1 = (images: Gray[], mode: ReadMode) => recognise(images, mode, t, clock, what);
   // The four readings of a page are independent: they run at once.
   const [single, columns, multiWords, [rest]] = await Promise.all([
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
-    recognise(
+    read(
       multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
-      t,
-      clock,
-      what,
     ),
-    recognise([whiteOut(clean, [...cells, ...columnar])], 6, t, clock, what),
+    read([whiteOut(clean, [...cells, ...columnar])], 6),
   ]);
-  const rereads = pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read1) : [];
+  const rereads = pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read) : [];
   if (t.chiTra) {
     await rereadTraditional(
       [
@@ -1117,9 +1107,7 @@ export async function ocrPageImage(
         })),
       ],
       emPx,
-      t,
-      clock,
-      what,
+      read,
     );
   }
   single.place();
@@ -1159,29 +1147,20 @@ export async function ocrPageImage(
   const asDigits = (psm: number) => ({ psm, config: [DIGITS_ONLY] });
   const numbers = lone.filter((l) => l.number);
   const [second, digits] = await Promise.all([
-    recognise(
+    read(
       numbers.map((l) => upscale(crop(clean, l.box, margin), 3)),
       asDigits(7),
-      t,
-      clock,
-      what,
     ),
-    recognise(
+    read(
       lone.filter((l) => !l.number).map((l) => upscale(crop(clean, l.box, margin), 2)),
       asDigits(7),
-      t,
-      clock,
-      what,
     ),
   ]);
   const changed = new Map<OcrWord, OcrWord>();
   const disagree = numbers.filter((l, k) => asNumber(second[k]) !== asNumber(l.words));
-  const third = await recognise(
+  const third = await read(
     disagree.map((l) => binarize(upscale(crop(clean, l.box, margin), 4), threshold)),
     asDigits(7),
-    t,
-    clock,
-    what,
   );
   numbers.forEach((l, k) => {
     const b = asNumber(second[k]);

@@ -1470,9 +1470,9 @@ function blankCellLines(
       if (!roughLabel) valueExcess.push(e);
     }
   }
-  const fits = (e: number, h: number) => {
+  const fits = (e: number, h: number, within = tol) => {
     const n = Math.round(e / h);
-    return n >= 1 && n <= 12 && Math.abs(e - n * h) <= tol;
+    return n >= 1 && n <= 12 && Math.abs(e - n * h) <= within;
   };
   const heightsFitting = (es: number[]) => {
     const out: number[] = [];
@@ -1507,9 +1507,9 @@ function blankCellLines(
     const e = posAt(k) - posAt(k - 1) - pitch;
     if (e <= 0.5 * pitch) continue;
     let [least, most] = lines(e);
-    if (most < 1 && roughFallback && (a === "label" || b === "label")) {
+    if (most < 1 && roughFallback && (a === "label" || b === "label") && fits(e, pitch, 0.3 * pitch)) {
       const n = Math.round(e / pitch);
-      if (n >= 1 && n <= 12 && Math.abs(e - n * pitch) <= 0.3 * pitch) [least, most] = [n - 1, n];
+      [least, most] = [n - 1, n];
     }
     // Beside a label read by OCR, one empty line of a run is no more than likely: the label's box may
     // stand that far off its line (a header read as one line of two).
@@ -1798,9 +1798,8 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
       it.block.text.replace(/\s/g, "").length <= 4;
     // Nor does the wrapped end of the last row's label (（四）无 / 法提供 / 信息 going on below the row's
     // values), text left of the table's value columns only.
-    const lastGrid = borderless.find(
-      (g) => g.block === items.findLast((it) => it.block.kind === "table")?.block,
-    );
+    const lastTable = items.findLastIndex((it) => it.block.kind === "table");
+    const lastGrid = borderless.find((g) => g.block === items[lastTable]?.block);
     const labelTail = (it: (typeof items)[number]) =>
       lastGrid?.valueCols !== undefined &&
       it.line !== undefined &&
@@ -1811,7 +1810,6 @@ export function layoutPages(pages: PageInput[], notes?: LayoutNotes): Block[] {
     while (end > 0 && (speck(items[end]) || labelTail(items[end]))) end--;
     const lastItem = items[end];
     carried = borderless.find((g) => g.block === lastItem?.block)?.valueCols;
-    const lastTable = items.findLastIndex((it) => it.block.kind === "table");
     pageTail = items.slice(lastTable + 1).flatMap((it) => (it.line ? [it.line] : []));
     joinHeadingLines(items, bodySize);
     if (!page.pieces.some((p) => p.conf !== undefined)) joinWrappedLabels(items);

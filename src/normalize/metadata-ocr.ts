@@ -175,7 +175,7 @@ export function settleOcrIssuer(
   lines: string[],
   model: DocumentModel,
   traditional: boolean,
-) {
+): SettledIssuer {
   const readings = readingsOf(model, traditional);
   let best: Vote | undefined;
   // A name with digits, Latin letters or unread ink in it is a misread title's debris, not a name read.

@@ -187,29 +187,7 @@ export function reconstruct(
   const baseVersion: "GOP2019" | "GOP2021" = version === "GOP2019" ? "GOP2019" : "GOP2021";
 
   mapTable2(t2, baseVersion, lastSeq, cells, flags);
-
-  // ------------------------------------------------------------ Table 3
-  if (t3.length > 0) {
-    const seqVersion: "GOP2019" | "GOP2021" | "GOP2021-collapsed" =
-      version === "GOP2019"
-        ? "GOP2019"
-        : sawSubRows
-          ? "GOP2021"
-          : t3Matches.some((m) => m.own.includes(otherTotalIdx) || m.soft.includes(otherTotalIdx))
-            ? "GOP2021-collapsed"
-            : "GOP2021";
-    if (seqVersion === "GOP2021-collapsed") {
-      flags.push({
-        code: "collapsed_other",
-        severity: "info",
-        message:
-          "（六）其他处理 is printed as one row without its three sub-rows; stored as result.other.total",
-        keys: ["applications.result.other.total"],
-      });
-    }
-    alignTable3(t3, t3Matches, t3Sequence(seqVersion), lastSeq, cells, flags);
-  }
-
+  if (t3.length > 0) mapTable3(t3, version, sawSubRows, t3Matches, otherTotalIdx, lastSeq, cells, flags);
   const t4Found = mapTable4(t4, lastSeq, cells, flags);
 
   if (cells.every((c) => c.status === "blank") && (cells.length > 0 || labelVotes.size > 0)) {
@@ -347,7 +325,6 @@ function decideVersion(
   otherTotalIdx: number;
   labelVotes: Set<string>;
 } {
-  // ------------------------------------------------------------ format version
   const votes = new Set<"GOP2019" | "GOP2021">();
   for (const p of t2) {
     if (p.header) votes.add(p.header.version);
@@ -418,7 +395,6 @@ function mapTable2(
   cells: CanonicalCell[],
   flags: Flag[],
 ): void {
-  // ------------------------------------------------------------ Table 2
   const lastColset = new Map<string, T2ColumnSet>();
   for (const p of t2) {
     let colset = p.header ?? lastColset.get(p.row.block);
@@ -458,9 +434,42 @@ function mapTable2(
   }
 }
 
+/**
+ * Table 3's cells: the units aligned to the version's row sequence, GOP2021's （六）其他处理 as one row
+ * where the document prints it without its sub-rows.
+ */
+function mapTable3(
+  t3: Unit[],
+  version: FormatVersion,
+  sawSubRows: boolean,
+  t3Matches: { own: number[]; soft: number[] }[],
+  otherTotalIdx: number,
+  lastSeq: number,
+  cells: CanonicalCell[],
+  flags: Flag[],
+): void {
+  const seqVersion: "GOP2019" | "GOP2021" | "GOP2021-collapsed" =
+    version === "GOP2019"
+      ? "GOP2019"
+      : sawSubRows
+        ? "GOP2021"
+        : t3Matches.some((m) => m.own.includes(otherTotalIdx) || m.soft.includes(otherTotalIdx))
+          ? "GOP2021-collapsed"
+          : "GOP2021";
+  if (seqVersion === "GOP2021-collapsed") {
+    flags.push({
+      code: "collapsed_other",
+      severity: "info",
+      message:
+        "（六）其他处理 is printed as one row without its three sub-rows; stored as result.other.total",
+      keys: ["applications.result.other.total"],
+    });
+  }
+  alignTable3(t3, t3Matches, t3Sequence(seqVersion), lastSeq, cells, flags);
+}
+
 /** Table 4's cells; whether it printed any value. */
 function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: Flag[]): boolean {
-  // ------------------------------------------------------------ Table 4
   // Table 4's values: every printed value after the header, header rows (labels with placeholder
   // blanks) skipped, until 15 — the table may be split into a review part and a litigation part. A
   // template left unfilled has one row of 15 empty cells and no label.

@@ -569,7 +569,7 @@ export class Store {
     let stmt = this.cellInserts.get(id);
     if (!stmt) {
       const columns = boxed ? `${CELL_COLUMNS}, page, bbox_x, bbox_y, bbox_w, bbox_h` : CELL_COLUMNS;
-      const row = `(${new Array(boxed ? 20 : 15).fill("?").join(",")})`;
+      const row = `(${new Array(boxed ? BOXED_CELL_PARAMS : CELL_PARAMS).fill("?").join(",")})`;
       stmt = this.db.prepare(
         `INSERT INTO cell_values (${columns}) VALUES ${new Array(rows).fill(row).join(",")}`,
       );
@@ -585,8 +585,12 @@ export class Store {
   private insertCells(docId: number, cells: Report["cells"]): void {
     const plain: unknown[] = [];
     const boxed: unknown[] = [];
-    let plainRows = 0;
-    let boxedRows = 0;
+    // Runs the rows bound so far as one statement (their count follows from the parameters bound).
+    const flush = (hasBox: boolean, args: unknown[]) => {
+      if (args.length === 0) return;
+      this.cellInsert(hasBox, args.length / (hasBox ? BOXED_CELL_PARAMS : CELL_PARAMS)).run(args);
+      args.length = 0;
+    };
     for (const c of cells) {
       const pos = c.pos;
       // A cell read from HTML or text has no page nor box: five parameters fewer to bind.
@@ -609,7 +613,7 @@ export class Store {
         pos.col ?? null,
         c.exact ?? null,
       );
-      if (hasBox) {
+      if (hasBox)
         args.push(
           pos.page ?? null,
           pos.box?.x ?? null,
@@ -617,19 +621,10 @@ export class Store {
           pos.box?.w ?? null,
           pos.box?.h ?? null,
         );
-        if (++boxedRows === CELL_CHUNK) {
-          this.cellInsert(true, boxedRows).run(boxed);
-          boxed.length = 0;
-          boxedRows = 0;
-        }
-      } else if (++plainRows === CELL_CHUNK) {
-        this.cellInsert(false, plainRows).run(plain);
-        plain.length = 0;
-        plainRows = 0;
-      }
+      if (args.length === CELL_CHUNK * (hasBox ? BOXED_CELL_PARAMS : CELL_PARAMS)) flush(hasBox, args);
     }
-    if (plainRows > 0) this.cellInsert(false, plainRows).run(plain);
-    if (boxedRows > 0) this.cellInsert(true, boxedRows).run(boxed);
+    flush(false, plain);
+    flush(true, boxed);
   }
 
   private insertExtraction(docId: number, report: Report): void {
@@ -884,6 +879,9 @@ export class Store {
 
 /** Cells per multi-row INSERT (insertCells). */
 const CELL_CHUNK = 32;
+/** Parameters a cell binds: CELL_COLUMNS, and with its page and box five more. */
+const CELL_PARAMS = 15;
+const BOXED_CELL_PARAMS = CELL_PARAMS + 5;
 
 /** The columns of a cell read from any form, in the order insertCells binds them. */
 const CELL_COLUMNS = `document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label, confidence, line,

@@ -33,8 +33,11 @@ function scan(lines: TextBlock[], rereads: OcrLineReading[] = []): DocumentModel
   };
 }
 
+/** The model's lines of text, as the pipeline hands them to extractMeta. */
+const textsOf = (model: DocumentModel) => model.blocks.map((b) => (b.kind === "text" ? b.text : ""));
+
 function settle(model: DocumentModel) {
-  const texts = model.blocks.map((b) => (b.kind === "text" ? b.text : ""));
+  const texts = textsOf(model);
   return settleOcrIssuer(extractMeta(texts), texts, model, false);
 }
 
@@ -53,9 +56,7 @@ describe("the issuer of a scan", () => {
       [reread("澄溪县市场监督管理局2023年政府信息公开工作年度报告", ["澄溪"])],
     );
     // Read as the title prints it, the misread name would be the issuer.
-    expect(extractMeta(model.blocks.map((b) => (b.kind === "text" ? b.text : ""))).issuerName).toBe(
-      "澄诅县市场监督管理局",
-    );
+    expect(extractMeta(textsOf(model)).issuerName).toBe("澄诅县市场监督管理局");
     const s = settle(model);
     expect(s.meta).toMatchObject({
       issuerName: "澄溪县市场监督管理局",
@@ -101,7 +102,7 @@ describe("the issuer of a scan", () => {
         reread("岫川高新技术产业开发区管理委员会2021年政府信息公开工作年度报告", []),
       ],
     );
-    expect(extractMeta(model.blocks.map((b) => (b.kind === "text" ? b.text : ""))).issuerName).toBeNull();
+    expect(extractMeta(textsOf(model)).issuerName).toBeNull();
     const s = settle(model);
     expect(s.meta).toMatchObject({
       issuerName: "岫川高新技术产业开发区管理委员会",
@@ -120,7 +121,7 @@ describe("the issuer of a scan", () => {
       ],
       [reread("松溪县民政局2019年政府信息公开工作年度报告")],
     );
-    const texts = model.blocks.map((b) => (b.kind === "text" ? b.text : ""));
+    const texts = textsOf(model);
     const s = settleOcrIssuer(
       { ...extractMeta(texts), issuerName: "松深县民政局2019\ufffd\ufffd年" },
       texts,
@@ -145,7 +146,7 @@ describe("the issuer of a scan", () => {
       ],
       [reread("洪泽区人民政府", ["洪"]), reread("2023年政府信息公开工作年度报告")],
     );
-    const texts = model.blocks.map((b) => (b.kind === "text" ? b.text : ""));
+    const texts = textsOf(model);
     const s = settleOcrIssuer({ ...extractMeta(texts), issuerName: null }, texts, model, false);
     // The title's name, not the office that compiled the report; its first character settled by the
     // confident reading of 洪泽区人民政府 inside 由…编制.
