@@ -1516,7 +1516,9 @@ function blankCellLines(
     const e = posAt(k) - posAt(k - 1) - pitch;
     if (e <= 0.5 * pitch) continue;
     let [least, most] = lines(e);
-    if (most < 1 && roughFallback && (a === "label" || b === "label") && fits(e, pitch, 0.3 * pitch)) {
+    // (Read by OCR, a label's box may stand a quarter pitch off its line, and more on pages whose label
+    // distances fit some height too: one empty line after 5.要求行政机关确认… measured 0.75 pitch.)
+    if (most < 1 && !measured && (a === "label" || b === "label") && fits(e, pitch, 0.3 * pitch)) {
       const n = Math.round(e / pitch);
       [least, most] = [n - 1, n];
     }
@@ -1536,7 +1538,10 @@ function blankCellLines(
   const firstKind = first >= 0 ? kind(items[first]) : "other";
   const pageEndGuesses: Block[][] = [];
   if (before && first >= 0 && firstKind !== "other") {
-    const [l0, m0] = lines(baseAt(first) - body.first, breakHeights);
+    // (Read by OCR, the room above the first line is counted as below the last: the page's first
+    // baseline is the highest that two pages share, a few points off any one page's.)
+    const top = baseAt(first) - body.first;
+    const [l0, m0] = measured ? lines(top, breakHeights) : roughRoomBelow(top, pitch);
     const [b0, b1] = pageEndBlanks(before, firstKind, l0, body);
     const least = b0 + l0;
     const most = b1 + m0;

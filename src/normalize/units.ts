@@ -142,8 +142,10 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
         });
         continue;
       }
-      // (A paragraph of ink OCR could not read, one cell per paragraph, is a value read as nothing.)
-      const unread = b.conf !== undefined && /^\ufffd+$/.test(b.text.trim());
+      // (A paragraph of ink OCR could not read, one cell per paragraph, is a value read as nothing; one
+      // it doubted that reads as a few letters and no Chinese, 11 read as nal, a value it misread.)
+      const unread =
+        b.conf !== undefined && (/^\ufffd+$/.test(b.text.trim()) || misreadValue(b.text, b.conf));
       out.push({
         cells: splitFlowLine(b.text).map((text) => ({
           text: readUnknowns(text, partial),
