@@ -505,6 +505,35 @@ describe("paragraph-per-cell pages read by OCR", () => {
     ]);
   });
 
+  it("counts one empty line after a label whose box stands a fifth of a pitch low, on a page whose distances fit", () => {
+    // 5.要求行政机关确认… read 5 pt below its line, then one empty cell: the label's distance to the
+    // value after it is 0.72 pitch over one, no whole line by the page's other distances.
+    const lines = ["1", "2", "", "3", "4.无正当理由大量反复申请", "0", "25", "", "0", "16", "", "", "41"];
+    const p = page(1, [...lines, "5.要求行政机关确认或重新出具已获取信息", "", "2", "13", "", "14"], 100);
+    const label = p.pieces.find((x) => x.text.startsWith("5."))!;
+    for (const k of ["top", "bottom", "base"] as const) label[k] += 5;
+    const blocks = layoutPages([p]);
+    const out = texts(blocks);
+    const at = out.indexOf("5.要求行政机关确认或重新出具已获取信息");
+    expect(out.slice(at + 1, at + 6)).toEqual(["", "2", "13", "", "14"]);
+    expect(blocks[at + 1].kind === "text" && blocks[at + 1].uncertain).toBe(true);
+  });
+
+  it("counts the empty line a page begins with, though its first line stands a little more than a pitch down", () => {
+    // Pages 1 and 3 begin at the top; page 2 with an empty cell, its first value read 3.6 pt lower
+    // than a pitch below the top.
+    const full = (v: string) =>
+      Array.from({ length: 27 }, (_, k) => (k % 9 === 0 ? `${v}${k}项` : String(k)));
+    const p2 = page(2, ["", ...Array.from({ length: 26 }, (_, k) => String(k + 100))], 30);
+    for (const x of p2.pieces) {
+      x.top += 3.6;
+      x.bottom += 3.6;
+      x.base += 3.6;
+    }
+    const out = texts(layoutPages([page(1, full("甲"), 30), p2, page(3, full("乙"), 30)]));
+    expect(out.slice(out.indexOf("100") - 2, out.indexOf("100") + 1)).toEqual(["26", "", "100"]);
+  });
+
   it("counts the empty line between a label and a line of unread ink as a blank cell", () => {
     const p = page(
       1,

@@ -284,22 +284,29 @@ describe("a table row read by OCR with a value misread as letters", () => {
     expect(cell(r, `${row}.natural_person`)?.status).not.toBe("text");
   });
 
-  it("keeps a paragraph of unread ink in a run of one-value paragraphs as that cell's value", async () => {
-    const text = fullReport();
-    const { model } = await extract(Buffer.from(text, "utf8"));
-    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === "1.属于国家秘密");
-    const pos = model.blocks[at].pos;
-    const cells: Block[] = ["", "\ufffd", "0", "0", "0", "0", "2"].map((t) =>
-      t === ""
-        ? { kind: "text", text: "", explicitBlank: true, pos }
-        : { kind: "text", text: t, pos, conf: t === "\ufffd" ? 0 : 0.95 },
-    );
-    model.blocks.splice(at + 1, 7, ...cells);
-    model.ocr = { pages: 1, words: 8, lowConfidenceWords: 1, seconds: 1, skewDeg: [0] };
-    const r = processModel(model, undefined).report;
-    expect(cell(r, `${row}.natural_person`)?.status).toBe("blank");
-    expect(cell(r, `${row}.commercial_enterprise`)).toMatchObject({ status: "text", raw: "\ufffd" });
-    expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
-    expect(cell(r, `${row}.total`)?.value).toBe(2);
-  });
+  it.each([
+    ["unread ink", "\ufffd", 0],
+    ["a doubted reading of letters (11 read nal)", "nal", 0.58],
+  ])(
+    "keeps a paragraph of %s in a run of one-value paragraphs as that cell's value",
+    async (_, read, conf) => {
+      const text = fullReport();
+      const { model } = await extract(Buffer.from(text, "utf8"));
+      const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === "1.属于国家秘密");
+      const pos = model.blocks[at].pos;
+      const cells: Block[] = ["", read, "0", "0", "0", "0", "2"].map((t) =>
+        t === ""
+          ? { kind: "text", text: "", explicitBlank: true, pos }
+          : { kind: "text", text: t, pos, conf: t === read ? conf : 0.95 },
+      );
+      model.blocks.splice(at + 1, 7, ...cells);
+      model.ocr = { pages: 1, words: 8, lowConfidenceWords: 1, seconds: 1, skewDeg: [0] };
+      const r = processModel(model, undefined).report;
+      expect(cell(r, `${row}.natural_person`)?.status).toBe("blank");
+      expect(cell(r, `${row}.commercial_enterprise`)).toMatchObject({ status: "text", raw: read });
+      expect(flagged(r, `${row}.commercial_enterprise`)).toBe(true);
+      expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
+      expect(cell(r, `${row}.total`)?.value).toBe(2);
+    },
+  );
 });
