@@ -1361,22 +1361,33 @@ function pageEndBlanks(
 }
 
 /**
- * The empty lines below a page's last cell line when positions are read by OCR (rough by a few points,
- * so the distance to the bottom most pages share is no whole number of pitches): a line fits wherever
- * its baseline is no lower than that bottom, give or take the reading's roughness (an eighth of a pitch,
- * as for the distances between lines); up to a quarter pitch lower it may have fitted.
+ * The empty lines in the room above a page's first cell line or below its last when positions are read
+ * by OCR (rough by a few points, so the room is no whole number of pitches): a line surely fits where
+ * its baseline stands no more than `slack` pitches beyond the room; up to a quarter pitch beyond, it may
+ * have fitted. Below a page's last line the room is measured to the lowest bottom two pages share, the
+ * lowest of rough readings: there no slack is given (a page that ended 1.86 pitches above its text's
+ * bottom, one empty line and no room for the next value, was read 1.97 pitches above it). Above the
+ * first line an eighth of a pitch is (a page beginning with one empty line read 0.99 pitch down).
  */
-function roughRoomBelow(room: number, pitch: number): [number, number] {
+function roughRoom(room: number, pitch: number, slack: number): [number, number] {
   if (!Number.isFinite(room) || !(pitch > 0)) return [0, 0];
   const count = (limit: number) => Math.max(0, Math.min(12, Math.floor(limit / pitch)));
-  return [count(room + 0.12 * pitch), count(room + 0.25 * pitch)];
+  return [count(room + slack * pitch), count(room + 0.25 * pitch)];
 }
 
 /** The blank cells of an empty-line run: `certain` of them, and `extra` more the geometry also allows. */
-function blankRun(page: number, certain: number, extra: number, top: number, step: number) {
+function blankRun(
+  page: number,
+  certain: number,
+  extra: number,
+  top: number,
+  step: number,
+  acrossPageBreak = false,
+) {
   return Array.from({ length: certain + extra }, (_, j) => {
     const block: TextBlock = { kind: "text", text: "", explicitBlank: true, pos: { page } };
     if (j >= certain) block.uncertain = true;
+    if (j >= certain && acrossPageBreak) block.acrossPageBreak = true;
     return { top: top + j * step, block };
   });
 }
@@ -1538,10 +1549,10 @@ function blankCellLines(
   const firstKind = first >= 0 ? kind(items[first]) : "other";
   const pageEndGuesses: Block[][] = [];
   if (before && first >= 0 && firstKind !== "other") {
-    // (Read by OCR, the room above the first line is counted as below the last: the page's first
-    // baseline is the highest that two pages share, a few points off any one page's.)
+    // (Read by OCR, the room above the first line is counted roughly: the page's first baseline is the
+    // highest that two pages share, a few points off any one page's.)
     const top = baseAt(first) - body.first;
-    const [l0, m0] = measured ? lines(top, breakHeights) : roughRoomBelow(top, pitch);
+    const [l0, m0] = measured ? lines(top, breakHeights) : roughRoom(top, pitch, 0.12);
     const [b0, b1] = pageEndBlanks(before, firstKind, l0, body);
     const least = b0 + l0;
     const most = b1 + m0;
@@ -1549,7 +1560,7 @@ function blankCellLines(
     if ((least > 0 || (most > 0 && before.textHigh)) && (amid || least >= 2)) {
       if (most > least) unsure++;
       certain += least;
-      const run = blankRun(page.page, least, most - least, items[first].top - most * pitch, pitch);
+      const run = blankRun(page.page, least, most - least, items[first].top - most * pitch, pitch, true);
       items.splice(first, 0, ...run);
       if (least === 0) pageEndGuesses.push(run.map((r) => r.block));
     }
@@ -1562,7 +1573,7 @@ function blankCellLines(
     kind: lastKind,
     below: measured
       ? lines(body.last - baseAt(last), breakHeights)
-      : roughRoomBelow(body.last - baseAt(last), pitch),
+      : roughRoom(body.last - baseAt(last), pitch, 0),
     base: baseAt(last),
     pitch,
     bottom: page.height,

@@ -50,6 +50,12 @@ export interface TextBlock {
    * the template (as it drops uncertain grid cells).
    */
   uncertain?: true;
+  /**
+   * An uncertain blank counted across a page break (the room a page's last line leaves above the bottom
+   * other pages share): weaker evidence than a distance within one page, so dropped before other
+   * uncertain blanks.
+   */
+  acrossPageBreak?: true;
 }
 
 /**

@@ -56,7 +56,7 @@ interface T2Pending {
  * then uncertain blanks (possibly padding or label spans) are dropped, first ones first, while the row
  * is still too long.
  */
-function trimValues<T extends { parsed: { status: string }; uncertain?: boolean }>(
+function trimValues<T extends { parsed: { status: string }; uncertain?: boolean; acrossPageBreak?: boolean }>(
   values: T[],
   n: number,
   onChoice?: () => void,
@@ -65,7 +65,10 @@ function trimValues<T extends { parsed: { status: string }; uncertain?: boolean 
   while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
   const dropped = new Set<T>();
   while (v.length > n) {
-    const i = v.findIndex((t) => t.uncertain && t.parsed.status === "blank");
+    // (Those counted across a page break first: the room a page leaves is measured against the bottom
+    // of other pages, a distance within a page on the page itself.)
+    const weak = v.findIndex((t) => t.uncertain && t.acrossPageBreak && t.parsed.status === "blank");
+    const i = weak >= 0 ? weak : v.findIndex((t) => t.uncertain && t.parsed.status === "blank");
     if (i < 0) break;
     dropped.add(v[i]);
     v.splice(i, 1);

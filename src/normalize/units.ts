@@ -16,6 +16,8 @@ export interface ValueToken {
   pos: SourcePosition;
   /** The source could not tell this empty cell from row padding. */
   uncertain?: boolean;
+  /** An uncertain blank counted across a page break: dropped before other uncertain ones. */
+  acrossPageBreak?: boolean;
 }
 
 export interface Unit {
@@ -36,7 +38,13 @@ export interface Unit {
 /** A line of the document in reading order: a table row or a text block, split into cells. */
 interface StreamLine {
   /** `misread`: a table cell OCR doubted that reads as a few letters or signs (see misreadValue). */
-  cells: { text: string; pos: SourcePosition; uncertain?: boolean; misread?: boolean }[];
+  cells: {
+    text: string;
+    pos: SourcePosition;
+    uncertain?: boolean;
+    acrossPageBreak?: boolean;
+    misread?: boolean;
+  }[];
   isRow: boolean;
   pos: SourcePosition;
   /** A paragraph that is an empty cell the source printed (`<p>&nbsp;</p>`). */
@@ -135,7 +143,7 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
     if (b.kind === "text") {
       if (b.explicitBlank) {
         out.push({
-          cells: [{ text: "", pos: b.pos, uncertain: b.uncertain }],
+          cells: [{ text: "", pos: b.pos, uncertain: b.uncertain, acrossPageBreak: b.acrossPageBreak }],
           isRow: false,
           pos: b.pos,
           explicitBlank: true,
@@ -245,6 +253,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
         parsed: parseCellValue(""),
         pos: line.pos,
         uncertain: line.cells[0]?.uncertain ? true : undefined,
+        acrossPageBreak: line.cells[0]?.acrossPageBreak ? true : undefined,
       };
       if (run) {
         run.values.push(blank);

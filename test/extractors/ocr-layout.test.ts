@@ -516,7 +516,8 @@ describe("paragraph-per-cell pages read by OCR", () => {
     const out = texts(blocks);
     const at = out.indexOf("5.要求行政机关确认或重新出具已获取信息");
     expect(out.slice(at + 1, at + 6)).toEqual(["", "2", "13", "", "14"]);
-    expect(blocks[at + 1].kind === "text" && blocks[at + 1].uncertain).toBe(true);
+    const blank = blocks[at + 1];
+    expect(blank.kind === "text" && blank.uncertain).toBe(true);
   });
 
   it("counts the empty line a page begins with, though its first line stands a little more than a pitch down", () => {
