@@ -1173,11 +1173,16 @@ export async function ocrPageImage(
     lone.push({ words: ws, box, number });
   }
   const asDigits = (psm: number) => ({ psm, config: [DIGITS_ONLY] });
+  // Left edges of the page's lines that are one number each: where a column of values stands.
+  const numberLines = lone.filter((l) => l.number).map((l) => l.box);
+  const inValueColumn = (b: Box) =>
+    numberLines.filter((n) => Math.abs(n.x0 - b.x0) <= 0.5 * emPx).length >= 2;
   /**
-   * Boxes of the page read as digits: as a line, twice the size; what that made no number of, in black
-   * and white; then as one word; then by the Latin model alone at three and four times the size (a clean 11 or
-   * a lone 1 that every reading with the Chinese model returns as nothing). The first number found,
-   * else the last reading.
+   * Boxes of the page read as digits: as a line, twice the size. Where that made no number of a box
+   * that stands in a column of values (a stain read `ae` beside a table is not read into a number):
+   * in black and white; then as one word; then by the Latin model alone at three and four times the
+   * size (a clean 11 or a lone 1 that every reading with the Chinese model returns as nothing). The
+   * first number found, else the last reading.
    */
   const readAsDigits = async (boxes: Box[]) => {
     const grey = (b: Box, f: number) => upscale(crop(clean, b, margin), f);
@@ -1188,9 +1193,11 @@ export async function ocrPageImage(
       [(b) => grey(b, 3), { ...asDigits(7), lang: "eng" }],
       [(b) => grey(b, 4), { ...asDigits(7), lang: "eng" }],
     ];
-    let out: OcrWord[][] = boxes.map(() => []);
-    for (const [image, mode] of tries) {
-      const pending = boxes.map((_, k) => k).filter((k) => !isNumberReading(out[k]));
+    const out: OcrWord[][] = boxes.map(() => []);
+    for (const [t, [image, mode]] of tries.entries()) {
+      const pending = boxes
+        .map((_, k) => k)
+        .filter((k) => !isNumberReading(out[k]) && (t === 0 || inValueColumn(boxes[k])));
       const again = await read(
         pending.map((k) => image(boxes[k])),
         mode,
@@ -1198,7 +1205,6 @@ export async function ocrPageImage(
       pending.forEach((k, j) => {
         if (isNumberReading(again[j]) || out[k].length === 0) out[k] = again[j];
       });
-      out = [...out];
     }
     return out;
   };
@@ -1235,9 +1241,10 @@ export async function ocrPageImage(
     });
   });
   const restWords = rest.map((w) => changed.get(w) ?? w).filter((w) => w.text !== "");
-  // Ink alone on its line that no reading covered (a lone 1 the page's reading skipped, on a page of
-  // one cell per line) is read again as digits: a number found stands there, never with confidence;
-  // otherwise the ink stays unread, as before. Ink in ruled cells and column lines was read as such.
+  // Ink alone on its line that no reading covered, in a column of values (a lone 1 the page's reading
+  // skipped, on a page of one cell per line), is read again as digits: a number found stands there,
+  // never with confidence; otherwise the ink stays unread, as before. Ink in ruled cells and column
+  // lines was read as such.
   const covered = [...words, ...restWords];
   const overlaps = (a: Box, b: Box) => a.x0 < b.x1 && a.x1 > b.x0 && a.y0 < b.y1 && a.y1 > b.y0;
   const loneInk = inkGroups(
@@ -1248,7 +1255,8 @@ export async function ocrPageImage(
       b.x1 - b.x0 <= 3 * emPx &&
       b.y1 - b.y0 >= 0.5 * emPx &&
       b.y1 - b.y0 <= 1.3 * emPx &&
-      !covered.some((w) => w.top < b.y1 && w.top + w.height > b.y0),
+      !covered.some((w) => w.top < b.y1 && w.top + w.height > b.y0) &&
+      inValueColumn(b),
   );
   const inkDigits = await readAsDigits(
     loneInk.map((b) => ({ x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad })),
