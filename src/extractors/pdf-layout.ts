@@ -1557,7 +1557,9 @@ function blankCellLines(
     const least = b0 + l0;
     const most = b1 + m0;
     const amid = before.kind === "value" || firstKind === "value";
-    if ((least > 0 || (most > 0 && before.textHigh)) && (amid || least >= 2)) {
+    // (Read by OCR, room for one more line than surely fits is an uncertain blank too: the page's
+    // bottom is rough, and the template's cell count decides.)
+    if ((least > 0 || (most > 0 && (before.textHigh || !measured))) && (amid || least >= 2)) {
       if (most > least) unsure++;
       certain += least;
       const run = blankRun(page.page, least, most - least, items[first].top - most * pitch, pitch, true);
