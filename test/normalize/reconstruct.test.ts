@@ -309,4 +309,30 @@ describe("a table row read by OCR with a value misread as letters", () => {
       expect(cell(r, `${row}.total`)?.value).toBe(2);
     },
   );
+
+  it("drops an uncertain blank counted across a page break before one measured beside the label", async () => {
+    // 1.属于国家秘密, an uncertain empty line after it (its box off its line), 7, an empty line, then the
+    // page break's room for one more (uncertain), 28 0 22 57: eight cells for seven columns.
+    const { model } = await extract(Buffer.from(fullReport(), "utf8"));
+    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === "1.属于国家秘密");
+    const pos = model.blocks[at].pos;
+    const blank = (extra: Partial<Block>): Block =>
+      ({ kind: "text", text: "", explicitBlank: true, pos, ...extra }) as Block;
+    const value = (t: string): Block => ({ kind: "text", text: t, pos, conf: 0.95 });
+    const cells: Block[] = [
+      blank({ uncertain: true }),
+      value("7"),
+      blank({}),
+      blank({ uncertain: true, acrossPageBreak: true }),
+      ...["28", "0", "22", "57"].map(value),
+    ];
+    model.blocks.splice(at + 1, 7, ...cells);
+    model.ocr = { pages: 2, words: 9, lowConfidenceWords: 0, seconds: 1, skewDeg: [0, 0] };
+    const r = processModel(model, undefined).report;
+    expect(cell(r, `${row}.natural_person`)?.status).toBe("blank");
+    expect(cell(r, `${row}.commercial_enterprise`)?.value).toBe(7);
+    expect(cell(r, `${row}.research_institution`)?.status).toBe("blank");
+    expect(cell(r, `${row}.social_welfare_org`)?.value).toBe(28);
+    expect(cell(r, `${row}.total`)?.value).toBe(57);
+  });
 });
