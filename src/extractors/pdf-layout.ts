@@ -642,7 +642,13 @@ function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } 
     const after = segs[k + 1];
     if (!doubted(segs[k]) || after.value || after.text.length < 2 || !segs.slice(k + 2).some((s) => s.value))
       break;
-    segs[k].value = false;
+    // (One label piece with the text after it: a label of more pieces than a row label prints is prose.)
+    segs.splice(k, 2, {
+      ...after,
+      pieces: [...segs[k].pieces, ...after.pieces],
+      text: segs[k].text + after.text,
+      x0: segs[k].x0,
+    });
     strayLead = true;
   }
   const firstValue = segs.findIndex((s) => s.value);
@@ -1265,16 +1271,24 @@ function withOpenHeaderColumns(
     return found.reduce((a, h) => a + h.x, 0) / found.length;
   };
   const blanks: [number, number][] = [];
-  // Between two printed columns, each blank column holds a slot: printed columns n + 1 slots apart
-  // leave n blank ones between them, evenly spaced (a narrower gap holds no column: a word there is a
-  // piece of a neighbour's wider label). A slot's header stands near its middle, well clear of the
-  // printed columns' middles and edges.
+  // Header words closer together than 0.6 of a unit spacing are one column's (a label the engine cut
+  // in two, 法 / 律, stands about one em either side of its middle).
+  const columnsOf = (room: typeof placed) => {
+    const groups: (typeof placed)[] = [];
+    for (const h of [...room].sort((p, q) => p.x - q.x)) {
+      const last = groups.at(-1);
+      if (last && h.x - last[last.length - 1].x <= 0.6 * unit) last.push(h);
+      else groups.push([h]);
+    }
+    return groups;
+  };
+  // Between two printed columns about n + 1 unit spacings apart (a narrower gap holds no column: a word
+  // there is a piece of a neighbour's wider label), up to n blank columns: one under each header column
+  // standing there well clear of the printed columns' middles and edges. More header columns than the
+  // gap has room for: none of them is trusted.
   for (let k = 0; k + 1 < cols.length; k++) {
     if (cols[k][0] < labelRight) continue;
     const apart = mids[k + 1] - mids[k];
-    const slots = Math.round(apart / unit) - 1;
-    if (apart < 1.5 * unit || slots < 1) continue;
-    const step = apart / (slots + 1);
     const room = placed.filter(
       (h) =>
         h.x - mids[k] >= 0.6 * unit &&
@@ -1282,15 +1296,12 @@ function withOpenHeaderColumns(
         h.x - shift - cols[k][1] >= 0.3 * size &&
         cols[k + 1][0] - (h.x - shift) >= 0.3 * size,
     );
-    for (let j = 1; j <= slots; j++) {
-      const at = mids[k] + j * step;
-      const x = headerColumn(
-        room.filter((h) => Math.abs(h.x - at) <= 0.3 * step),
-        mids[k],
-        mids[k + 1],
-      );
-      if (x !== undefined) blanks.push([x, x]);
-    }
+    if (apart < 1.5 * unit || room.length === 0) continue;
+    const found = columnsOf(room)
+      .map((g) => headerColumn(g, mids[k], mids[k + 1]))
+      .filter((x): x is number => x !== undefined);
+    if (found.length <= Math.round(apart / unit) - 1)
+      blanks.push(...found.map((x): [number, number] => [x, x]));
   }
   // Next to the row labels (自然人 left empty, or 自然人 and 商业企业), going left from the first
   // printed column: each header about one spacing left of the column after it, its words clear of the
@@ -1308,15 +1319,8 @@ function withOpenHeaderColumns(
     // The header column nearest to the column after it (a stray piece of a label, the last character
     // of 自然人 read as a word of its own, is passed over).
     let x: number | undefined;
-    for (const c of cluster(
-      room.map((h) => h.x),
-      0.3 * unit,
-    ).reverse()) {
-      x = headerColumn(
-        room.filter((h) => Math.abs(h.x - c) <= 0.3 * unit),
-        labelRight,
-        next,
-      );
+    for (const g of columnsOf(room).reverse()) {
+      x = headerColumn(g, labelRight, next);
       if (x !== undefined) break;
     }
     if (x === undefined) break;

@@ -493,6 +493,45 @@ describe("blank columns of borderless scans, found under their header labels", (
     ]);
   });
 
+  it("places one blank column under a label the engine cut in two, in a gap two and a half narrow spacings wide", () => {
+    // 法律服务机构 blank (GOP2019); the columns before it are narrow, so the gap to 其他 is 2.5 of the
+    // narrowest spacings, and OCR cut 法律 and 服务 into single characters, one em either side of the middle.
+    const line = rowsAt(
+      [
+        [346, 365],
+        [384, 398],
+        [417, 424],
+        [445, 466],
+        [522, 536],
+        [548, 570],
+      ],
+      257,
+    );
+    const t = table([
+      w("自然人", 339, 374, 585, 0.74),
+      w("社会", 438, 461, 585),
+      w("法", 478, 489, 585),
+      w("律", 490, 501, 585),
+      w("总计", 547, 570, 585),
+      w("商业", 379, 402, 600),
+      w("科研", 409, 432, 600),
+      w("公益", 438, 461, 600),
+      w("服", 478, 489, 600),
+      w("务", 490, 501, 600),
+      w("其他", 518, 541, 600),
+      w("企业", 379, 402, 615),
+      w("机构", 412, 432, 615),
+      w("组织", 438, 462, 615),
+      w("机构", 478, 501, 615),
+      ...line(650, "一、本年新收政府信息公开申请数量", ["137", "45", "7", "197", "51", "437"]),
+      ...line(670, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0", "0"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["137", "45", "7", "197", "", "51", "437"],
+      ["0", "0", "0", "0", "", "0", "0"],
+    ]);
+  });
+
   it("places two blank columns next to the row labels, passing over a stray piece of a label", () => {
     // 自然人 and 商业企业 blank (an office suite's print): 自然人 on one line, its last character also
     // read as a word of its own; 商业 read alone, 企业 run into 机构 on the line below.
@@ -615,6 +654,27 @@ describe("rows of borderless scans misread in part", () => {
     // The label is not as printed: its values are doubted.
     expect(values[2][0].text).toContain("予以公开");
     expect(values[2][0].conf).toBeLessThan(0.88);
+  });
+
+  it("keeps a row read with a stray digit before its label and another between the label's parts", () => {
+    const line = rowsAt(spans, 207);
+    const t = table([
+      ...line(640, "一、本年新收政府信息公开申请数量", ["133", "82", "144", "201", "181", "871"]),
+      ...line(660, "二、上年结转政府信息公开申请数量", ["1", "3", "0", "1", "0", "5"]),
+      w("1", 44, 55, 680, 0),
+      w("本年度办", 62, 117, 680, 0.82),
+      w("0", 132, 136, 680, 0),
+      w("‘) 予以公开", 143, 189, 680, 0.41),
+      ...spans.map(([a, b], k) => w(["2", "0", "0", "24", "0", "26"][k], a, b, 680)),
+      ...line(700, "（二）部分公开", ["30", "6", "0", "24", "26", "86"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["133", "82", "144", "201", "181", "871"],
+      ["1", "3", "0", "1", "0", "5"],
+      ["2", "0", "0", "24", "0", "26"],
+      ["30", "6", "0", "24", "26", "86"],
+    ]);
+    expect(t.rows[2][0].conf).toBeLessThan(0.88);
   });
 
   it("keeps a value read with a character run into it, or read as a character, as a doubted cell", () => {
