@@ -129,6 +129,11 @@ function misreadValue(text: string, conf: number | undefined): boolean {
   return t.length <= 4 && /[A-Za-z0-9]/.test(t) && !/[\u3400-\u9fff()（）]/.test(t);
 }
 
+/** A table cell OCR doubted that is one Chinese character (see toLines for where it is a value). */
+function misreadCharacter(text: string, conf: number | undefined): boolean {
+  return conf !== undefined && conf < OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]$/.test(text.trim());
+}
+
 function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
@@ -156,13 +161,19 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
       continue;
     }
     for (const row of b.rows) {
+      // (In a row that prints numbers, a doubted lone Chinese character in a value column is a digit
+      // misread too: 3 read as 了.)
+      const numbers = row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim()));
       const cells = row
         .filter((c) => c.origin)
         .map((c) => ({
           text: readUnknowns(normalizeText(c.text), partial),
           pos: c.pos,
           uncertain: c.uncertain,
-          ...((c.pos.col ?? 0) > 0 && misreadValue(c.text, c.conf) ? { misread: true } : {}),
+          ...((c.pos.col ?? 0) > 0 &&
+          (misreadValue(c.text, c.conf) || (numbers && misreadCharacter(c.text, c.conf)))
+            ? { misread: true }
+            : {}),
         }));
       if (cells.length === 0) continue;
       if (b.spans === "known") {
@@ -286,7 +297,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
-    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
+    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text) && !c.misread);
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
     const firstValue = parsed.findIndex(
       (c, i) =>
