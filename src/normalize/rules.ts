@@ -146,8 +146,15 @@ export function r5Instances(get: Lookup): { status: RuleStatus; label: string; k
   });
 }
 
+/** The cells by key (the last of a key wins), filled in a loop: no [key, cell] pair per cell. */
+function cellsByKey(cells: CanonicalCell[]): Map<string, CanonicalCell> {
+  const byKey = new Map<string, CanonicalCell>();
+  for (let i = 0; i < cells.length; i++) byKey.set(cells[i].key, cells[i]);
+  return byKey;
+}
+
 export function checkRules(cells: CanonicalCell[], version: FormatVersion): RuleResult[] {
-  const byKey = new Map(cells.map((c) => [c.key, c]));
+  const byKey = cellsByKey(cells);
   const get: Lookup = (k) => byKey.get(k);
   const out: RuleResult[] = [];
 
@@ -181,14 +188,15 @@ export function checkRules(cells: CanonicalCell[], version: FormatVersion): Rule
  * table. A warning only: prose often counts a different scope.
  */
 export function checkProse(cells: CanonicalCell[], lines: string[]): RuleResult {
-  const byKey = new Map(cells.map((c) => [c.key, c]));
   const text = lines.join("\n");
   const failures: string[] = [];
   const keys: string[] = [];
   const compare = (re: RegExp, key: string, what: string) => {
+    // Two keys are looked up: found by a scan (the last of a key wins), without a map of every cell.
+    const cell = cells.findLast((c) => c.key === key);
+    if (cell?.status !== "number") return undefined;
     const m = re.exec(text);
-    const cell = byKey.get(key);
-    if (!m || !cell || cell.status !== "number") return undefined;
+    if (!m) return undefined;
     const said = Number(m[1]);
     if (said !== cell.value) {
       failures.push(`${what}: prose says ${said}, table prints ${cell.value}`);
