@@ -286,12 +286,15 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
-    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
+    // The last cell with Chinese in it, found only when a misread cell asks (OCR only).
+    let lastHan: number | undefined;
     const firstValue = parsed.findIndex(
       (c, i) =>
         i === firstPrinted ||
-        (c.misread === true && i > lastHan && (firstPrinted > i || (!line.isRow && run !== undefined))),
+        (c.misread === true &&
+          i > (lastHan ??= parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text))) &&
+          (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
