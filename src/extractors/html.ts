@@ -287,6 +287,7 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
 function linearize(root: AnyNode[], blocks: Block[], counter: { table: number }, nestedTables: boolean) {
   let buf = "";
   const flush = () => {
+    if (buf === "") return; // most block boundaries follow another: nothing to split
     const text = normalizeText(buf)
       .replace(/[ \t]+/g, " ")
       .trim();
