@@ -323,7 +323,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     let values = tokens(parsed.slice(firstValue));
     if (line.isRow) {
       const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
-      const lead = tokens(parsed.slice(lastLabel + 1, firstValue)).map((t) => ({ ...t, uncertain: true }));
+      const lead = parsed
+        .slice(lastLabel + 1, firstValue)
+        .map((c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }));
       values = [...lead, ...values];
     }
     if (line.isRow || own !== "") {
