@@ -261,10 +261,11 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
     }
   });
   // Holes left by malformed spans become empty non-origin cells so that rows stay indexable.
-  const grid = rows.map((row, r) =>
-    Array.from(
-      { length: row.length },
-      (_, c) =>
+  // (A loop, not Array.from over an array-like: that takes V8's generic path, per grid cell.)
+  const grid = rows.map((row, r) => {
+    const cells: GridCell[] = [];
+    for (let c = 0; c < row.length; c++) {
+      cells.push(
         row[c] ?? {
           text: "",
           origin: false,
@@ -274,8 +275,10 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
           rowspan: 1,
           pos: { table: tableIndex, row: r, col: c },
         },
-    ),
-  );
+      );
+    }
+    return cells;
+  });
   return { kind: "table", rows: grid, spans: "known", pos: { table: tableIndex } };
 }
 
