@@ -289,11 +289,15 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
     // The last cell with Chinese in it, found only when a misread cell asks (OCR only).
     let lastHan: number | undefined;
+    const lastHanIndex = () => {
+      lastHan ??= parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text));
+      return lastHan;
+    };
     const firstValue = parsed.findIndex(
       (c, i) =>
         i === firstPrinted ||
         (c.misread === true &&
-          i > (lastHan ??= parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text))) &&
+          i > lastHanIndex() &&
           (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
     const labelCells = parsed
