@@ -297,12 +297,19 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
-    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text) && !c.misread);
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
+    // The last cell with Chinese in it, found only when a misread cell asks (OCR only).
+    let lastHan: number | undefined;
+    const lastHanIndex = () => {
+      lastHan ??= parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text) && !p.misread);
+      return lastHan;
+    };
     const firstValue = parsed.findIndex(
       (c, i) =>
         i === firstPrinted ||
-        (c.misread === true && i > lastHan && (firstPrinted > i || (!line.isRow && run !== undefined))),
+        (c.misread === true &&
+          i > lastHanIndex() &&
+          (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
@@ -331,7 +338,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     let values = tokens(parsed.slice(firstValue));
     if (line.isRow) {
       const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
-      const lead = tokens(parsed.slice(lastLabel + 1, firstValue)).map((t) => ({ ...t, uncertain: true }));
+      const lead = parsed
+        .slice(lastLabel + 1, firstValue)
+        .map((c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }));
       values = [...lead, ...values];
     }
     if (line.isRow || own !== "") {
