@@ -171,8 +171,12 @@ function pushChildren<T>(stack: (AnyNode | T)[], el: Element | Document): void {
 }
 
 /** Expands colspan/rowspan into a grid. Every grid position gets a cell; copies have origin=false. */
-const isTag = (n: AnyNode, ...names: string[]): boolean =>
-  n.type === "tag" && names.includes((n as Element).tagName.toLowerCase());
+const isTag = (n: AnyNode, name: string, or?: string, orElse?: string): boolean => {
+  // Three names at most, without a rest array: this runs for every child of every table.
+  if (n.type !== "tag") return false;
+  const tag = (n as Element).tagName.toLowerCase();
+  return tag === name || tag === or || tag === orElse;
+};
 
 /** The rows of a table itself (inside thead/tbody/tfoot or directly), not those of nested tables. */
 function ownRows(table: Element): Element[] {
@@ -257,10 +261,11 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
     }
   });
   // Holes left by malformed spans become empty non-origin cells so that rows stay indexable.
-  const grid = rows.map((row, r) =>
-    Array.from(
-      { length: row.length },
-      (_, c) =>
+  // (A loop, not Array.from over an array-like: that takes V8's generic path, per grid cell.)
+  const grid = rows.map((row, r) => {
+    const cells: GridCell[] = [];
+    for (let c = 0; c < row.length; c++) {
+      cells.push(
         row[c] ?? {
           text: "",
           origin: false,
@@ -270,15 +275,22 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
           rowspan: 1,
           pos: { table: tableIndex, row: r, col: c },
         },
-    ),
-  );
+      );
+    }
+    return cells;
+  });
   return { kind: "table", rows: grid, spans: "known", pos: { table: tableIndex } };
 }
 
-/** Walks the DOM in reading order, turning flow content into text blocks and data tables into grids. */
-function linearize(root: AnyNode[], blocks: Block[], counter: { table: number }) {
+/**
+ * Walks the DOM in reading order, turning flow content into text blocks and data tables into grids.
+ * `nestedTables`: whether the page has a table inside another (found while parsing); without one, no
+ * table is page layout and the walk up from every table is skipped.
+ */
+function linearize(root: AnyNode[], blocks: Block[], counter: { table: number }, nestedTables: boolean) {
   let buf = "";
   const flush = () => {
+    if (buf === "") return; // most block boundaries follow another: nothing to split
     const text = normalizeText(buf)
       .replace(/[ \t]+/g, " ")
       .trim();
@@ -289,7 +301,7 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number })
     buf = "";
   };
   // Walked with a stack, not recursion: pages nest deeper than the call stack allows.
-  const aboveTables = elementsAboveTables(root);
+  const aboveTables = nestedTables ? elementsAboveTables(root) : new Set<AnyNode>();
   const emptyCells = new EmptyCellParagraphs();
   const stack: (AnyNode | typeof BLOCK_END)[] = [...root].reverse();
   while (stack.length > 0) {
@@ -446,8 +458,14 @@ const PARSE = { xmlMode: false, decodeEntities: true, lowerCaseTags: true, lower
  */
 export const MAX_HTML_DEPTH = 1000;
 
-/** The DOM handler, refusing elements nested deeper than MAX_HTML_DEPTH. */
+/**
+ * The DOM handler, refusing elements nested deeper than MAX_HTML_DEPTH; notes whether a table opens
+ * inside another (an element's ancestors are the elements open when it opens).
+ */
 class DepthLimitedHandler extends DomHandler {
+  private openTables = 0;
+  nestedTables = false;
+
   override onopentag(name: string, attribs: Record<string, string>): void {
     if (this.tagStack.length > MAX_HTML_DEPTH) {
       throw new DocumentError(
@@ -456,14 +474,25 @@ class DepthLimitedHandler extends DomHandler {
       );
     }
     super.onopentag(name, attribs);
+    if (name === "table") {
+      if (this.openTables > 0) this.nestedTables = true;
+      this.openTables++;
+    }
+  }
+
+  override onclosetag(): void {
+    // DomHandler closes the element on top of its stack, whatever name the closing tag had.
+    const closing = this.tagStack[this.tagStack.length - 1];
+    super.onclosetag();
+    if (isElement(closing) && closing.name === "table") this.openTables--;
   }
 }
 
-/** htmlparser2's parseDocument with the nesting limit. */
-function parseDocument(html: string, options: typeof PARSE): Document {
+/** htmlparser2's parseDocument with the nesting limit, and whether a table holds another. */
+function parseDocument(html: string, options: typeof PARSE): { doc: Document; nestedTables: boolean } {
   const handler = new DepthLimitedHandler(undefined, options);
   new Parser(handler, options).end(html);
-  return handler.root;
+  return { doc: handler.root, nestedTables: handler.nestedTables };
 }
 
 /** The first element with this tag name, in document order. */
@@ -489,17 +518,18 @@ function textContent(node: AnyNode): string {
 const contentOf = (doc: Document): AnyNode[] => (firstElement(doc.children, "body") ?? doc).children;
 
 export function extractHtml(html: string): DocumentModel {
-  const doc = parseDocument(html, PARSE);
+  const { doc, nestedTables } = parseDocument(html, PARSE);
   const titleEl = firstElement(doc.children, "title");
   const title = titleEl ? normalizeText(textContent(titleEl)).trim() || undefined : undefined;
   const blocks: Block[] = [];
   const counter = { table: 0 };
-  linearize(contentOf(doc), blocks, counter);
+  linearize(contentOf(doc), blocks, counter, nestedTables);
   const hasTables = blocks.some((b) => b.kind === "table");
   // Script-embedded articles are read when the page itself shows no tables (the usual CMS case).
   if (!hasTables) {
     for (const fragment of htmlInScriptStrings(html)) {
-      linearize(contentOf(parseDocument(fragment, PARSE)), blocks, counter);
+      const parsed = parseDocument(fragment, PARSE);
+      linearize(contentOf(parsed.doc), blocks, counter, parsed.nestedTables);
     }
   }
   // A page that carries its tables as pipe-text lines (`<p>| 规章 | 0 |</p>`, copied from another

@@ -1,7 +1,8 @@
 // OCR for scanned PDFs: pages rendered by poppler's pdftoppm, deskewed and stripped of table rulings,
 // read by Tesseract (chi_sim+eng) into word boxes, then laid out by the same page-layout code as text PDFs.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -766,38 +767,63 @@ type PageReader = (images: Gray[], mode: ReadMode | number) => Promise<OcrWord[]
 /** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
 async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock: PageClock, what: string) {
   const out: OcrWord[][] = images.map(() => []);
-  sweepStaleCrops();
-  const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
+  const args = [
+    "-l",
+    mode.lang ?? "chi_sim+eng",
+    "--psm",
+    String(mode.psm),
+    "-c",
+    "preserve_interword_spaces=1",
+    ...(mode.config ?? []).flatMap((c) => ["-c", c]),
+    "tsv",
+  ];
+  const pgms = images.map(toPgm);
+  const cached = OCR_CACHE_DIR ? join(OCR_CACHE_DIR, cacheKey(pgms, args)) : undefined;
+  let tsv: string | undefined;
   try {
-    const files = images.map((img, k) => {
-      const f = join(dir, `${k}.pgm`);
-      writeFileSync(f, toPgm(img));
-      return f;
-    });
-    writeFileSync(join(dir, "list.txt"), `${files.join("\n")}\n`);
-    const tsv = await runUnderClock(
-      t.tesseract,
-      [
-        join(dir, "list.txt"),
-        "stdout",
-        "-l",
-        mode.lang ?? "chi_sim+eng",
-        "--psm",
-        String(mode.psm),
-        "-c",
-        "preserve_interword_spaces=1",
-        ...(mode.config ?? []).flatMap((c) => ["-c", c]),
-        "tsv",
-      ],
-      undefined,
-      clock,
-      what,
-    );
-    for (const w of parseTsv(tsv.toString("utf8"))) out[w.page - 1]?.push(w);
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (cached) tsv = readFileSync(cached, "utf8");
+  } catch {}
+  if (tsv === undefined) {
+    sweepStaleCrops();
+    const dir = mkdtempSync(join(tmpdir(), `zfxxgk-ocr-${process.pid}-`));
+    try {
+      const files = pgms.map((pgm, k) => {
+        const f = join(dir, `${k}.pgm`);
+        writeFileSync(f, pgm);
+        return f;
+      });
+      writeFileSync(join(dir, "list.txt"), `${files.join("\n")}\n`);
+      const read = await runUnderClock(
+        t.tesseract,
+        [join(dir, "list.txt"), "stdout", ...args],
+        undefined,
+        clock,
+        what,
+      );
+      tsv = read.toString("utf8");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (cached && OCR_CACHE_DIR) {
+      mkdirSync(OCR_CACHE_DIR, { recursive: true });
+      writeFileSync(cached, tsv);
+    }
   }
+  for (const w of parseTsv(tsv)) out[w.page - 1]?.push(w);
+  return out;
+}
+
+/**
+ * Developer-only cache of Tesseract's TSV (ZFXXGK_OCR_CACHE=<dir>, off by default): layout work on scans
+ * re-runs without re-reading unchanged images. Keyed by the images' bytes and Tesseract's exact arguments.
+ */
+const OCR_CACHE_DIR = process.env.ZFXXGK_OCR_CACHE || undefined;
+
+function cacheKey(pgms: Uint8Array[], args: string[]) {
+  const h = createHash("sha256");
+  h.update(JSON.stringify(args));
+  for (const p of pgms) h.update(createHash("sha256").update(p).digest());
+  return `${h.digest("hex")}.tsv`;
 }
 
 /** Words kept as read but not trusted: their confidence at most 40, below the flagging threshold. */

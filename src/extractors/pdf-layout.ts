@@ -607,6 +607,9 @@ interface RowLine {
   strayLead?: boolean;
 }
 
+/** OCR readings kept as a value though they do not read as one: their confidence drops below doubt. */
+const doubtedPieces = (pieces: Piece[]) => pieces.map((p) => ({ ...p, conf: Math.min(p.conf ?? 0, 0.4) }));
+
 const doubted = (s: Segment) => s.pieces.some((p) => p.conf !== undefined && p.conf < OCR_DOUBTED_BELOW);
 
 /**
@@ -629,14 +632,58 @@ function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } 
     segs[0].value = false;
     strayLead = true;
   }
+  // The same inside a label printed in parts (三、本年度 ｜ (一) ｜ 予以公开, the ordinal read as 7):
+  // a doubted value with label text after it and values after that is a piece of the label.
+  for (
+    let k = segs.findIndex((s) => s.value);
+    k > 0 && k + 2 < segs.length;
+    k = segs.findIndex((s) => s.value)
+  ) {
+    const after = segs[k + 1];
+    if (!doubted(segs[k]) || after.value || after.text.length < 2 || !segs.slice(k + 2).some((s) => s.value))
+      break;
+    // (One label piece with the text after it: a label of more pieces than a row label prints is prose.)
+    segs.splice(k, 2, {
+      ...after,
+      pieces: [...segs[k].pieces, ...after.pieces],
+      text: segs[k].text + after.text,
+      x0: segs[k].x0,
+    });
+    strayLead = true;
+  }
   const firstValue = segs.findIndex((s) => s.value);
   if (firstValue > 0) {
-    for (const s of segs.slice(firstValue)) if (!s.value && doubted(s) && s.text.length <= 8) s.value = true;
+    for (const s of segs.slice(firstValue)) {
+      if (s.value) continue;
+      if (doubted(s) && s.text.length <= 8) s.value = true;
+      // A value read with a character run into it (13 read as 上3), however confident, is that value
+      // misread: a value cell, doubted.
+      else if (s.text.length <= 4 && /\d/.test(s.text) && s.pieces.every((p) => p.conf !== undefined)) {
+        s.value = true;
+        s.pieces = doubtedPieces(s.pieces);
+      }
+    }
   } else if (firstValue === 0 && segs.filter((s) => s.value).length >= 3) {
     // A line of values only (Table 4's one row): a doubted reading among them that holds a digit
     // (‘4, a value with a speck before it) is a value cell, flagged by its confidence.
     for (const s of segs)
       if (!s.value && doubted(s) && s.text.length <= 4 && /\d/.test(s.text)) s.value = true;
+    // A digit read as a character with confidence (5 read as 本) between two values, as far from
+    // each as the values stand from one another, is that column's value misread: a value cell, doubted.
+    const steps = segs
+      .slice(1)
+      .map((s, k) => (s.x0 + s.x1) / 2 - (segs[k].x0 + segs[k].x1) / 2)
+      .sort((a, b) => a - b);
+    const step = steps[Math.floor(steps.length / 2)];
+    segs.forEach((s, k) => {
+      const [prev, next] = [segs[k - 1], segs[k + 1]];
+      if (s.value || !prev?.value || !next?.value || s.pieces.some((p) => p.conf === undefined)) return;
+      const mid = (s.x0 + s.x1) / 2;
+      if ([...s.text].length > 2 || mid - (prev.x0 + prev.x1) / 2 < 0.6 * step) return;
+      if ((next.x0 + next.x1) / 2 - mid < 0.6 * step) return;
+      s.value = true;
+      s.pieces = doubtedPieces(s.pieces);
+    });
   }
   return { segs, strayLead };
 }
@@ -760,6 +807,23 @@ function buildBorderless(
   header: Line[],
   carried?: [number, number][],
 ): Grid {
+  // On a page read by OCR, a doubted reading taken for a value that stands where other rows' labels
+  // still run, left of where their values start (一一 read from the (一) of a label wrapped over two
+  // lines), is a piece of its row's label.
+  const labelEdge = Math.min(
+    Math.max(0, ...run.filter((r) => r.firstValue > 0).map((r) => r.segs[r.firstValue - 1].x1)),
+    ...run
+      .filter((r) => r.firstValue >= 0 && r.segs.length - r.firstValue >= 3)
+      .map((r) => r.segs[r.firstValue].x0 - 0.5 * r.line.size),
+  );
+  for (const r of run) {
+    while (r.firstValue >= 0 && doubted(r.segs[r.firstValue]) && r.segs[r.firstValue].x1 < labelEdge) {
+      r.segs[r.firstValue].value = false;
+      r.strayLead = true;
+      const next = r.segs.findIndex((s) => s.value);
+      r.firstValue = next;
+    }
+  }
   const valueRows = run.filter((r) => r.firstValue >= 0);
   // Value columns: clusters of overlapping x-extents.
   // (An OCR reading kept as a value though it is no number may straddle two columns: it only joins one.)
@@ -804,13 +868,20 @@ function buildBorderless(
   cols.sort((a, b) => a[0] - b[0]);
   // On a page read by OCR, a value misread as letters right after the label (4 read as qd) is no part
   // of the label when it stands inside a value column: it is that column's doubted value.
+  // So is a character or two standing alone in a value column, far from the label text before it
+  // (3 read as 了), however confident: it is doubted.
   for (const r of valueRows) {
     while (r.firstValue > 1) {
       const seg = r.segs[r.firstValue - 1];
       const inside = cols.some(
         ([a, b]) => Math.min(b, seg.x1) - Math.max(a, seg.x0) >= 0.5 * (seg.x1 - seg.x0),
       );
-      if (!inside || !doubted(seg) || seg.text.length > 4) break;
+      const lone =
+        [...seg.text].length <= 2 &&
+        seg.x0 - r.segs[r.firstValue - 2].x1 >= 2 * seg.pieces[0].size &&
+        seg.pieces.every((p) => p.conf !== undefined);
+      if (!inside || !((doubted(seg) && seg.text.length <= 4) || lone)) break;
+      if (!doubted(seg)) seg.pieces = doubtedPieces(seg.pieces);
       seg.value = true;
       r.firstValue--;
     }
@@ -1163,49 +1234,105 @@ function withOpenHeaderColumns(
   const heads = header.flatMap((l) =>
     l.pieces
       .flatMap((p) => {
+        const tail = runsOnFromLabels(p, l.pieces);
         const words = (p.words ?? [[p.x0, p.x1] as [number, number]]).map(([a, b]) => ({
           a,
           b,
           whole: false,
+          tail,
         }));
-        return wholeLabel(p, l.pieces) ? [...words, { a: p.x0, b: p.x1, whole: true }] : words;
+        return wholeLabel(p, l.pieces) ? [...words, { a: p.x0, b: p.x1, whole: true, tail }] : words;
       })
       .filter(
         ({ a, b, whole }) => b - a < (whole ? 1.25 : 0.9) * spacing && (a + b) / 2 > labelRight + 0.3 * size,
       )
-      .map(({ a, b, whole }) => ({ x: (a + b) / 2, line: l.top, whole })),
+      .map(({ a, b, whole, tail }) => ({ x: (a + b) / 2, a, line: l.top, whole, tail })),
   );
-  const clear = Math.max(size, 0.3 * spacing);
-  const blanks: [number, number][] = [];
-  // The gaps between value columns, and the one between the row labels and the first value column
-  // (a blank column next to the labels, 自然人 left empty). A blank column between two printed ones
-  // puts them about two spacings apart, its header midway (a narrower gap holds no column: a word there
-  // is a piece of a neighbour's wider label); next to the labels, its header stands about one spacing
-  // left of the first printed column, clear of the labels.
   // (One spacing here is the narrow end of the distances, their lower quartile: with several blank
   // columns, the double distances are as common as the single ones.)
   const unit = steps[Math.floor((steps.length - 1) / 4)];
-  const near = (h: { x: number }, k: number) => {
-    if (k < 0) return mids[0] - h.x >= 0.5 * unit && mids[0] - h.x <= 1.5 * spacing;
-    const apart = mids[k + 1] - mids[k];
-    return apart >= 1.5 * unit && Math.abs(h.x - (mids[k] + mids[k + 1]) / 2) <= 0.3 * apart;
+  // A scan may set the header a few points off the values below it (the page's skew corrected about
+  // another point, numbers right-aligned under centred labels): the header over a printed column shows
+  // how far, and every header position is read with that offset taken off (the median over the
+  // printed columns that have a header word within 0.4 of a unit of their middle).
+  const offsets: number[] = [];
+  mids.forEach((m, k) => {
+    if (cols[k][0] < labelRight) return;
+    const over = heads
+      .filter((h) => Math.abs(h.x - m) <= 0.4 * unit)
+      .map((h) => h.x)
+      .sort((a, b) => a - b);
+    if (over.length > 0) offsets.push(m - over[Math.floor(over.length / 2)]);
+  });
+  offsets.sort((a, b) => a - b);
+  const shift = offsets.length >= 3 ? offsets[Math.floor(offsets.length / 2)] : 0;
+  const placed = heads.map((h) => ({ ...h, x: h.x + shift }));
+  const wide = Math.max(size, 0.5 * spacing);
+  // A header column there: a wrapped label (科研 / 机构) on two header lines or more, one above the
+  // other; a lone word may be a piece of a neighbour's label that the engine cut in the wrong place,
+  // unless it is a whole label standing well clear (half a column spacing) of its neighbours.
+  const headerColumn = (room: typeof placed, left: number, right: number): number | undefined => {
+    let found = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
+    if (found.length === 0) found = room.filter((h) => h.whole && h.x - left >= wide && right - h.x >= wide);
+    if (found.length === 0) return undefined;
+    return found.reduce((a, h) => a + h.x, 0) / found.length;
   };
-  for (let k = -1; k + 1 < cols.length; k++) {
-    if (k >= 0 && cols[k][0] < labelRight) continue;
-    const leftEdge = k >= 0 ? cols[k][1] : labelRight;
-    const room = heads.filter((h) => h.x - leftEdge >= clear && cols[k + 1][0] - h.x >= clear && near(h, k));
-    // A wrapped label (科研 / 机构) stands there on two header lines or more, one above the other: a
-    // lone word there may be a piece of a neighbour's label that the engine cut in the wrong place,
-    // unless it is a whole label standing well clear (half a column spacing) of both columns.
-    const stacked = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
-    const wide = Math.max(clear, 0.5 * spacing);
-    if (stacked.length === 0) {
-      stacked.push(...room.filter((h) => h.whole && h.x - leftEdge >= wide && cols[k + 1][0] - h.x >= wide));
+  const blanks: [number, number][] = [];
+  // Header words closer together than 0.6 of a unit spacing are one column's (a label the engine cut
+  // in two, 法 / 律, stands about one em either side of its middle).
+  const columnsOf = (room: typeof placed) => {
+    const groups: (typeof placed)[] = [];
+    for (const h of [...room].sort((p, q) => p.x - q.x)) {
+      const last = groups.at(-1);
+      if (last && h.x - last[last.length - 1].x <= 0.6 * unit) last.push(h);
+      else groups.push([h]);
     }
-    if (stacked.length > 0) {
-      const x = stacked.reduce((a, h) => a + h.x, 0) / stacked.length;
-      blanks.push([x, x]);
+    return groups;
+  };
+  // Between two printed columns about n + 1 unit spacings apart (a narrower gap holds no column: a word
+  // there is a piece of a neighbour's wider label), up to n blank columns: one under each header column
+  // standing there well clear of the printed columns' middles and edges. More header columns than the
+  // gap has room for: none of them is trusted.
+  for (let k = 0; k + 1 < cols.length; k++) {
+    if (cols[k][0] < labelRight) continue;
+    const apart = mids[k + 1] - mids[k];
+    const room = placed.filter(
+      (h) =>
+        h.x - mids[k] >= 0.6 * unit &&
+        mids[k + 1] - h.x >= 0.6 * unit &&
+        h.x - shift - cols[k][1] >= 0.3 * size &&
+        cols[k + 1][0] - (h.x - shift) >= 0.3 * size,
+    );
+    if (apart < 1.5 * unit || room.length === 0) continue;
+    const found = columnsOf(room)
+      .map((g) => headerColumn(g, mids[k], mids[k + 1]))
+      .filter((x): x is number => x !== undefined);
+    if (found.length <= Math.round(apart / unit) - 1)
+      blanks.push(...found.map((x): [number, number] => [x, x]));
+  }
+  // Next to the row labels (自然人 left empty, or 自然人 and 商业企业), going left from the first
+  // printed column: each header about one spacing left of the column after it, its words clear of the
+  // labels and no tail of a label's text (a caption's last characters run on from it).
+  let next = mids[0];
+  for (let n = 0; n < cols.length; n++) {
+    const room = placed.filter(
+      (h) =>
+        !h.tail &&
+        h.a >= labelRight + 0.3 * size &&
+        cols[0][0] - (h.x - shift) >= 0.3 * size &&
+        next - h.x >= 0.6 * unit &&
+        next - h.x <= 1.5 * spacing,
+    );
+    // The header column nearest to the column after it (a stray piece of a label, the last character
+    // of 自然人 read as a word of its own, is passed over).
+    let x: number | undefined;
+    for (const g of columnsOf(room).reverse()) {
+      x = headerColumn(g, labelRight, next);
+      if (x !== undefined) break;
     }
+    if (x === undefined) break;
+    blanks.push([x, x]);
+    next = x;
   }
   if (blanks.length === 0) return cols;
   return [...cols, ...blanks].sort((a, b) => a[0] - b[0]);

@@ -124,7 +124,7 @@ export function extractText(raw: string): DocumentModel {
       blocks.push({ kind: "text", text, pos: { line: no } });
       continue;
     }
-    if (MD_SEPARATOR.test(text) && text.includes("-")) continue;
+    if (text.includes("-") && MD_SEPARATOR.test(text)) continue;
     if (BAR_ONLY.test(text)) {
       while (nextNonEmpty <= i || (nextNonEmpty < lines.length && lines[nextNonEmpty].text === ""))
         nextNonEmpty++;
@@ -148,7 +148,6 @@ export function extractText(raw: string): DocumentModel {
       continue;
     }
     const single = cellLine(text);
-    const cells = splitRow(text);
     if (single && !text.trim().startsWith("|")) {
       // One cell on its own line (P1a/P1b); padding bars after it end the row.
       addCell(single.text, no);
@@ -158,7 +157,9 @@ export function extractText(raw: string): DocumentModel {
     // A whole row on one line (P2, P3, markdown).
     closeRow();
     ensureTable(no);
-    row = cells.map((c, j) => plainCell(c, table!.rows.length, j, { line: no, table: table!.pos.table }));
+    row = splitRow(text).map((c, j) =>
+      plainCell(c, table!.rows.length, j, { line: no, table: table!.pos.table }),
+    );
     closeRow();
   }
   closeTable();

@@ -271,10 +271,9 @@ export function issuerFacts(
 
 /** The text of a document's lines as extractMeta joins it for its searches. */
 export function joinedText(lines: string[]): string {
-  return lines
-    .join("\n")
-    .replace(/\n/g, "")
-    .replace(/[ \t\u3000]+/g, " ");
+  // The lines run together, and so do the lines inside a line (a cell's <br>).
+  const joined = lines.join("");
+  return (joined.includes("\n") ? joined.replace(/\n/g, "") : joined).replace(/[ \t\u3000]+/g, " ");
 }
 
 /** A name a line offers for the issuer, and how it was found: 0 a title, 1 a sentence naming its subject, 2 由…编制. */

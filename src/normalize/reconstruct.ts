@@ -499,7 +499,8 @@ function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: F
   }
   if (t4Tokens.length > 0) {
     const trimmed = trimValues(
-      t4Tokens.map((t) => ({ ...t, parsed: t.tok.parsed, uncertain: t.tok.uncertain })),
+      // Written out rather than spread: an object spread here took a slow copy for each token.
+      t4Tokens.map((t) => ({ tok: t.tok, unit: t.unit, parsed: t.tok.parsed, uncertain: t.tok.uncertain })),
       15,
       () => flags.push(blanksUnplaced("Table 4", "appeals")),
     );
@@ -754,8 +755,12 @@ function bestAlignment(
   const SKIP = 1; // from (i, j-1)
   const DROP = 2; // from (i-1, j)
   const TAKE = 3; // from (i-1, j-1)
-  const best = Array.from({ length: n + 1 }, () => new Float64Array(m + 1).fill(NEG));
-  const step = Array.from({ length: n + 1 }, () => new Uint8Array(m + 1));
+  const best: Float64Array[] = [];
+  const step: Uint8Array[] = [];
+  for (let i = 0; i <= n; i++) {
+    best.push(new Float64Array(m + 1).fill(NEG));
+    step.push(new Uint8Array(m + 1));
+  }
   best[0][0] = 0;
   for (let i = 0; i <= n; i++) {
     for (let j = 0; j <= m; j++) {

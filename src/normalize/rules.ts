@@ -62,23 +62,75 @@ function rule(
   };
 }
 
+/** A sum rule's instance over fixed keys: `sum(left) = sum(right)`, its failure line made from the sums. */
+interface SumInstance {
+  left: string[];
+  right: string[];
+  /** Every key of the instance, left then right (what a failing instance flags). */
+  keys: string[];
+  label: (l: number, r: number) => string;
+}
+
+function sumInstance(left: string[], right: string[], label: SumInstance["label"]): SumInstance {
+  return { left, right, keys: [...left, ...right], label };
+}
+
+const A = (row: string, col: string): string => `applications.${row}.${col}`;
+
+/** R1: 一 + 二 = 三(七) + 四, per column. */
+const R1_INSTANCES = T3_COLUMNS.map((c) =>
+  sumInstance(
+    [A("new_received", c), A("carried_over", c)],
+    [A("result.total", c), A("carried_forward", c)],
+    (l, r) => `${c}: ${l} ≠ ${r}`,
+  ),
+);
+
 /**
- * The key of a Table 3 cell. The same few hundred keys are asked for in every document: built once, a
- * key string also keeps its hash, so map look-ups do not rehash a fresh string each time.
+ * R2's instances (per row: 总计 = the six applicant columns) and R3's (per column: （七）总计 = the leaf
+ * result rows) for one row sequence of Table 3, with the keys of each row. The same keys are asked
+ * for in every document: built once per sequence, not per document.
  */
-const t3Keys = new Map<string, Map<string, string>>();
-function A(row: string, col: string): string {
-  let byCol = t3Keys.get(row);
-  if (!byCol) {
-    byCol = new Map();
-    t3Keys.set(row, byCol);
-  }
-  let key = byCol.get(col);
-  if (key === undefined) {
-    key = `applications.${row}.${col}`;
-    byCol.set(col, key);
-  }
-  return key;
+interface Table3Rules {
+  rows: { row: string; keys: string[]; r2: SumInstance }[];
+  r3: SumInstance[];
+}
+
+function table3Rules(sequence: "GOP2019" | "GOP2021"): Table3Rules {
+  const rows = t3Sequence(sequence).map((i) => T3_ROWS[i].key!);
+  const leaves = rows.filter((r) => r.startsWith("result.") && r !== "result.total");
+  return {
+    rows: rows.map((row) => ({
+      row,
+      keys: T3_COLUMNS.map((c) => A(row, c)),
+      r2: sumInstance(
+        [A(row, "total")],
+        T3_COLUMNS.slice(0, 6).map((c) => A(row, c)),
+        (l, r) => `${row}: 总计 ${l} ≠ ${r}`,
+      ),
+    })),
+    r3: T3_COLUMNS.map((c) =>
+      sumInstance(
+        [A("result.total", c)],
+        leaves.map((r) => A(r, c)),
+        (l, r) => `${c}: （七）总计 ${l} ≠ leaves ${r}`,
+      ),
+    ),
+  };
+}
+
+const TABLE3_RULES = { GOP2019: table3Rules("GOP2019"), GOP2021: table3Rules("GOP2021") };
+const GOP2021_ONLY_KEY = A("result.other.no_correction_overdue", "total");
+
+/** Evaluates sum instances; a failure line is made only for an instance that fails. */
+function evaluate(
+  get: Lookup,
+  instances: SumInstance[],
+): { status: RuleStatus; label: string; keys: string[] }[] {
+  return instances.map((i) => {
+    const e = equation(get, i.left, i.right);
+    return { status: e.status, label: e.status === "fail" ? i.label(e.l, e.r) : "", keys: i.keys };
+  });
 }
 
 /** R5's instances, one per Table 4 group: 总计 = 维持 + 纠正 + 其他 + 尚未审结. */
@@ -94,55 +146,37 @@ export function r5Instances(get: Lookup): { status: RuleStatus; label: string; k
   });
 }
 
+/** The cells by key (the last of a key wins), filled in a loop: no [key, cell] pair per cell. */
+function cellsByKey(cells: CanonicalCell[]): Map<string, CanonicalCell> {
+  const byKey = new Map<string, CanonicalCell>();
+  for (let i = 0; i < cells.length; i++) byKey.set(cells[i].key, cells[i]);
+  return byKey;
+}
+
 export function checkRules(cells: CanonicalCell[], version: FormatVersion): RuleResult[] {
-  const byKey = new Map(cells.map((c) => [c.key, c]));
+  const byKey = cellsByKey(cells);
   const get: Lookup = (k) => byKey.get(k);
-  const present = (row: string) => T3_COLUMNS.some((c) => byKey.has(A(row, c)));
   const out: RuleResult[] = [];
 
   // R1: 一 + 二 = 三(七) + 四, per column.
-  out.push(
-    rule(
-      "R1",
-      T3_COLUMNS.map((c) => {
-        const left = [A("new_received", c), A("carried_over", c)];
-        const right = [A("result.total", c), A("carried_forward", c)];
-        const e = equation(get, left, right);
-        return { status: e.status, label: `${c}: ${e.l} ≠ ${e.r}`, keys: [...left, ...right] };
-      }),
-    ),
-  );
+  out.push(rule("R1", evaluate(get, R1_INSTANCES)));
 
   // R2: per printed row, 总计 = sum of the six applicant columns.
-  const seqVersion = byKey.has(A("result.other.no_correction_overdue", "total")) ? "GOP2021" : "GOP2019";
-  const rows = t3Sequence(version === "GOP2019" ? "GOP2019" : seqVersion).map((i) => T3_ROWS[i].key!);
+  const seqVersion = byKey.has(GOP2021_ONLY_KEY) ? "GOP2021" : "GOP2019";
+  const t3 = TABLE3_RULES[version === "GOP2019" ? "GOP2019" : seqVersion];
+  const printedRows = t3.rows.filter((r) => r.keys.some((k) => byKey.has(k)));
   out.push(
     rule(
       "R2",
-      rows.filter(present).map((row) => {
-        const parts = T3_COLUMNS.slice(0, 6).map((c) => A(row, c));
-        const e = equation(get, [A(row, "total")], parts);
-        return { status: e.status, label: `${row}: 总计 ${e.l} ≠ ${e.r}`, keys: [A(row, "total"), ...parts] };
-      }),
+      evaluate(
+        get,
+        printedRows.map((r) => r.r2),
+      ),
     ),
   );
 
   // R3: （七）总计 = sum of the leaf result rows, per column.
-  const leaves = rows.filter((r) => r.startsWith("result.") && r !== "result.total");
-  out.push(
-    rule(
-      "R3",
-      T3_COLUMNS.map((c) => {
-        const parts = leaves.map((r) => A(r, c));
-        const e = equation(get, [A("result.total", c)], parts);
-        return {
-          status: e.status,
-          label: `${c}: （七）总计 ${e.l} ≠ leaves ${e.r}`,
-          keys: [A("result.total", c), ...parts],
-        };
-      }),
-    ),
-  );
+  out.push(rule("R3", evaluate(get, t3.r3)));
 
   // R5: Table 4 总计 = 维持 + 纠正 + 其他 + 尚未审结, per group.
   out.push(rule("R5", r5Instances(get)));
@@ -154,14 +188,15 @@ export function checkRules(cells: CanonicalCell[], version: FormatVersion): Rule
  * table. A warning only: prose often counts a different scope.
  */
 export function checkProse(cells: CanonicalCell[], lines: string[]): RuleResult {
-  const byKey = new Map(cells.map((c) => [c.key, c]));
   const text = lines.join("\n");
   const failures: string[] = [];
   const keys: string[] = [];
   const compare = (re: RegExp, key: string, what: string) => {
+    // Two keys are looked up: found by a scan (the last of a key wins), without a map of every cell.
+    const cell = cells.findLast((c) => c.key === key);
+    if (cell?.status !== "number") return undefined;
     const m = re.exec(text);
-    const cell = byKey.get(key);
-    if (!m || !cell || cell.status !== "number") return undefined;
+    if (!m) return undefined;
     const said = Number(m[1]);
     if (said !== cell.value) {
       failures.push(`${what}: prose says ${said}, table prints ${cell.value}`);

@@ -212,8 +212,11 @@ const T3_LABEL_KEYS = T3_ROWS.map((r) => labelKey(r.label));
 const T3_OTHER_TOTAL = T3_ROWS.findIndex((r) => r.key === "result.other.total");
 const T3_TOTAL = T3_ROWS.findIndex((r) => r.key === "result.total");
 
-/** Row labels recur in every report: each label-sized one is matched once per process. */
-const t3MatchCache = new Map<string, number[]>();
+/**
+ * Row labels recur in every report: each label-sized one is matched once per process. One map per
+ * `after`, keyed by the label itself (a key joined from both was a new string to hash at every call).
+ */
+const t3MatchCaches = new Map<number, Map<string, number[]>>();
 
 /**
  * Indexes of T3_ROWS a label names. `after` is the index of the row last seen, so that `其他` and `总计`
@@ -222,8 +225,12 @@ const t3MatchCache = new Map<string, number[]>();
  */
 export function matchT3Rows(label: string, after = -1): number[] {
   if (label.length > MAX_CACHED_LABEL) return matchT3RowsUncached(label, after);
-  const key = `${after}\u0000${label}`;
-  return t3MatchCache.get(key) ?? remember(t3MatchCache, key, matchT3RowsUncached(label, after));
+  let cache = t3MatchCaches.get(after);
+  if (!cache) {
+    cache = new Map();
+    t3MatchCaches.set(after, cache);
+  }
+  return cache.get(label) ?? remember(cache, label, matchT3RowsUncached(label, after));
 }
 
 function matchT3RowsUncached(label: string, after: number): number[] {

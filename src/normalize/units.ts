@@ -137,6 +137,11 @@ function misreadValue(text: string, conf: number | undefined): boolean {
   return t.length <= 4 && /[A-Za-z0-9]/.test(t) && !/[\u3400-\u9fff()（）]/.test(t);
 }
 
+/** A table cell OCR doubted that is one Chinese character (see toLines for where it is a value). */
+function misreadCharacter(text: string, conf: number | undefined): boolean {
+  return conf !== undefined && conf < OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]$/.test(text.trim());
+}
+
 function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
@@ -166,13 +171,19 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
       continue;
     }
     for (const row of b.rows) {
+      // (In a row that prints numbers, a doubted lone Chinese character in a value column is a digit
+      // misread too: 3 read as 了.)
+      const numbers = row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim()));
       const cells = row
         .filter((c) => c.origin)
         .map((c) => ({
           text: readUnknowns(normalizeText(c.text), partial),
           pos: c.pos,
           uncertain: c.uncertain,
-          ...((c.pos.col ?? 0) > 0 && misreadValue(c.text, c.conf) ? { misread: true } : {}),
+          ...((c.pos.col ?? 0) > 0 &&
+          (misreadValue(c.text, c.conf) || (numbers && misreadCharacter(c.text, c.conf)))
+            ? { misread: true }
+            : {}),
         }));
       if (cells.length === 0) continue;
       if (b.spans === "known") {
@@ -297,12 +308,19 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
-    const lastHan = parsed.findLastIndex((c) => /[\u3400-\u9fff]/.test(c.text));
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
+    // The last cell with Chinese in it, found only when a misread cell asks (OCR only).
+    let lastHan: number | undefined;
+    const lastHanIndex = () => {
+      lastHan ??= parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text) && !p.misread);
+      return lastHan;
+    };
     const firstValue = parsed.findIndex(
       (c, i) =>
         i === firstPrinted ||
-        (c.misread === true && i > lastHan && (firstPrinted > i || (!line.isRow && run !== undefined))),
+        (c.misread === true &&
+          i > lastHanIndex() &&
+          (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
@@ -331,7 +349,9 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     let values = tokens(parsed.slice(firstValue));
     if (line.isRow) {
       const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
-      const lead = tokens(parsed.slice(lastLabel + 1, firstValue)).map((t) => ({ ...t, uncertain: true }));
+      const lead = parsed
+        .slice(lastLabel + 1, firstValue)
+        .map((c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }));
       values = [...lead, ...values];
     }
     if (line.isRow || own !== "") {

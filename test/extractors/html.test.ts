@@ -39,6 +39,25 @@ describe("HTML extractor", () => {
     expect(ts).toHaveLength(1);
     expect(ts[0].rows[0].map((c) => c.text)).toEqual(["规章", "1"]);
   });
+  it("reads a data table after a layout table as a grid, and a layout table after data tables as flow", () => {
+    const layout = `<table><tr><td><p>标题</p><table><tr><td>规章</td><td>1</td></tr></table></td></tr></table>`;
+    const data = `<table><tr><td>行政许可</td><td>2</td></tr></table>`;
+    for (const page of [layout + data, data + layout]) {
+      const ts = tables(page);
+      expect(ts).toHaveLength(2);
+      expect(ts.map((t) => t.rows[0].map((c) => c.text))).toEqual(
+        page.startsWith(data)
+          ? [
+              ["行政许可", "2"],
+              ["规章", "1"],
+            ]
+          : [
+              ["规章", "1"],
+              ["行政许可", "2"],
+            ],
+      );
+    }
+  });
   it("finds an article embedded in a JavaScript string", () => {
     const page = `<html><body><div id="c"></div><script>var content = "<p>二、主动公开政府信息情况<\\/p><table border=\\"1\\"><tr><td colspan=\\"2\\">第二十条第（一）项<\\/td><\\/tr><tr><td>规章<\\/td><td>7<\\/td><\\/tr><\\/table>${" ".repeat(200)}";</script></body></html>`;
     expect(htmlInScriptStrings(page)).toHaveLength(1);

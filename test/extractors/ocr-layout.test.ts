@@ -400,6 +400,317 @@ describe("borderless tables read by OCR", () => {
   });
 });
 
+/** A word read from a scan set at 12.6 pt (the scans' usual type size). */
+function w(
+  text: string,
+  x0: number,
+  x1: number,
+  top: number,
+  conf = 0.93,
+  words?: [number, number][],
+): Piece {
+  return { ...word(text, x0, x1, top, conf, words), bottom: top + 12.6, base: top + 10.7, size: 12.6 };
+}
+
+/** Rows whose values print at the given extents (x0, x1), the label from x 44 to `labelEnd`. */
+function rowsAt(spans: [number, number][], labelEnd: number) {
+  return (top: number, label: string, values: string[]) => [
+    w(label, 44, labelEnd, top),
+    ...values.map((v, k) => w(v, spans[k][0], spans[k][1], top)),
+  ];
+}
+
+/** A header label stacked one part a line (科 / 研 / 机 / 构), from line `top` down. */
+function stacked(parts: string[], x0: number, x1: number, top: number): Piece[] {
+  return parts.map((t, k) => w(t, x0, x1, top + 15 * k));
+}
+
+describe("blank columns of borderless scans, found under their header labels", () => {
+  it("places a blank column whose header stands nearer a wide neighbour than one em, the header set off the values", () => {
+    // 科研机构 blank in every row. The scan sets the whole header about 5.5 pt left of the values, so
+    // 科 stands 11.5 pt from the right edge of the three-digit 商业企业 column; measured from the values'
+    // middles, once that offset is taken off, it stands a column spacing from both neighbours.
+    const line = rowsAt(
+      [
+        [382, 397],
+        [407, 429],
+        [462, 484],
+        [501, 523],
+        [534, 556],
+        [561, 584],
+      ],
+      362,
+    );
+    const t = table([
+      w("自然", 379, 401, 585),
+      w("法人或其他组织", 440, 523, 585),
+      w("总", 561, 572, 585),
+      ...stacked(["人"], 378, 389, 600),
+      ...stacked(["商", "业", "企", "业"], 407, 418, 600),
+      ...stacked(["科", "研", "机", "构"], 435, 446, 600),
+      ...stacked(["社会", "公益", "组织"], 456, 479, 600),
+      ...stacked(["法律", "服务", "机构"], 495, 518, 600),
+      ...stacked(["其", "他"], 533, 544, 600),
+      w("计", 561, 572, 600),
+      ...line(670, "一、本年新收政府信息公开申请数量", ["13", "157", "141", "186", "123", "620"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "3", "2", "0", "3", "8"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["13", "157", "", "141", "186", "123", "620"],
+      ["0", "3", "", "2", "0", "3", "8"],
+    ]);
+  });
+
+  it("places two blank columns side by side, one under each header label in the wide gap", () => {
+    // 商业企业 and 科研机构 both blank: the gap between 自然人 and 社会公益组织 is three spacings wide.
+    const line = rowsAt(
+      [
+        [383, 404],
+        [464, 478],
+        [497, 518],
+        [530, 551],
+        [558, 579],
+      ],
+      371,
+    );
+    const t = table([
+      w("自然", 381, 402, 585),
+      w("法人或其他组织", 441, 524, 585),
+      w("总", 557, 568, 585),
+      w("人", 386, 397, 600),
+      ...stacked(["商", "业", "企", "业"], 413, 423, 600),
+      ...stacked(["科", "研", "机", "构"], 434, 446, 600),
+      ...stacked(["社会", "公益", "组织"], 456, 479, 600),
+      ...stacked(["法律", "服务", "机构"], 491, 514, 600),
+      ...stacked(["其", "他"], 530, 540, 600),
+      w("计", 557, 568, 600),
+      ...line(670, "一、本年新收政府信息公开申请数量", ["112", "70", "116", "143", "441"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "3", "0", "0", "3"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["112", "", "", "70", "116", "143", "441"],
+      ["0", "", "", "3", "0", "0", "3"],
+    ]);
+  });
+
+  it("places one blank column under a label the engine cut in two, in a gap two and a half narrow spacings wide", () => {
+    // 法律服务机构 blank (GOP2019); the columns before it are narrow, so the gap to 其他 is 2.5 of the
+    // narrowest spacings, and OCR cut 法律 and 服务 into single characters, one em either side of the middle.
+    const line = rowsAt(
+      [
+        [346, 365],
+        [384, 398],
+        [417, 424],
+        [445, 466],
+        [522, 536],
+        [548, 570],
+      ],
+      257,
+    );
+    const t = table([
+      w("自然人", 339, 374, 585, 0.74),
+      w("社会", 438, 461, 585),
+      w("法", 478, 489, 585),
+      w("律", 490, 501, 585),
+      w("总计", 547, 570, 585),
+      w("商业", 379, 402, 600),
+      w("科研", 409, 432, 600),
+      w("公益", 438, 461, 600),
+      w("服", 478, 489, 600),
+      w("务", 490, 501, 600),
+      w("其他", 518, 541, 600),
+      w("企业", 379, 402, 615),
+      w("机构", 412, 432, 615),
+      w("组织", 438, 462, 615),
+      w("机构", 478, 501, 615),
+      ...line(650, "一、本年新收政府信息公开申请数量", ["137", "45", "7", "197", "51", "437"]),
+      ...line(670, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0", "0"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["137", "45", "7", "197", "", "51", "437"],
+      ["0", "0", "0", "0", "", "0", "0"],
+    ]);
+  });
+
+  it("places two blank columns next to the row labels, passing over a stray piece of a label", () => {
+    // 自然人 and 商业企业 blank (an office suite's print): 自然人 on one line, its last character also
+    // read as a word of its own; 商业 read alone, 企业 run into 机构 on the line below.
+    const line = rowsAt(
+      [
+        [410, 431],
+        [447, 461],
+        [484, 505],
+        [522, 536],
+        [547, 568],
+      ],
+      324,
+    );
+    const t = table([
+      w("等于第三项加第四项之和）", 66, 202, 585),
+      w("自然人", 338, 373, 585, 0.94, [
+        [338, 372],
+        [367, 373],
+      ]),
+      w("社会", 438, 460, 585),
+      w("法律", 477, 501, 585),
+      w("总计", 546, 569, 585),
+      w("商业", 379, 402, 600),
+      w("科研", 411, 431, 600),
+      w("服务", 477, 500, 615),
+      w("其他", 517, 540, 615),
+      w("企业机构", 379, 431, 630, 0.93, [
+        [379, 431],
+        [412, 422],
+        [422, 431],
+      ]),
+      w("组织", 437, 460, 630),
+      w("机构", 477, 500, 630),
+      ...line(670, "一、本年新收政府信息公开申请数量", ["123", "21", "145", "7", "296"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "0", "2", "0", "2"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["", "", "123", "21", "145", "7", "296"],
+      ["", "", "0", "0", "2", "0", "2"],
+    ]);
+  });
+
+  it("places a blank column next to the labels under a label stacked one character a line, not under a caption's tail", () => {
+    // A browser squeezes the empty 自然人 column against the row labels and stacks its label; 自 is
+    // misread as 三, right after the caption's last word on its line (so it is taken for the caption's).
+    const line = rowsAt(
+      [
+        [407, 421],
+        [429, 451],
+        [463, 484],
+        [501, 523],
+        [536, 550],
+        [558, 580],
+      ],
+      371,
+    );
+    const t = table([
+      w("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项", 48, 364, 585),
+      w("三", 381, 387, 585),
+      w("商", 405, 416, 585),
+      w("科", 429, 440, 585),
+      w("然", 378, 389, 600, 0.69),
+      w("业", 405, 416, 600),
+      w("研", 429, 440, 600),
+      w("社会", 457, 480, 600),
+      w("法律", 496, 518, 600),
+      w("其", 534, 545, 600),
+      w("总", 557, 568, 600),
+      w("人", 378, 389, 615),
+      w("企", 405, 416, 615),
+      w("机", 429, 440, 615),
+      w("公益", 457, 480, 615),
+      w("服务", 495, 518, 615),
+      w("他", 534, 545, 615),
+      w("计", 557, 568, 615),
+      w("业", 405, 416, 630),
+      w("构", 429, 440, 630),
+      w("组织", 457, 480, 630),
+      w("机构", 495, 518, 630),
+      ...line(670, "（二）部分公开（区分处理的，只计这一情形，不", ["92", "157", "120", "227", "82", "678"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0", "0"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["", "92", "157", "120", "227", "82", "678"],
+      ["", "0", "0", "0", "0", "0", "0"],
+    ]);
+  });
+});
+
+describe("rows of borderless scans misread in part", () => {
+  const spans: [number, number][] = [
+    [386, 400],
+    [413, 428],
+    [469, 483],
+    [505, 519],
+    [536, 550],
+    [564, 579],
+  ];
+
+  it("keeps a row whose ordinal between two parts of its label was read as a digit, and a wrapped label's (一) read as a dash", () => {
+    const line = rowsAt(spans, 235);
+    const t = table([
+      ...line(640, "一、本年新收政府信息公开申请数量", ["12", "8", "0", "31", "5", "56"]),
+      ...line(660, "二、上年结转政府信息公开申请数量", ["2", "0", "0", "0", "0", "2"]),
+      w("三、本年度", 44, 103, 680),
+      w("7", 117, 137, 680, 0.5),
+      w("予以公开", 146, 193, 680),
+      ...spans.map(([a, b], k) => w(["0", "4", "0", "11", "27", "42"][k], a, b, 680)),
+      w("办理结果", 44, 91, 698),
+      w("一一", 124, 133, 698, 0.5),
+      ...line(716, "（二）部分公开", ["1", "0", "0", "2", "0", "3"]),
+    ]);
+    const values = t.rows.filter((r) => r.length > 1);
+    expect(values.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["12", "8", "0", "31", "5", "56"],
+      ["2", "0", "0", "0", "0", "2"],
+      ["0", "4", "0", "11", "27", "42"],
+      ["1", "0", "0", "2", "0", "3"],
+    ]);
+    // The label is not as printed: its values are doubted.
+    expect(values[2][0].text).toContain("予以公开");
+    expect(values[2][0].conf).toBeLessThan(0.88);
+  });
+
+  it("keeps a row read with a stray digit before its label and another between the label's parts", () => {
+    const line = rowsAt(spans, 207);
+    const t = table([
+      ...line(640, "一、本年新收政府信息公开申请数量", ["133", "82", "144", "201", "181", "871"]),
+      ...line(660, "二、上年结转政府信息公开申请数量", ["1", "3", "0", "1", "0", "5"]),
+      w("1", 44, 55, 680, 0),
+      w("本年度办", 62, 117, 680, 0.82),
+      w("0", 132, 136, 680, 0),
+      w("‘) 予以公开", 143, 189, 680, 0.41),
+      ...spans.map(([a, b], k) => w(["2", "0", "0", "24", "0", "26"][k], a, b, 680)),
+      ...line(700, "（二）部分公开", ["30", "6", "0", "24", "26", "86"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["133", "82", "144", "201", "181", "871"],
+      ["1", "3", "0", "1", "0", "5"],
+      ["2", "0", "0", "24", "0", "26"],
+      ["30", "6", "0", "24", "26", "86"],
+    ]);
+    expect(t.rows[2][0].conf).toBeLessThan(0.88);
+  });
+
+  it("keeps a value read with a character run into it, or read as a character, as a doubted cell", () => {
+    const line = rowsAt(spans, 300);
+    const t = table([
+      ...line(640, "1.属于国家秘密", ["0", "21", "3", "16", "13", "53"]),
+      // 13 read as 上3, confidently.
+      ...line(660, "7.属于行政执法案卷", ["0", "13", "0", "0", "0", "上3"]),
+      // 3 read as 了, standing alone in the first value column.
+      w("5.属于三类内部事务信息", 44, 300, 680),
+      w("了", 388, 398, 680),
+      ...spans.slice(1).map(([a, b], k) => w(["0", "25", "0", "0", "28"][k], a, b, 680)),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["0", "21", "3", "16", "13", "53"],
+      ["0", "13", "0", "0", "0", "上3"],
+      ["了", "0", "25", "0", "0", "28"],
+    ]);
+    expect(t.rows[1][6].conf).toBeLessThan(0.88);
+    expect(t.rows[2][1].conf).toBeLessThan(0.88);
+  });
+
+  it("keeps Table 4's row whole where a digit was read as a character with confidence", () => {
+    const xs = [62, 102, 140, 180, 212, 243, 282, 322, 361, 393, 425, 464, 504, 543, 575];
+    const t = table([
+      ...["结果", "结果", "其他", "尚未", "总"].map((h, k) => w(h, xs[k] - 12, xs[k] + 12, 600)),
+      ...["维持", "纠正", "结果", "审结", "计"].map((h, k) => w(h, xs[k] - 12, xs[k] + 12, 615)),
+      ...xs.map((x, k) => w(k === 8 ? "本" : String(k % 4), x - 3, x + 3, 640)),
+    ]);
+    expect(t.rows).toHaveLength(1);
+    expect(t.rows[0]).toHaveLength(16);
+    expect(t.rows[0][9].text).toBe("本");
+    expect(t.rows[0][9].conf).toBeLessThan(0.88);
+  });
+});
+
 describe("paragraph-per-cell pages read by OCR", () => {
   // One cell per line at a 26-pt pitch, read with a point or two of jitter; empty cells leave empty lines.
   const PITCH = 26;

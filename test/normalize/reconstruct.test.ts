@@ -253,13 +253,13 @@ describe("empty lines of uncertain count (a table printed one paragraph per cell
 
 describe("a table row read by OCR with a value misread as letters", () => {
   /** The report with the row printed as a table row of OCR cells: label, then the seven values. */
-  async function withOcrRow(label: string, firstConf: number): Promise<Report> {
+  async function withOcrRow(label: string, firstConf: number, misread = "qd"): Promise<Report> {
     const text = fullReport();
     const { model } = await extract(Buffer.from(text, "utf8"));
     const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
     expect(at).toBeGreaterThan(0);
     // 4 misread as qd in the first column, then a blank and the rest.
-    const values = ["qd", "", "0", "0", "0", "0", "4"];
+    const values = [misread, "", "0", "0", "0", "0", "4"];
     const row = [
       ocrGridCell(label, 0, 0.95),
       ...values.map((t, k) => ocrGridCell(t, k + 1, k === 0 ? firstConf : 0.95)),
@@ -274,6 +274,14 @@ describe("a table row read by OCR with a value misread as letters", () => {
     const r = await withOcrRow("1.属于国家秘密", 0.5);
     expect(cell(r, `${row}.natural_person`)).toMatchObject({ status: "text", raw: "qd" });
     expect(cell(r, `${row}.commercial_enterprise`)?.status).toBe("blank");
+    expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
+    expect(cell(r, `${row}.total`)?.value).toBe(4);
+    expect(flagged(r, `${row}.natural_person`)).toBe(true);
+  });
+
+  it("keeps a digit misread as one doubted Chinese character (3 as 了) in its value column, flagged", async () => {
+    const r = await withOcrRow("1.属于国家秘密", 0.4, "了");
+    expect(cell(r, `${row}.natural_person`)).toMatchObject({ status: "text", raw: "了" });
     expect(cell(r, `${row}.research_institution`)?.value).toBe(0);
     expect(cell(r, `${row}.total`)?.value).toBe(4);
     expect(flagged(r, `${row}.natural_person`)).toBe(true);
