@@ -1,7 +1,8 @@
 // OCR of scanned PDFs: the image steps (deskew, rulings, cells) on drawn images, and a real scan read by
 // Tesseract and scored against its gold file (skipped, with the reason, where Tesseract cannot run).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { scoreDocument } from "../../src/eval/score.js";
 import { extract } from "../../src/extractors/index.js";
@@ -19,7 +20,7 @@ import { processDocument } from "../../src/import/pipeline.js";
 import { DocumentWorkers } from "../../src/import/workers.js";
 import type { Block } from "../../src/model/document.js";
 import { OCR_FLAG_BELOW } from "../../src/normalize/ocr.js";
-import { projectRoot } from "../helpers.js";
+import { projectRoot, tempDir, zfxxgk } from "../helpers.js";
 
 const scans = join(projectRoot, "test", "fixtures", "scans");
 
@@ -117,6 +118,39 @@ describe.skipIf(!found.tools)("the issuer of a scan read by Tesseract", () => {
     });
     expect(report.flags.find((f) => f.code === "issuer_ocr_doubted")).toBeUndefined();
   }, 120_000);
+
+  it("keeps Tesseract's readings in the developer cache (ZFXXGK_OCR_CACHE) and reads them from it on the next run", () => {
+    const dir = tempDir("zfxxgk-ocr-cache-");
+    try {
+      const cache = join(dir, "cache");
+      const issuerOf = (db: string) => {
+        const r = zfxxgk(["import", doc, "--db", db, "--no-keep-sources", "-q"], { ZFXXGK_OCR_CACHE: cache });
+        expect(r.err).toBe("");
+        const d = new Database(db, { readonly: true });
+        try {
+          return d.prepare("SELECT issuer_name FROM reports").pluck().get();
+        } finally {
+          d.close();
+        }
+      };
+      expect(issuerOf(join(dir, "first.sqlite"))).toBe("澄溪县市场监督管理局");
+      const files = readdirSync(cache).filter((f) => f.endsWith(".tsv"));
+      expect(files.length).toBeGreaterThan(1); // the page and its doubted lines read again
+      // Every cached reading says 澜 where the page prints 澄: a run that reads the cache names 澜溪县.
+      for (const f of files) {
+        const tsv = readFileSync(join(cache, f), "utf8");
+        writeFileSync(join(cache, f), tsv.replaceAll("澄", "澜"));
+      }
+      expect(issuerOf(join(dir, "second.sqlite"))).toBe("澜溪县市场监督管理局");
+      expect(
+        readdirSync(cache)
+          .filter((f) => f.endsWith(".tsv"))
+          .sort(),
+      ).toEqual(files.sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
