@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   type DocumentModel,
   OCR_DOUBTED_BELOW,
@@ -444,6 +444,9 @@ function isNumberReading(words: OcrWord[]): boolean {
   return /^[+-]?\d[\d,.]*$/.test(text);
 }
 
+/** Whether two boxes share some area. */
+const boxesOverlap = (a: Box, b: Box): boolean => a.x0 < b.x1 && a.x1 > b.x0 && a.y0 < b.y1 && a.y1 > b.y0;
+
 /**
  * Blobs side by side on one line (a vertical overlap of half the lower one, less than half an em apart)
  * joined into one box each: the digits of one number.
@@ -764,6 +767,19 @@ interface ReadMode {
 /** Tesseract over a page's crops, under that page's clock (`recognise` with the page's tools bound). */
 type PageReader = (images: Gray[], mode: ReadMode | number) => Promise<OcrWord[][]>;
 
+/**
+ * Developer-only cache of Tesseract's TSV (ZFXXGK_OCR_CACHE=<dir>, off by default): layout work on scans
+ * re-runs without re-reading unchanged images. Keyed by the images' bytes and Tesseract's exact arguments.
+ */
+const OCR_CACHE_DIR = process.env.ZFXXGK_OCR_CACHE || undefined;
+
+function cacheKey(pgms: Uint8Array[], args: string[]) {
+  const h = createHash("sha256");
+  h.update(JSON.stringify(args));
+  for (const p of pgms) h.update(createHash("sha256").update(p).digest());
+  return `${h.digest("hex")}.tsv`;
+}
+
 /** One Tesseract run over a list of images (one model load); resolves with the words of each, by index. */
 async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock: PageClock, what: string) {
   const out: OcrWord[][] = images.map(() => []);
@@ -804,26 +820,13 @@ async function recogniseBatch(images: Gray[], mode: ReadMode, t: OcrTools, clock
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    if (cached && OCR_CACHE_DIR) {
-      mkdirSync(OCR_CACHE_DIR, { recursive: true });
+    if (cached) {
+      mkdirSync(dirname(cached), { recursive: true });
       writeFileSync(cached, tsv);
     }
   }
   for (const w of parseTsv(tsv)) out[w.page - 1]?.push(w);
   return out;
-}
-
-/**
- * Developer-only cache of Tesseract's TSV (ZFXXGK_OCR_CACHE=<dir>, off by default): layout work on scans
- * re-runs without re-reading unchanged images. Keyed by the images' bytes and Tesseract's exact arguments.
- */
-const OCR_CACHE_DIR = process.env.ZFXXGK_OCR_CACHE || undefined;
-
-function cacheKey(pgms: Uint8Array[], args: string[]) {
-  const h = createHash("sha256");
-  h.update(JSON.stringify(args));
-  for (const p of pgms) h.update(createHash("sha256").update(p).digest());
-  return `${h.digest("hex")}.tsv`;
 }
 
 /** Words kept as read but not trusted: their confidence at most 40, below the flagging threshold. */
@@ -912,7 +915,7 @@ export async function ocrPageImage(
   const inked = cells
     .map((c) => ({ x0: c.x0 + inset, y0: c.y0 + inset, x1: c.x1 - inset, y1: c.y1 - inset }))
     .filter((c) => c.x1 > c.x0 && c.y1 > c.y0)
-    .filter((c) => blobs.some((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0));
+    .filter((c) => blobs.some((b) => boxesOverlap(b, c)));
   // Outside ruled cells, lines laid out in columns (borderless table rows) are read word by word too:
   // read as one line, their columns run together (`128220 0 0 0`).
   const inCell = (b: Box) =>
@@ -924,7 +927,7 @@ export async function ocrPageImage(
   ).map((b) => ({ x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad }));
   // A cell holding one line of ink (however tall the cell) is read as a single line; others as a block.
   const inkHeight = (c: Box) => {
-    const inside = blobs.filter((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0);
+    const inside = blobs.filter((b) => boxesOverlap(b, c));
     return (
       Math.min(c.y1, Math.max(...inside.map((b) => b.y1))) -
       Math.max(c.y0, Math.min(...inside.map((b) => b.y0)))
@@ -934,7 +937,7 @@ export async function ocrPageImage(
   // A one-line cell is read from the box of its ink (and a little paper around it), not the whole
   // cell: the engine's time grows with the pixels it is given, and a wide cell is mostly paper.
   const inkBox = (c: Box): Box => {
-    const inside = blobs.filter((b) => b.x0 < c.x1 && b.x1 > c.x0 && b.y0 < c.y1 && b.y1 > c.y0);
+    const inside = blobs.filter((b) => boxesOverlap(b, c));
     const p = Math.round(emPx / 4);
     return {
       x0: Math.max(c.x0, Math.min(...inside.map((b) => b.x0)) - p),
@@ -1085,9 +1088,7 @@ export async function ocrPageImage(
           (Math.max(b.x0, box.x0) < x0 - slack || Math.min(b.x1, box.x1) > x1 + slack),
       );
       // A minus sign is checked against the ink: a flat stroke at mid-height before the digits.
-      const inBox = blobs
-        .filter((b) => b.x0 < box.x1 && b.x1 > box.x0 && b.y0 < box.y1 && b.y1 > box.y0)
-        .sort((a, b) => a.x0 - b.x0);
+      const inBox = blobs.filter((b) => boxesOverlap(b, box)).sort((a, b) => a.x0 - b.x0);
       const text = read.map((w) => w.text).join("");
       const minusInk =
         inBox.length >= 2 &&
@@ -1272,9 +1273,10 @@ export async function ocrPageImage(
   // never with confidence; otherwise the ink stays unread, as before. Ink in ruled cells and column
   // lines was read as such.
   const covered = [...words, ...restWords];
-  const overlaps = (a: Box, b: Box) => a.x0 < b.x1 && a.x1 > b.x0 && a.y0 < b.y1 && a.y1 > b.y0;
   const loneInk = inkGroups(
-    unreadInk(blobs, covered, emPx, px).filter((b) => !inCell(b) && !columnar.some((c) => overlaps(b, c))),
+    unreadInk(blobs, covered, emPx, px).filter(
+      (b) => !inCell(b) && !columnar.some((c) => boxesOverlap(b, c)),
+    ),
     emPx,
   ).filter(
     (b) =>

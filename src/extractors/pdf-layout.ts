@@ -810,18 +810,20 @@ function buildBorderless(
   // On a page read by OCR, a doubted reading taken for a value that stands where other rows' labels
   // still run, left of where their values start (一一 read from the (一) of a label wrapped over two
   // lines), is a piece of its row's label.
-  const labelEdge = Math.min(
-    Math.max(0, ...run.filter((r) => r.firstValue > 0).map((r) => r.segs[r.firstValue - 1].x1)),
-    ...run
-      .filter((r) => r.firstValue >= 0 && r.segs.length - r.firstValue >= 3)
-      .map((r) => r.segs[r.firstValue].x0 - 0.5 * r.line.size),
-  );
+  // (Measured only where some row starts its values with a doubted reading: never on a text PDF.)
+  const labelEdge = run.some((r) => r.firstValue >= 0 && doubted(r.segs[r.firstValue]))
+    ? Math.min(
+        Math.max(0, ...run.filter((r) => r.firstValue > 0).map((r) => r.segs[r.firstValue - 1].x1)),
+        ...run
+          .filter((r) => r.firstValue >= 0 && r.segs.length - r.firstValue >= 3)
+          .map((r) => r.segs[r.firstValue].x0 - 0.5 * r.line.size),
+      )
+    : -Infinity;
   for (const r of run) {
     while (r.firstValue >= 0 && doubted(r.segs[r.firstValue]) && r.segs[r.firstValue].x1 < labelEdge) {
       r.segs[r.firstValue].value = false;
       r.strayLead = true;
-      const next = r.segs.findIndex((s) => s.value);
-      r.firstValue = next;
+      r.firstValue = r.segs.findIndex((s) => s.value);
     }
   }
   const valueRows = run.filter((r) => r.firstValue >= 0);

@@ -172,8 +172,10 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
     }
     for (const row of b.rows) {
       // (In a row that prints numbers, a doubted lone Chinese character in a value column is a digit
-      // misread too: 3 read as 了.)
-      const numbers = row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim()));
+      // misread too: 3 read as 了. Whether the row prints numbers is asked only for such a cell.)
+      let numbers: boolean | undefined;
+      const printsNumbers = () =>
+        (numbers ??= row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim())));
       const cells = row
         .filter((c) => c.origin)
         .map((c) => ({
@@ -181,7 +183,7 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
           pos: c.pos,
           uncertain: c.uncertain,
           ...((c.pos.col ?? 0) > 0 &&
-          (misreadValue(c.text, c.conf) || (numbers && misreadCharacter(c.text, c.conf)))
+          (misreadValue(c.text, c.conf) || (misreadCharacter(c.text, c.conf) && printsNumbers()))
             ? { misread: true }
             : {}),
         }));
