@@ -1066,14 +1066,35 @@ export async function ocrPageImage(
     // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
     // for 51) is read again restricted to the characters of a number. A number found so replaces it,
     // but never with confidence: the cell is flagged either way.
+    // A ruled cell among a row's values: two cells of its line read as numbers, and a cell before it
+    // (the row's label, or a value).
+    const amongValues = (k: number) => {
+      const b = boxes[k];
+      const line = boxes
+        .map((o, j) => ({ o, j }))
+        .filter(
+          ({ o, j }) =>
+            j !== k && Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * Math.min(o.y1 - o.y0, b.y1 - b.y0),
+        );
+      return (
+        line.some(({ o }) => o.x1 <= b.x0) && line.filter(({ j }) => isNumberReading(found[j])).length >= 2
+      );
+    };
     const doubtful = boxes
       .map((_, k) => k)
       .filter((k) => {
         const text = found[k].map((w) => w.text).join("");
+        if (boxes[k].x1 - boxes[k].x0 > 4 * emPx) return false;
+        // Latin letters and brackets are what digits are misread as (a table prints no such word). A
+        // Chinese character is too, read unsure in a ruled cell among a row's values (号 for 3, 人44 for
+        // 44); elsewhere it is left as read (the headers of narrow columns are single characters).
         return (
-          // Latin letters and brackets are what digits are misread as (a table prints no such word); a
-          // Chinese character is left as read (the headers of narrow columns are single characters).
-          misreadNumber(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
+          misreadNumber(text) ||
+          (!banded &&
+            CJK.test(text) &&
+            text.length <= 4 &&
+            Math.min(...found[k].map((w) => w.conf)) < 35 &&
+            amongValues(k))
         );
       });
     // In black and white first (a clean `27` in a noisy crop read `a7`), then restricted to digits as a
