@@ -1269,7 +1269,9 @@ function withOpenHeaderColumns(
   offsets.sort((a, b) => a - b);
   const shift = offsets.length >= 3 ? offsets[Math.floor(offsets.length / 2)] : 0;
   const placed = heads.map((h) => ({ ...h, x: h.x + shift }));
-  const wide = Math.max(size, 0.5 * spacing);
+  // (Half a unit spacing, not half the median distance: with blank columns between most printed ones,
+  // the median is a double distance, and a lone label midway in a two-column gap is not half that clear.)
+  const wide = Math.max(size, 0.5 * unit);
   // Header words closer together than 0.6 of a unit spacing are one column's (a label the engine cut
   // in two, 法 / 律, stands about one em either side of its middle).
   const clusters = (words: typeof placed) => {
@@ -1285,7 +1287,7 @@ function withOpenHeaderColumns(
   // The header columns among the words standing between two x positions, left to right: a wrapped
   // label (科研 / 机构) on two header lines or more, one above the other; a lone word may be a piece of
   // a neighbour's label that the engine cut in the wrong place, unless it is a whole label standing
-  // well clear (half a column spacing) of its neighbours. Only words with another line's word over or
+  // well clear (half a unit spacing) of its neighbours. Only words with another line's word over or
   // under them are clustered into columns: a caption's words (法人或其他组织 over the organisations'
   // columns, read a character or two at a time) would otherwise bridge two header columns into one.
   const headerColumns = (room: typeof placed, left: number, right: number): number[] => {
