@@ -669,11 +669,14 @@ export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): 
   const lines: { y0: number; y1: number; boxes: Box[] }[] = [];
   for (const b of sorted) {
     const h = b.y1 - b.y0;
+    // A line as tall as it may grow takes no more blobs; a blob beside it may still join another line
+    // it overlaps (a row's values set between the two lines of its wrapped label: the first value may
+    // fill the label's first line, the others make a line of their own).
     const line = lines.find((l) => {
       const overlap = Math.min(l.y1, b.y1) - Math.max(l.y0, b.y0);
-      return overlap >= 0.5 * Math.min(h, l.y1 - l.y0);
+      return overlap >= 0.5 * Math.min(h, l.y1 - l.y0) && l.y1 - l.y0 < 1.6 * em;
     });
-    if (line && line.y1 - line.y0 < 1.6 * em) {
+    if (line) {
       line.boxes.push(b);
       line.y0 = Math.min(line.y0, b.y0);
       line.y1 = Math.max(line.y1, b.y1);

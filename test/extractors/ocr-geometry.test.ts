@@ -1,6 +1,7 @@
 // OCR's image and text steps that need no OCR engine: rulings told from strokes of characters, thick
 // and doubled rulings erased whole, cells cut with their glyphs intact, minus signs kept as ink,
-// misread row labels put back in the template's wording, and the flags an OCR document's cells get.
+// misread row labels put back in the template's wording, borderless rows cut into words, and the flags an
+// OCR document's cells get.
 import { describe, expect, it } from "vitest";
 import {
   bestStretch,
@@ -11,6 +12,8 @@ import {
   wordsToPieces,
 } from "../../src/extractors/ocr.js";
 import {
+  type Box,
+  columnWords,
   cropCell,
   eraseRulings,
   findRulings,
@@ -178,6 +181,33 @@ describe("cells and ink", () => {
     const blobs = inkBlobs(img, 128, EM);
     expect(blobs.some((b) => b.x0 <= 50 && b.x1 >= 60)).toBe(true);
     expect(blobs.some((b) => b.x0 >= 115 && b.x1 <= 130)).toBe(false);
+  });
+});
+
+describe("borderless rows cut into words", () => {
+  it("gives a row's values set between its wrapped label's two lines a line of their own", () => {
+    // At an em of 28 px: the label's first line at 4–40 (a bracket taller than its other glyphs), the
+    // row's values at 24–54, the label's second line at 56–84. The first value overlaps the first line
+    // enough to join it, which fills it; the other values must still make one line of words.
+    const glyphs = (x0: number, n: number, y0: number, y1: number, step = 30): Box[] =>
+      Array.from({ length: n }, (_, k) => ({ x0: x0 + k * step, x1: x0 + k * step + 26, y0, y1 }));
+    const label1 = [{ x0: 70, x1: 90, y0: 4, y1: 40 }, ...glyphs(100, 8, 8, 36)];
+    const label2 = glyphs(60, 9, 56, 84);
+    const values = [
+      { x0: 420, x1: 450, y0: 24, y1: 54 }, // 13 beside the label
+      { x0: 760, x1: 780, y0: 24, y1: 54 }, // 0
+      { x0: 850, x1: 870, y0: 24, y1: 54 }, // 0
+      { x0: 920, x1: 960, y0: 24, y1: 54 }, // 13
+    ];
+    const words = columnWords([...label1, ...values, ...label2], 28);
+    const valueWords = words.filter((w) => w.x0 >= 700);
+    expect(valueWords.map((w) => [w.x0, w.x1])).toEqual([
+      [760, 780],
+      [850, 870],
+      [920, 960],
+    ]);
+    // Each cut over its own line's height: none reaches the second line of the label.
+    for (const w of valueWords) expect(w.y1).toBeLessThanOrEqual(54);
   });
 });
 
