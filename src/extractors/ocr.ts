@@ -36,7 +36,7 @@ import {
   upscale,
   whiteOut,
 } from "./ocr-image.js";
-import type { Piece } from "./pdf-geometry.js";
+import type { HSeg, Piece } from "./pdf-geometry.js";
 import { layoutPages, type PageInput } from "./pdf-layout.js";
 
 export const NEEDS_TESSERACT =
@@ -883,6 +883,50 @@ async function recognise(
 }
 
 /**
+ * The words of a page as the layout gets them: marks the engine read into words, or read as words,
+ * taken off. A `|` is a piece of ruling the erasing left (reports print none in their text), and a
+ * bracket at the edge of a number, or a colon, semicolon or quote after one (131:), is a speck or a
+ * border read as one; so is a full stop after a whole number with no text after it on its line (`27.`
+ * alone: an ordinal `2.` always has its label right after it). Such a word keeps its other characters,
+ * with a confidence low enough to be checked. A doubted reading with no Chinese in it, centred on a
+ * ruling (`rulings`, in the words' pixels), is what the erasing left of the ruling read as text (`RST TE
+ * Ra aaa` along a table's bottom line): no cell prints on a ruling, and kept, such words join the row
+ * above and cost it its label. Punctuation read with little confidence is a speck.
+ */
+export function cleanReadings(words: OcrWord[], rulings: HSeg[], emPx: number): OcrWord[] {
+  const textAfter = (w: OcrWord) =>
+    words.some(
+      (o) =>
+        o !== w &&
+        o.left >= w.left + w.width - emPx / 4 &&
+        o.left - (w.left + w.width) <= 1.5 * emPx &&
+        Math.min(o.top + o.height, w.top + w.height) - Math.max(o.top, w.top) >
+          Math.min(o.height, w.height) / 2,
+    );
+  const onRuling = (w: OcrWord) => {
+    const y = w.top + w.height / 2;
+    const x = w.left + w.width / 2;
+    return (
+      w.conf < 50 &&
+      !CJK.test(w.text) &&
+      w.height <= emPx &&
+      rulings.some((s) => Math.abs(y - s.y) <= 0.3 * emPx && x >= s.x0 && x <= s.x1)
+    );
+  };
+  return words
+    .filter((w) => !onRuling(w))
+    .map((w) => {
+      let text = w.text
+        .replace(/\|/g, "")
+        .replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "")
+        .replace(/^(\d[\d,.]*)[:;'"‘’“”`]+$/, "$1");
+      if (/^\d+\.$/.test(text) && !textAfter(w)) text = text.slice(0, -1);
+      return text !== w.text ? { ...w, text, conf: Math.min(w.conf, 50) } : w;
+    })
+    .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
+}
+
+/**
  * Reads one rendered page image: deskew, rulings, then OCR. The cells of ruled tables are read one by one
  * (a lone `0` in a narrow cell is what a whole-page reading drops most), the rest of the page as a block.
  * Coordinates come out in points.
@@ -1022,14 +1066,35 @@ export async function ocrPageImage(
     // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
     // for 51) is read again restricted to the characters of a number. A number found so replaces it,
     // but never with confidence: the cell is flagged either way.
+    // A ruled cell among a row's values: two cells of its line read as numbers, and a cell before it
+    // (the row's label, or a value).
+    const amongValues = (k: number) => {
+      const b = boxes[k];
+      const line = boxes
+        .map((o, j) => ({ o, j }))
+        .filter(
+          ({ o, j }) =>
+            j !== k && Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * Math.min(o.y1 - o.y0, b.y1 - b.y0),
+        );
+      return (
+        line.some(({ o }) => o.x1 <= b.x0) && line.filter(({ j }) => isNumberReading(found[j])).length >= 2
+      );
+    };
     const doubtful = boxes
       .map((_, k) => k)
       .filter((k) => {
         const text = found[k].map((w) => w.text).join("");
+        if (boxes[k].x1 - boxes[k].x0 > 4 * emPx) return false;
+        // Latin letters and brackets are what digits are misread as (a table prints no such word). A
+        // Chinese character is too, read unsure in a ruled cell among a row's values (号 for 3, 人44 for
+        // 44); elsewhere it is left as read (the headers of narrow columns are single characters).
         return (
-          // Latin letters and brackets are what digits are misread as (a table prints no such word); a
-          // Chinese character is left as read (the headers of narrow columns are single characters).
-          misreadNumber(text) && boxes[k].x1 - boxes[k].x0 <= 4 * emPx
+          misreadNumber(text) ||
+          (!banded &&
+            CJK.test(text) &&
+            text.length <= 4 &&
+            Math.min(...found[k].map((w) => w.conf)) < 35 &&
+            amongValues(k))
         );
       });
     // In black and white first (a clean `27` in a noisy crop read `a7`), then restricted to digits as a
@@ -1172,13 +1237,34 @@ export async function ocrPageImage(
   // than a crop does), and the line keeps its place as the engine boxed it.
   const restLines = new Map<string, OcrWord[]>();
   for (const w of rest) restLines.set(w.line, [...(restLines.get(w.line) ?? []), w]);
-  const lone: { words: OcrWord[]; box: Box; number: boolean }[] = [];
+  const lone: { words: OcrWord[]; box: Box; number: boolean; han: boolean }[] = [];
+  const lines = [...restLines.values()].map((ws) => ({
+    text: ws.map((w) => w.text).join(""),
+    y0: Math.min(...ws.map((w) => w.top)),
+    y1: Math.max(...ws.map((w) => w.top + w.height)),
+  }));
+  // The text of the line just above a box's top (what a table printed one cell per line set before it).
+  const lineAbove = (top: number) =>
+    lines
+      .filter((l) => l.y1 <= top + emPx / 4)
+      .reduce<(typeof lines)[number] | undefined>(
+        (best, l) => (!best || l.y1 > best.y1 ? l : best),
+        undefined,
+      )?.text;
   for (const ws of restLines.values()) {
     const text = ws.map((w) => w.text).join("");
     const number = /^[+-]?\d[\d,.]*$/.test(text);
+    // A lone Chinese character read with little confidence right after a number (下 for 17 among a
+    // row's values) is a number misread too, where it stands in a column of values (below); after a
+    // label it may be that label's last character, wrapped (不予处 / 理), and is left as read.
+    const han =
+      CJK.test(text) &&
+      text.length === 1 &&
+      ws[0].conf < 30 &&
+      /^[+-]?\d[\d,.]*$/.test(lineAbove(Math.min(...ws.map((w) => w.top))) ?? "");
     // (Letters with digits, i7 for 17, are a misread number too; digits with a mark after them, 131:,
     // are a number and a speck, left to the speck rule below: read again, 21: lost its 1.)
-    if (!number && !LETTERS_FOR_DIGITS.test(text) && !(misreadNumber(text) && /[A-Za-z]/.test(text)))
+    if (!number && !han && !LETTERS_FOR_DIGITS.test(text) && !(misreadNumber(text) && /[A-Za-z]/.test(text)))
       continue;
     const x0 = Math.min(...ws.map((w) => w.left));
     const x1 = Math.max(...ws.map((w) => w.left + w.width));
@@ -1197,7 +1283,7 @@ export async function ocrPageImage(
       x1: Math.max(...ink.map((b) => b.x1)) + pad,
       y1: Math.max(...ink.map((b) => b.y1)) + pad,
     };
-    lone.push({ words: ws, box, number });
+    lone.push({ words: ws, box, number, han });
   }
   const asDigits = (psm: number) => ({ psm, config: [DIGITS_ONLY] });
   // Left edges of the page's lines that are one number each: where a column of values stands.
@@ -1236,7 +1322,7 @@ export async function ocrPageImage(
     return out;
   };
   const numbers = lone.filter((l) => l.number);
-  const lettered = lone.filter((l) => !l.number);
+  const lettered = lone.filter((l) => !l.number && (!l.han || inValueColumn(l.box)));
   const [second, digits] = await Promise.all([
     read(
       numbers.map((l) => upscale(crop(clean, l.box, margin), 3)),
@@ -1305,18 +1391,7 @@ export async function ocrPageImage(
     });
   });
   place([{ x0: margin, y0: margin, x1: clean.width, y1: clean.height }], [restWords], "p", false);
-  // A `|` is a piece of ruling the erasing left (reports print none in their text), and a bracket at
-  // the edge of a number, or a colon, semicolon or quote after one (131:), is a speck or a border read
-  // as one; the word keeps its other characters, with a confidence low enough to be checked.
-  const kept = words
-    .map((w) => {
-      const text = w.text
-        .replace(/\|/g, "")
-        .replace(/^[[\]]+(?=\d)|(?<=\d)[[\]]+$/g, "")
-        .replace(/^(\d[\d,.]*)[:;'"‘’“”`]+$/, "$1");
-      return text !== w.text ? { ...w, text, conf: Math.min(w.conf, 50) } : w;
-    })
-    .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
+  const kept = cleanReadings(words, px.h, emPx);
   const scale = 72 / dpi;
   const unread = unreadInk(blobs, kept, emPx, px);
   const pieces = wordsToPieces(snapLabels(kept), unread, scale, emPx);

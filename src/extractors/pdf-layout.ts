@@ -1269,28 +1269,40 @@ function withOpenHeaderColumns(
   offsets.sort((a, b) => a - b);
   const shift = offsets.length >= 3 ? offsets[Math.floor(offsets.length / 2)] : 0;
   const placed = heads.map((h) => ({ ...h, x: h.x + shift }));
-  const wide = Math.max(size, 0.5 * spacing);
-  // A header column there: a wrapped label (科研 / 机构) on two header lines or more, one above the
-  // other; a lone word may be a piece of a neighbour's label that the engine cut in the wrong place,
-  // unless it is a whole label standing well clear (half a column spacing) of its neighbours.
-  const headerColumn = (room: typeof placed, left: number, right: number): number | undefined => {
-    let found = room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size));
-    if (found.length === 0) found = room.filter((h) => h.whole && h.x - left >= wide && right - h.x >= wide);
-    if (found.length === 0) return undefined;
-    return found.reduce((a, h) => a + h.x, 0) / found.length;
-  };
-  const blanks: [number, number][] = [];
+  // (Half a unit spacing, not half the median distance: with blank columns between most printed ones,
+  // the median is a double distance, and a lone label midway in a two-column gap is not half that clear.)
+  const wide = Math.max(size, 0.5 * unit);
   // Header words closer together than 0.6 of a unit spacing are one column's (a label the engine cut
   // in two, 法 / 律, stands about one em either side of its middle).
-  const columnsOf = (room: typeof placed) => {
+  const clusters = (words: typeof placed) => {
     const groups: (typeof placed)[] = [];
-    for (const h of [...room].sort((p, q) => p.x - q.x)) {
+    for (const h of [...words].sort((p, q) => p.x - q.x)) {
       const last = groups.at(-1);
       if (last && h.x - last[last.length - 1].x <= 0.6 * unit) last.push(h);
       else groups.push([h]);
     }
     return groups;
   };
+  const middle = (words: typeof placed) => words.reduce((a, h) => a + h.x, 0) / words.length;
+  // The header columns among the words standing between two x positions, left to right: a wrapped
+  // label (科研 / 机构) on two header lines or more, one above the other; a lone word may be a piece of
+  // a neighbour's label that the engine cut in the wrong place, unless it is a whole label standing
+  // well clear (half a unit spacing) of its neighbours. Only words with another line's word over or
+  // under them are clustered into columns: a caption's words (法人或其他组织 over the organisations'
+  // columns, read a character or two at a time) would otherwise bridge two header columns into one.
+  const headerColumns = (room: typeof placed, left: number, right: number): number[] => {
+    const stacked = new Set(
+      room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size)),
+    );
+    const found = clusters([...stacked]).map(middle);
+    for (const g of clusters(room)) {
+      if (g.some((h) => stacked.has(h))) continue;
+      const whole = g.filter((h) => h.whole && h.x - left >= wide && right - h.x >= wide);
+      if (whole.length > 0) found.push(middle(whole));
+    }
+    return found.sort((a, b) => a - b);
+  };
+  const blanks: [number, number][] = [];
   // Between two printed columns about n + 1 unit spacings apart (a narrower gap holds no column: a word
   // there is a piece of a neighbour's wider label), up to n blank columns: one under each header column
   // standing there well clear of the printed columns' middles and edges. More header columns than the
@@ -1306,9 +1318,7 @@ function withOpenHeaderColumns(
         cols[k + 1][0] - (h.x - shift) >= 0.3 * size,
     );
     if (apart < 1.5 * unit || room.length === 0) continue;
-    const found = columnsOf(room)
-      .map((g) => headerColumn(g, mids[k], mids[k + 1]))
-      .filter((x): x is number => x !== undefined);
+    const found = headerColumns(room, mids[k], mids[k + 1]);
     if (found.length <= Math.round(apart / unit) - 1)
       blanks.push(...found.map((x): [number, number] => [x, x]));
   }
@@ -1327,11 +1337,7 @@ function withOpenHeaderColumns(
     );
     // The header column nearest to the column after it (a stray piece of a label, the last character
     // of 自然人 read as a word of its own, is passed over).
-    let x: number | undefined;
-    for (const g of columnsOf(room).reverse()) {
-      x = headerColumn(g, labelRight, next);
-      if (x !== undefined) break;
-    }
+    const x = headerColumns(room, labelRight, next).at(-1);
     if (x === undefined) break;
     blanks.push([x, x]);
     next = x;

@@ -574,6 +574,98 @@ describe("blank columns of borderless scans, found under their header labels", (
     ]);
   });
 
+  it("places two blank columns side by side under a caption read a character or two at a time", () => {
+    // 社会公益组织 and 法律服务机构 blank (an office suite's print of GOP2019): the caption
+    // 法人或其他组织 above them comes back as seven words about a character apart, which join the two
+    // labels' words into one run unless only stacked words are clustered into columns.
+    const line = rowsAt(
+      [
+        [353, 367],
+        [387, 405],
+        [416, 434],
+        [520, 534],
+        [548, 566],
+      ],
+      326,
+    );
+    const t = table([
+      w("法人或其他组织", 420, 503, 574, 0.9, [
+        [420, 431],
+        [437, 443],
+        [448, 463],
+        [462, 473],
+        [473, 479],
+        [484, 491],
+        [496, 503],
+      ]),
+      w("自然人", 344, 376, 607),
+      w("社会", 443, 466, 607),
+      w("法律", 479, 502, 607),
+      w("总计", 545, 568, 607),
+      w("商业", 385, 406, 619),
+      w("科研", 415, 437, 619),
+      w("公益", 441, 466, 628, 0.9, [
+        [441, 453],
+        [454, 466],
+      ]),
+      w("服务", 479, 502, 628),
+      w("其他", 516, 539, 628),
+      w("企业机构", 384, 438, 643, 0.9, [
+        [384, 436],
+        [418, 429],
+        [428, 438],
+      ]),
+      w("组织", 443, 466, 643),
+      w("机构", 479, 502, 643),
+      ...line(680, "一、本年新收政府信息公开申请数量", ["38", "132", "121", "58", "349"]),
+      ...line(700, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["38", "132", "121", "", "", "58", "349"],
+      ["0", "0", "0", "", "", "0", "0"],
+    ]);
+  });
+
+  it("places a blank column under a lone label midway in a two-column gap, though most gaps are double", () => {
+    // 商业企业 and 法律服务机构 blank (an office suite's print of GOP2019): of five printed columns,
+    // two gaps are double, so the median distance is a double one. 商业 is read alone (企业 run into
+    // 机构 on the line below), midway between 自然人 and 科研机构: half a unit spacing clear of both.
+    const line = rowsAt(
+      [
+        [349, 362],
+        [413, 427],
+        [448, 462],
+        [522, 536],
+        [551, 566],
+      ],
+      329,
+    );
+    const t = table([
+      w("自然人", 340, 371, 600),
+      w("社会", 438, 460, 600),
+      w("法律", 478, 503, 600),
+      w("总计", 547, 570, 600),
+      w("商业", 379, 401, 610),
+      w("科研", 409, 431, 610),
+      w("公益", 438, 460, 618),
+      w("服务", 478, 500, 618),
+      w("其他", 518, 540, 618),
+      w("企业机构", 379, 431, 623, 0.9, [
+        [379, 431],
+        [411, 422],
+        [422, 431],
+      ]),
+      w("组织", 438, 460, 636),
+      w("机构", 478, 500, 636),
+      ...line(680, "一、本年新收政府信息公开申请数量", ["105", "55", "102", "98", "360"]),
+      ...line(700, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["105", "", "55", "102", "", "98", "360"],
+      ["0", "", "0", "0", "", "0", "0"],
+    ]);
+  });
+
   it("places a blank column next to the labels under a label stacked one character a line, not under a caption's tail", () => {
     // A browser squeezes the empty 自然人 column against the row labels and stacks its label; 自 is
     // misread as 三, right after the caption's last word on its line (so it is taken for the caption's).

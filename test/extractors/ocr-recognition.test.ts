@@ -1,9 +1,11 @@
-// OCR recognition on a noisy scan: cells read in black and white, and labels in traditional script read
+// OCR recognition: marks read as words taken off (a full stop after a lone number, ruling residue), and on
+// a noisy scan cells read in black and white, and labels in traditional script read
 // with Tesseract's traditional model where it is installed (skipped, with the reason, where it cannot run).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  cleanReadings,
   NEEDS_TESSERACT,
   type OcrWord,
   ocrTools,
@@ -58,6 +60,42 @@ describe("short row labels misread by OCR", () => {
     // `信息公廾` is a character from `信息公开`, a stretch of many labels but no label of its own.
     const stretch = [word("信息", 0, 60), word("公廾", 60, 60)];
     expect(snapLabels(stretch).map((w) => w.text)).toEqual(["信息", "公廾"]);
+  });
+});
+
+describe("marks read as words, taken off before the layout", () => {
+  const EM = 30;
+  /** A word at (left, top), `width` wide and one em tall unless told. */
+  const at = (text: string, left: number, top: number, width: number, conf = 90, height = EM): OcrWord => ({
+    text,
+    conf,
+    left,
+    top,
+    width,
+    height,
+    page: 1,
+    line: `1.1.1.${top}`,
+  });
+
+  it("drops a full stop after a number alone on its line, doubting it, and keeps an ordinal's before its label", () => {
+    const words = [at("27.", 100, 400, 40), at("2.", 100, 500, 25), at("重复申请", 130, 500, 120)];
+    const kept = cleanReadings(words, [], EM);
+    expect(kept.map((w) => w.text)).toEqual(["27", "2.", "重复申请"]);
+    expect(kept[0].conf).toBeLessThanOrEqual(50);
+    expect(kept[1].conf).toBe(90);
+  });
+
+  it("drops unsure Latin words centred on a ruling, never Chinese or a word off the line", () => {
+    const ruling = { y: 815, x0: 150, x1: 1450 };
+    const words = [
+      at("RST", 400, 805, 50, 30, 20), // residue of the bottom ruling read as text
+      at("aaa", 700, 806, 60, 26, 18),
+      at("0", 880, 760, 15, 96), // the last row's value, above the line
+      at("Nt", 1300, 806, 20, 4, 18),
+      at("其他", 500, 800, 60, 40), // Chinese on a ruling is kept (a label crossing a faint line)
+      at("ee", 60, 806, 40, 20, 18), // in the margin, beyond the ruling's ends: left to the layout
+    ];
+    expect(cleanReadings(words, [ruling], EM).map((w) => w.text)).toEqual(["0", "其他", "ee"]);
   });
 });
 
