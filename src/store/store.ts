@@ -162,13 +162,16 @@ export class Store {
       updateReport: db.prepare(`UPDATE reports SET issuer_name=@issuer_name, report_year=@report_year,
         format_version=@format_version, title=@title, admin_level=@admin_level, issuer_type=@issuer_type,
         scope=@scope, year_source=@year_source, has_standard_tables=@has_standard_tables,
-        current_document_id=@document_id, updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=@id`),
+        current_document_id=@document_id, version_reason=@version_reason,
+        updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=@id`),
+      // updateReport for a version of the same issuer and year (see decideCurrent).
+      updateReportVersion: db.prepare(`UPDATE reports SET format_version=@format_version, title=@title,
+        admin_level=@admin_level, issuer_type=@issuer_type, scope=@scope, year_source=@year_source,
+        has_standard_tables=@has_standard_tables, current_document_id=@document_id,
+        version_reason=@version_reason, updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=@id`),
       linkDoc: db.prepare("UPDATE documents SET report_id = ? WHERE id = ?"),
       keyId: db.prepare("SELECT id FROM cell_keys WHERE key = ?").pluck(),
       insertKey: db.prepare("INSERT INTO cell_keys (key) VALUES (?)"),
-      insertCheck: db.prepare(
-        "INSERT INTO check_results (document_id, rule, status, failures) VALUES (?,?,?,?)",
-      ),
       insertFlag: db.prepare(
         "INSERT INTO flags (document_id, code, severity, message, keys, position) VALUES (?,?,?,?,?,?)",
       ),
@@ -176,13 +179,12 @@ export class Store {
       versionsOf: db.prepare(`SELECT d.id, d.status, d.version_reason,
           IFNULL(d.cells, (SELECT count(*) FROM cell_values v WHERE v.document_id = d.id)) AS cells
         FROM documents d WHERE d.report_id = ? AND d.status != 'failed' ORDER BY d.id`),
-      pinnedOf: db.prepare("SELECT pinned_document_id FROM reports WHERE id = ?").pluck(),
+      reportOf: db.prepare("SELECT pinned_document_id, issuer_name, report_year FROM reports WHERE id = ?"),
       fieldsOf: db.prepare("SELECT report_fields FROM documents WHERE id = ?").pluck(),
       setVersion: db.prepare("UPDATE documents SET status = ?, version_reason = ? WHERE id = ?"),
       setCurrent: db.prepare(
-        "UPDATE reports SET current_document_id = ?, has_standard_tables = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+        "UPDATE reports SET current_document_id = ?, has_standard_tables = ?, version_reason = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
       ),
-      setReportReason: db.prepare("UPDATE reports SET version_reason = ? WHERE id = ?"),
     };
   }
 
@@ -514,6 +516,7 @@ export class Store {
       const now = this.db.prepare("SELECT status FROM documents WHERE id = ?").pluck().get(existing.id);
       return now === "superseded" ? "not_current" : "new";
     }
+    const fields = reportFields(report);
     const docId = Number(
       this.stmts.insertDoc.run(
         doc.sha256,
@@ -526,32 +529,39 @@ export class Store {
         null,
         extractionVersion(),
         sourceDir,
-        JSON.stringify(reportFields(report)),
+        JSON.stringify(fields),
         report.cells.length,
       ).lastInsertRowid,
     );
     this.stmts.addOrigin.run(docId, doc.origin);
-    const { reportId, created } = this.attach(docId, identityOf(report, doc.origin), report);
+    const { reportId, created } = this.attach(docId, identityOf(report, doc.origin), fields);
     this.insertExtraction(docId, report);
-    const current = this.decideCurrent(reportId, {
-      id: docId,
-      status: report.cells.length > 0 ? "imported" : "no_tables",
-      version_reason: null,
-      cells: report.cells.length,
-    });
+    const current = this.decideCurrent(
+      reportId,
+      {
+        id: docId,
+        status: report.cells.length > 0 ? "imported" : "no_tables",
+        version_reason: null,
+        cells: report.cells.length,
+      },
+      fields,
+    );
     if (!this.regionsDeferred && current === docId) this.resolveRegion(reportId);
     return created ? "new" : current === docId ? "updated" : "not_current";
   }
 
   /** Links a document to the report of its identity, creating the report if there is none. */
-  private attach(docId: number, identity: string, report: Report): { reportId: number; created: boolean } {
+  private attach(
+    docId: number,
+    identity: string,
+    fields: ReportFields,
+  ): { reportId: number; created: boolean } {
     const prev = this.stmts.reportByIdentity.get(identity) as { id: number } | undefined;
     let reportId: number;
     if (prev) reportId = prev.id;
     else {
       reportId = Number(
-        this.stmts.insertReport.run({ ...reportFields(report), identity, document_id: docId })
-          .lastInsertRowid,
+        this.stmts.insertReport.run({ ...fields, identity, document_id: docId }).lastInsertRowid,
       );
     }
     this.stmts.linkDoc.run(reportId, docId);
@@ -585,10 +595,12 @@ export class Store {
   private insertCells(docId: number, cells: Report["cells"]): void {
     const plain: unknown[] = [];
     const boxed: unknown[] = [];
-    // Runs the rows bound so far as one statement (their count follows from the parameters bound).
+    // Runs the rows bound so far as one statement (their count follows from the parameters bound). The
+    // values are passed as arguments, not as one array: better-sqlite3 reads an array's elements one by
+    // one through V8's object API, which took twice as long as binding the same values as arguments.
     const flush = (hasBox: boolean, args: unknown[]) => {
       if (args.length === 0) return;
-      this.cellInsert(hasBox, args.length / (hasBox ? BOXED_CELL_PARAMS : CELL_PARAMS)).run(args);
+      this.cellInsert(hasBox, args.length / (hasBox ? BOXED_CELL_PARAMS : CELL_PARAMS)).run(...args);
       args.length = 0;
     };
     for (const c of cells) {
@@ -627,10 +639,28 @@ export class Store {
     flush(true, boxed);
   }
 
+  /** Multi-row INSERTs of check results, by row count. */
+  private readonly checkInserts = new Map<number, Database.Statement>();
+
+  private checkInsert(rows: number): Database.Statement {
+    let stmt = this.checkInserts.get(rows);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `INSERT INTO check_results (document_id, rule, status, failures) VALUES ${new Array(rows).fill("(?,?,?,?)").join(",")}`,
+      );
+      this.checkInserts.set(rows, stmt);
+    }
+    return stmt;
+  }
+
   private insertExtraction(docId: number, report: Report): void {
     this.insertCells(docId, report.cells);
-    for (const r of report.rules)
-      this.stmts.insertCheck.run(docId, r.rule, r.status, JSON.stringify(r.failures));
+    // The rules' results in one statement (a report has five): each statement run costs as much as its rows.
+    if (report.rules.length > 0) {
+      const args: unknown[] = [];
+      for (const r of report.rules) args.push(docId, r.rule, r.status, JSON.stringify(r.failures));
+      this.checkInsert(report.rules.length).run(...args);
+    }
     for (const f of report.flags) {
       this.stmts.insertFlag.run(
         docId,
@@ -654,14 +684,20 @@ export class Store {
   /**
    * Chooses the current version of a report on evidence (src/store/versions.ts), records why each
    * version is or is not current, and copies the current version's report fields. Returns its id.
+   * `added` is a document just written, with `addedFields` its report fields (not read back when it
+   * becomes current, as it does in most imports).
    */
-  private decideCurrent(reportId: number, added?: VersionRow): number {
+  private decideCurrent(reportId: number, added?: VersionRow, addedFields?: ReportFields): number {
     // Within the batch's own transaction, a report decided before has its versions as that decision
     // left them, and the new document is the newest (versionsOf orders by id).
     const known = added && this.batchStarted > 0 ? this.versionsRead.get(reportId) : undefined;
     const docs = known ? [...known, added!] : (this.stmts.versionsOf.all(reportId) as VersionRow[]);
-    const pinned = this.stmts.pinnedOf.get(reportId) as number | null;
-    const choice = chooseVersion(docs, pinned);
+    const report = this.stmts.reportOf.get(reportId) as {
+      pinned_document_id: number | null;
+      issuer_name: string | null;
+      report_year: number | null;
+    };
+    const choice = chooseVersion(docs, report.pinned_document_id);
     for (const d of docs) {
       // Only what changed is written: a report with many versions must not rewrite them all each time.
       const status = d.id !== choice.current ? "superseded" : d.cells > 0 ? "imported" : "no_tables";
@@ -674,11 +710,24 @@ export class Store {
     }
     if (this.batchStarted > 0) this.versionsRead.set(reportId, docs);
     const cur = docs.find((d) => d.id === choice.current)!;
-    const fields = this.stmts.fieldsOf.get(cur.id) as string | null;
-    const f = fields ? (JSON.parse(fields) as ReturnType<typeof reportFields>) : null;
-    if (f) this.stmts.updateReport.run({ ...f, document_id: cur.id, id: reportId });
-    else this.stmts.setCurrent.run(cur.id, cur.cells > 0 ? 1 : 0, reportId);
-    this.stmts.setReportReason.run(choice.reasons.get(cur.id) ?? null, reportId);
+    const reason = choice.reasons.get(cur.id) ?? null;
+    let f: ReportFields | null;
+    if (cur === added && addedFields) f = addedFields;
+    else {
+      const stored = this.stmts.fieldsOf.get(cur.id) as string | null;
+      f = stored ? (JSON.parse(stored) as ReportFields) : null;
+    }
+    if (f) {
+      // An UPDATE rewrites the index entries of every column it sets, changed or not: the issuer and year
+      // (in four of the report's indexes) are set only when they change, as a new version seldom does.
+      const sameIssuerYear = f.issuer_name === report.issuer_name && f.report_year === report.report_year;
+      (sameIssuerYear ? this.stmts.updateReportVersion : this.stmts.updateReport).run({
+        ...f,
+        document_id: cur.id,
+        version_reason: reason,
+        id: reportId,
+      });
+    } else this.stmts.setCurrent.run(cur.id, cur.cells > 0 ? 1 : 0, reason, reportId);
     if (!this.regionsDeferred) valuesWritten(this.db, reportId); // stored values (src/analyst/upkeep.ts)
     return cur.id;
   }
@@ -777,7 +826,7 @@ export class Store {
           .run(identity, oldReport);
         reportId = oldReport;
       } else {
-        reportId = this.attach(docId, identity, report).reportId;
+        reportId = this.attach(docId, identity, reportFields(report)).reportId;
         if (oldReport !== null) {
           this.db
             .prepare("UPDATE reports SET pinned_document_id = NULL WHERE id = ? AND pinned_document_id = ?")
@@ -911,3 +960,5 @@ function reportFields(report: Report) {
     has_standard_tables: report.cells.length > 0 ? 1 : 0,
   };
 }
+
+type ReportFields = ReturnType<typeof reportFields>;
