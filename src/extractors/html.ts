@@ -11,6 +11,7 @@ import {
 import { Parser } from "htmlparser2";
 import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
 import { isValueText, normalizeText } from "../normalize/text.js";
+import { mapPacked } from "../packed-arrays.js";
 import { DocumentError } from "./errors.js";
 import { extractText } from "./text.js";
 
@@ -262,7 +263,7 @@ function expandTable(table: Element, tableIndex: number): TableBlock {
   });
   // Holes left by malformed spans become empty non-origin cells so that rows stay indexable.
   // (A loop, not Array.from over an array-like: that takes V8's generic path, per grid cell.)
-  const grid = rows.map((row, r) => {
+  const grid = mapPacked(rows, (row, r) => {
     const cells: GridCell[] = [];
     for (let c = 0; c < row.length; c++) {
       cells.push(

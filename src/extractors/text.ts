@@ -3,6 +3,7 @@
 import type { Block, DocumentModel, GridCell, TableBlock } from "../model/document.js";
 import { plainCell } from "../model/document.js";
 import { isValueText, normalizeText } from "../normalize/text.js";
+import { mapPacked } from "../packed-arrays.js";
 
 interface Line {
   text: string;
@@ -72,14 +73,16 @@ function detectDialect(lines: Line[]): Dialect {
 export function extractText(raw: string): DocumentModel {
   // A line holding only no-break spaces (or a literal `&nbsp;` left by a copy of a web page) is an empty
   // cell the source printed, not an empty line: it is kept as a blank before normalization erases it.
-  const lines: Line[] = raw
-    .replace(/\r\n?/g, "\n")
-    .replace(/&nbsp;/g, "\u00a0")
-    .split("\n")
-    .map((line, i) => {
+  const lines: Line[] = mapPacked(
+    raw
+      .replace(/\r\n?/g, "\n")
+      .replace(/&nbsp;/g, "\u00a0")
+      .split("\n"),
+    (line, i) => {
       const text = normalizeText(line).trim();
       return { text, no: i + 1, explicitBlank: text === "" && line.includes("\u00a0") };
-    });
+    },
+  );
   const dialect = detectDialect(lines);
   const blocks: Block[] = [];
   let table: TableBlock | undefined;
@@ -157,7 +160,7 @@ export function extractText(raw: string): DocumentModel {
     // A whole row on one line (P2, P3, markdown).
     closeRow();
     ensureTable(no);
-    row = splitRow(text).map((c, j) =>
+    row = mapPacked(splitRow(text), (c, j) =>
       plainCell(c, table!.rows.length, j, { line: no, table: table!.pos.table }),
     );
     closeRow();

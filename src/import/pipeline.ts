@@ -14,6 +14,7 @@ import { checkProse, checkRules } from "../normalize/rules.js";
 import { type Report, validateReport } from "../normalize/schema.js";
 import { flagInexactNumbers, normalizeText, toSimplified } from "../normalize/text.js";
 import { buildUnits } from "../normalize/units.js";
+import { mapPacked } from "../packed-arrays.js";
 
 /** The simulated extraction change of ZFXXGK_TEST_EXTRACTION_CHANGE (src/extraction-version.ts). */
 function simulateChange(cells: CanonicalCell[]): CanonicalCell[] {
@@ -72,7 +73,7 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   // One linearization serves metadata, reconstruction and the prose rule. The year is read first
   // from the text alone: it is only a prior for the version when no template fingerprint is visible.
   const built = buildUnits(model);
-  const textLines = built.lines.map((l) => l.text);
+  const textLines = mapPacked(built.lines, (l) => l.text);
   let meta = extractMeta(textLines, model.title);
   // A scan's issuer is settled by a vote over every reading of its name (normalize/metadata-ocr.ts).
   let issuerDoubt: string | undefined;
@@ -116,10 +117,10 @@ export function processModel(model: DocumentModel, charset: string | undefined):
       });
     }
   }
-  const prose = model.blocks
-    .filter((b) => b.kind === "text")
-    .map((b) => b.text)
-    .join("\n");
+  const prose = mapPacked(
+    model.blocks.filter((b) => b.kind === "text"),
+    (b) => b.text,
+  ).join("\n");
   const report = validateReport({
     formatVersion: rec.formatVersion,
     meta,

@@ -1,5 +1,7 @@
 // Report metadata: report year (统计期限 first, then title), issuer name, admin level, issuer type, scope.
 
+import { mapPacked } from "../packed-arrays.js";
+
 export type AdminLevel = "national" | "provincial" | "prefecture" | "county" | "township" | "unknown";
 export type IssuerType =
   | "people_government"
@@ -397,16 +399,16 @@ export function reportEvidence(
   docTitle?: string,
 ): ReportEvidence {
   if (printedValues) return { isReport: true, reason: "statistical tables with printed values" };
-  const heads = [docTitle ?? "", ...lines.filter((l) => l.trim() !== "").slice(0, 3)]
-    .map((l) => l.replace(/\s+/g, ""))
-    .filter((l) => l !== "" && l.length <= 80 && !/。/.test(l));
+  const heads = mapPacked([docTitle ?? "", ...lines.filter((l) => l.trim() !== "").slice(0, 3)], (l) =>
+    l.replace(/\s+/g, ""),
+  ).filter((l) => l !== "" && l.length <= 80 && !/。/.test(l));
   for (const h of heads) {
     // A portal <title> carries the site name after a separator: 关于…的通知_某市人民政府.
     const bare = h.split(/[_|｜]/)[0].replace(/[-—]+[^-—]*$/, "");
     for (const [re, why] of NOT_A_REPORT_TITLES) if (re.test(bare)) return { isReport: false, reason: why };
   }
   const titles = new Set(
-    lines.map((l) => l.replace(/\s+/g, "")).filter((l) => l.length <= 80 && TITLE_RE.test(l)),
+    mapPacked(lines, (l) => l.replace(/\s+/g, "")).filter((l) => l.length <= 80 && TITLE_RE.test(l)),
   );
   const short = lines.filter((l) => l.replace(/\s+/g, "").length <= 40);
   const headings = new Set<number>();

@@ -1,6 +1,7 @@
 // Template-driven reconstruction of Tables 2–4 from units: finds each table by its anchors, maps rows
 // by label (Table 3 by aligning units to the template order), detects the format version.
 import type { SourcePosition } from "../model/document.js";
+import { mapPacked } from "../packed-arrays.js";
 import type { CanonicalCell, Flag } from "./cells.js";
 import type { PartialLabel } from "./partial-labels.js";
 import { r5Instances } from "./rules.js";
@@ -145,13 +146,13 @@ function numberText(raw: string): string {
 function partialLabelFlags(partial: PartialLabel[]): Flag[] {
   const byRead = new Map<string, Set<string>>();
   for (const p of partial) byRead.set(p.read, (byRead.get(p.read) ?? new Set()).add(p.printed));
-  return [...byRead].map(([read, printed]) => {
+  return mapPacked([...byRead], ([read, printed]) => {
     const t2 = matchT2Row(read);
     const t3 = matchT3Rows(read, 3).filter((i) => T3_ROWS[i].key);
     const keys = t2
       ? [`active.${t2.block}.${t2.row}`]
       : t3.length > 0
-        ? t3.map((i) => `applications.${T3_ROWS[i].key}`)
+        ? mapPacked(t3, (i) => `applications.${T3_ROWS[i].key}`)
         : [...ALL_TABLES];
     return {
       code: "label_partially_read",
@@ -336,14 +337,14 @@ function decideVersion(
       votes.add("GOP2021");
     }
   }
-  const t3Matches = t3.map((u) => ({
+  const t3Matches = mapPacked(t3, (u) => ({
     own: matchT3Rows(u.own, 3),
     // A floating label is the text just before the values (a wrapped label spans a few lines at most).
     soft: matchT3Rows(u.floating.slice(-4).join("\n"), 3),
   }));
   const subRowIdx = new Set(t3Sequence("GOP2021").filter((i) => T3_ROWS[i].only === "GOP2021"));
   const otherTotalIdx = T3_ROWS.findIndex((r) => r.key === "result.other.total");
-  const allT3Text = t3.map((u) => `${u.floating.join("")}${u.own}`).join("");
+  const allT3Text = mapPacked(t3, (u) => `${u.floating.join("")}${u.own}`).join("");
   const sawSubRows =
     t3Matches.some((m) => m.own.some((i) => subRowIdx.has(i) && T3_ROWS[i].cores.length > 0)) ||
     /逾期不补正|逾期未按收费/.test(labelKey(allT3Text));
@@ -500,7 +501,12 @@ function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: F
   if (t4Tokens.length > 0) {
     const trimmed = trimValues(
       // Written out rather than spread: an object spread here took a slow copy for each token.
-      t4Tokens.map((t) => ({ tok: t.tok, unit: t.unit, parsed: t.tok.parsed, uncertain: t.tok.uncertain })),
+      mapPacked(t4Tokens, (t) => ({
+        tok: t.tok,
+        unit: t.unit,
+        parsed: t.tok.parsed,
+        uncertain: t.tok.uncertain,
+      })),
       15,
       () => flags.push(blanksUnplaced("Table 4", "appeals")),
     );
@@ -654,7 +660,7 @@ function alignTable3(
   const n = units.length;
   const numeric = (u: Unit) => u.values.filter((v) => v.parsed.status !== "blank").length;
   // Per-unit facts the scoring needs, computed once rather than per (unit, row) pair.
-  const facts = units.map((u, i) => ({
+  const facts = mapPacked(units, (u, i) => ({
     count: trimValues(u.values, 7).length,
     ownLeaves: matches[i].own.filter((r) => T3_ROWS[r].key),
     softLeaves: matches[i].soft.filter((r) => T3_ROWS[r].key),
@@ -676,7 +682,7 @@ function alignTable3(
     return s;
   };
   // Cost of leaving a unit out of the table, per unit (the DP asks for it once per row).
-  const dropCosts = units.map((u, i) => {
+  const dropCosts = mapPacked(units, (u, i) => {
     if (numeric(u) === 0 || facts[i].foreign) return 0;
     const { ownLeaves, count } = facts[i];
     if (ownLeaves.length === 0 && matches[i].own.length > 0) return -1; // group row with a printed subtotal

@@ -1,5 +1,6 @@
 // Consistency rules R1, R2, R3, R5 (three-valued, on printed values) and R12 (prose vs table, warning).
 // Rule results never change a value; they flag it.
+import { mapPacked } from "../packed-arrays.js";
 import type { CanonicalCell } from "./cells.js";
 import type { FormatVersion } from "./template.js";
 import { T3_COLUMNS, T3_ROWS, t3Sequence } from "./template.js";
@@ -19,10 +20,10 @@ export interface RuleResult {
 type Lookup = (key: string) => Pick<CanonicalCell, "status" | "value"> | undefined;
 
 /** Three-valued combination: any failing instance fails; otherwise any unknown makes it unknown. */
-function combine(results: RuleStatus[]): RuleStatus {
-  if (results.length === 0) return "unknown";
-  if (results.includes("fail")) return "fail";
-  if (results.includes("unknown")) return "unknown";
+function combine(instances: readonly { status: RuleStatus }[]): RuleStatus {
+  if (instances.length === 0) return "unknown";
+  if (instances.some((i) => i.status === "fail")) return "fail";
+  if (instances.some((i) => i.status === "unknown")) return "unknown";
   return "pass";
 }
 
@@ -56,8 +57,8 @@ function rule(
   const failing = instances.filter((i) => i.status === "fail");
   return {
     rule: name,
-    status: combine(instances.map((i) => i.status)),
-    failures: failing.map((i) => i.label),
+    status: combine(instances),
+    failures: mapPacked(failing, (i) => i.label),
     keys: [...new Set(failing.flatMap((i) => i.keys))],
   };
 }
@@ -127,7 +128,7 @@ function evaluate(
   get: Lookup,
   instances: SumInstance[],
 ): { status: RuleStatus; label: string; keys: string[] }[] {
-  return instances.map((i) => {
+  return mapPacked(instances, (i) => {
     const e = equation(get, i.left, i.right);
     return { status: e.status, label: e.status === "fail" ? i.label(e.l, e.r) : "", keys: i.keys };
   });
@@ -135,8 +136,8 @@ function evaluate(
 
 /** R5's instances, one per Table 4 group: 总计 = 维持 + 纠正 + 其他 + 尚未审结. */
 export function r5Instances(get: Lookup): { status: RuleStatus; label: string; keys: string[] }[] {
-  return ["review", "litigation_direct", "litigation_after_review"].map((g) => {
-    const parts = ["upheld", "corrected", "other", "pending"].map((o) => `appeals.${g}.${o}`);
+  return mapPacked(["review", "litigation_direct", "litigation_after_review"], (g) => {
+    const parts = mapPacked(["upheld", "corrected", "other", "pending"], (o) => `appeals.${g}.${o}`);
     const e = equation(get, [`appeals.${g}.total`], parts);
     return {
       status: e.status,
@@ -170,7 +171,7 @@ export function checkRules(cells: CanonicalCell[], version: FormatVersion): Rule
       "R2",
       evaluate(
         get,
-        printedRows.map((r) => r.r2),
+        mapPacked(printedRows, (r) => r.r2),
       ),
     ),
   );

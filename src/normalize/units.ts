@@ -1,6 +1,7 @@
 // Turns the document model into "units": a label (own or floating) with the printed values that follow
 // it. Tables 2–4 are reconstructed from units, whatever form the document came in.
 import { type Block, type DocumentModel, OCR_DOUBTED_BELOW, type SourcePosition } from "../model/document.js";
+import { mapPacked } from "../packed-arrays.js";
 import { type PartialLabel, readPartialLabel } from "./partial-labels.js";
 import {
   labelKey,
@@ -108,10 +109,13 @@ function textSample(blocks: Block[]): string {
  */
 function simplifiedBlocks(blocks: Block[]): Block[] | undefined {
   if (!looksTraditional(textSample(blocks))) return undefined;
-  return blocks.map((b) =>
+  return mapPacked(blocks, (b) =>
     b.kind === "text"
       ? { ...b, text: toSimplified(b.text) }
-      : { ...b, rows: b.rows.map((row) => row.map((c) => ({ ...c, text: toSimplified(c.text) }))) },
+      : {
+          ...b,
+          rows: mapPacked(b.rows, (row) => mapPacked(row, (c) => ({ ...c, text: toSimplified(c.text) }))),
+        },
   );
 }
 
@@ -160,7 +164,7 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
       const unread =
         b.conf !== undefined && (/^\ufffd+$/.test(b.text.trim()) || misreadValue(b.text, b.conf));
       out.push({
-        cells: splitFlowLine(b.text).map((text) => ({
+        cells: mapPacked(splitFlowLine(b.text), (text) => ({
           text: readUnknowns(text, partial),
           pos: b.pos,
           ...(unread ? { misread: true } : {}),
@@ -176,9 +180,9 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
       let numbers: boolean | undefined;
       const printsNumbers = () =>
         (numbers ??= row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim())));
-      const cells = row
-        .filter((c) => c.origin)
-        .map((c) => ({
+      const cells = mapPacked(
+        row.filter((c) => c.origin),
+        (c) => ({
           text: readUnknowns(normalizeText(c.text), partial),
           pos: c.pos,
           uncertain: c.uncertain,
@@ -186,7 +190,8 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
           (misreadValue(c.text, c.conf) || (misreadCharacter(c.text, c.conf) && printsNumbers()))
             ? { misread: true }
             : {}),
-        }));
+        }),
+      );
       if (cells.length === 0) continue;
       if (b.spans === "known") {
         out.push({ cells, isRow: true, pos: cells[0].pos });
@@ -229,7 +234,7 @@ interface ParsedCell {
 }
 
 const tokens = (cells: ParsedCell[]): ValueToken[] =>
-  cells.map((c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+  mapPacked(cells, (c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
 
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
@@ -245,8 +250,8 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   const rowUnit = (line: StreamLine, seq: number, labels: ParsedCell[], values: ValueToken[]) => {
     run = undefined;
     units.push({
-      own: labels.map((c) => c.text).join(""),
-      ownCells: labels.map((c) => c.text),
+      own: mapPacked(labels, (c) => c.text).join(""),
+      ownCells: mapPacked(labels, (c) => c.text),
       floating,
       values,
       rowBound: true,
@@ -299,14 +304,14 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
         return;
       }
     }
-    const parsed: ParsedCell[] = line.cells.map((c) => ({
+    const parsed: ParsedCell[] = mapPacked(line.cells, (c) => ({
       text: c.text,
       pos: c.pos,
       uncertain: c.uncertain,
       misread: c.misread,
       v: parseCellValue(c.text),
     }));
-    textLines.push({ text: line.cells.map((c) => c.text).join(line.isRow ? " | " : " "), seq });
+    textLines.push({ text: mapPacked(line.cells, (c) => c.text).join(line.isRow ? " | " : " "), seq });
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
@@ -327,7 +332,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
       .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
-    const own = labelCells.map((c) => c.text).join("");
+    const own = mapPacked(labelCells, (c) => c.text).join("");
     if (firstValue === -1) {
       // No printed value on this line. A table row whose label is followed by blank cells still holds
       // values (blanks); a row of empty cells without a label is a data row left blank (an unfilled
@@ -351,9 +356,10 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     let values = tokens(parsed.slice(firstValue));
     if (line.isRow) {
       const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
-      const lead = parsed
-        .slice(lastLabel + 1, firstValue)
-        .map((c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }));
+      const lead = mapPacked(
+        parsed.slice(lastLabel + 1, firstValue),
+        (c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }),
+      );
       values = [...lead, ...values];
     }
     if (line.isRow || own !== "") {
