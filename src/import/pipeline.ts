@@ -84,9 +84,10 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   }
   if (built.traditional && meta.titleRaw) {
     // Labels were matched in simplified script; the title is kept as printed.
-    const printed = [model.title ?? "", ...model.blocks.map((b) => (b.kind === "text" ? b.text : ""))].find(
-      (t) => t !== "" && toSimplified(normalizeText(t)).trim() === meta.titleRaw,
-    );
+    const printed = [
+      model.title ?? "",
+      ...mapPacked(model.blocks, (b) => (b.kind === "text" ? b.text : "")),
+    ].find((t) => t !== "" && toSimplified(normalizeText(t)).trim() === meta.titleRaw);
     if (printed) meta.titleRaw = normalizeText(printed).trim();
   }
   const rec = reconstruct(built, meta.reportYear ?? undefined);
@@ -98,8 +99,9 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   if (!evidence.isReport) {
     throw new DocumentError("not_a_report", `not a 政府信息公开工作年度报告: ${evidence.reason}`);
   }
+  // (A literal opening with a spread takes that array's elements kind: a map() result would make it holey.)
   const flags: Flag[] = [
-    ...model.warnings.map((w) => ({ ...w, severity: "warning" as const })),
+    ...mapPacked(model.warnings, (w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
     ...applyOcrConfidence(model, rec.cells, rec.formatVersion),
     ...ocrMetadataFlag(model, meta, issuerDoubt),
