@@ -669,13 +669,19 @@ export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): 
   const lines: { y0: number; y1: number; boxes: Box[] }[] = [];
   for (const b of sorted) {
     const h = b.y1 - b.y0;
-    // A line as tall as it may grow takes no more blobs; a blob beside it may still join another line
-    // it overlaps (a row's values set between the two lines of its wrapped label: the first value may
-    // fill the label's first line, the others make a line of their own).
-    const line = lines.find((l) => {
-      const overlap = Math.min(l.y1, b.y1) - Math.max(l.y0, b.y0);
-      return overlap >= 0.5 * Math.min(h, l.y1 - l.y0) && l.y1 - l.y0 < 1.6 * em;
-    });
+    const overlaps = (l: (typeof lines)[number]) =>
+      Math.min(l.y1, b.y1) - Math.max(l.y0, b.y0) >= 0.5 * Math.min(h, l.y1 - l.y0);
+    const room = (l: (typeof lines)[number]) => l.y1 - l.y0 < 1.6 * em;
+    let line = lines.find(overlaps);
+    // A line as tall as it may grow takes no more blobs. A blob it turns away joins one turned away
+    // before it at the same height (a row's values set between the two lines of its wrapped label: the
+    // first value fills the label's first line, the others make a line of their own).
+    if (line && !room(line)) {
+      const mid = (b.y0 + b.y1) / 2;
+      line = lines.find(
+        (l) => l !== line && room(l) && overlaps(l) && Math.abs((l.y0 + l.y1) / 2 - mid) <= 0.25 * em,
+      );
+    }
     if (line) {
       line.boxes.push(b);
       line.y0 = Math.min(line.y0, b.y0);
@@ -704,7 +710,19 @@ export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): 
       for (const w of words) out.push({ x0: w.x0, x1: w.x1, y0: l.y0, y1: l.y1 });
     }
   }
-  return out;
+  // A glyph broken in two (a noisy 7's bar and stem) may leave a piece in each of two lines: a word
+  // lying mostly inside another line's word is that word's, or the glyph is read twice (7 as 77).
+  const area = (w: Box) => (w.x1 - w.x0) * (w.y1 - w.y0);
+  const shared = (a: Box, c: Box) =>
+    Math.max(0, Math.min(a.x1, c.x1) - Math.max(a.x0, c.x0)) *
+    Math.max(0, Math.min(a.y1, c.y1) - Math.max(a.y0, c.y0));
+  return out.filter(
+    (w, i) =>
+      !out.some(
+        (o, j) =>
+          j !== i && shared(w, o) >= 0.6 * area(w) && (area(o) > area(w) || (area(o) === area(w) && j < i)),
+      ),
+  );
 }
 
 /** The image in black and white at a threshold: a third reading of a number sees the glyphs without grey fringes. */

@@ -1115,8 +1115,19 @@ function withBlankHeaderColumns(
     .map((p) => ({ x: (p.x0 + p.x1) / 2, x0: p.x0, top: p.top }))
     .sort((a, b) => a.x - b.x);
   // Header columns: labels whose centres lie close together, and how many header lines each fills.
+  // Closer than two labels set side by side on one header line, though: a browser squeezes columns
+  // left blank in every row to a character's width (商 / 业 / 企 / 业 beside 科 / 研 / 机 / 构, 24 pt
+  // apart under a 63 pt value pitch), and each is still a column of its own.
+  let sideBySide = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      const d = Math.abs(labels[j].x - labels[i].x);
+      if (Math.abs(labels[j].top - labels[i].top) < 0.5 * size && d >= 1.5 * size)
+        sideBySide = Math.min(sideBySide, d);
+    }
+  }
   const groups: { x: number[]; x0: number; lines: Set<number> }[] = [];
-  const tol = Math.max(size, pitch * 0.4);
+  const tol = Math.min(Math.max(size, pitch * 0.4), 0.6 * sideBySide);
   for (const l of labels) {
     const last = groups[groups.length - 1];
     if (last && l.x - last.x[last.x.length - 1] <= tol) {

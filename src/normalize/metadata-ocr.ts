@@ -161,6 +161,33 @@ function candidates(readings: Reading[]): { name: string; rank: number }[] {
   return out;
 }
 
+/** Characters a sentence does not begin a body's name with (在沅江口市… is no name 在沅江口市…). */
+const NOT_A_NAME_START = /^[在由据向对经我本全各及和与为将于从按依是的了]/;
+
+/**
+ * The characters a reading of the name lost before it, at the start of its line (the title's first
+ * character, large and bold, skipped by the engine: 江口市司法局 for 沅江口市司法局): where a reading
+ * starts with the name and the document's other readings all name it with the same one to three
+ * Chinese characters before it, after a sentence's comma or year or at a line's start.
+ */
+function lostLead(name: string, readings: Reading[]): string | undefined {
+  let bare = false;
+  const leads = new Set<string>();
+  for (const r of readings) {
+    const text = r.chars.join("");
+    for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1)) {
+      if (i === 0) {
+        bare = true;
+        continue;
+      }
+      const lead = /(?:^|[\d年，,、。：:；;）)])([\u4e00-\u9fff]{1,3})$/.exec(text.slice(0, i))?.[1];
+      if (!lead || NOT_A_NAME_START.test(lead)) return undefined;
+      leads.add(lead);
+    }
+  }
+  return bare && leads.size === 1 ? [...leads][0] : undefined;
+}
+
 /**
  * The issuer of a scan settled by every reading of its name: the title as the page was read and read
  * again alone, the opening sentence, 由…编制, the signature. A misread character is outvoted where the
@@ -201,9 +228,12 @@ export function settleOcrIssuer(
     return settled;
   }
   const joined = joinedText(lines);
-  const name = bodyNamed(best.name, joined);
+  const lead = lostLead(best.name, readings);
+  const name = bodyNamed((lead ?? "") + best.name, joined);
   if (name !== meta.issuerName) settled.meta = { ...meta, ...issuerFacts(name, joined) };
-  if (best.unsettled.length > 0) {
+  if (lead) {
+    settled.doubt = `the issuer's name is read "${best.name}" at the start of a line and "${lead}${best.name}" in the text: "${name}" kept`;
+  } else if (best.unsettled.length > 0) {
     const others = [...best.seen].filter((s) => s !== best.name).slice(0, 4);
     settled.doubt = `the issuer's name is not settled by its readings: "${name}" kept, character${
       best.unsettled.length > 1 ? "s" : ""

@@ -209,6 +209,27 @@ describe("borderless rows cut into words", () => {
     // Each cut over its own line's height: none reaches the second line of the label.
     for (const w of valueWords) expect(w.y1).toBeLessThanOrEqual(54);
   });
+
+  it("cuts a glyph broken in two, its pieces in two lines, as one word only", () => {
+    // As above, with a noisy 7 at x 980 broken into its bar (in the label's first line) and its stem
+    // (in the values' line): read in both lines, it would be read twice (77).
+    const glyphs = (x0: number, n: number, y0: number, y1: number, step = 30): Box[] =>
+      Array.from({ length: n }, (_, k) => ({ x0: x0 + k * step, x1: x0 + k * step + 26, y0, y1 }));
+    const label1 = [{ x0: 70, x1: 90, y0: 4, y1: 40 }, ...glyphs(100, 8, 8, 36)];
+    const values = [420, 760, 850, 920].map((x0) => ({ x0, x1: x0 + 20, y0: 24, y1: 54 }));
+    const seven = [
+      { x0: 980, x1: 996, y0: 24, y1: 30 },
+      { x0: 986, x1: 994, y0: 30, y1: 54 },
+    ];
+    const words = columnWords([...label1, ...values, ...seven, ...glyphs(60, 9, 56, 84)], 28);
+    expect(words.filter((w) => w.x1 > 980 && w.x0 < 996)).toHaveLength(1);
+    expect(
+      words
+        .filter((w) => w.x0 >= 700)
+        .map((w) => w.x0)
+        .sort((a, b) => a - b),
+    ).toEqual([760, 850, 920, 980]);
+  });
 });
 
 describe("lines of a page read one cell per line", () => {

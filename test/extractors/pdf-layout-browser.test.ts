@@ -1,5 +1,6 @@
-// Page geometry printed by browsers: a ruled layout frame around a ruled table, and a wrapped label set
-// close to its value. Pages are given as pieces and rulings, as pdf.ts hands them to the layout.
+// Page geometry printed by browsers: a ruled layout frame around a ruled table, a wrapped label set close
+// to its value, and borderless tables with columns empty in every row (squeezed to a character too).
+// Pages are given as pieces and rulings, as pdf.ts hands them to the layout.
 import { describe, expect, it } from "vitest";
 import type { HSeg, Piece, VSeg } from "../../src/extractors/pdf-geometry.js";
 import { type LayoutNotes, layoutPages } from "../../src/extractors/pdf-layout.js";
@@ -471,6 +472,56 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
       { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
       { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
     ]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+});
+
+describe("a borderless Table 3 whose empty columns a browser squeezed to a character's width", () => {
+  // 商业企业, 科研机构 and 法律服务机构 empty in every row: a browser gives each the width of one
+  // character, so their labels stack one or two characters a line, 24 pt apart, while the printed
+  // columns stand about 63 pt apart. Each squeezed label is still a column of its own.
+  const cs = [375, 401, 425, 456, 497, 530, 558];
+  const size = 9;
+  const small = (text: string, centre: number, base: number) => {
+    const p = piece(text, 0, base, size);
+    const w = p.x1 - p.x0;
+    return { ...p, x0: centre - w / 2, x1: centre + w / 2 };
+  };
+  const header = [
+    [piece("三、收到和处理政府信息公开申请情况", 40, 60)],
+    [small("法人或其他组织", 470, 75)],
+    [
+      small("自然", cs[0], 92),
+      small("社会公", cs[3], 92),
+      small("法律", cs[4], 92),
+      small("其", cs[5], 92),
+      small("总", cs[6], 92),
+    ],
+    [
+      small("人", cs[0], 104),
+      small("商", cs[1], 101),
+      small("科", cs[2], 101),
+      small("益组织", cs[3], 110),
+      small("服务", cs[4], 110),
+      small("他", cs[5], 104),
+      small("计", cs[6], 104),
+    ],
+    [small("业企", cs[1], 119), small("研机", cs[2], 119), small("机构", cs[4], 128)],
+    [small("业", cs[1], 137), small("构", cs[2], 137)],
+  ];
+  const rows = [
+    ["予以公开", "102", "", "", "53", "", "115", "270"],
+    ["部分公开", "0", "", "", "1", "", "0", "1"],
+    ["办理总计", "102", "", "", "54", "", "115", "271"],
+  ];
+  const lines = rows.map((r, k) => [
+    piece(r[0], 40, 155 + 18 * k, size),
+    ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [small(v, cs[c], 155 + 18 * k)])),
+  ]);
+
+  it("finds each squeezed column under its own stacked label", () => {
+    const pieces = [...header, ...lines].flat();
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 });

@@ -1,5 +1,6 @@
 // A scan's issuer voted over every reading of its name: misreads outvoted, a name the title lost taken from
-// the other readings, and a name no reading settles kept with a flag (issuer_ocr_doubted), never as sure.
+// the other readings (and a first character it lost put back), and a name no reading settles kept with a
+// flag (issuer_ocr_doubted), never as sure.
 import { describe, expect, it } from "vitest";
 import { processModel } from "../../src/import/pipeline.js";
 import type { DocumentModel, OcrLineReading, TextBlock } from "../../src/model/document.js";
@@ -172,6 +173,29 @@ describe("the issuer of a scan", () => {
       adminLevel: "prefecture",
       issuerType: "department",
     });
+  });
+
+  it("puts back the first character the title's reading lost, as the text names the body, and doubts it", () => {
+    const model = scan(
+      [
+        line("江口市司法局2019年政府信息公开工作年度报", []),
+        line(PERIOD.replace(/2023/g, "2019")),
+        line("2019年，沅江口市司法局认真贯彻落实政务公开工作要求。"),
+        line("沅江口市司法局"),
+        line("2020年1月15日"),
+      ],
+      [reread("江口市司法局2019年政府信息公开工作年度报告")],
+    );
+    const s = settle(model);
+    expect(s.meta).toMatchObject({ issuerName: "沅江口市司法局", adminLevel: "prefecture" });
+    expect(s.doubt).toContain('"沅江口市司法局" kept');
+    // Never from a sentence that names the body after a word of its own (在…, 由…).
+    const other = scan([
+      line("江口市司法局2019年政府信息公开工作年度报告"),
+      line(PERIOD.replace(/2023/g, "2019")),
+      line("2019年，在江口市司法局的指导下开展工作。"),
+    ]);
+    expect(settle(other).meta.issuerName).toBe("江口市司法局");
   });
 
   it("leaves a name read with confidence everywhere as it is, and another body's name outside the vote", () => {
