@@ -161,6 +161,9 @@ function candidates(readings: Reading[]): { name: string; rank: number }[] {
   return out;
 }
 
+/** The one value of a list that holds one distinct value, else undefined. */
+const onlyOne = (xs: string[]): string | undefined => (new Set(xs).size === 1 ? xs[0] : undefined);
+
 /** Characters a sentence does not begin a body's name with (在沅江口市… is no name 在沅江口市…). */
 const NOT_A_NAME_START = /^[在由据向对经我本全各及和与为将于从按依是的了]/;
 
@@ -180,7 +183,7 @@ function lostLead(name: string, readings: Reading[]): string | undefined {
         bare = true;
         continue;
       }
-      const lead = /(?:^|[\d年，,、。：:；;）)])([\u4e00-\u9fff]{1,3})$/.exec(text.slice(0, i))?.[1];
+      const lead = /(?:^|[\d年，,、。：:；;）)])([\u4e00-\u9fff]{1,6})$/.exec(text.slice(0, i))?.[1];
       if (!lead || NOT_A_NAME_START.test(lead)) return undefined;
       leads.add(lead);
     }
@@ -229,10 +232,23 @@ export function settleOcrIssuer(
   }
   const joined = joinedText(lines);
   const lead = lostLead(best.name, readings);
-  const name = bodyNamed((lead ?? "") + best.name, joined);
+  // A name with no place in it (运输局, the title's 渭宁市交通 garbled before it) is the end of a name
+  // the text gives whole, where it gives one only (readings with Latin letters or digits in it aside).
+  const whole = lead
+    ? lead + best.name
+    : /[省市县区州旗盟镇乡]/.test(best.name)
+      ? undefined
+      : onlyOne(
+          candidates(readings)
+            .map((c) => c.name)
+            .filter(
+              (n) => n.length > best.name.length && n.endsWith(best.name) && !/[\dA-Za-z\ufffd]/.test(n),
+            ),
+        );
+  const name = bodyNamed(whole ?? best.name, joined);
   if (name !== meta.issuerName) settled.meta = { ...meta, ...issuerFacts(name, joined) };
-  if (lead) {
-    settled.doubt = `the issuer's name is read "${best.name}" at the start of a line and "${lead}${best.name}" in the text: "${name}" kept`;
+  if (whole) {
+    settled.doubt = `the issuer's name is read "${best.name}" in the title and "${whole}" in the text: "${name}" kept`;
   } else if (best.unsettled.length > 0) {
     const others = [...best.seen].filter((s) => s !== best.name).slice(0, 4);
     settled.doubt = `the issuer's name is not settled by its readings: "${name}" kept, character${

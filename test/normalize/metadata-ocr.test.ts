@@ -198,6 +198,22 @@ describe("the issuer of a scan", () => {
     expect(settle(other).meta.issuerName).toBe("江口市司法局");
   });
 
+  it("takes the whole name the text gives where the title's garbled reading leaves a name without a place", () => {
+    const model = scan(
+      [
+        line("渭宁市交,运输局2020年政府信息公开工作年度报告", ["渭宁市交,"]),
+        line(PERIOD.replace(/2023/g, "2020")),
+        line("2020年，渭宁市交通运输局认真贯彻落实政务公开工作要求。"),
+        line("渭宁市交通运输局"),
+        line("2021年1月20日"),
+      ],
+      [reread("渭宁市交j运输局2020年政府信息公开工作年度报告", ["渭宁市交j"])],
+    );
+    const s = settle(model);
+    expect(s.meta).toMatchObject({ issuerName: "渭宁市交通运输局", adminLevel: "prefecture" });
+    expect(s.doubt).toContain('"渭宁市交通运输局" kept');
+  });
+
   it("leaves a name read with confidence everywhere as it is, and another body's name outside the vote", () => {
     const model = scan([
       line("江宁市教育局2020年政府信息公开工作年度报告"),
