@@ -1202,6 +1202,29 @@ function withBlankHeaderColumns(
 }
 
 /**
+ * The applicants' column labels of Table 3 and the halves they wrap into: read exactly so, a label is
+ * one however unsure the engine was of it (自然人 read right at 0.47).
+ */
+const APPLICANT_LABELS = new Set([
+  "自然人",
+  "商业企业",
+  "科研机构",
+  "社会公益组织",
+  "法律服务机构",
+  "其他",
+  "总计",
+  "商业",
+  "企业",
+  "科研",
+  "机构",
+  "社会",
+  "公益",
+  "组织",
+  "法律",
+  "服务",
+]);
+
+/**
  * For a page read by OCR, whose header lines come back merged and misread (a header column's label
  * run into the caption beside it, a wrapped label half read), blank columns are found by room, not by
  * counting header columns: a header label standing in a gap between two value columns, clear of both
@@ -1225,7 +1248,8 @@ function withOpenHeaderColumns(
   // The engine's words, not the runs they were joined into: a tight header runs its columns together.
   // A whole run is a whole label too, if it is one: read with confidence, of two to four Chinese
   // characters only (其他 on one header line), or two to four Latin letters, which no template header
-  // prints (a short label misread, 自然人 read as AMA). Such a label may be a little wider than one
+  // prints (a short label misread, 自然人 read as AMA), or an applicants' label read exactly, however
+  // unsure the engine was. Such a label may be a little wider than one
   // spacing (自然人 on one line over columns whose labels wrap every two characters). It must stand
   // on a header row of this table: the lines above a continued table (the lower part of a split one)
   // are a wrapped row label's, and a word that runs on from the row labels' text on its line is that
@@ -1241,7 +1265,8 @@ function withOpenHeaderColumns(
   };
   const wholeLabel = (p: Piece, line: Piece[]) =>
     (/^[A-Za-z]{2,4}$/.test(p.text) ||
-      ((p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text))) &&
+      ((p.conf ?? 0) >= OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]{2,4}$/.test(p.text)) ||
+      APPLICANT_LABELS.has(p.text)) &&
     !continued &&
     !runsOnFromLabels(p, line);
   const heads = header.flatMap((l) =>

@@ -666,6 +666,43 @@ describe("blank columns of borderless scans, found under their header labels", (
     ]);
   });
 
+  it("places two blank columns next to the row labels under 自然人 read right but unsure, and 商业 / 企业", () => {
+    // 自然人 and 商业企业 blank (an office suite's print of GOP2019): 自然人 on one line, read exactly
+    // with a confidence of 0.47, wider than the column spacing allows a lone word.
+    const line = rowsAt(
+      [
+        [412, 427],
+        [447, 461],
+        [486, 502],
+        [522, 535],
+        [550, 565],
+      ],
+      255,
+    );
+    const t = table([
+      w("等于第三项加第四项之和）", 65, 201, 585),
+      w("自然人", 338, 371, 585, 0.47),
+      w("社会", 437, 460, 585),
+      w("法律", 477, 500, 585),
+      w("总计", 546, 569, 585),
+      w("商业", 378, 401, 600),
+      w("科研", 409, 430, 600),
+      w("公益", 437, 460, 615),
+      w("服务", 476, 500, 615),
+      w("其他", 516, 540, 615),
+      w("企业", 378, 401, 630),
+      w("机构", 408, 431, 630),
+      w("组织", 437, 460, 630),
+      w("机构", 476, 499, 630),
+      ...line(670, "一、本年新收政府信息公开申请数量", ["121", "37", "96", "13", "267"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "0", "2", "0", "2"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["", "", "121", "37", "96", "13", "267"],
+      ["", "", "0", "0", "2", "0", "2"],
+    ]);
+  });
+
   it("places a blank column next to the labels under a label stacked one character a line, not under a caption's tail", () => {
     // A browser squeezes the empty 自然人 column against the row labels and stacks its label; 自 is
     // misread as 三, right after the caption's last word on its line (so it is taken for the caption's).
