@@ -473,9 +473,18 @@ function inkGroups(blobs: Box[], emPx: number): Box[] {
 }
 
 /** Ink blobs no word box covers (with a margin): what the engine skipped. Big blobs (seals, pictures) are left out. */
-function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelRulings): Box[] {
+export function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelRulings): Box[] {
   const m = emPx * 0.25;
   const near = emPx / 4;
+  // A ruling the detector missed (a faint border, broken by noise) is left as thin strokes taller
+  // than any character, cut at every row by the erased horizontal rulings: where two or more stand
+  // one above the other, every thin stroke on that line is the ruling's, however short.
+  // (Thin: under 0.4 em, as blobs are measured on a grid of a few pixels; no character is that thin
+  // and taller than 1.2 em.)
+  const strokes = blobs.filter((b) => b.x1 - b.x0 < 0.4 * emPx && b.y1 - b.y0 > 1.2 * emPx);
+  const missed = strokes
+    .map((b) => (b.x0 + b.x1) / 2)
+    .filter((x, i, xs) => xs.some((o, j) => j !== i && Math.abs(o - x) < near));
   return blobs.filter((b) => {
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
@@ -487,6 +496,7 @@ function unreadInk(blobs: Box[], words: OcrWord[], emPx: number, rulings: PixelR
     const cy = (b.y0 + b.y1) / 2;
     if (w < emPx / 3 && rulings.v.some((v) => Math.abs(v.x - cx) < near && b.y1 > v.y0 && b.y0 < v.y1))
       return false;
+    if (w < 0.4 * emPx && missed.some((x) => Math.abs(x - cx) < near)) return false;
     if (h < emPx / 3 && rulings.h.some((s) => Math.abs(s.y - cy) < near && b.x1 > s.x0 && b.x0 < s.x1))
       return false;
     return !words.some(

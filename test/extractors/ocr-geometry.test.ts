@@ -9,6 +9,7 @@ import {
   type OcrWord,
   SNAPPED_LABEL_CONF,
   snapLabels,
+  unreadInk,
   wordsToPieces,
 } from "../../src/extractors/ocr.js";
 import {
@@ -229,6 +230,20 @@ describe("borderless rows cut into words", () => {
         .map((w) => w.x0)
         .sort((a, b) => a - b),
     ).toEqual([760, 850, 920, 980]);
+  });
+});
+
+describe("ink no word covers", () => {
+  it("leaves out a ruling the detector missed, cut into thin strokes at every row, and keeps a lone 1", () => {
+    // At an em of 29 px: a faint right border at x 1610–1620, cut by the erased horizontal rulings
+    // into strokes of 55 px and a 10 px stub; a lone 1 (8 × 20 px) that no word covers.
+    const border = [180, 520, 580, 715, 850].map((y0) => ({ x0: 1610, x1: 1620, y0, y1: y0 + 55 }));
+    const stub = { x0: 1610, x1: 1620, y0: 100, y1: 110 };
+    const one = { x0: 1500, x1: 1508, y0: 600, y1: 620 };
+    const left = unreadInk([...border, stub, one], [], 29, { h: [], v: [] });
+    expect(left).toEqual([one]);
+    // A single thin tall stroke is left to the other tests (its ink stays unread).
+    expect(unreadInk([border[0], one], [], 29, { h: [], v: [] })).toHaveLength(2);
   });
 });
 
