@@ -440,9 +440,11 @@ const asNumber = (ws: OcrWord[]) =>
 
 /** Whether the words read from one crop make a number (a value to double-check). */
 function isNumberReading(words: OcrWord[]): boolean {
-  const text = words.map((w) => w.text).join("");
-  return /^[+-]?\d[\d,.]*$/.test(text);
+  return NUMBER_TEXT.test(words.map((w) => w.text).join(""));
 }
+
+/** The text of a number as read: digits with separators, a sign perhaps. */
+const NUMBER_TEXT = /^[+-]?\d[\d,.]*$/;
 
 /** Whether two boxes share some area. */
 const boxesOverlap = (a: Box, b: Box): boolean => a.x0 < b.x1 && a.x1 > b.x0 && a.y0 < b.y1 && a.y1 > b.y0;
@@ -1073,9 +1075,6 @@ export async function ocrPageImage(
               },
             ];
     });
-    // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
-    // for 51) is read again restricted to the characters of a number. A number found so replaces it,
-    // but never with confidence: the cell is flagged either way.
     // A ruled cell among a row's values: two cells of its line read as numbers, and a cell before it
     // (the row's label, or a value).
     const amongValues = (k: number) => {
@@ -1090,6 +1089,9 @@ export async function ocrPageImage(
         line.some(({ o }) => o.x1 <= b.x0) && line.filter(({ j }) => isNumberReading(found[j])).length >= 2
       );
     };
+    // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
+    // for 51) is read again restricted to the characters of a number. A number found so replaces it,
+    // but never with confidence: the cell is flagged either way.
     const doubtful = boxes
       .map((_, k) => k)
       .filter((k) => {
@@ -1249,11 +1251,14 @@ export async function ocrPageImage(
   for (const w of rest) restLines.set(w.line, [...(restLines.get(w.line) ?? []), w]);
   const lone: { words: OcrWord[]; box: Box; number: boolean; han: boolean }[] = [];
   const lines = [...restLines.values()].map((ws) => ({
+    ws,
     text: ws.map((w) => w.text).join(""),
+    x0: Math.min(...ws.map((w) => w.left)),
+    x1: Math.max(...ws.map((w) => w.left + w.width)),
     y0: Math.min(...ws.map((w) => w.top)),
     y1: Math.max(...ws.map((w) => w.top + w.height)),
   }));
-  // The text of the line just above a box's top (what a table printed one cell per line set before it).
+  // The text of the line just above a top (what a table printed one cell per line set before it).
   const lineAbove = (top: number) =>
     lines
       .filter((l) => l.y1 <= top + emPx / 4)
@@ -1261,25 +1266,17 @@ export async function ocrPageImage(
         (best, l) => (!best || l.y1 > best.y1 ? l : best),
         undefined,
       )?.text;
-  for (const ws of restLines.values()) {
-    const text = ws.map((w) => w.text).join("");
-    const number = /^[+-]?\d[\d,.]*$/.test(text);
+  for (const { ws, text, x0, x1, y0, y1 } of lines) {
+    const number = NUMBER_TEXT.test(text);
     // A lone Chinese character read with little confidence right after a number (下 for 17 among a
     // row's values) is a number misread too, where it stands in a column of values (below); after a
     // label it may be that label's last character, wrapped (不予处 / 理), and is left as read.
     const han =
-      CJK.test(text) &&
-      text.length === 1 &&
-      ws[0].conf < 30 &&
-      /^[+-]?\d[\d,.]*$/.test(lineAbove(Math.min(...ws.map((w) => w.top))) ?? "");
+      CJK.test(text) && text.length === 1 && ws[0].conf < 30 && NUMBER_TEXT.test(lineAbove(y0) ?? "");
     // (Letters with digits, i7 for 17, are a misread number too; digits with a mark after them, 131:,
     // are a number and a speck, left to the speck rule below: read again, 21: lost its 1.)
     if (!number && !han && !LETTERS_FOR_DIGITS.test(text) && !(misreadNumber(text) && /[A-Za-z]/.test(text)))
       continue;
-    const x0 = Math.min(...ws.map((w) => w.left));
-    const x1 = Math.max(...ws.map((w) => w.left + w.width));
-    const y0 = Math.min(...ws.map((w) => w.top));
-    const y1 = Math.max(...ws.map((w) => w.top + w.height));
     if (x1 - x0 > 4 * emPx) continue;
     const ink = blobs.filter((b) => {
       const cx = (b.x0 + b.x1) / 2;

@@ -9,6 +9,7 @@ import {
   type TableBlock,
   type TextBlock,
 } from "../model/document.js";
+import { T3_COLUMN_HEADINGS } from "../normalize/template.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
@@ -1202,27 +1203,12 @@ function withBlankHeaderColumns(
 }
 
 /**
- * The applicants' column labels of Table 3 and the halves they wrap into: read exactly so, a label is
- * one however unsure the engine was of it (自然人 read right at 0.47).
+ * The applicants' column headings of Table 3 and the two-character pieces they wrap into (社会 / 公益 /
+ * 组织): read exactly so, a label is one however unsure the engine was of it (自然人 read right at 0.47).
  */
-const APPLICANT_LABELS = new Set([
-  "自然人",
-  "商业企业",
-  "科研机构",
-  "社会公益组织",
-  "法律服务机构",
-  "其他",
-  "总计",
-  "商业",
-  "企业",
-  "科研",
-  "机构",
-  "社会",
-  "公益",
-  "组织",
-  "法律",
-  "服务",
-]);
+const APPLICANT_LABELS = new Set(
+  T3_COLUMN_HEADINGS.flatMap((h) => (h.length >= 4 ? [h, ...(h.match(/../g) ?? [])] : [h])),
+);
 
 /**
  * For a page read by OCR, whose header lines come back merged and misread (a header column's label

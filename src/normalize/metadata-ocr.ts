@@ -170,7 +170,7 @@ const NOT_A_NAME_START = /^[在由据向对经我本全各及和与为将于从�
 /**
  * The characters a reading of the name lost before it, at the start of its line (the title's first
  * character, large and bold, skipped by the engine: 江口市司法局 for 沅江口市司法局): where a reading
- * starts with the name and the document's other readings all name it with the same one to three
+ * starts with the name and the document's other readings all name it with the same one to six
  * Chinese characters before it, after a sentence's comma or year or at a line's start.
  */
 function lostLead(name: string, readings: Reading[]): string | undefined {
@@ -189,6 +189,23 @@ function lostLead(name: string, readings: Reading[]): string | undefined {
     }
   }
   return bare && leads.size === 1 ? [...leads][0] : undefined;
+}
+
+/**
+ * The whole name the text gives where the voted name is only its end: its first characters lost at
+ * the start of the title (lostLead), or a name with no place in it (运输局, the title's 渭宁市交通
+ * garbled before it) that ends the one name the readings offer (readings with Latin letters or digits
+ * in it aside). Undefined where the name stands as voted.
+ */
+function wholeName(name: string, readings: Reading[]): string | undefined {
+  const lead = lostLead(name, readings);
+  if (lead) return lead + name;
+  if (/[省市县区州旗盟镇乡]/.test(name)) return undefined;
+  return onlyOne(
+    candidates(readings)
+      .map((c) => c.name)
+      .filter((n) => n.length > name.length && n.endsWith(name) && !/[\dA-Za-z\ufffd]/.test(n)),
+  );
 }
 
 /**
@@ -231,20 +248,7 @@ export function settleOcrIssuer(
     return settled;
   }
   const joined = joinedText(lines);
-  const lead = lostLead(best.name, readings);
-  // A name with no place in it (运输局, the title's 渭宁市交通 garbled before it) is the end of a name
-  // the text gives whole, where it gives one only (readings with Latin letters or digits in it aside).
-  const whole = lead
-    ? lead + best.name
-    : /[省市县区州旗盟镇乡]/.test(best.name)
-      ? undefined
-      : onlyOne(
-          candidates(readings)
-            .map((c) => c.name)
-            .filter(
-              (n) => n.length > best.name.length && n.endsWith(best.name) && !/[\dA-Za-z\ufffd]/.test(n),
-            ),
-        );
+  const whole = wholeName(best.name, readings);
   const name = bodyNamed(whole ?? best.name, joined);
   if (name !== meta.issuerName) settled.meta = { ...meta, ...issuerFacts(name, joined) };
   if (whole) {

@@ -3,7 +3,7 @@
 // A label is read only when exactly one template label fits it, each unknown character standing for one
 // character or for punctuation, and at least half of that label's characters are printed as such.
 // The caller flags every label read this way (`label_partially_read`); values are never read like this.
-import { T2_ROWS, T3_ROWS } from "./template.js";
+import { T2_ROWS, T3_COLUMN_HEADINGS, T3_ROWS } from "./template.js";
 import { labelKey } from "./text.js";
 
 /** Headers, headings and captions of the templates, beside the row labels of Tables 2 and 3. */
@@ -31,14 +31,8 @@ const FIXED_LABELS = [
   "收费金额（单位：万元）",
   "（本列数据的勾稽关系：第一项加第二项之和，等于第三项加第四项之和）",
   "申请人情况",
-  "自然人",
   "法人或其他组织",
-  "商业企业",
-  "科研机构",
-  "社会公益组织",
-  "法律服务机构",
-  "其他",
-  "总计",
+  ...T3_COLUMN_HEADINGS,
   "行政复议",
   "行政诉讼",
   "结果维持",

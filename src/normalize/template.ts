@@ -125,6 +125,17 @@ export const T3_COLUMNS = [
   "total",
 ] as const;
 
+/** The headings Table 3 prints over T3_COLUMNS, in their order. */
+export const T3_COLUMN_HEADINGS = [
+  "自然人",
+  "商业企业",
+  "科研机构",
+  "社会公益组织",
+  "法律服务机构",
+  "其他",
+  "总计",
+];
+
 export interface T3Row {
   /** Key segment after `applications.`; group rows have no key. */
   key?: string;

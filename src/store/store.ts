@@ -568,22 +568,21 @@ export class Store {
     return { reportId, created: !prev };
   }
 
-  /**
-   * Multi-row INSERTs of cells, made once per row count (1..CELL_CHUNK) and per kind: `boxed` cells
-   * carry a page and box (five more columns), the others leave those NULL.
-   */
-  private readonly cellInserts = new Map<number, Database.Statement>();
+  /** Multi-row INSERTs, made once per target (a table and its columns) and row count. */
+  private readonly multiRowInserts = new Map<string, Map<number, Database.Statement>>();
 
-  private cellInsert(boxed: boolean, rows: number): Database.Statement {
-    const id = boxed ? -rows : rows;
-    let stmt = this.cellInserts.get(id);
+  /** `INSERT INTO <into> VALUES` `rows` rows of `params` parameters each. */
+  private multiRowInsert(into: string, params: number, rows: number): Database.Statement {
+    let byRows = this.multiRowInserts.get(into);
+    if (!byRows) {
+      byRows = new Map();
+      this.multiRowInserts.set(into, byRows);
+    }
+    let stmt = byRows.get(rows);
     if (!stmt) {
-      const columns = boxed ? `${CELL_COLUMNS}, page, bbox_x, bbox_y, bbox_w, bbox_h` : CELL_COLUMNS;
-      const row = `(${new Array(boxed ? BOXED_CELL_PARAMS : CELL_PARAMS).fill("?").join(",")})`;
-      stmt = this.db.prepare(
-        `INSERT INTO cell_values (${columns}) VALUES ${new Array(rows).fill(row).join(",")}`,
-      );
-      this.cellInserts.set(id, stmt);
+      const row = `(${new Array(params).fill("?").join(",")})`;
+      stmt = this.db.prepare(`INSERT INTO ${into} VALUES ${new Array(rows).fill(row).join(",")}`);
+      byRows.set(rows, stmt);
     }
     return stmt;
   }
@@ -600,7 +599,8 @@ export class Store {
     // one through V8's object API, which took twice as long as binding the same values as arguments.
     const flush = (hasBox: boolean, args: unknown[]) => {
       if (args.length === 0) return;
-      this.cellInsert(hasBox, args.length / (hasBox ? BOXED_CELL_PARAMS : CELL_PARAMS)).run(...args);
+      const params = hasBox ? BOXED_CELL_PARAMS : CELL_PARAMS;
+      this.multiRowInsert(hasBox ? BOXED_CELLS_INTO : CELLS_INTO, params, args.length / params).run(...args);
       args.length = 0;
     };
     for (const c of cells) {
@@ -639,27 +639,13 @@ export class Store {
     flush(true, boxed);
   }
 
-  /** Multi-row INSERTs of check results, by row count. */
-  private readonly checkInserts = new Map<number, Database.Statement>();
-
-  private checkInsert(rows: number): Database.Statement {
-    let stmt = this.checkInserts.get(rows);
-    if (!stmt) {
-      stmt = this.db.prepare(
-        `INSERT INTO check_results (document_id, rule, status, failures) VALUES ${new Array(rows).fill("(?,?,?,?)").join(",")}`,
-      );
-      this.checkInserts.set(rows, stmt);
-    }
-    return stmt;
-  }
-
   private insertExtraction(docId: number, report: Report): void {
     this.insertCells(docId, report.cells);
     // The rules' results in one statement (a report has five): each statement run costs as much as its rows.
     if (report.rules.length > 0) {
       const args: unknown[] = [];
       for (const r of report.rules) args.push(docId, r.rule, r.status, JSON.stringify(r.failures));
-      this.checkInsert(report.rules.length).run(...args);
+      this.multiRowInsert(CHECKS_INTO, 4, report.rules.length).run(...args);
     }
     for (const f of report.flags) {
       this.stmts.insertFlag.run(
@@ -935,6 +921,11 @@ const BOXED_CELL_PARAMS = CELL_PARAMS + 5;
 /** The columns of a cell read from any form, in the order insertCells binds them. */
 const CELL_COLUMNS = `document_id, key_id, value, status, raw, unit, raw_unit, sign, source_label, confidence, line,
   table_index, row_index, col_index, value_exact`;
+/** Where insertCells writes: cells without a page and box (NULL there), and cells with them. */
+const CELLS_INTO = `cell_values (${CELL_COLUMNS})`;
+const BOXED_CELLS_INTO = `cell_values (${CELL_COLUMNS}, page, bbox_x, bbox_y, bbox_w, bbox_h)`;
+/** Where insertExtraction writes a document's rule results (four parameters a row). */
+const CHECKS_INTO = "check_results (document_id, rule, status, failures)";
 
 /** A report's version as decideCurrent reads it (versionsOf). */
 type VersionRow = VersionCandidate & { status: string; version_reason: string | null };
