@@ -220,7 +220,13 @@ export function runsAlong(
     }
   }
   // Merge runs of consecutive lines that overlap by most of their length.
-  type Open = { first: number; last: number; a: number; b: number; lines: { line: number; len: number }[] };
+  type Open = {
+    first: number;
+    last: number;
+    a: number;
+    b: number;
+    lines: { line: number; len: number; a: number; b: number }[];
+  };
   const open: Open[] = [];
   const done: PixelRun[] = [];
   // The ruling's band is made of the lines that run along most of it: ink stuck to one side of a
@@ -233,34 +239,32 @@ export function runsAlong(
       done.push({ pos: (r.first + r.last) / 2, a: r.a, b: r.b, thick: r.last - r.first + 1 });
       return;
     }
-    let start = 0;
-    for (let k = 1; k <= along.length; k++) {
-      if (k < along.length && along[k].line - along[k - 1].line <= 2) continue;
-      const [first, last] = [along[start].line, along[k - 1].line];
+    const bands: (typeof along)[] = [];
+    for (const l of along) {
+      const band = bands.at(-1);
+      if (band && l.line - band[band.length - 1].line <= 2) band.push(l);
+      else bands.push([l]);
+    }
+    // Several bands are rulings of their own only where each runs along most of the run: the strokes of
+    // a seal's star, bridged by its fill, are short, and stay one thick run (no ruling).
+    const span = (band: typeof along) =>
+      Math.max(...band.map((l) => l.b)) - Math.min(...band.map((l) => l.a));
+    const whole = bands.length > 1 && bands.every((band) => span(band) >= 0.8 * (r.b - r.a));
+    for (const band of whole ? bands : [along]) {
+      const [first, last] = [band[0].line, band[band.length - 1].line];
       done.push({ pos: (first + last) / 2, a: r.a, b: r.b, thick: last - first + 1 });
-      start = k;
     }
   };
   for (const r of raw) {
     for (let k = open.length - 1; k >= 0; k--) {
       if (open[k].last < r.line - 1) close(open.splice(k, 1)[0]);
     }
-    // A run may continue several of the line before: the broken pieces of a ruling's grey fringe, seen
-    // before its solid band, are that ruling, not thin rulings of their own beside it.
-    const hits = open.filter(
+    const hit = open.find(
       (o) =>
         o.last === r.line - 1 &&
         Math.min(o.b, r.b) - Math.max(o.a, r.a) > 0.5 * Math.min(o.b - o.a, r.b - r.a),
     );
-    const hit = hits[0];
-    for (const o of hits.slice(1)) {
-      hit.first = Math.min(hit.first, o.first);
-      hit.a = Math.min(hit.a, o.a);
-      hit.b = Math.max(hit.b, o.b);
-      hit.lines.push(...o.lines);
-      open.splice(open.indexOf(o), 1);
-    }
-    const own = { line: r.line, len: r.b - r.a + 1 };
+    const own = { line: r.line, len: r.b - r.a + 1, a: r.a, b: r.b };
     if (hit) {
       hit.last = r.line;
       hit.a = Math.min(hit.a, r.a);
@@ -313,10 +317,16 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   // shade's band, too thick to be a ruling. Rulings found at either threshold are joined. Text lines are
   // spaced apart vertically, so character strokes never chain into a long vertical run; horizontally,
   // neighbouring characters could, so horizontal runs tolerate a gap of one pixel only.
-  const laxes = [0.5, 0.7].map((f) => Math.min(235, Math.round(threshold + f * (255 - threshold))));
+  // At seven tenths only long runs count (six ems or more): a hairline runs along a table, while the
+  // strokes of a red seal (light once the red is dropped, but darker than that threshold) are no longer
+  // than the seal.
+  const laxes = [
+    { lax: Math.min(235, Math.round(threshold + 0.5 * (255 - threshold))), thick: maxThick, long: 0 },
+    { lax: Math.min(235, Math.round(threshold + 0.7 * (255 - threshold))), thick: maxThick, long: 6 * em },
+  ];
   const h = closeGaps(
-    laxes.flatMap((lax) =>
-      runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= maxThick),
+    laxes.flatMap(({ lax, thick, long }) =>
+      runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= thick && r.b - r.a >= long),
     ),
     1.5 * em,
   ).filter((r) => !crossedByStrokes(img, threshold, r, em, true));
@@ -324,9 +334,9 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   const v = closeGaps(
     // Strokes of characters are told apart before pieces are joined: a ruling's piece and a character's
     // stroke just above the table (a header's) would otherwise make one run, rejected whole.
-    laxes.flatMap((lax) =>
+    laxes.flatMap(({ lax, thick, long }) =>
       runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter(
-        (r) => r.thick <= maxThick && !crossedByStrokes(img, threshold, r, em),
+        (r) => r.thick <= thick && r.b - r.a >= long && !crossedByStrokes(img, threshold, r, em),
       ),
     ),
     // Less than for horizontal ones: a table's vertical ruling and a heading's stroke under it, a line

@@ -747,7 +747,9 @@ function borderlessTables(
       if (c.firstValue < 0) {
         if (c.segs[c.segs.length - 1].x1 > valueLeft + 0.5 * l.size) break;
         pending.push(c);
-        if (pending.length > 6) break;
+        // (Large type in a narrow label column wraps a row label and its group label over as many as
+        // seven lines between two rows of values: 1.申请人无正当理由 / 逾期不补正、行政机 / … / 理.)
+        if (pending.length > 10) break;
         continue;
       }
       valueLeft = Math.min(valueLeft, c.segs[c.firstValue].x0);

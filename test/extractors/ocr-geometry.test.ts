@@ -176,6 +176,17 @@ describe("rulings blurred or stamped over", () => {
     expect(r.v.every((s) => s.y0 <= 62 && s.y1 >= 458)).toBe(true);
   });
 
+  it("takes no ruling from the light edge of a red seal's stroke, standing on a row's ruling", () => {
+    // Ink threshold 175. The seal's red is dropped to a light gray (222): ink only at the laxest
+    // threshold, where a thin stroke three ems long standing on a ruling would pass for a column ruling.
+    const img = page(500, 400);
+    for (const y of [60, 200, 340]) img.fill(40, y, 460, y + 2);
+    for (const x of [40, 458]) img.fill(x, 60, x + 2, 342);
+    for (let y = 100; y < 200; y++) for (const x of [300, 301]) img.data[y * 500 + x] = 222;
+    const v = findRulings(img, 175, EM).v;
+    expect(v.map((s) => Math.round(s.x / 10) * 10).sort((a, b) => a - b)).toEqual([40, 460]);
+  });
+
   it("keeps the borders of a row shaded grey, which the laxest threshold takes for ink", () => {
     // Ink threshold 163 (a light scan); the header row shaded at 213, between two black borders.
     const img = page(500, 300);

@@ -475,6 +475,28 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
     expect(cellsOf(blocks)).toEqual(rows);
   });
 
+  it("keeps the table whole across eight lines of wrapped labels between two rows (large type, narrow label column)", () => {
+    const wrapped = [
+      "关不再处理其政府信",
+      "息公开申请",
+      "(六)",
+      "2.申请人逾期未按收",
+      "其他处",
+      "费通知要求缴纳费",
+      "理",
+      "用、行政机关不再",
+    ];
+    const pieces = [
+      ...headerLines.flat(),
+      ...rowLines(rows.slice(0, 1), 180).flat(),
+      ...wrapped.map((t, k) => piece(t, 40, 195 + 15 * k)),
+      ...rowLines(rows.slice(1), 195 + 15 * wrapped.length).flat(),
+    ];
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    // (The wrapped lines join the labels of the rows beside them; the values keep the empty column.)
+    expect(cellsOf(blocks).map((r) => r.slice(1))).toEqual(rows.map((r) => r.slice(1)));
+  });
+
   it("finds it when the page sets its rows far apart (a portal's line-height of 2 and padded cells)", () => {
     // Every line three times as far from the section heading as usual: rows 45 pt apart in 12 pt type,
     // more than two and a half sizes of white between them, header lines as far apart.

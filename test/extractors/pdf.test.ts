@@ -290,6 +290,15 @@ describe("PDFs that cannot be read", () => {
     expect(ms).toBeLessThan(2000);
   });
 
+  it("a re-distil whose numbers all lost their Unicode mapping needs OCR", async () => {
+    // Full-width digits re-distilled by Ghostscript read as runs of U+FFFD: with OCR off, needs_ocr.
+    const bytes = read(join(fixtures, "fullwidth-digits-redistilled.pdf"));
+    await expect(extractPdf(bytes, { ocr: false })).rejects.toMatchObject({
+      code: "needs_ocr",
+      message: expect.stringMatching(/numbers in glyphs without a Unicode mapping \(35 unreadable/),
+    });
+  });
+
   it("a truncated PDF (a cut-off download) gives a clear error", async () => {
     const bytes = read(join(corpus, "qingxi-2021-ruled.pdf"));
     const { error, ms } = await failure(() => extract(bytes.subarray(0, Math.floor(bytes.length / 2))));
