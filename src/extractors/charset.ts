@@ -170,7 +170,53 @@ function hasMultibyte(bytes: Uint8Array): boolean {
 function decodeAs(bytes: Uint8Array, charset: Charset): string {
   if (charset === "utf-8") return new TextDecoder("utf-8").decode(bytes);
   if (charset === "utf-16le" || charset === "utf-16be") return new TextDecoder(charset).decode(bytes);
+  if (charset === "gb18030") {
+    const text = validGb18030(bytes);
+    if (text !== undefined) return text;
+  }
   return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), charset);
+}
+
+/**
+ * Two-byte GB18030 codes that ICU reads by GB18030-2022 (vertical forms, CJK ideographs) and
+ * iconv-lite, whose reading zfxxgk keeps, by GB18030-2005 (private-use characters): a lead byte and its
+ * trail bytes. Every other valid one- two- and four-byte sequence decodes to the same text in both
+ * (checked over all of them).
+ */
+const GB18030_2022_CHANGED = new Map([
+  [0xa6, new Set([0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xec, 0xed, 0xf3])],
+  [0xfe, new Set([0x59, 0x61, 0x66, 0x67, 0x6d, 0x7e, 0x90, 0xa0])],
+]);
+
+let gb18030Decoder: TextDecoder | null | undefined;
+
+/**
+ * Valid GB18030 decoded by the runtime's decoder, as iconv-lite decodes it, or undefined (invalid
+ * bytes, whose replacement iconv-lite counts its own way; a code read differently since 2022; a Node
+ * built without the charset). Three times as fast as iconv-lite, which also spends tens of
+ * milliseconds on its tables at the first GBK page of a run.
+ */
+export function validGb18030(bytes: Uint8Array): string | undefined {
+  if (gb18030Decoder === undefined) {
+    try {
+      gb18030Decoder = new TextDecoder("gb18030", { fatal: true });
+    } catch {
+      gb18030Decoder = null;
+    }
+  }
+  if (gb18030Decoder === null) return undefined;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // Any such byte pair, even one that straddles two characters, leaves the document to iconv-lite.
+  for (const [lead, trails] of GB18030_2022_CHANGED) {
+    for (let i = buf.indexOf(lead); i >= 0 && i + 1 < buf.length; i = buf.indexOf(lead, i + 1)) {
+      if (trails.has(buf[i + 1])) return undefined;
+    }
+  }
+  try {
+    return gb18030Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Share of U+FFFD replacement characters and C0 controls: high means the decoding went wrong. */
