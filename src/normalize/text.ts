@@ -223,6 +223,9 @@ export function looksTraditional(sample: string): boolean {
  */
 let toSimplifiedConverter: ((s: string) => string) | undefined;
 
+/** Label-sized texts already converted (toSimplified). */
+const simplifiedCache = new Map<string, string>();
+
 interface OpenCCModule {
   Converter(options: { from: "t"; to: "cn" }): (s: string) => string;
 }
@@ -237,5 +240,7 @@ export function toSimplified(s: string): string {
     toSimplifiedConverter ??
     (createRequire(import.meta.url)("opencc-js/t2cn") as OpenCCModule).Converter({ from: "t", to: "cn" });
   toSimplifiedConverter = convert;
-  return convert(s);
+  // A traditional report's cells are mostly its template's labels and numbers, converted once each.
+  if (s.length > MAX_CACHED_LABEL) return convert(s);
+  return simplifiedCache.get(s) ?? remember(simplifiedCache, s, convert(s));
 }
