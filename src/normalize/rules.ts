@@ -33,21 +33,21 @@ function equation(
   left: string[],
   right: string[],
 ): { status: RuleStatus; l: number; r: number } {
-  let l = 0;
-  let r = 0;
-  for (const [keys, side] of [
-    [left, "l"],
-    [right, "r"],
-  ] as const) {
-    for (const k of keys) {
-      const c = get(k);
-      if (c?.status !== "number" || c.value === null)
-        return { status: "unknown", l: Number.NaN, r: Number.NaN };
-      if (side === "l") l += c.value;
-      else r += c.value;
-    }
-  }
+  const l = sideSum(get, left);
+  const r = l === undefined ? undefined : sideSum(get, right);
+  if (l === undefined || r === undefined) return { status: "unknown", l: Number.NaN, r: Number.NaN };
   return { status: l === r ? "pass" : "fail", l, r };
+}
+
+/** The sum of printed numbers under these keys; undefined when one is missing or not a printed number. */
+function sideSum(get: Lookup, keys: string[]): number | undefined {
+  let sum = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const c = get(keys[i]);
+    if (c?.status !== "number" || c.value === null) return undefined;
+    sum += c.value;
+  }
+  return sum;
 }
 
 function rule(
@@ -134,16 +134,18 @@ function evaluate(
   });
 }
 
+/** R5's keys per Table 4 group, made once (the same strings in every report). */
+const R5_GROUPS = mapPacked(["review", "litigation_direct", "litigation_after_review"], (group) => {
+  const parts = mapPacked(["upheld", "corrected", "other", "pending"], (o) => `appeals.${group}.${o}`);
+  const total = [`appeals.${group}.total`];
+  return { group, total, parts, keys: [...total, ...parts] };
+});
+
 /** R5's instances, one per Table 4 group: 总计 = 维持 + 纠正 + 其他 + 尚未审结. */
 export function r5Instances(get: Lookup): { status: RuleStatus; label: string; keys: string[] }[] {
-  return mapPacked(["review", "litigation_direct", "litigation_after_review"], (g) => {
-    const parts = mapPacked(["upheld", "corrected", "other", "pending"], (o) => `appeals.${g}.${o}`);
-    const e = equation(get, [`appeals.${g}.total`], parts);
-    return {
-      status: e.status,
-      label: `${g}: 总计 ${e.l} ≠ ${e.r}`,
-      keys: [`appeals.${g}.total`, ...parts],
-    };
+  return mapPacked(R5_GROUPS, ({ group, total, parts, keys }) => {
+    const e = equation(get, total, parts);
+    return { status: e.status, label: `${group}: 总计 ${e.l} ≠ ${e.r}`, keys };
   });
 }
 
