@@ -152,6 +152,10 @@ function countOf(text: string, ch: string): number {
  * undefined when the damage is not rare (text in another charset is invalid UTF-8 almost everywhere).
  */
 function mostlyUtf8(bytes: Uint8Array): Omit<Decoded, "via"> | undefined {
+  // Counted from the bytes first: a page in another charset (GBK) is told without decoding it, which
+  // for bytes invalid almost everywhere cost more than reading the page.
+  const damage = utf8Damage(bytes);
+  if (damage.errors === 0 || damage.units < 20 * damage.errors) return undefined;
   const decoded = counted(new TextDecoder("utf-8").decode(bytes), "utf-8", "detected", bytes);
   let multibyte = 0;
   const text = decoded.text;
@@ -159,6 +163,56 @@ function mostlyUtf8(bytes: Uint8Array): Omit<Decoded, "via"> | undefined {
   multibyte -= decoded.damaged;
   if (decoded.damaged === 0 || multibyte < 20 * decoded.damaged) return undefined;
   return { text, charset: "utf-8", damaged: decoded.damaged };
+}
+
+/**
+ * What a (non-fatal) UTF-8 decoding of the bytes would hold, counted without making it: `errors`, the
+ * U+FFFD it would put for invalid sequences (one per maximal ill-formed subsequence, as the WHATWG
+ * decoder does), and `units`, its UTF-16 code units of valid non-ASCII characters.
+ */
+export function utf8Damage(bytes: Uint8Array): { errors: number; units: number } {
+  let errors = 0;
+  let units = 0;
+  let needed = 0;
+  let seen = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (needed === 0) {
+      if (b <= 0x7f) continue;
+      if (b >= 0xc2 && b <= 0xdf) needed = 1;
+      else if (b >= 0xe0 && b <= 0xef) {
+        if (b === 0xe0) lower = 0xa0;
+        else if (b === 0xed) upper = 0x9f;
+        needed = 2;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        if (b === 0xf0) lower = 0x90;
+        else if (b === 0xf4) upper = 0x8f;
+        needed = 3;
+      } else errors++;
+      continue;
+    }
+    if (b < lower || b > upper) {
+      // The sequence ends before this byte, which starts the next one.
+      needed = 0;
+      seen = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      errors++;
+      i--;
+      continue;
+    }
+    lower = 0x80;
+    upper = 0xbf;
+    if (++seen === needed) {
+      units += needed === 3 ? 2 : 1; // a four-byte character is a surrogate pair
+      needed = 0;
+      seen = 0;
+    }
+  }
+  if (needed !== 0) errors++;
+  return { errors, units };
 }
 
 /** True when the bytes contain non-ASCII sequences (then valid UTF-8 is strong evidence of UTF-8). */

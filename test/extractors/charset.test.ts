@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { decodeBytes, validGb18030 } from "../../src/extractors/charset.js";
+import { decodeBytes, utf8Damage, validGb18030 } from "../../src/extractors/charset.js";
 import { extract } from "../../src/extractors/index.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot } from "../helpers.js";
@@ -127,5 +127,43 @@ describe("GB18030 through the runtime's decoder", () => {
     const page = iconv.encode(`<meta charset="gbk"><p>主动公开</p>`, "gbk");
     const damaged = Buffer.concat([page, Buffer.from([0x81, 0xff])]);
     expect(decodeBytes(damaged).text).toBe(viaIconv(damaged));
+  });
+});
+
+describe("UTF-8 damage counted from the bytes", () => {
+  /** The counts read off a real decoding: U+FFFD put for damage, and the other non-ASCII code units. */
+  const decoded = (b: Uint8Array) => {
+    const text = new TextDecoder("utf-8").decode(b);
+    let replaced = 0;
+    let wide = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0xfffd) replaced++;
+      else if (c >= 0x80) wide++;
+    }
+    const printed = Buffer.from(b).toString("hex").split("efbfbd").length - 1; // U+FFFD spelled in the bytes
+    return { errors: replaced - printed, units: wide + printed };
+  };
+
+  it("agrees with the decoder on random and damaged bytes", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const edges = [
+      0x41, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbd, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5,
+      0xff,
+    ];
+    for (let t = 0; t < 20_000; t++) {
+      const b = new Uint8Array(1 + Math.floor(random() * 10));
+      for (let i = 0; i < b.length; i++)
+        b[i] = t % 2 ? edges[Math.floor(random() * edges.length)] : Math.floor(random() * 256);
+      expect(utf8Damage(b)).toEqual(decoded(b));
+    }
+    const page = readFileSync(join(projectRoot, "corpus", "jiangning-2019.html"));
+    expect(utf8Damage(page)).toEqual(decoded(page));
+    const gbk = readFileSync(join(projectRoot, "corpus", "jiangning-2020-gbk.html"));
+    expect(utf8Damage(gbk)).toEqual(decoded(gbk));
   });
 });
