@@ -145,7 +145,7 @@ function cellText(el: Element): string {
     }
     if (node.type === "text") parts.push((node as unknown as { data: string }).data);
     else if (node.type === "tag") {
-      const tag = (node as Element).tagName.toLowerCase();
+      const tag = (node as Element).name; // lower case: the parser lowers every tag name (PARSE)
       if (DROP_TAGS.has(tag)) continue;
       if (tag === "br") parts.push("\n");
       const isBlock = BLOCK_TAGS.has(tag);
@@ -175,7 +175,7 @@ function pushChildren<T>(stack: (AnyNode | T)[], el: Element | Document): void {
 const isTag = (n: AnyNode, name: string, or?: string, orElse?: string): boolean => {
   // Three names at most, without a rest array: this runs for every child of every table.
   if (n.type !== "tag") return false;
-  const tag = (n as Element).tagName.toLowerCase();
+  const tag = (n as Element).name; // lower case (PARSE)
   return tag === name || tag === or || tag === orElse;
 };
 
@@ -317,7 +317,7 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number },
     }
     if (node.type !== "tag") continue;
     const el = node as Element;
-    const tag = el.tagName.toLowerCase();
+    const tag = el.name; // lower case (PARSE)
     if (DROP_TAGS.has(tag)) continue;
     if (tag === "table") {
       flush();

@@ -255,6 +255,13 @@ interface ParsedCell {
   v: ParsedValue;
 }
 
+/** The cells' texts joined by `separator` (without an array of them: every line of a document passes). */
+function joinedCells(cells: { text: string }[], separator: string): string {
+  let out = cells.length > 0 ? cells[0].text : "";
+  for (let i = 1; i < cells.length; i++) out += separator + cells[i].text;
+  return out;
+}
+
 const tokens = (cells: ParsedCell[]): ValueToken[] =>
   mapPacked(cells, (c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
 
@@ -272,7 +279,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   const rowUnit = (line: StreamLine, seq: number, labels: ParsedCell[], values: ValueToken[]) => {
     run = undefined;
     units.push({
-      own: mapPacked(labels, (c) => c.text).join(""),
+      own: joinedCells(labels, ""),
       ownCells: mapPacked(labels, (c) => c.text),
       floating,
       values,
@@ -333,7 +340,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       misread: c.misread,
       v: parseCellValue(c.text),
     }));
-    textLines.push({ text: mapPacked(line.cells, (c) => c.text).join(line.isRow ? " | " : " "), seq });
+    textLines.push({ text: joinedCells(line.cells, line.isRow ? " | " : " "), seq });
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
@@ -350,7 +357,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     const labelCells = parsed
       .slice(0, firstValue === -1 ? parsed.length : firstValue)
       .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
-    const own = mapPacked(labelCells, (c) => c.text).join("");
+    const own = joinedCells(labelCells, "");
     if (firstValue === -1) {
       // No printed value on this line. A table row whose label is followed by blank cells still holds
       // values (blanks); a row of empty cells without a label is a data row left blank (an unfilled
