@@ -262,8 +262,16 @@ function joinedCells(cells: { text: string }[], separator: string): string {
   return out;
 }
 
-const tokens = (cells: ParsedCell[]): ValueToken[] =>
-  mapPacked(cells, (c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+const tokens = (cells: ParsedCell[]): ValueToken[] => tokensOnto([], cells, 0);
+
+/** Pushes the value tokens of cells[from…] onto `out` (no slice of the cells made first); returns it. */
+function tokensOnto(out: ValueToken[], cells: ParsedCell[], from: number): ValueToken[] {
+  for (let i = from; i < cells.length; i++) {
+    const c = cells[i];
+    out.push({ parsed: c.v, pos: c.pos, uncertain: c.uncertain });
+  }
+  return out;
+}
 
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
@@ -354,9 +362,11 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
           i > lastHanIndex(parsed) &&
           (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
-    const labelCells = parsed
-      .slice(0, firstValue === -1 ? parsed.length : firstValue)
-      .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
+    const labelCells: ParsedCell[] = [];
+    for (let i = 0; i < (firstValue === -1 ? parsed.length : firstValue); i++) {
+      const c = parsed[i];
+      if (c.v.status === "text" && !NONE_WORDS.has(c.v.raw)) labelCells.push(c);
+    }
     const own = joinedCells(labelCells, "");
     if (firstValue === -1) {
       // No printed value on this line. A table row whose label is followed by blank cells still holds
@@ -378,15 +388,16 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // only its 总计). Empty cells there can also be the rest of a label spanning several columns, so
     // they are kept as uncertain: the template's cell count decides. Blanks before the label are
     // rowspan placeholders.
-    let values = tokens(parsed.slice(firstValue));
+    let values: ValueToken[];
     if (line.isRow) {
       const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
-      const lead = mapPacked(
-        parsed.slice(lastLabel + 1, firstValue),
-        (c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }),
-      );
-      values = [...lead, ...values];
-    }
+      values = [];
+      for (let i = lastLabel + 1; i < firstValue; i++) {
+        const c = parsed[i];
+        values.push({ parsed: c.v, pos: c.pos, uncertain: true });
+      }
+      tokensOnto(values, parsed, firstValue);
+    } else values = tokensOnto([], parsed, firstValue);
     if (line.isRow || own !== "") {
       rowUnit(line, seq, labelCells, values);
       return;
