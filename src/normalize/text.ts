@@ -47,8 +47,15 @@ export function normalizeText(s: string): string {
   return cr ? replaceSpecials(s) : s;
 }
 
-/** normalizeText of a text NFKC may change. */
+/** normalizeText of a text NFKC may change; label-sized ones (（一）, 其他：…) remembered. */
 function normalizeUnstable(s: string): string {
+  if (s.length > MAX_CACHED_LABEL) return normalizeByNfkc(s);
+  return unstableCache.get(s) ?? remember(unstableCache, s, normalizeByNfkc(s));
+}
+
+const unstableCache = new Map<string, string>();
+
+function normalizeByNfkc(s: string): string {
   const nfkc = s.normalize("NFKC");
   return NEEDS_REPLACING.test(nfkc) ? replaceSpecials(nfkc) : nfkc;
 }
