@@ -242,7 +242,7 @@ const GB18030_2022_CHANGED = new Map([
   [0xfe, new Set([0x59, 0x61, 0x66, 0x67, 0x6d, 0x7e, 0x90, 0xa0])],
 ]);
 
-let gb18030Decoder: TextDecoder | null | undefined;
+let gb18030Decoder: InstanceType<typeof TextDecoder> | null | undefined;
 
 /**
  * Valid GB18030 decoded by the runtime's decoder, as iconv-lite decodes it, or undefined (invalid
