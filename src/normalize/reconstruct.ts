@@ -59,9 +59,11 @@ export interface Reconstruction {
 type Context = "none" | "t2" | "t3" | "t4";
 
 function anchorOf(text: string): Context | "end" | undefined {
+  // A paragraph or sentence of prose is not a heading or table label (a full stop is told before the
+  // key is made: most floating texts are paragraphs, too long for the key cache).
+  if (/。/.test(text)) return undefined;
   const k = labelKey(text);
-  // A paragraph or sentence of prose is not a heading or table label.
-  if (k.length > 45 || /。/.test(text)) return undefined;
+  if (k.length > 45) return undefined;
   if (/本列数据的勾稽关系|申请人情况|收到和处理政府信息公开申请/.test(k)) return "t3";
   if (/行政复议/.test(k) && (/行政诉讼/.test(k) || k.length <= 8)) return "t4";
   if (/^第二十条|信息内容|主动公开政府信息情况/.test(k)) return "t2";
