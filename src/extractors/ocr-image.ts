@@ -213,7 +213,7 @@ export function runsAlong(
       if (ink) {
         if (start < 0) start = k;
         lastInk = k;
-      } else if (start >= 0 && k - lastInk > gap) {
+      } else if (start >= 0 && (k === len || k - lastInk > gap)) {
         if (lastInk - start + 1 >= minLen) raw.push({ line: l, a: start, b: lastInk });
         start = -1;
       }
@@ -225,21 +225,41 @@ export function runsAlong(
   const done: PixelRun[] = [];
   // The ruling's band is made of the lines that run along most of it: ink stuck to one side of a
   // ruling (a seal stamped over it, a character touching it) joins the run but does not thicken it.
+  // Two rulings bridged by a blob (a seal's solid star across two column rulings) make one run, whose
+  // lines along it form two bands apart: each band is a ruling of its own.
   const close = (r: Open) => {
-    const along = r.lines.filter((l) => l.len >= 0.5 * (r.b - r.a + 1));
-    const first = along.length > 0 ? along[0].line : r.first;
-    const last = along.length > 0 ? along[along.length - 1].line : r.last;
-    done.push({ pos: (first + last) / 2, a: r.a, b: r.b, thick: last - first + 1 });
+    const along = r.lines.filter((l) => l.len >= 0.5 * (r.b - r.a + 1)).sort((x, y) => x.line - y.line);
+    if (along.length === 0) {
+      done.push({ pos: (r.first + r.last) / 2, a: r.a, b: r.b, thick: r.last - r.first + 1 });
+      return;
+    }
+    let start = 0;
+    for (let k = 1; k <= along.length; k++) {
+      if (k < along.length && along[k].line - along[k - 1].line <= 2) continue;
+      const [first, last] = [along[start].line, along[k - 1].line];
+      done.push({ pos: (first + last) / 2, a: r.a, b: r.b, thick: last - first + 1 });
+      start = k;
+    }
   };
   for (const r of raw) {
     for (let k = open.length - 1; k >= 0; k--) {
       if (open[k].last < r.line - 1) close(open.splice(k, 1)[0]);
     }
-    const hit = open.find(
+    // A run may continue several of the line before: the broken pieces of a ruling's grey fringe, seen
+    // before its solid band, are that ruling, not thin rulings of their own beside it.
+    const hits = open.filter(
       (o) =>
         o.last === r.line - 1 &&
         Math.min(o.b, r.b) - Math.max(o.a, r.a) > 0.5 * Math.min(o.b - o.a, r.b - r.a),
     );
+    const hit = hits[0];
+    for (const o of hits.slice(1)) {
+      hit.first = Math.min(hit.first, o.first);
+      hit.a = Math.min(hit.a, o.a);
+      hit.b = Math.max(hit.b, o.b);
+      hit.lines.push(...o.lines);
+      open.splice(open.indexOf(o), 1);
+    }
     const own = { line: r.line, len: r.b - r.a + 1 };
     if (hit) {
       hit.last = r.line;
@@ -286,20 +306,28 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   const gap = Math.max(1, Math.round(em / 12));
   // Thin, but not too thin: a bevelled HTML border (two tones) scanned with a slight tilt is 8 px at 200 dpi.
   const maxThick = Math.max(3, Math.round(em / 3));
-  // Hairlines often print lighter than text, so rulings are looked for with a laxer threshold. Text
-  // lines are spaced apart vertically, so character strokes never chain into a long vertical run;
-  // horizontally, neighbouring characters could, so horizontal runs tolerate a gap of one pixel only.
-  const lax = Math.min(235, Math.round(threshold + (255 - threshold) / 2));
+  // Hairlines often print lighter than text, so rulings are looked for with laxer thresholds: halfway
+  // from the ink threshold to white, and seven tenths of the way. A portal's grey hairline border (#aaa,
+  // half a point) scans at 200 to 215 on paper at 250, where halfway (about 200) breaks it into pieces;
+  // but cells shaded grey (about 213) are ink at seven tenths, and a border along them is lost in the
+  // shade's band, too thick to be a ruling. Rulings found at either threshold are joined. Text lines are
+  // spaced apart vertically, so character strokes never chain into a long vertical run; horizontally,
+  // neighbouring characters could, so horizontal runs tolerate a gap of one pixel only.
+  const laxes = [0.5, 0.7].map((f) => Math.min(235, Math.round(threshold + f * (255 - threshold))));
   const h = closeGaps(
-    runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= maxThick),
+    laxes.flatMap((lax) =>
+      runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= maxThick),
+    ),
     1.5 * em,
   ).filter((r) => !crossedByStrokes(img, threshold, r, em, true));
   const near = Math.max(3, Math.round(em / 4));
   const v = closeGaps(
     // Strokes of characters are told apart before pieces are joined: a ruling's piece and a character's
     // stroke just above the table (a header's) would otherwise make one run, rejected whole.
-    runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter(
-      (r) => r.thick <= maxThick && !crossedByStrokes(img, threshold, r, em),
+    laxes.flatMap((lax) =>
+      runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter(
+        (r) => r.thick <= maxThick && !crossedByStrokes(img, threshold, r, em),
+      ),
     ),
     // Less than for horizontal ones: a table's vertical ruling and a heading's stroke under it, a line
     // apart, would make one.
@@ -313,7 +341,15 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
     // A short run meeting a horizontal one at one end only is the strokes of a bold heading standing on
     // one of its own (a ruling one row tall meets one at both ends).
     const ends = (meets(r.a) ? 1 : 0) + (meets(r.b) ? 1 : 0);
-    return ends === 2 || (ends === 1 && r.b - r.a >= 2 * em);
+    // A table's outer border on a page it fills from top to bottom is cut by the page at both ends: it
+    // is where three or more of the table's horizontal rulings end.
+    const endingHere = h.filter(
+      (s) =>
+        s.pos > r.a + near &&
+        s.pos < r.b - near &&
+        (Math.abs(s.a - r.pos) <= near || Math.abs(s.b - r.pos) <= near),
+    ).length;
+    return ends === 2 || (ends === 1 && r.b - r.a >= 2 * em) || (ends === 0 && endingHere >= 3);
   });
   // A short horizontal run that meets no vertical ruling is the strokes of a line of bold characters
   // (a title), not a ruling: erased, it would cut the title's characters. Short rulings of a table

@@ -9,7 +9,7 @@ import {
   type TableBlock,
   type TextBlock,
 } from "../model/document.js";
-import { T3_COLUMN_HEADINGS } from "../normalize/template.js";
+import { matchT3Rows, T3_COLUMN_HEADINGS } from "../normalize/template.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
@@ -696,7 +696,10 @@ function classify(line: Line, columns?: Map<number, number>): RowLine | undefine
     .slice(0, firstValue < 0 ? segs.length : firstValue)
     .map((s) => s.text)
     .join("");
-  if (/[。；;]/.test(label) || label.length > 40) return undefined;
+  // A label longer than a row label is prose, unless it holds one: a wide table prints a group label and
+  // a long row label on one line (（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、…, 43 characters).
+  if (/[。；;]/.test(label) || (label.length > 40 && (label.length > 60 || matchT3Rows(label).length === 0)))
+    return undefined;
   if (firstValue >= 0) {
     if (segs.slice(firstValue).some((s) => !s.value)) return undefined;
     if (firstValue > 3) return undefined;
@@ -721,6 +724,7 @@ function borderlessTables(
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
   const pitch = (a: Line, b: Line) => b.top - a.bottom;
+  const gapLimit = rowGapLimit(lines);
   let i = 0;
   while (i < lines.length) {
     const first = classify(lines[i], columns);
@@ -737,7 +741,7 @@ function borderlessTables(
     for (let j = i + 1; j < lines.length; j++) {
       const prev = pending.length > 0 ? pending[pending.length - 1].line : run[run.length - 1].line;
       const l = lines[j];
-      if (pitch(prev, l) > 2.5 * Math.max(prev.size, l.size)) break;
+      if (pitch(prev, l) > gapLimit * Math.max(prev.size, l.size)) break;
       const c = classify(l, columns);
       if (!c) break;
       if (c.firstValue < 0) {
@@ -770,7 +774,7 @@ function borderlessTables(
       buildBorderless(
         page,
         run,
-        headerAbove(lines, i, tables.length === 0 ? before : []),
+        headerAbove(lines, i, tables.length === 0 ? before : [], gapLimit),
         tables.length === 0 ? carried : split ? above.valueCols : undefined,
       ),
     );
@@ -781,18 +785,36 @@ function borderlessTables(
 }
 
 /**
+ * The widest gap, in font sizes, between two lines of one table on this page: two and a half sizes,
+ * or more where the page sets its rows further apart (a portal's line-height of 2 and padded cells
+ * put a table's rows three or four sizes apart; its header lines too). Measured on pairs of adjacent
+ * lines that both print two or more numbers: rows of a table.
+ */
+function rowGapLimit(lines: Line[]): number {
+  const gaps: number[] = [];
+  const numbers = (l: Line) => l.pieces.filter((p) => isValueText(p.text)).length >= 2;
+  for (let k = 1; k < lines.length; k++) {
+    const [a, b] = [lines[k - 1], lines[k]];
+    if (numbers(a) && numbers(b)) gaps.push((b.top - a.bottom) / Math.max(a.size, b.size));
+  }
+  if (gaps.length < 2) return 2.5;
+  gaps.sort((x, y) => x - y);
+  return Math.max(2.5, 1.5 * gaps[Math.floor(gaps.length / 2)]);
+}
+
+/**
  * Text-only lines directly above line i (a table's header rows), nearest first. A header that reaches
  * the top of the page goes on with the text lines that ended the page before (`before`, top to
  * bottom): a printer may break a tall header row across pages (自然/人 商/业 on one page, 企/业 on the
  * next).
  */
-function headerAbove(lines: Line[], i: number, before: Line[] = []): Line[] {
+function headerAbove(lines: Line[], i: number, before: Line[] = [], gapLimit = 2.5): Line[] {
   const out: Line[] = [];
   let below = lines[i];
   const above = (k: number) => (k >= 0 ? lines[k] : before[before.length + k]);
   for (let k = i - 1; k >= -before.length && out.length < 6; k--) {
     const l = above(k);
-    if (k !== -1 && below.top - l.bottom > 2.5 * Math.max(l.size, below.size)) break;
+    if (k !== -1 && below.top - l.bottom > gapLimit * Math.max(l.size, below.size)) break;
     const segs = segmentsOf(l);
     // (A header word that OCR misread as a number, 自然 read as 3, is doubted: it does not end the header.)
     if (segs.some((s) => (s.value && !doubted(s)) || /[。；;]/.test(s.text) || s.text.length > 40)) break;
@@ -1105,12 +1127,16 @@ function withBlankHeaderColumns(
   continued: boolean,
 ): [number, number][] {
   if (cols.length < 2 || header.length === 0) return cols;
-  const labelRight = Math.max(
-    0,
-    ...valueRows.filter((r) => r.firstValue > 0).map((r) => r.segs[r.firstValue - 1].x1),
+  // The row labels end where the values begin: a long label in a wide table (2.申请人逾期未按收费… on
+  // one line) may reach past the first value column, in a row that leaves that column blank.
+  const labelRight = Math.min(
+    cols[0][0],
+    Math.max(0, ...valueRows.filter((r) => r.firstValue > 0).map((r) => r.segs[r.firstValue - 1].x1)),
   );
+  // (A line of one label counts when it is an applicants' heading: a browser sets a one-line heading,
+  // 其他, midway down a header row whose other headings wrap over two lines, so on a line of its own.)
   const labels = header
-    .filter((l) => l.pieces.length >= 2)
+    .filter((l) => l.pieces.length >= 2 || (l.pieces.length === 1 && isApplicantLabel(l.pieces[0].text)))
     .flatMap((l) => touchingRuns(l.pieces))
     .filter((p) => !spansColumns(p, cols, pitch) && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
     .map((p) => ({ x: (p.x0 + p.x1) / 2, x0: p.x0, top: p.top }))
@@ -1210,6 +1236,28 @@ const APPLICANT_LABELS = new Set(
   T3_COLUMN_HEADINGS.flatMap((h) => (h.length >= 4 ? [h, ...(h.match(/../g) ?? [])] : [h])),
 );
 
+/** Every run of two or more characters of an applicants' heading (自然, 然人, 社会公, …). */
+const HEADING_PIECES = new Set<string>();
+for (const h of T3_COLUMN_HEADINGS)
+  for (let i = 0; i + 2 <= h.length; i++)
+    for (let j = i + 2; j <= h.length; j++) HEADING_PIECES.add(h.slice(i, j));
+
+/**
+ * Whether a text is one of APPLICANT_LABELS, each character printed or unknown (U+FFFD, a glyph the
+ * PDF's font could not map: �他 for 其他), at least half of them printed.
+ */
+function isApplicantLabel(text: string): boolean {
+  if (APPLICANT_LABELS.has(text)) return true;
+  const chars = [...text];
+  const unknown = chars.filter((c) => c === "\uFFFD").length;
+  if (unknown === 0 || unknown > chars.length / 2) return false;
+  for (const label of APPLICANT_LABELS) {
+    const want = [...label];
+    if (want.length === chars.length && chars.every((c, k) => c === "\uFFFD" || c === want[k])) return true;
+  }
+  return false;
+}
+
 /**
  * For a page read by OCR, whose header lines come back merged and misread (a header column's label
  * run into the caption beside it, a wrapped label half read), blank columns are found by room, not by
@@ -1258,7 +1306,9 @@ function withOpenHeaderColumns(
   const heads = header.flatMap((l) =>
     l.pieces
       .flatMap((p) => {
-        const tail = runsOnFromLabels(p, l.pieces);
+        // (A piece of an applicants' heading read right, 自然 of 自然人, is the header's whatever runs
+        // before it: a caption's garbled last characters can end right beside it.)
+        const tail = !HEADING_PIECES.has(p.text) && runsOnFromLabels(p, l.pieces);
         const words = (p.words ?? [[p.x0, p.x1] as [number, number]]).map(([a, b]) => ({
           a,
           b,
@@ -1312,9 +1362,9 @@ function withOpenHeaderColumns(
   // well clear (half a unit spacing) of its neighbours. Only words with another line's word over or
   // under them are clustered into columns: a caption's words (法人或其他组织 over the organisations'
   // columns, read a character or two at a time) would otherwise bridge two header columns into one.
-  const headerColumns = (room: typeof placed, left: number, right: number): number[] => {
+  const headerColumns = (room: typeof placed, left: number, right: number, pool = room): number[] => {
     const stacked = new Set(
-      room.filter((h) => room.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size)),
+      room.filter((h) => pool.some((o) => o.line !== h.line && Math.abs(o.x - h.x) <= size)),
     );
     const found = clusters([...stacked]).map(middle);
     for (const g of clusters(room)) {
@@ -1359,7 +1409,10 @@ function withOpenHeaderColumns(
     );
     // The header column nearest to the column after it (a stray piece of a label, the last character
     // of 自然人 read as a word of its own, is passed over).
-    const x = headerColumns(room, labelRight, next).at(-1);
+    // (A word stacked under one taken for a caption's tail still counts as stacked: 自 misread as 三
+    // right after the caption's last word, 然 misread below it.)
+    const tails = placed.filter((h) => h.tail && cols[0][0] - (h.x - shift) >= 0.3 * size);
+    const x = headerColumns(room, labelRight, next, [...room, ...tails]).at(-1);
     if (x === undefined) break;
     blanks.push([x, x]);
     next = x;

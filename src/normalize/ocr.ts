@@ -8,6 +8,7 @@ import {
   type SourcePosition,
 } from "../model/document.js";
 import type { CanonicalCell, Flag } from "./cells.js";
+import { unbalancedUnderOcr } from "./rules.js";
 import { ALL_TABLES, type FormatVersion, versionKeys } from "./template.js";
 
 /** Word confidence (0–1) below which an OCR cell is flagged. */
@@ -81,7 +82,8 @@ function cellsNearMissingRows(cells: CanonicalCell[], version: FormatVersion): C
  * Lowers the confidence of every cell of an OCR document to its words' confidence and returns the
  * flags: one `ocr` note for the document, and `ocr_low_confidence` for the cells to check by eye
  * (a word below the threshold, unread ink, text where a value belongs, a blank — OCR cannot tell a
- * blank cell from a value it did not see — and the cells around a template row OCR did not find).
+ * blank cell from a value it did not see — the cells around a template row OCR did not find, and the
+ * values of a sum that does not add up with its blanks as 0).
  */
 export function applyOcrConfidence(
   model: DocumentModel,
@@ -106,6 +108,10 @@ export function applyOcrConfidence(
     }
   }
   for (const cell of cellsNearMissingRows(cells, version)) if (!low.includes(cell)) low.push(cell);
+  // A sum that does not add up even with its blanks as 0 has a cell not as printed, though the engine
+  // was sure of each: its values are to be checked too.
+  const unbalanced = unbalancedUnderOcr(cells, version);
+  for (const cell of cells) if (unbalanced.has(cell.key) && !low.includes(cell)) low.push(cell);
   const o = model.ocr;
   const flags: Flag[] = [
     {

@@ -134,19 +134,46 @@ function evaluate(
   });
 }
 
-/** R5's keys per Table 4 group, made once (the same strings in every report). */
-const R5_GROUPS = mapPacked(["review", "litigation_direct", "litigation_after_review"], (group) => {
-  const parts = mapPacked(["upheld", "corrected", "other", "pending"], (o) => `appeals.${group}.${o}`);
-  const total = [`appeals.${group}.total`];
-  return { group, total, parts, keys: [...total, ...parts] };
-});
-
 /** R5's instances, one per Table 4 group: 总计 = 维持 + 纠正 + 其他 + 尚未审结. */
+const R5_INSTANCES = ["review", "litigation_direct", "litigation_after_review"].map((g) =>
+  sumInstance(
+    [`appeals.${g}.total`],
+    ["upheld", "corrected", "other", "pending"].map((o) => `appeals.${g}.${o}`),
+    (l, r) => `${g}: 总计 ${l} ≠ ${r}`,
+  ),
+);
+
 export function r5Instances(get: Lookup): { status: RuleStatus; label: string; keys: string[] }[] {
-  return mapPacked(R5_GROUPS, ({ group, total, parts, keys }) => {
-    const e = equation(get, total, parts);
-    return { status: e.status, label: `${group}: 总计 ${e.l} ≠ ${e.r}`, keys };
-  });
+  return evaluate(get, R5_INSTANCES);
+}
+
+/**
+ * For a document read by OCR: the number cells of every sum of R1, R2, R3 and R5 that does not add up
+ * when its blank cells count as 0 and its doubted readings as read. Under OCR a blank may be a value
+ * the engine did not see, and a reading made with confidence may still be wrong (0 read as 4 in a row
+ * whose other cells are blank or doubted, so that its rule is unknown): in such a sum some cell is not
+ * as printed, and each of its values is to be checked. The rules themselves still take a blank as
+ * unknown; a sum with a cell missing, or read as text, is left to the other flags.
+ */
+export function unbalancedUnderOcr(cells: CanonicalCell[], version: FormatVersion): Set<string> {
+  const byKey = cellsByKey(cells);
+  const t3 = TABLE3_RULES[version === "GOP2019" || !byKey.has(GOP2021_ONLY_KEY) ? "GOP2019" : "GOP2021"];
+  const out = new Set<string>();
+  for (const i of [...R1_INSTANCES, ...t3.rows.map((r) => r.r2), ...t3.r3, ...R5_INSTANCES]) {
+    let l = 0;
+    let r = 0;
+    let readable = true;
+    for (const k of i.keys) {
+      const c = byKey.get(k);
+      if (c?.status === "number" && c.value !== null) {
+        if (i.left.includes(k)) l += c.value;
+        else r += c.value;
+      } else if (c?.status !== "blank") readable = false;
+    }
+    if (!readable || l === r) continue;
+    for (const k of i.keys) if (byKey.get(k)?.status === "number") out.add(k);
+  }
+  return out;
 }
 
 /** The cells by key (the last of a key wins), filled in a loop: no [key, cell] pair per cell. */

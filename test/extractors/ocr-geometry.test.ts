@@ -152,6 +152,81 @@ describe("rulings blurred or stamped over", () => {
     expect(v[0].t).toBeLessThanOrEqual(4);
   });
 
+  it("finds a light grey hairline border (a CSS border of #aaa, scanned) along its whole length", () => {
+    // Paper at 250 give or take 10, a grid of two-pixel lines printed at 200 to 212 (a hairline the
+    // scan left lighter than text, at the level measured on scans of such borders), text ink at 145.
+    const img = page(700, 500);
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % 21;
+    };
+    for (let i = 0; i < img.data.length; i++) img.data[i] = 240 + noise() / 2;
+    const grey = (x0: number, y0: number, x1: number, y1: number) => {
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) img.data[y * 700 + x] = 200 + (noise() % 13);
+    };
+    for (const y of [60, 160, 260, 360, 460]) grey(50, y, 650, y + 2);
+    for (const x of [50, 250, 450, 648]) grey(x, 60, x + 2, 462);
+    const r = findRulings(img, 145, EM);
+    expect(r.h.map((s) => [Math.round(s.y / 10) * 10, s.x0 <= 52, s.x1 >= 646])).toEqual(
+      [60, 160, 260, 360, 460].map((y) => [y, true, true]),
+    );
+    expect(r.v.map((s) => Math.round(s.x / 10) * 10).sort((a, b) => a - b)).toEqual([50, 250, 450, 650]);
+    expect(r.v.every((s) => s.y0 <= 62 && s.y1 >= 458)).toBe(true);
+  });
+
+  it("keeps the borders of a row shaded grey, which the laxest threshold takes for ink", () => {
+    // Ink threshold 163 (a light scan); the header row shaded at 213, between two black borders.
+    const img = page(500, 300);
+    for (let y = 62; y < 120; y++) for (let x = 42; x < 458; x++) img.data[y * 500 + x] = 213;
+    for (const y of [60, 120, 180, 240]) img.fill(40, y, 460, y + 2);
+    for (const x of [40, 250, 458]) img.fill(x, 60, x + 2, 242);
+    const r = findRulings(img, 163, EM);
+    expect(r.h.map((s) => Math.round(s.y / 10) * 10)).toEqual([60, 120, 180, 240]);
+    expect(r.v.map((s) => Math.round(s.x / 10) * 10).sort((a, b) => a - b)).toEqual([40, 250, 460]);
+  });
+
+  it("reads a ruling's broken grey fringe, met before its solid band, as part of it", () => {
+    const img = page(400, 700);
+    for (const y of [20, 670]) img.fill(20, y, 380, y + 2);
+    img.fill(20, 20, 22, 672);
+    // The right border: a solid band at x 300-303, and the column of pixels before it grey in pieces.
+    img.fill(300, 20, 304, 672);
+    for (const [y0, y1] of [
+      [30, 120],
+      [200, 290],
+      [400, 520],
+    ])
+      for (let y = y0; y < y1; y++) img.data[y * 400 + 299] = 150;
+    const v = findRulings(img, 128, EM).v.filter((r) => r.x > 250);
+    expect(v).toHaveLength(1);
+    expect(v[0].y1 - v[0].y0).toBeGreaterThan(600);
+  });
+
+  it("finds the outer borders of a table cut by the page at both ends", () => {
+    // The table runs on from the page before and on to the next: its vertical rulings touch the page's
+    // top and bottom edges, and no horizontal ruling meets their ends; the rows' rulings end at them.
+    // (A column ruling between two of the rows is a ruling as ever: it meets them at its ends.)
+    const img = page(500, 600);
+    for (const x of [40, 458]) img.fill(x, 0, x + 3, 600);
+    for (let y = 50; y < 600; y += 80) img.fill(40, y, 461, y + 2);
+    img.fill(200, 210, 203, 372);
+    const v = findRulings(img, 128, EM).v;
+    expect(v.map((r) => Math.round(r.x / 10) * 10).sort((a, b) => a - b)).toEqual([40, 200, 460]);
+  });
+
+  it("finds both column rulings a blob of ink (a seal's solid star) bridges", () => {
+    const img = page(400, 600);
+    img.fill(20, 40, 380, 42);
+    img.fill(20, 560, 380, 562);
+    for (const x of [20, 150, 230, 378]) img.fill(x, 40, x + 3, 562);
+    img.fill(153, 280, 230, 360); // the star's fill, touching both rulings from between them
+    const v = findRulings(img, 128, EM).v.filter((r) => r.y1 - r.y0 > 400);
+    expect(v.map((r) => Math.round(r.x / 10) * 10).sort((a, b) => a - b)).toEqual([20, 150, 230, 380]);
+    expect(v.every((r) => r.t <= 4)).toBe(true);
+  });
+
   it("drops a red seal from a colour page and keeps black ink, also where the seal covers it", () => {
     // Three pixels: red seal ink on paper, black text, black text under the seal (subtractive mix).
     const rgb = [220, 40, 45, 20, 20, 20, 60, 10, 12];
@@ -357,7 +432,7 @@ describe("flags of an OCR document's cells", () => {
   it("flags blanks and the rows around a template row OCR did not find", () => {
     const keys = versionKeys("GOP2021");
     const missingRow = "applications.result.other.no_correction_overdue";
-    const cells = keys.filter((k) => !k.startsWith(`${missingRow}.`)).map((k) => cell(k, "1"));
+    const cells = keys.filter((k) => !k.startsWith(`${missingRow}.`)).map((k) => cell(k, "0"));
     const blank = cells.find((c) => c.key === "applications.new_received.total")!;
     Object.assign(blank, { raw: "", status: "blank", value: null });
     const flags = applyOcrConfidence(model, cells, "GOP2021");
@@ -369,6 +444,30 @@ describe("flags of an OCR document's cells", () => {
     // Far from it, a number read with confidence is not flagged.
     expect(flagged.has("applications.carried_over.natural_person")).toBe(false);
     expect(cells.every((c) => c.confidence <= 0.9)).toBe(true);
+  });
+
+  it("flags the values of a sum that does not add up with its blanks as 0, though each was read with confidence", () => {
+    // 0 read as 4 with confidence in a row whose other cells are blank or doubted: R2 is unknown there
+    // (a blank is no number), but with the blanks as 0 the row and its column do not add up.
+    const cells = versionKeys("GOP2021").map((k) => cell(k, "0"));
+    const row = "applications.result.unable.unclear_after_correction";
+    const set = (key: string, raw: string) =>
+      Object.assign(cells.find((c) => c.key === key)!, {
+        raw,
+        value: raw === "" ? null : Number(raw),
+        status: raw === "" ? "blank" : "number",
+      });
+    set(`${row}.natural_person`, "4");
+    set(`${row}.commercial_enterprise`, "");
+    set(`${row}.social_welfare_org`, "");
+    const flags = applyOcrConfidence(model, cells, "GOP2021");
+    const flagged = new Set(flags.filter((f) => f.severity !== "info").flatMap((f) => f.keys ?? []));
+    expect(flagged.has(`${row}.natural_person`)).toBe(true);
+    expect(flagged.has(`${row}.total`)).toBe(true);
+    expect(flagged.has("applications.result.total.natural_person")).toBe(true);
+    // Sums that add up leave their values unflagged.
+    expect(flagged.has("applications.result.granted.commercial_enterprise")).toBe(false);
+    expect(flagged.has("appeals.review.total")).toBe(false);
   });
 
   it("flags the values of a row whose label OCR put back in the template's wording", () => {

@@ -703,9 +703,11 @@ describe("blank columns of borderless scans, found under their header labels", (
     ]);
   });
 
-  it("places a blank column next to the labels under a label stacked one character a line, not under a caption's tail", () => {
-    // A browser squeezes the empty 自然人 column against the row labels and stacks its label; 自 is
-    // misread as 三, right after the caption's last word on its line (so it is taken for the caption's).
+  /**
+   * 自然人 blank: a browser squeezes its column against the row labels and stacks its label one
+   * character a line, the other labels two (商 / 业 / 企 / 业). `natural` holds the readings of 自 / 然 / 人.
+   */
+  const squeezedNatural = (natural: Piece[]) => {
     const line = rowsAt(
       [
         [407, 421],
@@ -717,19 +719,17 @@ describe("blank columns of borderless scans, found under their header labels", (
       ],
       371,
     );
-    const t = table([
+    return table([
       w("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项", 48, 364, 585),
-      w("三", 381, 387, 585),
+      ...natural,
       w("商", 405, 416, 585),
       w("科", 429, 440, 585),
-      w("然", 378, 389, 600, 0.69),
       w("业", 405, 416, 600),
       w("研", 429, 440, 600),
       w("社会", 457, 480, 600),
       w("法律", 496, 518, 600),
       w("其", 534, 545, 600),
       w("总", 557, 568, 600),
-      w("人", 378, 389, 615),
       w("企", 405, 416, 615),
       w("机", 429, 440, 615),
       w("公益", 457, 480, 615),
@@ -743,9 +743,99 @@ describe("blank columns of borderless scans, found under their header labels", (
       ...line(670, "（二）部分公开（区分处理的，只计这一情形，不", ["92", "157", "120", "227", "82", "678"]),
       ...line(690, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0", "0"]),
     ]);
+  };
+  const squeezedRows = [
+    ["", "92", "157", "120", "227", "82", "678"],
+    ["", "0", "0", "0", "0", "0", "0"],
+  ];
+
+  it("places a blank column next to the labels under a label stacked one character a line, not under a caption's tail", () => {
+    // 自 is misread as 三, right after the caption's last word on its line (so it is taken for the caption's).
+    const t = squeezedNatural([w("三", 381, 387, 585), w("然", 378, 389, 600, 0.69), w("人", 378, 389, 615)]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual(squeezedRows);
+  });
+
+  it("places a blank column next to the labels under a stacked label whose first character passes for a caption's tail", () => {
+    // On a scan tilted 2.5°: 自 read as 三 right after the caption's last word (taken for the caption's
+    // tail), 然 misread as 里 below it, 人 not read at all.
+    const t = squeezedNatural([w("三", 381, 387, 585), w("里", 378, 389, 600, 0.61)]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual(squeezedRows);
+  });
+
+  it("places a blank column next to the labels under 自然, read right after a caption's garbled end on its line", () => {
+    // 自然人 blank. Its label wraps: 自然 on the caption's last line, right after a garbled reading of
+    // the caption's end (人, boxed over the caption's last characters), and 人 below misread as 久.
+    const line = rowsAt(
+      [
+        [398, 409],
+        [427, 438],
+        [464, 475],
+        [506, 517],
+        [537, 548],
+        [566, 577],
+      ],
+      348,
+    );
+    const t = table([
+      w("（本列数据的勾稽关系为", 49, 161, 600),
+      w("第一项加第二项之和，", 174, 276, 600),
+      w("人", 283, 348, 600, 0.31),
+      w("自然", 362, 382, 600),
+      w("商业", 394, 414, 600),
+      w("科研", 423, 443, 600),
+      w("社会", 459, 480, 600),
+      w("法律", 501, 522, 600),
+      w("其他", 533, 553, 600),
+      w("总计", 562, 582, 600),
+      w("第四项之和）", 284, 342, 615),
+      w("久", 372, 382, 615, 0.52),
+      w("企业", 394, 414, 615),
+      w("机构", 423, 443, 615),
+      w("公益", 459, 480, 615),
+      w("服务", 501, 522, 615),
+      w("组织", 459, 480, 630),
+      w("机构", 501, 522, 630),
+      ...line(670, "一、本年新收政府信息公开申请数量", ["90", "128", "70", "54", "12", "354"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "3", "0", "1", "0", "4"]),
+    ]);
     expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
-      ["", "92", "157", "120", "227", "82", "678"],
-      ["", "0", "0", "0", "0", "0", "0"],
+      ["", "90", "128", "70", "54", "12", "354"],
+      ["", "0", "3", "0", "1", "0", "4"],
+    ]);
+  });
+
+  it("places a blank column between the first two printed ones where a long row label reaches past the first", () => {
+    // 商业企业 blank. The wide table prints (六)'s second row label on one line, past the 自然人 column,
+    // which that row leaves blank.
+    const cols: [number, number][] = [
+      [380, 392],
+      [437, 449],
+      [467, 479],
+      [500, 512],
+      [528, 540],
+      [553, 565],
+    ];
+    const t = table([
+      w("自然人", 372, 401, 615),
+      w("商业", 406, 425, 615),
+      w("科研", 431, 450, 615),
+      w("社会", 456, 475, 615),
+      w("法律", 491, 510, 615),
+      w("其他", 525, 544, 615),
+      w("总计", 549, 568, 615),
+      w("企业", 406, 425, 630),
+      w("机构", 431, 450, 630),
+      w("公益", 456, 475, 630),
+      w("服务", 490, 509, 630),
+      ...rowsAt(cols, 300)(670, "一、本年新收政府信息公开申请数量", ["61", "109", "105", "92", "71", "438"]),
+      w("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", 120, 430, 690),
+      ...[1, 2, 3, 4, 5].map((k) => w(["0", "1", "0", "6", "7"][k - 1], cols[k][0], cols[k][1], 690)),
+      ...rowsAt(cols, 300)(710, "（七）总计", ["61", "108", "105", "94", "71", "439"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["61", "", "109", "105", "92", "71", "438"],
+      ["", "", "0", "1", "0", "6", "7"],
+      ["61", "", "108", "105", "94", "71", "439"],
     ]);
   });
 });

@@ -474,6 +474,78 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
     ]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
+
+  it("finds it when the page sets its rows far apart (a portal's line-height of 2 and padded cells)", () => {
+    // Every line three times as far from the section heading as usual: rows 45 pt apart in 12 pt type,
+    // more than two and a half sizes of white between them, header lines as far apart.
+    const spread = (line: Piece[]) =>
+      line.map((p) => {
+        const dy = 2 * (p.base - 100);
+        return { ...p, top: p.top + dy, bottom: p.bottom + dy, base: p.base + dy };
+      });
+    const pieces = [...headerLines.map(spread), ...rowLines(rows, 175).map(spread)].flat();
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(cellsOf(blocks)).toEqual(rows);
+    expect(tables(blocks).filter((t) => t.rows.some((r) => /予以公开/.test(r[0]?.text ?? "")))).toHaveLength(
+      1,
+    );
+  });
+});
+
+describe("a borderless Table 3 printed small across a wide page", () => {
+  // 商业企业 empty in every row. 其他 fits on one line, so the browser sets it midway down a header row
+  // whose other headings wrap over two lines: on a line of its own. (A Ghostscript re-distil may lose
+  // the glyph of 其, leaving �他.)
+  const headerWith = (other: string) => [
+    [piece("三、收到和处理政府信息公开申请情况", 40, 100)],
+    [at("法人或其他组织", 290, 115)],
+    [at("自然人", centres[0], 130), at("总计", centres[6], 130)],
+    [
+      at("商业", centres[1], 140),
+      at("科研", centres[2], 140),
+      at("社会", centres[3], 140),
+      at("法律", centres[4], 140),
+    ],
+    [at(other, centres[5], 147)],
+    [
+      at("企业", centres[1], 154),
+      at("机构", centres[2], 154),
+      at("公益", centres[3], 154),
+      at("服务", centres[4], 154),
+    ],
+  ];
+  const rows = [
+    ["予以公开", "3", "", "1", "2", "5", "4", "15"],
+    ["部分公开", "0", "", "7", "0", "0", "1", "8"],
+    ["办理总计", "3", "", "8", "2", "5", "5", "23"],
+  ];
+
+  for (const other of ["其他", "\uFFFD他"]) {
+    it(`finds the empty column where ${other} heads its column from a line of its own`, () => {
+      const pieces = [...headerWith(other), ...rowLines(rows, 175)].flat();
+      const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+      expect(cellsOf(blocks)).toEqual(rows);
+    });
+  }
+
+  it("keeps a row whose group label and long row label share its line (43 characters) in the table", () => {
+    const long = "（六）其他处理2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请";
+    expect(long.length).toBeGreaterThan(40);
+    const withLong = [rows[0], [long, "1", "", "0", "0", "0", "2", "3"], rows[1], rows[2]];
+    // (The long label in small type, so that it ends left of the value columns as it does on the page.)
+    const lines = rowLines(withLong, 175).map((l, k) =>
+      k === 1 ? [piece(long, 40, 190, 3.4), ...l.slice(1)] : l,
+    );
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: [...headerWith("其他"), ...lines].flat(), h: [], v: [] },
+    ]);
+    const table = tables(blocks).find((t) => t.rows.some((r) => /予以公开/.test(r[0]?.text ?? "")));
+    // (Labels come with half-width parentheses, as the layout normalises all text.)
+    expect(table?.rows.map((r) => r.map((c) => c.text))).toContainEqual([
+      long.replace("（六）", "(六)"),
+      ...withLong[1].slice(1),
+    ]);
+  });
 });
 
 describe("a borderless Table 3 whose empty columns a browser squeezed to a character's width", () => {
