@@ -273,9 +273,14 @@ export function validGb18030(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** The characters garbleRatio counts: U+FFFD and the C0 controls but tab and line ends. */
+const GARBLED_CHARACTER = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]/;
+
 /** Share of U+FFFD replacement characters and C0 controls: high means the decoding went wrong. */
 export function garbleRatio(text: string): number {
   if (text.length === 0) return 0;
+  // Most texts hold neither: one scan by the regular-expression engine says so.
+  if (!GARBLED_CHARACTER.test(text)) return 0;
   let bad = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i); // both kinds of bad character are single UTF-16 units

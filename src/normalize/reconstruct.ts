@@ -89,6 +89,7 @@ function trimValues<T extends { parsed: { status: string }; uncertain?: boolean;
   onChoice?: () => void,
 ): T[] {
   const v = [...values];
+  if (v.length <= n) return v; // nothing to trim (most rows): no set of dropped blanks made
   while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
   const dropped = new Set<T>();
   while (v.length > n) {
