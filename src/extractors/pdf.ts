@@ -3,6 +3,7 @@ import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DocumentModel } from "../model/document.js";
 import { ALL_TABLES } from "../normalize/template.js";
+import { isValueText } from "../normalize/text.js";
 import { unifyRadicals } from "./cjk-radicals.js";
 import { DocumentError } from "./errors.js";
 import { documentRead, loadBundle, startWarmUpTiering } from "./pdf-bundle.js";
@@ -426,6 +427,24 @@ async function read(
       throw new DocumentError(
         "needs_ocr",
         `PDF has no text layer (${chars} characters of text on ${doc.numPages} page(s)): the pages are images and need OCR`,
+      );
+    }
+    // Numbers drawn in glyphs without a Unicode mapping (full-width digits a Ghostscript re-distil lost)
+    // read as runs of U+FFFD: when such runs outnumber the numbers read, the tables are read by OCR.
+    let unreadNumbers = 0;
+    let numbers = 0;
+    if (repair.unknown > 0 || allText.includes("\ufffd")) {
+      for (const pg of pages)
+        for (const pc of pg.pieces) {
+          const t = pc.text.trim();
+          if (/^[\ufffd.,+\- ]+$/.test(t) && t.includes("\ufffd")) unreadNumbers++;
+          else if (isValueText(t)) numbers++;
+        }
+    }
+    if (unreadNumbers >= 20 && unreadNumbers > numbers) {
+      throw new DocumentError(
+        "needs_ocr",
+        `PDF text layer draws its numbers in glyphs without a Unicode mapping (${unreadNumbers} unreadable numbers, ${numbers} readable); the pages need OCR`,
       );
     }
     if (garbledShare(allText) > 0.3) {

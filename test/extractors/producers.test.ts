@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findGoldPairs, scoreDocument } from "../../src/eval/score.js";
+import { extractPdf } from "../../src/extractors/pdf.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot } from "../helpers.js";
 
@@ -26,6 +27,13 @@ describe("PDFs printed by Chromium and re-distilled by Ghostscript", () => {
       expect(s.metaWrong).toEqual([]);
     });
   }
+  it("sends a re-distil whose numbers all lost their Unicode mapping to OCR", async () => {
+    const bytes = new Uint8Array(readFileSync(join(folder, "gs-chromium-fullwidth-digits.pdf")));
+    await expect(extractPdf(bytes, { ocr: false })).rejects.toMatchObject({
+      code: "needs_ocr",
+      message: expect.stringMatching(/numbers in glyphs without a Unicode mapping \(35 unreadable/),
+    });
+  });
   // Ghostscript over Chromium's Type 3 fonts breaks the Unicode map of some glyphs (`、` read `1`, `（`
   // read `ÿ`): they read as unknown (U+FFFD), labels are matched around them, and all of it is flagged.
   const redistilled = (doc: string) => /chromium-gs-|gs-chromium-/.test(doc);
