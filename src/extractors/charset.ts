@@ -274,6 +274,7 @@ export function validGb18030(bytes: Uint8Array): string | undefined {
 }
 
 /** The characters garbleRatio counts: U+FFFD and the C0 controls but tab and line ends. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const GARBLED_CHARACTER = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]/;
 
 /** Share of U+FFFD replacement characters and C0 controls: high means the decoding went wrong. */

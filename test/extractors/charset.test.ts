@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { decodeBytes, utf8Damage, validGb18030 } from "../../src/extractors/charset.js";
+import { decodeBytes, garbleRatio, utf8Damage, validGb18030 } from "../../src/extractors/charset.js";
 import { extract } from "../../src/extractors/index.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import { projectRoot } from "../helpers.js";
@@ -165,5 +165,16 @@ describe("UTF-8 damage counted from the bytes", () => {
     expect(utf8Damage(page)).toEqual(decoded(page));
     const gbk = readFileSync(join(projectRoot, "corpus", "jiangning-2020-gbk.html"));
     expect(utf8Damage(gbk)).toEqual(decoded(gbk));
+  });
+});
+
+describe("garbleRatio", () => {
+  it("counts U+FFFD and the C0 controls but tab and line ends, and nothing else", () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const bad = c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13);
+      const ch = String.fromCharCode(c);
+      if (garbleRatio(`ab${ch}d`) !== (bad ? 0.25 : 0))
+        expect(garbleRatio(`ab${ch}d`), `U+${c.toString(16)}`).toBe(bad ? 0.25 : 0);
+    }
   });
 });
