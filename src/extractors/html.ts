@@ -145,7 +145,7 @@ function cellText(el: Element): string {
     }
     if (node.type === "text") parts.push((node as unknown as { data: string }).data);
     else if (node.type === "tag") {
-      const tag = (node as Element).tagName.toLowerCase();
+      const tag = (node as Element).name; // lower case: the parser lowers every tag name (PARSE)
       if (DROP_TAGS.has(tag)) continue;
       if (tag === "br") parts.push("\n");
       const isBlock = BLOCK_TAGS.has(tag);
@@ -175,7 +175,7 @@ function pushChildren<T>(stack: (AnyNode | T)[], el: Element | Document): void {
 const isTag = (n: AnyNode, name: string, or?: string, orElse?: string): boolean => {
   // Three names at most, without a rest array: this runs for every child of every table.
   if (n.type !== "tag") return false;
-  const tag = (n as Element).tagName.toLowerCase();
+  const tag = (n as Element).name; // lower case (PARSE)
   return tag === name || tag === or || tag === orElse;
 };
 
@@ -317,7 +317,7 @@ function linearize(root: AnyNode[], blocks: Block[], counter: { table: number },
     }
     if (node.type !== "tag") continue;
     const el = node as Element;
-    const tag = el.tagName.toLowerCase();
+    const tag = el.name; // lower case (PARSE)
     if (DROP_TAGS.has(tag)) continue;
     if (tag === "table") {
       flush();
@@ -489,10 +489,43 @@ class DepthLimitedHandler extends DomHandler {
   }
 }
 
+/** The attributes the extractor reads (expandTable); a tag's other attributes are not kept. */
+const KEPT_ATTRIBUTES = new Set(["colspan", "rowspan"]);
+
+/**
+ * htmlparser2's parser keeping only KEPT_ATTRIBUTES: the styles, classes and ids portals print on every
+ * cell are neither copied out of the page, decoded, nor stored on their elements (a tenth of the parse).
+ * The tree is the same; a kept attribute is read exactly as before (first occurrence, entities decoded).
+ */
+class SpanAttributesParser extends Parser {
+  private keepAttribute = false;
+
+  override onattribname(start: number, endIndex: number): void {
+    super.onattribname(start, endIndex);
+    this.keepAttribute = KEPT_ATTRIBUTES.has((this as unknown as { attribname: string }).attribname);
+  }
+
+  override onattribdata(start: number, endIndex: number): void {
+    if (this.keepAttribute) super.onattribdata(start, endIndex);
+  }
+
+  override onattribentity(cp: number): void {
+    if (this.keepAttribute) super.onattribentity(cp);
+  }
+
+  override onattribend(quote: Parameters<Parser["onattribend"]>[0], endIndex: number): void {
+    if (this.keepAttribute) super.onattribend(quote, endIndex);
+    else this.endIndex = endIndex;
+  }
+}
+
 /** htmlparser2's parseDocument with the nesting limit, and whether a table holds another. */
-function parseDocument(html: string, options: typeof PARSE): { doc: Document; nestedTables: boolean } {
+export function parseDocument(
+  html: string,
+  options: typeof PARSE = PARSE,
+): { doc: Document; nestedTables: boolean } {
   const handler = new DepthLimitedHandler(undefined, options);
-  new Parser(handler, options).end(html);
+  new SpanAttributesParser(handler, options).end(html);
   return { doc: handler.root, nestedTables: handler.nestedTables };
 }
 

@@ -189,6 +189,8 @@ export function extractMeta(lines: string[], docTitle?: string): ReportMeta {
   const compiled = COMPILED_BY_RE.exec(joined);
   if (compiled) candidates.push(cleanIssuer(compiled[1]) ?? "");
   for (const l of lines.slice(0, 60)) {
+    // The pattern ends in 《: a line without one cannot match, and is not copied without its spaces.
+    if (!l.includes("《")) continue;
     const m = SUBJECT_RE.exec(l.replace(/\s+/g, ""));
     if (m) {
       candidates.push(cleanIssuer(m[1]) ?? "");

@@ -24,6 +24,30 @@ import type { BuiltUnits, Unit, ValueToken } from "./units.js";
 
 const T4_KEY_INDEX = new Map(T4_KEYS.map((k, i) => [k, i]));
 
+/**
+ * Table 3's row keys and cell keys (`applications.<row>.<column>`), made once. A key concatenated per
+ * cell was a new string in every document, hashed again by every map and set that holds the cells
+ * (the rules, the schema check, the store's key ids); these are the same strings in every report.
+ */
+const T3_ROW_KEYS = mapPacked(T3_ROWS, (r) => `applications.${r.key}`);
+const T3_CELL_KEYS = mapPacked(T3_ROW_KEYS, (rowKey) => mapPacked(T3_COLUMNS, (c) => `${rowKey}.${c}`));
+
+/** Table 2's cell keys by row (a template row) and column, made the first time they are met. */
+const t2CellKeys = new Map<T2Row, Map<string, string>>();
+function t2CellKey(row: T2Row, prefix: string, col: string): string {
+  let byCol = t2CellKeys.get(row);
+  if (!byCol) {
+    byCol = new Map();
+    t2CellKeys.set(row, byCol);
+  }
+  let key = byCol.get(col);
+  if (key === undefined) {
+    key = `${prefix}.${col}`;
+    byCol.set(col, key);
+  }
+  return key;
+}
+
 export interface Reconstruction {
   cells: CanonicalCell[];
   flags: Flag[];
@@ -35,9 +59,11 @@ export interface Reconstruction {
 type Context = "none" | "t2" | "t3" | "t4";
 
 function anchorOf(text: string): Context | "end" | undefined {
+  // A paragraph or sentence of prose is not a heading or table label (a full stop is told before the
+  // key is made: most floating texts are paragraphs, too long for the key cache).
+  if (/。/.test(text)) return undefined;
   const k = labelKey(text);
-  // A paragraph or sentence of prose is not a heading or table label.
-  if (k.length > 45 || /。/.test(text)) return undefined;
+  if (k.length > 45) return undefined;
   if (/本列数据的勾稽关系|申请人情况|收到和处理政府信息公开申请/.test(k)) return "t3";
   if (/行政复议/.test(k) && (/行政诉讼/.test(k) || k.length <= 8)) return "t4";
   if (/^第二十条|信息内容|主动公开政府信息情况/.test(k)) return "t2";
@@ -63,6 +89,7 @@ function trimValues<T extends { parsed: { status: string }; uncertain?: boolean;
   onChoice?: () => void,
 ): T[] {
   const v = [...values];
+  if (v.length <= n) return v; // nothing to trim (most rows): no set of dropped blanks made
   while (v.length > n && v[v.length - 1].parsed.status === "blank") v.pop();
   const dropped = new Set<T>();
   while (v.length > n) {
@@ -431,7 +458,7 @@ function mapTable2(
     }
     vals.slice(0, n).forEach((tok, i) => {
       const col = colset!.columns[i];
-      const cell = makeCell(`${prefix}.${col}`, tok, p.unit.own, p.unit.own ? 1 : 0.9);
+      const cell = makeCell(t2CellKey(p.row, prefix, col), tok, p.unit.own, p.unit.own ? 1 : 0.9);
       if (col === "amount_yuan") applyMoney(cell, tok, colset!.moneyUnit, flags);
       cells.push(cell);
     });
@@ -705,7 +732,7 @@ function alignTable3(
     units.filter((u) => numeric(u) === 1 && trimValues(u.values, 7).length === 1).length >= 2;
   for (const a of assigns) {
     const u = units[a.unit];
-    const rowKey = `applications.${T3_ROWS[a.row].key}`;
+    const rowKey = T3_ROW_KEYS[a.row];
     const labelled = matches[a.unit].own.includes(a.row);
     const softly = matches[a.unit].soft.includes(a.row);
     const confidence = labelled ? 1 : softly ? 0.9 : 0.8;
@@ -735,7 +762,7 @@ function alignTable3(
       slots = placeShortRow(vals, u.endSeq >= lastSeq, styleTotalOnly, rowKey, u, flags);
     }
     slots.forEach((tok, c) => {
-      const key = `${rowKey}.${T3_COLUMNS[c]}`;
+      const key = T3_CELL_KEYS[a.row][c];
       if (!tok) return;
       cells.push(makeCell(key, tok, u.own, tok.parsed.raw === "" && tok.pos === u.pos ? 0.5 : confidence));
     });

@@ -33,21 +33,21 @@ function equation(
   left: string[],
   right: string[],
 ): { status: RuleStatus; l: number; r: number } {
-  let l = 0;
-  let r = 0;
-  for (const [keys, side] of [
-    [left, "l"],
-    [right, "r"],
-  ] as const) {
-    for (const k of keys) {
-      const c = get(k);
-      if (c?.status !== "number" || c.value === null)
-        return { status: "unknown", l: Number.NaN, r: Number.NaN };
-      if (side === "l") l += c.value;
-      else r += c.value;
-    }
-  }
+  const l = sideSum(get, left);
+  const r = l === undefined ? undefined : sideSum(get, right);
+  if (l === undefined || r === undefined) return { status: "unknown", l: Number.NaN, r: Number.NaN };
   return { status: l === r ? "pass" : "fail", l, r };
+}
+
+/** The sum of printed numbers under these keys; undefined when one is missing or not a printed number. */
+function sideSum(get: Lookup, keys: string[]): number | undefined {
+  let sum = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const c = get(keys[i]);
+    if (c?.status !== "number" || c.value === null) return undefined;
+    sum += c.value;
+  }
+  return sum;
 }
 
 function rule(

@@ -105,8 +105,18 @@ export function t2DefaultColumns(block: T2Block, version: "GOP2019" | "GOP2021")
   };
 }
 
+/** Table 2 rows by label (null: none): every unit asks, and the template's labels repeat in every report. */
+const t2RowByLabel = new Map<string, T2Row | null>();
+
 /** The Table 2 row a label names, if any. */
 export function matchT2Row(label: string): T2Row | undefined {
+  if (label.length > MAX_CACHED_LABEL) return matchT2RowUncached(label);
+  const known = t2RowByLabel.get(label);
+  if (known !== undefined) return known ?? undefined;
+  return remember(t2RowByLabel, label, matchT2RowUncached(label) ?? null) ?? undefined;
+}
+
+function matchT2RowUncached(label: string): T2Row | undefined {
   const k = stripOrdinal(labelKey(label));
   if (k.startsWith("其他主动公开")) return undefined; // Hubei extension row, not in the national template
   for (const r of T2_ROWS) if (r.prefixes.some((p) => k.startsWith(p))) return r;

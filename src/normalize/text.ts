@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { CanonicalCell, Flag } from "./cells.js";
 
 /** Characters the replacements in normalizeText act on; most texts hold none and skip them all. */
-const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
+export const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
 
 /**
  * Text that NFKC leaves as it is: printable ASCII, tab and line ends, CJK unified ideographs and the
@@ -13,10 +13,55 @@ const NEEDS_REPLACING = /[\r\u200b-\u200f\u2060\ufeff\u00a0\u3000\u2212]/;
 export const NFKC_STABLE =
   /^[\t\n\r\x20-\x7e\u4e00-\u9fff\u3001\u3002\u3008-\u3011\u2018\u2019\u201c\u201d]*$/;
 
+/**
+ * NFKC_STABLE and NEEDS_REPLACING as a table by UTF-16 code unit: 0 for a character NFKC keeps and
+ * nothing replaces, STABLE_CR for a carriage return (stable, replaced), UNSTABLE for any other (the
+ * ranges are NFKC_STABLE's; a test checks every code unit against the two patterns).
+ */
+const STABLE_CR = 1;
+const UNSTABLE = 2;
+const NORMAL_CLASS = new Uint8Array(0x10000).fill(UNSTABLE);
+for (const [from, to] of [
+  [0x09, 0x0a],
+  [0x20, 0x7e],
+  [0x4e00, 0x9fff],
+  [0x3001, 0x3002],
+  [0x3008, 0x3011],
+  [0x2018, 0x2019],
+  [0x201c, 0x201d],
+])
+  NORMAL_CLASS.fill(0, from, to + 1);
+NORMAL_CLASS[0x0d] = STABLE_CR;
+
 /** NFKC, unified line endings and dashes, zero-width characters removed. Keeps the text otherwise. */
 export function normalizeText(s: string): string {
-  const nfkc = NFKC_STABLE.test(s) ? s : s.normalize("NFKC");
-  if (!NEEDS_REPLACING.test(nfkc)) return nfkc;
+  // One pass, a table look-up a character (most texts are labels and numbers that need nothing), in
+  // place of two regular expressions over every text: this runs some 600 times a document.
+  let cr = false;
+  for (let i = 0; i < s.length; i++) {
+    const k = NORMAL_CLASS[s.charCodeAt(i)];
+    if (k === 0) continue;
+    if (k === STABLE_CR) cr = true;
+    else return normalizeUnstable(s);
+  }
+  return cr ? replaceSpecials(s) : s;
+}
+
+/** normalizeText of a text NFKC may change; label-sized ones (（一）, 其他：…) remembered. */
+function normalizeUnstable(s: string): string {
+  if (s.length > MAX_CACHED_LABEL) return normalizeByNfkc(s);
+  return unstableCache.get(s) ?? remember(unstableCache, s, normalizeByNfkc(s));
+}
+
+const unstableCache = new Map<string, string>();
+
+function normalizeByNfkc(s: string): string {
+  const nfkc = s.normalize("NFKC");
+  return NEEDS_REPLACING.test(nfkc) ? replaceSpecials(nfkc) : nfkc;
+}
+
+/** Unified line endings and dashes, zero-width characters removed, no-break and ideographic spaces as spaces. */
+function replaceSpecials(nfkc: string): string {
   return nfkc
     .replace(/\r\n?/g, "\n")
     .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
@@ -223,6 +268,9 @@ export function looksTraditional(sample: string): boolean {
  */
 let toSimplifiedConverter: ((s: string) => string) | undefined;
 
+/** Label-sized texts already converted (toSimplified). */
+const simplifiedCache = new Map<string, string>();
+
 interface OpenCCModule {
   Converter(options: { from: "t"; to: "cn" }): (s: string) => string;
 }
@@ -237,5 +285,7 @@ export function toSimplified(s: string): string {
     toSimplifiedConverter ??
     (createRequire(import.meta.url)("opencc-js/t2cn") as OpenCCModule).Converter({ from: "t", to: "cn" });
   toSimplifiedConverter = convert;
-  return convert(s);
+  // A traditional report's cells are mostly its template's labels and numbers, converted once each.
+  if (s.length > MAX_CACHED_LABEL) return convert(s);
+  return simplifiedCache.get(s) ?? remember(simplifiedCache, s, convert(s));
 }

@@ -146,13 +146,31 @@ function misreadCharacter(text: string, conf: number | undefined): boolean {
   return conf !== undefined && conf < OCR_DOUBTED_BELOW && /^[\u3400-\u9fff]$/.test(text.trim());
 }
 
+/** Whether a table row prints a number in a value column. */
+function printsNumbers(row: { text: string; pos: SourcePosition }[]): boolean {
+  return row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim()));
+}
+
+/** The last cell with Chinese in it that OCR did not misread (-1 when none). */
+function lastHanIndex(parsed: ParsedCell[]): number {
+  return parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text) && !p.misread);
+}
+
 function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
   const out: StreamLine[] = [];
   for (const b of blocks) {
     if (b.kind === "text") {
       if (b.explicitBlank) {
         out.push({
-          cells: [{ text: "", pos: b.pos, uncertain: b.uncertain, acrossPageBreak: b.acrossPageBreak }],
+          cells: [
+            {
+              text: "",
+              pos: b.pos,
+              uncertain: b.uncertain,
+              acrossPageBreak: b.acrossPageBreak,
+              misread: undefined,
+            },
+          ],
           isRow: false,
           pos: b.pos,
           explicitBlank: true,
@@ -163,11 +181,14 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
       // it doubted that reads as a few letters and no Chinese, 11 read as nal, a value it misread.)
       const unread =
         b.conf !== undefined && (/^\ufffd+$/.test(b.text.trim()) || misreadValue(b.text, b.conf));
+      const misread = unread ? true : undefined;
       out.push({
         cells: mapPacked(splitFlowLine(b.text), (text) => ({
           text: readUnknowns(text, partial),
           pos: b.pos,
-          ...(unread ? { misread: true } : {}),
+          uncertain: undefined,
+          acrossPageBreak: undefined,
+          misread,
         })),
         isRow: false,
         pos: b.pos,
@@ -177,21 +198,22 @@ function toLines(blocks: Block[], partial: PartialLabel[]): StreamLine[] {
     for (const row of b.rows) {
       // (In a row that prints numbers, a doubted lone Chinese character in a value column is a digit
       // misread too: 3 read as 了. Whether the row prints numbers is asked only for such a cell.)
-      let numbers: boolean | undefined;
-      const printsNumbers = () =>
-        (numbers ??= row.some((c) => (c.pos.col ?? 0) > 0 && /^\d+$/.test(c.text.trim())));
-      const cells = mapPacked(
-        row.filter((c) => c.origin),
-        (c) => ({
+      // (Every cell of every line has one shape, its fields set or undefined: the code reading lines
+      // stays monomorphic.)
+      const cells: StreamLine["cells"] = [];
+      for (const c of row) {
+        if (!c.origin) continue;
+        const misread =
+          (c.pos.col ?? 0) > 0 &&
+          (misreadValue(c.text, c.conf) || (misreadCharacter(c.text, c.conf) && printsNumbers(row)));
+        cells.push({
           text: readUnknowns(normalizeText(c.text), partial),
           pos: c.pos,
           uncertain: c.uncertain,
-          ...((c.pos.col ?? 0) > 0 &&
-          (misreadValue(c.text, c.conf) || (misreadCharacter(c.text, c.conf) && printsNumbers()))
-            ? { misread: true }
-            : {}),
-        }),
-      );
+          acrossPageBreak: undefined,
+          misread: misread ? true : undefined,
+        });
+      }
       if (cells.length === 0) continue;
       if (b.spans === "known") {
         out.push({ cells, isRow: true, pos: cells[0].pos });
@@ -233,8 +255,23 @@ interface ParsedCell {
   v: ParsedValue;
 }
 
-const tokens = (cells: ParsedCell[]): ValueToken[] =>
-  mapPacked(cells, (c) => ({ parsed: c.v, pos: c.pos, uncertain: c.uncertain }));
+/** The cells' texts joined by `separator` (without an array of them: every line of a document passes). */
+function joinedCells(cells: { text: string }[], separator: string): string {
+  let out = cells.length > 0 ? cells[0].text : "";
+  for (let i = 1; i < cells.length; i++) out += separator + cells[i].text;
+  return out;
+}
+
+const tokens = (cells: ParsedCell[]): ValueToken[] => tokensOnto([], cells, 0);
+
+/** Pushes the value tokens of cells[from…] onto `out` (no slice of the cells made first); returns it. */
+function tokensOnto(out: ValueToken[], cells: ParsedCell[], from: number): ValueToken[] {
+  for (let i = from; i < cells.length; i++) {
+    const c = cells[i];
+    out.push({ parsed: c.v, pos: c.pos, uncertain: c.uncertain });
+  }
+  return out;
+}
 
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
@@ -250,7 +287,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   const rowUnit = (line: StreamLine, seq: number, labels: ParsedCell[], values: ValueToken[]) => {
     run = undefined;
     units.push({
-      own: mapPacked(labels, (c) => c.text).join(""),
+      own: joinedCells(labels, ""),
       ownCells: mapPacked(labels, (c) => c.text),
       floating,
       values,
@@ -311,28 +348,26 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
       misread: c.misread,
       v: parseCellValue(c.text),
     }));
-    textLines.push({ text: mapPacked(line.cells, (c) => c.text).join(line.isRow ? " | " : " "), seq });
+    textLines.push({ text: joinedCells(line.cells, line.isRow ? " | " : " "), seq });
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
     const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
-    // The last cell with Chinese in it, found only when a misread cell asks (OCR only).
-    let lastHan: number | undefined;
-    const lastHanIndex = () => {
-      lastHan ??= parsed.findLastIndex((p) => /[\u3400-\u9fff]/.test(p.text) && !p.misread);
-      return lastHan;
-    };
+    // (The last cell with Chinese in it is found only when a misread cell asks: OCR only. Functions
+    // defined here would be made again for every line.)
     const firstValue = parsed.findIndex(
       (c, i) =>
         i === firstPrinted ||
         (c.misread === true &&
-          i > lastHanIndex() &&
+          i > lastHanIndex(parsed) &&
           (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
-    const labelCells = parsed
-      .slice(0, firstValue === -1 ? parsed.length : firstValue)
-      .filter((c) => c.v.status === "text" && !NONE_WORDS.has(c.v.raw));
-    const own = mapPacked(labelCells, (c) => c.text).join("");
+    const labelCells: ParsedCell[] = [];
+    for (let i = 0; i < (firstValue === -1 ? parsed.length : firstValue); i++) {
+      const c = parsed[i];
+      if (c.v.status === "text" && !NONE_WORDS.has(c.v.raw)) labelCells.push(c);
+    }
+    const own = joinedCells(labelCells, "");
     if (firstValue === -1) {
       // No printed value on this line. A table row whose label is followed by blank cells still holds
       // values (blanks); a row of empty cells without a label is a data row left blank (an unfilled
@@ -353,15 +388,16 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // only its 总计). Empty cells there can also be the rest of a label spanning several columns, so
     // they are kept as uncertain: the template's cell count decides. Blanks before the label are
     // rowspan placeholders.
-    let values = tokens(parsed.slice(firstValue));
+    let values: ValueToken[];
     if (line.isRow) {
       const lastLabel = parsed.findLastIndex((c, i) => i < firstValue && c.v.status === "text");
-      const lead = mapPacked(
-        parsed.slice(lastLabel + 1, firstValue),
-        (c): ValueToken => ({ parsed: c.v, pos: c.pos, uncertain: true }),
-      );
-      values = [...lead, ...values];
-    }
+      values = [];
+      for (let i = lastLabel + 1; i < firstValue; i++) {
+        const c = parsed[i];
+        values.push({ parsed: c.v, pos: c.pos, uncertain: true });
+      }
+      tokensOnto(values, parsed, firstValue);
+    } else values = tokensOnto([], parsed, firstValue);
     if (line.isRow || own !== "") {
       rowUnit(line, seq, labelCells, values);
       return;

@@ -677,7 +677,10 @@ export class Store {
     // Within the batch's own transaction, a report decided before has its versions as that decision
     // left them, and the new document is the newest (versionsOf orders by id).
     const known = added && this.batchStarted > 0 ? this.versionsRead.get(reportId) : undefined;
-    const docs = known ? [...known, added!] : (this.stmts.versionsOf.all(reportId) as VersionRow[]);
+    // (The new document joins the versions read, in place: they are stored back below, and a failed
+    // write clears them.)
+    if (known) known.push(added!);
+    const docs = known ?? (this.stmts.versionsOf.all(reportId) as VersionRow[]);
     const report = this.stmts.reportOf.get(reportId) as {
       pinned_document_id: number | null;
       issuer_name: string | null;

@@ -23,20 +23,23 @@ export function chooseVersion(
   docs: VersionCandidate[],
   pinned: number | null,
 ): { current: number; reasons: Map<number, string> } {
-  const withTables = docs.filter((d) => d.cells > 0);
-  const pool = withTables.length > 0 ? withTables : docs;
-  const best = Math.max(...pool.map((d) => d.cells));
-  const eligible = pool.filter((d) => d.cells >= best * FAR_FEWER_CELLS);
-  const chosen = eligible[eligible.length - 1];
+  // Loops rather than arrays filtered from docs: a report may have hundreds of versions, and this runs
+  // for every document written.
+  const hasTables = docs.some((d) => d.cells > 0);
+  const inPool = (d: VersionCandidate) => !hasTables || d.cells > 0;
+  let best = Number.NEGATIVE_INFINITY;
+  for (const d of docs) if (inPool(d) && d.cells > best) best = d.cells;
+  let chosen: VersionCandidate | undefined;
+  for (let i = docs.length - 1; i >= 0 && !chosen; i--)
+    if (inPool(docs[i]) && docs[i].cells >= best * FAR_FEWER_CELLS) chosen = docs[i];
   const pin = pinned !== null ? docs.find((d) => d.id === pinned) : undefined;
-  const current = pin ?? chosen;
+  const current = (pin ?? chosen) as VersionCandidate;
   const reasons = new Map<number, string>();
   for (const d of docs) {
     let why: string;
     if (d === current) {
       if (pin) why = "current: pinned by a person (zfxxgk versions --unpin to return to the evidence)";
-      else if (withTables.length === 0)
-        why = "current: the newest version; no version has the standard tables";
+      else if (!hasTables) why = "current: the newest version; no version has the standard tables";
       else {
         const newer = docs.filter((x) => x.id > d.id);
         why = `current: the newest version with the standard tables (${d.cells} cells)`;
@@ -50,7 +53,7 @@ export function chooseVersion(
       // The reasons of versions that are not current name no other version, so that a new version
       // rewrites only the reasons that really change (a report may have hundreds of versions).
     } else if (pin) why = "not current: another version is pinned by a person";
-    else if (d.cells === 0 && withTables.length > 0)
+    else if (d.cells === 0 && hasTables)
       why = "not current: no standard tables (a stub, list page or notice), and another version has them";
     else if (d.cells < best * FAR_FEWER_CELLS)
       why = `not current: far fewer cells (${d.cells}) than the fullest version (${best})`;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { extractHtml, htmlInScriptStrings } from "../../src/extractors/html.js";
+import { extractHtml, htmlInScriptStrings, parseDocument } from "../../src/extractors/html.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import type { TableBlock } from "../../src/model/document.js";
 import { projectRoot } from "../helpers.js";
@@ -122,6 +122,41 @@ describe("empty paragraphs of a paragraph-per-cell page", () => {
       "7",
       "∅",
       "9",
+    ]);
+  });
+});
+
+describe("HTML parsing keeps only the span attributes", () => {
+  const cells = (html: string) => {
+    const { doc } = parseDocument(html);
+    const out: { name: string; attribs: Record<string, string> }[] = [];
+    const stack = [...doc.children];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === "tag" && "attribs" in n) {
+        const el = n as unknown as { name: string; attribs: Record<string, string>; children: typeof stack };
+        if (el.name === "td") out.push({ name: el.name, attribs: el.attribs });
+        stack.push(...el.children);
+      } else if ("children" in n) stack.push(...(n as { children: typeof stack }).children);
+    }
+    return out;
+  };
+
+  it("drops styles and classes, keeps colspan and rowspan as printed (first one, entities decoded)", () => {
+    const found = cells(
+      '<table><tr><td style="width:80px" class="x" colspan="&#50;" COLSPAN="3" rowspan=2>a</td></tr></table>',
+    );
+    expect(found).toEqual([{ name: "td", attribs: { colspan: "2", rowspan: "2" } }]);
+  });
+
+  it("reads spans into the grid whatever other attributes the cell carries", () => {
+    const model = extractHtml(
+      '<table><tr><td style="a" rowspan="2">规章</td><td data-x="1" colspan="2">3</td></tr><tr><td>4</td><td>5</td></tr></table>',
+    );
+    const t = model.blocks.find((b) => b.kind === "table") as TableBlock;
+    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ["规章", "3", "3"],
+      ["规章", "4", "5"],
     ]);
   });
 });

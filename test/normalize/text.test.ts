@@ -3,6 +3,7 @@ import {
   editDistance,
   labelKey,
   looksTraditional,
+  NEEDS_REPLACING,
   NFKC_STABLE,
   normalizeText,
   parseCellValue,
@@ -83,6 +84,28 @@ describe("normalizeText", () => {
           .replace(/\u00a0|\u3000/g, " ")
           .replace(/\u2212/g, "-"),
       );
+  });
+});
+
+describe("normalizeText's table of characters", () => {
+  /** normalizeText as the two patterns define it. */
+  const byPatterns = (s: string): string => {
+    const nfkc = NFKC_STABLE.test(s) ? s : s.normalize("NFKC");
+    if (!NEEDS_REPLACING.test(nfkc)) return nfkc;
+    return nfkc
+      .replace(/\r\n?/g, "\n")
+      .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
+      .replace(/\u00a0|\u3000/g, " ")
+      .replace(/\u2212/g, "-");
+  };
+
+  it("gives what the patterns give for every code unit, alone and inside a label", () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [ch, `规章${ch}\r\n12`])
+        if (normalizeText(s) !== byPatterns(s))
+          expect(normalizeText(s), `U+${c.toString(16)}`).toBe(byPatterns(s));
+    }
   });
 });
 
