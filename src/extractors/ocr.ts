@@ -1419,18 +1419,6 @@ export async function ocrPageImage(
   };
 }
 
-/** Type smaller than this (points, as the engine's line boxes measure it: 10.5 pt reads about 9.7). */
-const SMALL_TYPE_PT = 9.2;
-
-/** The page's type size in points: the median size of its lines of Chinese text read by the engine. */
-export function typeSize(pieces: Piece[]): number {
-  const sizes = pieces
-    .filter((p) => p.text !== UNREAD_INK && /[\u3400-\u9fff]/.test(p.text))
-    .map((p) => p.size)
-    .sort((a, b) => a - b);
-  return sizes.length >= 10 ? sizes[Math.floor(sizes.length / 2)] : Number.POSITIVE_INFINITY;
-}
-
 export interface OcrOptions {
   /** Per-page limit for rendering and recognition. */
   pageTimeoutMs?: number;
@@ -1476,12 +1464,6 @@ export async function extractScannedPdf(
       `rendering page ${p}`,
     );
     const r = await ocrPageImage(pgm, p, dpi, t, clock);
-    // A report set in small type (小五, 9 pt) is read at one and a half times the resolution, from its
-    // first page on: at 200 dpi its characters are too few pixels for the engine, which misreads digits
-    // and runs two rows of a table into one line.
-    if (p === 1 && opts.dpi === undefined && typeSize(r.page.pieces) < SMALL_TYPE_PT) {
-      return extractScannedPdf(bytes, why, { ...opts, dpi: Math.round(dpi * 1.5) });
-    }
     pages.push(r.page);
     words += r.words;
     low += r.lowConfidence;

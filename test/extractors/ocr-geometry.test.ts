@@ -9,7 +9,6 @@ import {
   type OcrWord,
   SNAPPED_LABEL_CONF,
   snapLabels,
-  typeSize,
   unreadInk,
   wordsToPieces,
 } from "../../src/extractors/ocr.js";
@@ -422,38 +421,6 @@ describe("row labels misread by OCR", () => {
       [word("全年共收到申请若干件", 30, 0, "c")],
     ];
     for (const line of lines) expect(snapLabels(line).map((w) => w.text)).toEqual(line.map((w) => w.text));
-  });
-});
-
-describe("the type size of a page read by OCR", () => {
-  // Words as the engine boxes them at 200 dpi: a line of Chinese characters set in 9 pt (小五) is about
-  // 25 px tall, in 10.5 pt (五号) about 27 px.
-  const line = (k: number, px: number, text = "本年新收政府信息公开申请数量"): OcrWord => ({
-    text,
-    page: 1,
-    left: 100,
-    top: 100 + 40 * k,
-    width: 400,
-    height: px,
-    conf: 92,
-    line: `1.1.${k}`,
-  });
-  const size = (px: number, extra: OcrWord[] = []) =>
-    typeSize(
-      wordsToPieces([...Array.from({ length: 12 }, (_, k) => line(k, px)), ...extra], [], 72 / 200, 29.2),
-    );
-
-  it("tells small type (小五), read again at a finer resolution, from the usual size", () => {
-    expect(size(25)).toBeLessThan(9.2);
-    expect(size(27)).toBeGreaterThan(9.2);
-  });
-
-  it("is the median over lines of Chinese text: numbers and a few large headings do not move it", () => {
-    const heading = Array.from({ length: 3 }, (_, k) => line(20 + k, 45, "五、存在的主要问题"));
-    const numbers = Array.from({ length: 5 }, (_, k) => line(30 + k, 18, "1234"));
-    expect(size(25, [...heading, ...numbers])).toBeLessThan(9.2);
-    // Too few lines of text to tell: never small.
-    expect(typeSize(wordsToPieces([line(0, 25)], [], 72 / 200, 29.2))).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
