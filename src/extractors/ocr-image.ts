@@ -311,22 +311,23 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   // Thin, but not too thin: a bevelled HTML border (two tones) scanned with a slight tilt is 8 px at 200 dpi.
   const maxThick = Math.max(3, Math.round(em / 3));
   // Hairlines often print lighter than text, so rulings are looked for with laxer thresholds: halfway
-  // from the ink threshold to white, and seven tenths of the way. A portal's grey hairline border (#aaa,
-  // half a point) scans at 200 to 215 on paper at 250, where halfway (about 200) breaks it into pieces;
-  // but cells shaded grey (about 213) are ink at seven tenths, and a border along them is lost in the
-  // shade's band, too thick to be a ruling. Rulings found at either threshold are joined. Text lines are
-  // spaced apart vertically, so character strokes never chain into a long vertical run; horizontally,
-  // neighbouring characters could, so horizontal runs tolerate a gap of one pixel only.
-  // At seven tenths only long runs count (six ems or more): a hairline runs along a table, while the
-  // strokes of a red seal (light once the red is dropped, but darker than that threshold) are no longer
-  // than the seal.
+  // from the ink threshold to white, and seven tenths of the way, and what both find is joined. A
+  // portal's grey hairline border (#aaa, half a point) scans at 200 to 215 on paper at 250, where halfway
+  // (about 200) breaks it into pieces; cells shaded grey (about 213) are ink at seven tenths, and a border
+  // along them is lost in the shade's band there, too thick to be a ruling. At seven tenths only runs six
+  // ems long count: a hairline runs along a table, while the strokes of a red seal (light once the red
+  // is dropped, but darker than that threshold) are no longer than the seal. Text lines are spaced apart
+  // vertically, so character strokes never chain into a long vertical run; horizontally, neighbouring
+  // characters could, so horizontal runs tolerate a gap of one pixel only.
   const laxes = [
-    { lax: Math.min(235, Math.round(threshold + 0.5 * (255 - threshold))), thick: maxThick, long: 0 },
-    { lax: Math.min(235, Math.round(threshold + 0.7 * (255 - threshold))), thick: maxThick, long: 6 * em },
+    { lax: Math.min(235, Math.round(threshold + 0.5 * (255 - threshold))), long: 0 },
+    { lax: Math.min(235, Math.round(threshold + 0.7 * (255 - threshold))), long: 6 * em },
   ];
   const h = closeGaps(
-    laxes.flatMap(({ lax, thick, long }) =>
-      runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter((r) => r.thick <= thick && r.b - r.a >= long),
+    laxes.flatMap(({ lax, long }) =>
+      runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter(
+        (r) => r.thick <= maxThick && r.b - r.a >= long,
+      ),
     ),
     1.5 * em,
   ).filter((r) => !crossedByStrokes(img, threshold, r, em, true));
@@ -334,9 +335,9 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   const v = closeGaps(
     // Strokes of characters are told apart before pieces are joined: a ruling's piece and a character's
     // stroke just above the table (a header's) would otherwise make one run, rejected whole.
-    laxes.flatMap(({ lax, thick, long }) =>
+    laxes.flatMap(({ lax, long }) =>
       runsAlong(img, lax, false, Math.round(1.1 * em), gap).filter(
-        (r) => r.thick <= thick && r.b - r.a >= long && !crossedByStrokes(img, threshold, r, em),
+        (r) => r.thick <= maxThick && r.b - r.a >= long && !crossedByStrokes(img, threshold, r, em),
       ),
     ),
     // Less than for horizontal ones: a table's vertical ruling and a heading's stroke under it, a line
