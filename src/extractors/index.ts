@@ -19,7 +19,7 @@ export function detectForm(bytes: Uint8Array): DocumentForm | "zip" | "binary" |
   const head = buf.toString("latin1", 0, 2048);
   if (head.trimStart().startsWith("%PDF-") || head.slice(0, 1024).includes("%PDF-")) return "pdf";
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
-    const names = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 65536))).toString("latin1");
+    const names = buf.toString("latin1", 0, Math.min(bytes.length, 65536));
     // An OpenDocument text stores its media type first, uncompressed (.odt goes the legacy way).
     if (/^mimetype[\s\S]{0,64}?application\/vnd\.oasis\.opendocument\.text/.test(names.slice(30, 200)))
       return "doc";

@@ -9,8 +9,10 @@ import {
   type TableBlock,
   type TextBlock,
 } from "../model/document.js";
+import { readPartialLabel } from "../normalize/partial-labels.js";
 import { matchT3Rows, T3_COLUMN_HEADINGS } from "../normalize/template.js";
 import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
+import { mapPacked } from "../packed-arrays.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
 export interface PageInput {
@@ -794,10 +796,10 @@ function borderlessTables(
  */
 function rowGapLimit(lines: Line[]): number {
   const gaps: number[] = [];
-  const numbers = (l: Line) => l.pieces.filter((p) => isValueText(p.text)).length >= 2;
+  const numbers = mapPacked(lines, (l) => l.pieces.filter((p) => isValueText(p.text)).length >= 2);
   for (let k = 1; k < lines.length; k++) {
     const [a, b] = [lines[k - 1], lines[k]];
-    if (numbers(a) && numbers(b)) gaps.push((b.top - a.bottom) / Math.max(a.size, b.size));
+    if (numbers[k - 1] && numbers[k]) gaps.push((b.top - a.bottom) / Math.max(a.size, b.size));
   }
   if (gaps.length < 2) return 2.5;
   gaps.sort((x, y) => x - y);
@@ -1245,19 +1247,11 @@ for (const h of T3_COLUMN_HEADINGS)
     for (let j = i + 2; j <= h.length; j++) HEADING_PIECES.add(h.slice(i, j));
 
 /**
- * Whether a text is one of APPLICANT_LABELS, each character printed or unknown (U+FFFD, a glyph the
- * PDF's font could not map: �他 for 其他), at least half of them printed.
+ * Whether a text is one of APPLICANT_LABELS, or holds unknown characters (U+FFFD, glyphs the PDF's font
+ * could not map) and is read as one of them by the template (readPartialLabel: �他 is 其他).
  */
 function isApplicantLabel(text: string): boolean {
-  if (APPLICANT_LABELS.has(text)) return true;
-  const chars = [...text];
-  const unknown = chars.filter((c) => c === "\uFFFD").length;
-  if (unknown === 0 || unknown > chars.length / 2) return false;
-  for (const label of APPLICANT_LABELS) {
-    const want = [...label];
-    if (want.length === chars.length && chars.every((c, k) => c === "\uFFFD" || c === want[k])) return true;
-  }
-  return false;
+  return APPLICANT_LABELS.has(text) || APPLICANT_LABELS.has(readPartialLabel(text)?.read ?? "");
 }
 
 /**

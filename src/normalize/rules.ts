@@ -39,11 +39,15 @@ function equation(
   return { status: l === r ? "pass" : "fail", l, r };
 }
 
-/** The sum of printed numbers under these keys; undefined when one is missing or not a printed number. */
-function sideSum(get: Lookup, keys: string[]): number | undefined {
+/**
+ * The sum of printed numbers under these keys; undefined when one is missing or not a printed number
+ * (a blank cell counts as 0 where `blankAsZero`).
+ */
+function sideSum(get: Lookup, keys: string[], blankAsZero = false): number | undefined {
   let sum = 0;
   for (let i = 0; i < keys.length; i++) {
     const c = get(keys[i]);
+    if (blankAsZero && c?.status === "blank") continue;
     if (c?.status !== "number" || c.value === null) return undefined;
     sum += c.value;
   }
@@ -157,23 +161,21 @@ export function r5Instances(get: Lookup): { status: RuleStatus; label: string; k
  */
 export function unbalancedUnderOcr(cells: CanonicalCell[], version: FormatVersion): Set<string> {
   const byKey = cellsByKey(cells);
-  const t3 = TABLE3_RULES[version === "GOP2019" || !byKey.has(GOP2021_ONLY_KEY) ? "GOP2019" : "GOP2021"];
+  const get: Lookup = (k) => byKey.get(k);
+  const t3 = table3RulesFor(byKey, version);
   const out = new Set<string>();
   for (const i of [...R1_INSTANCES, ...t3.rows.map((r) => r.r2), ...t3.r3, ...R5_INSTANCES]) {
-    let l = 0;
-    let r = 0;
-    let readable = true;
-    for (const k of i.keys) {
-      const c = byKey.get(k);
-      if (c?.status === "number" && c.value !== null) {
-        if (i.left.includes(k)) l += c.value;
-        else r += c.value;
-      } else if (c?.status !== "blank") readable = false;
-    }
-    if (!readable || l === r) continue;
+    const l = sideSum(get, i.left, true);
+    const r = l === undefined ? undefined : sideSum(get, i.right, true);
+    if (l === undefined || r === undefined || l === r) continue;
     for (const k of i.keys) if (byKey.get(k)?.status === "number") out.add(k);
   }
   return out;
+}
+
+/** Table 3's rules for a report: the GOP2021 rows where the version says so and its own row is printed. */
+function table3RulesFor(byKey: Map<string, CanonicalCell>, version: FormatVersion): Table3Rules {
+  return TABLE3_RULES[version !== "GOP2019" && byKey.has(GOP2021_ONLY_KEY) ? "GOP2021" : "GOP2019"];
 }
 
 /** The cells by key (the last of a key wins), filled in a loop: no [key, cell] pair per cell. */
@@ -192,8 +194,7 @@ export function checkRules(cells: CanonicalCell[], version: FormatVersion): Rule
   out.push(rule("R1", evaluate(get, R1_INSTANCES)));
 
   // R2: per printed row, 总计 = sum of the six applicant columns.
-  const seqVersion = byKey.has(GOP2021_ONLY_KEY) ? "GOP2021" : "GOP2019";
-  const t3 = TABLE3_RULES[version === "GOP2019" ? "GOP2019" : seqVersion];
+  const t3 = table3RulesFor(byKey, version);
   const printedRows = t3.rows.filter((r) => r.keys.some((k) => byKey.has(k)));
   out.push(
     rule(
