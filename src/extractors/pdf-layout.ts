@@ -1247,6 +1247,13 @@ for (const h of T3_COLUMN_HEADINGS)
     for (let j = i + 2; j <= h.length; j++) HEADING_PIECES.add(h.slice(i, j));
 
 /**
+ * Table 3's captions over several columns (申请人情况 over all seven, 法人或其他组织 over five). Read
+ * whole, their words head no column: centred over the same columns, the two stand one over the other
+ * like a wrapped label's lines, and would make a column between two printed ones.
+ */
+const SPANNING_CAPTION = /申请人情况|法人或(?:者)?其他/;
+
+/**
  * Whether a text is one of APPLICANT_LABELS, or holds unknown characters (U+FFFD, glyphs the PDF's font
  * could not map) and is read as one of them by the template (readPartialLabel: �他 is 其他).
  */
@@ -1301,6 +1308,7 @@ function withOpenHeaderColumns(
     !runsOnFromLabels(p, line);
   const heads = header.flatMap((l) =>
     l.pieces
+      .filter((p) => !SPANNING_CAPTION.test(p.text))
       .flatMap((p) => {
         // (A piece of an applicants' heading read right, 自然 of 自然人, is the header's whatever runs
         // before it: a caption's garbled last characters can end right beside it.)

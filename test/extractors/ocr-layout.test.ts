@@ -840,6 +840,96 @@ describe("blank columns of borderless scans, found under their header labels", (
   });
 });
 
+describe("a borderless scan's header left on the page before its rows", () => {
+  it("places no column under 申请人情况 standing over 法人或其他组织, and one under 其他", () => {
+    // A landscape print of a Word document (其他 blank): the header ends page 1, the rows begin page 2.
+    // Both captions stand centred over the same columns, one over the other, like a wrapped label's
+    // lines, in the gap between 社会公益组织 and 法律服务机构; the engine read 商业 科研 as one run.
+    const at = (
+      text: string,
+      x0: number,
+      x1: number,
+      top: number,
+      size: number,
+      words?: [number, number][],
+    ) => ({
+      ...word(text, x0, x1, top, 0.93, words),
+      bottom: top + size,
+      base: top + 0.85 * size,
+      size,
+    });
+    const header = [
+      at("申请人情况", 672.5, 720.7, 496.7, 9, [
+        [672.5, 720.7],
+        [695.5, 704.2],
+        [703.8, 720.7],
+      ]),
+      at("法人或其他组织", 667.1, 735.8, 516.1, 9, [
+        [667.1, 675.9],
+        [680.2, 685.6],
+        [689.6, 702],
+        [701.8, 710.6],
+        [710.5, 720],
+        [720, 725.8],
+        [729.5, 735.8],
+      ]),
+      at("自然人", 584.3, 612.2, 531.4, 14.4),
+      at("商业科研", 618.7, 663.8, 531.4, 14.4, [
+        [618.7, 638.1],
+        [644.8, 663.8],
+      ]),
+      at("社会公益", 670.7, 709.7, 531.4, 14.4),
+      at("法律服务", 716.9, 755.6, 531.4, 14.4),
+      at("总计", 788.9, 807.8, 531.4, 14.4),
+      at("其他", 763.2, 783.7, 536.5, 15.1),
+      at("企业", 619, 638.1, 548.8, 10.8),
+      at("机构组织", 644.9, 690.1, 548.8, 10.8, [
+        [644.9, 663.8],
+        [670.7, 689.8],
+      ]),
+      at("机构", 716.9, 736.6, 548.8, 10.8),
+    ];
+    const spans: [number, number][] = [
+      [590, 607.5],
+      [623.5, 635],
+      [647.1, 664.2],
+      [685.4, 697.1],
+      [729.2, 746.5],
+      [790.6, 808.4],
+    ];
+    const line = (top: number, label: string, values: string[]) => [
+      at(label, 61.4, 200.2, top, 10.8),
+      ...values.map((v, k) => at(v, spans[k][0], spans[k][1], top, 10.8)),
+    ];
+    const blocks = layoutPages([
+      {
+        page: 1,
+        width: 850,
+        height: 607,
+        pieces: [at("三、收到和处理政府信息公开申请情况", 30, 200, 470, 10.8), ...header],
+        h: [],
+        v: [],
+      },
+      {
+        page: 2,
+        width: 850,
+        height: 607,
+        pieces: [
+          ...line(44.8, "一、本年新收政府信息公开申请数量", ["169", "95", "110", "94", "116", "584"]),
+          ...line(64.6, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "3", "0", "3"]),
+        ],
+        h: [],
+        v: [],
+      },
+    ]);
+    const t = blocks.find((b): b is TableBlock => b.kind === "table");
+    expect(t?.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["169", "95", "110", "94", "116", "", "584"],
+      ["0", "0", "0", "3", "0", "", "3"],
+    ]);
+  });
+});
+
 describe("rows of borderless scans misread in part", () => {
   const spans: [number, number][] = [
     [386, 400],
