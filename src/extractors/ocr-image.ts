@@ -98,28 +98,102 @@ export function otsu(img: Gray): number {
  * by the projection-profile method: the angle at which rows of ink are sharpest.
  */
 export function estimateSkew(img: Gray, threshold: number, maxDeg = 3): number {
-  // A sample of ink pixels is enough; the profile is built for each candidate angle.
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const stride = Math.max(1, Math.floor(Math.sqrt((img.width * img.height) / 400_000)));
-  for (let y = 0; y < img.height; y += stride) {
-    const row = y * img.width;
-    for (let x = 0; x < img.width; x += stride) {
-      if (img.data[row + x] < threshold) {
-        xs.push(x);
-        ys.push(y);
+  return sharpestAngle(img, threshold, maxDeg, false).deg;
+}
+
+/**
+ * The slant of a page's columns in degrees once its rows are level (x grows by tan(angle) per pixel
+ * down): a page photographed or fed through the scanner askew is sheared, not only turned, and its
+ * column rulings lean while its rows lie level. The projection-profile method again, over columns.
+ */
+export function estimateShear(img: Gray, threshold: number, em: number, maxDeg = 1.5): number {
+  // Measured on the pieces of vertical lines alone (runs of ink down a pixel column over an em long):
+  // over all ink, the ragged edges of text and of a borderless table's columns lean every which way.
+  const minRun = Math.round(1.6 * em);
+  const upright = new Uint8Array(img.width * img.height);
+  let pieces = 0;
+  for (let x = 0; x < img.width; x++) {
+    let start = -1;
+    for (let y = 0; y <= img.height; y++) {
+      const ink = y < img.height && img.data[y * img.width + x] < threshold;
+      if (ink && start < 0) start = y;
+      else if (!ink && start >= 0) {
+        if (y - start >= minRun) {
+          for (let k = start; k < y; k++) upright[k * img.width + x] = 1;
+          pieces += y - start;
+        }
+        start = -1;
       }
     }
   }
-  if (xs.length < 100) return 0;
+  // (Fewer than twenty ems of ruling in all: no table to stand upright.)
+  if (pieces < 20 * em) return 0;
+  // Leaning rulings project at least twice as sharp stood upright as they are; a smaller gain is the
+  // chance alignment of short pieces (a tall bracket, a ragged column of labels), not a lean.
+  const { deg, gain } = sharpestAngle(img, threshold, maxDeg, true, upright);
+  return gain >= 2 ? deg : 0;
+}
+
+/**
+ * Whether a pixel is clear of the ink that reaches the image's edges: a scanner's shadow along a side
+ * of the page (its lid's, or the dark background past a fed sheet's edge) lies square to the scanner,
+ * not to the tilted page, and as long as the page, it projects sharper than every line of text: left
+ * in, it measures the page level. Ink running straight in from an edge, along its row or column, is
+ * left out.
+ */
+function awayFromEdges(img: Gray, threshold: number): (x: number, y: number) => boolean {
+  const { width: w, height: h, data } = img;
+  const ink = (x: number, y: number) => data[y * w + x] < threshold;
+  // The first position from `from`, stepping by `step`, that is not ink (n positions along the line).
+  const clear = (n: number, inkAt: (k: number) => boolean, from: number, step: 1 | -1) => {
+    let k = from;
+    while (k >= 0 && k < n && inkAt(k)) k += step;
+    return k;
+  };
+  const left = Int32Array.from({ length: h }, (_, y) => clear(w, (x) => ink(x, y), 0, 1));
+  const right = Int32Array.from({ length: h }, (_, y) => clear(w, (x) => ink(x, y), w - 1, -1));
+  const top = Int32Array.from({ length: w }, (_, x) => clear(h, (y) => ink(x, y), 0, 1));
+  const bottom = Int32Array.from({ length: w }, (_, x) => clear(h, (y) => ink(x, y), h - 1, -1));
+  return (x, y) => x >= left[y] && x <= right[y] && y >= top[x] && y <= bottom[x];
+}
+
+/** The angle at which the page's rows (or, `columns`, its columns) of ink project sharpest, and how much
+ * sharper than at 0 (the ratio of the profiles' sums of squares). */
+function sharpestAngle(
+  img: Gray,
+  threshold: number,
+  maxDeg: number,
+  columns: boolean,
+  only?: Uint8Array,
+): { deg: number; gain: number } {
+  // A sample of ink pixels is enough; the profile is built for each candidate angle. Over columns,
+  // the roles of x and y are swapped.
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const stride = Math.max(1, Math.floor(Math.sqrt((img.width * img.height) / 400_000)));
+  // (Over columns, every pixel of a row is sampled: a thin ruling falls between sampled columns.)
+  const xStep = only ? 1 : stride;
+  const bin = only ? 1 : stride;
+  const inside = awayFromEdges(img, threshold);
+  for (let y = 0; y < img.height; y += stride) {
+    const row = y * img.width;
+    for (let x = 0; x < img.width; x += xStep) {
+      if (only ? only[row + x] === 1 : img.data[row + x] < threshold && inside(x, y)) {
+        xs.push(columns ? y : x);
+        ys.push(columns ? x : y);
+      }
+    }
+  }
+  if (xs.length < 100) return { deg: 0, gain: 1 };
+  const [along, across] = columns ? [img.height, img.width] : [img.width, img.height];
   // Bins as tall as the sampling stride: finer bins would favour the angle 0, where every sample
   // falls on the sampled rows.
-  const bins = new Float64Array(Math.ceil((img.height + 2 * img.width) / stride) + 2);
+  const bins = new Float64Array(Math.ceil((across + 2 * along) / bin) + 2);
   const score = (deg: number) => {
     const t = Math.tan((deg * Math.PI) / 180);
     bins.fill(0);
-    const off = img.width;
-    for (let k = 0; k < xs.length; k++) bins[Math.round((ys[k] - xs[k] * t + off) / stride)]++;
+    const off = along;
+    for (let k = 0; k < xs.length; k++) bins[Math.round((ys[k] - xs[k] * t + off) / bin)]++;
     let s = 0;
     for (let k = 0; k < bins.length; k++) s += bins[k] * bins[k];
     return s;
@@ -141,7 +215,42 @@ export function estimateSkew(img: Gray, threshold: number, maxDeg = 3): number {
       best = d;
     }
   }
-  return best;
+  return { deg: best, gain: bestScore / score(0) };
+}
+
+/** The image turned clockwise by a quarter turn, a half turn or three quarters (`deg` 90, 180, 270). */
+export function turn(img: Gray, deg: 90 | 180 | 270): Gray {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h);
+  const [ow, oh] = deg === 180 ? [w, h] : [h, w];
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      // The source pixel of output (x, y), clockwise.
+      const [sx, sy] = deg === 90 ? [y, h - 1 - x] : deg === 180 ? [w - 1 - x, h - 1 - y] : [w - 1 - y, x];
+      out[y * ow + x] = data[sy * w + sx];
+    }
+  }
+  return { width: ow, height: oh, data: out };
+}
+
+/** Shifts each row of the image sideways (linear), so that columns slanting by `deg` stand upright. */
+export function unshear(img: Gray, deg: number): Gray {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h).fill(255);
+  const t = Math.tan((deg * Math.PI) / 180);
+  const cy = h / 2;
+  for (let y = 0; y < h; y++) {
+    const sx0 = (y - cy) * t;
+    const x0 = Math.floor(sx0);
+    const fx = sx0 - x0;
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const sx = x + x0;
+      if (sx < 0 || sx + 1 >= w) continue;
+      out[row + x] = Math.round(data[row + sx] * (1 - fx) + data[row + sx + 1] * fx);
+    }
+  }
+  return { width: w, height: h, data: out };
 }
 
 /** Rotates the image by `deg` about its centre (bilinear), so that a skew of `deg` becomes level. */
@@ -280,6 +389,8 @@ export function runsAlong(
 export interface PixelRulings {
   h: (HSeg & { t: number })[];
   v: (VSeg & { t: number })[];
+  /** Vertical rulings that bound no cell (their row rulings lost): erased, but no table structure. */
+  stray?: (VSeg & { t: number })[];
 }
 
 /** Joins pieces of one ruling (the same line, a short gap apart) that a faint scan broke up. */
@@ -296,6 +407,50 @@ function closeGaps(runs: PixelRun[], maxGap: number): PixelRun[] {
       const hi = Math.max(hit.pos + hit.thick / 2, r.pos + r.thick / 2);
       hit.pos = (lo + hi) / 2;
       hit.thick = hi - lo;
+    } else out.push({ ...r });
+  }
+  return out;
+}
+
+/**
+ * Joins pieces of one horizontal ruling further apart than closeGaps joins, where ink runs along the
+ * line between them most of the way: a table printed with separate cell borders (CSS border-spacing)
+ * breaks its rulings at every column, and in a column narrower than the shortest run looked for (two
+ * and a half ems: a narrow 商业企业 column) the piece is not found at all, which leaves that column's
+ * cells without rows.
+ */
+function bridgeInkedGaps(img: Gray, lax: number, runs: PixelRun[], maxGap: number): PixelRun[] {
+  const sorted = [...runs].sort((a, b) => a.pos - b.pos || a.a - b.a);
+  const out: PixelRun[] = [];
+  const inked = (y: number, x0: number, x1: number) => {
+    let n = 0;
+    for (let x = Math.ceil(x0); x <= Math.floor(x1); x++) {
+      // The darkest of three rows: a thin line a slight tilt spreads over two.
+      for (let d = -1; d <= 1; d++) {
+        const yy = Math.round(y) + d;
+        if (yy >= 0 && yy < img.height && img.data[yy * img.width + x] < lax) {
+          n++;
+          break;
+        }
+      }
+    }
+    return n / Math.max(1, Math.floor(x1) - Math.ceil(x0) + 1);
+  };
+  // (Pieces of one line may lie half a pixel apart, the right one first.)
+  const bridged = (o: PixelRun, r: PixelRun) => {
+    const [left, right] = o.a < r.a ? [o, r] : [r, o];
+    return (
+      right.a > left.b &&
+      right.a - left.b <= maxGap &&
+      inked((o.pos + r.pos) / 2, left.b + 1, right.a - 1) >= 0.75
+    );
+  };
+  for (const r of sorted) {
+    const hit = out.find((o) => Math.abs(o.pos - r.pos) <= 2.5 && bridged(o, r));
+    if (hit) {
+      hit.a = Math.min(hit.a, r.a);
+      hit.b = Math.max(hit.b, r.b);
+      hit.thick = Math.max(hit.thick, r.thick);
     } else out.push({ ...r });
   }
   return out;
@@ -323,16 +478,21 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
     { lax: Math.min(235, Math.round(threshold + 0.5 * (255 - threshold))), long: 0 },
     { lax: Math.min(235, Math.round(threshold + 0.7 * (255 - threshold))), long: 6 * em },
   ];
-  const h = closeGaps(
-    laxes.flatMap(({ lax, long }) =>
-      runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter(
-        (r) => r.thick <= maxThick && r.b - r.a >= long,
+  const h = bridgeInkedGaps(
+    img,
+    laxes[0].lax,
+    closeGaps(
+      laxes.flatMap(({ lax, long }) =>
+        runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter(
+          (r) => r.thick <= maxThick && r.b - r.a >= long,
+        ),
       ),
+      1.5 * em,
     ),
-    1.5 * em,
+    5 * em,
   ).filter((r) => !crossedByStrokes(img, threshold, r, em, true));
   const near = Math.max(3, Math.round(em / 4));
-  const v = closeGaps(
+  const vRuns = closeGaps(
     // Strokes of characters are told apart before pieces are joined: a ruling's piece and a character's
     // stroke just above the table (a header's) would otherwise make one run, rejected whole.
     laxes.flatMap(({ lax, long }) =>
@@ -343,7 +503,8 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
     // Less than for horizontal ones: a table's vertical ruling and a heading's stroke under it, a line
     // apart, would make one.
     em,
-  ).filter((r) => {
+  );
+  const v = vRuns.filter((r) => {
     // A ruling meets a horizontal one at an end (the other end may be where a page cuts the table).
     // (Strokes of characters that fill a tight cell's height touch the rulings above and below, and
     // chain across them into a run: they were told apart above, by the strokes crossing them.)
@@ -377,9 +538,16 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   const hKept = h.filter(
     (r) => endsAtRuling(r) || (r.b - r.a >= 8 * em && inkAlong(img, threshold, r, em) < 0.5),
   );
+  // A long thin vertical run that meets no row ruling is still a ruling, of a table whose row rulings
+  // the scan lost (a light grey border thresholded away in a black-and-white scan, the column rulings
+  // left broken at every row): no structure, but erased all the same, or the engine reads its pieces as
+  // letters among the values (`10 lof0`). Four ems is taller than any character's stroke; each piece
+  // joined into it is over an em long, so a column of `1`s, rows apart, never makes one.
+  const stray = vRuns.filter((r) => !v.includes(r) && r.b - r.a >= 4 * em);
   return {
     h: hKept.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
     v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
+    stray: stray.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
   };
 }
 
@@ -425,9 +593,24 @@ function crossedByStrokes(
   // A stroke crosses the run: its ink touches the run on both sides. Text beside a ruling (a tight
   // cell's header) stands a pixel or more clear of it.
   const touch = Math.ceil(r.thick / 2) + 1;
+  // A ruling across a vertical run is no stroke: a row ruling crosses every column ruling of a table,
+  // and a bold one (eight pixels at 300 dpi, in rows of tight type seventy pixels apart) crosses more
+  // than a tenth of its length. A row ruling runs on an em and a half to both sides; a character's
+  // stroke (the horizontal strokes of a column of characters) stops within an em.
+  const reachOut = Math.round(1.5 * em);
+  const ruledAcross = (k: number) => {
+    const inked = (dir: -1 | 1) => {
+      let n = 0;
+      for (let d = touch; d <= reachOut; d++)
+        if (dark(k, at + dir * d) || dark(k - 1, at + dir * d) || dark(k + 1, at + dir * d)) n++;
+      return n >= 0.9 * (reachOut - touch + 1);
+    };
+    return inked(-1) && inked(1);
+  };
   let both = 0;
   for (let k = a; k <= b; k++) {
     if (!dark(k, at - touch) || !dark(k, at + touch)) continue;
+    if (!horizontal && ruledAcross(k)) continue;
     if (before.some((l) => dark(k, l)) && after.some((l) => dark(k, l))) both++;
   }
   return both / n > 0.1;
@@ -476,7 +659,8 @@ export function eraseRulings(img: Gray, rulings: PixelRulings, em: number): Gray
   // A thick ruling (a bold border, or a thin one the scan's tilt spread) is erased over its whole width.
   const half = (t: number) => Math.max(margin, Math.ceil(t / 2) + 2);
   for (const s of rulings.h) paint(s.x0 - 1, s.x1 + 1, s.y - half(s.t), s.y + half(s.t));
-  for (const s of rulings.v) paint(s.x - half(s.t), s.x + half(s.t), s.y0 - 1, s.y1 + 1);
+  for (const s of [...rulings.v, ...(rulings.stray ?? [])])
+    paint(s.x - half(s.t), s.x + half(s.t), s.y0 - 1, s.y1 + 1);
   return { width: w, height: h, data: out };
 }
 

@@ -24,6 +24,7 @@ import {
   crop,
   cropCell,
   eraseRulings,
+  estimateShear,
   estimateSkew,
   findRulings,
   type Gray,
@@ -33,6 +34,8 @@ import {
   parsePgm,
   rotate,
   toPgm,
+  turn,
+  unshear,
   upscale,
   whiteOut,
 } from "./ocr-image.js";
@@ -949,12 +952,17 @@ export async function ocrPageImage(
   dpi: number,
   t: OcrTools,
   clock: PageClock,
+  turned: 0 | 90 | 180 | 270 = 0,
 ): Promise<OcrPageResult> {
   let img: Gray = parsePgm(pgm);
+  if (turned !== 0) img = turn(img, turned);
   const threshold = Math.min(200, otsu(img));
   const emPx = (dpi * 10.5) / 72;
   const skewDeg = estimateSkew(img, threshold);
   if (Math.abs(skewDeg) >= 0.05) img = rotate(img, skewDeg);
+  // Rows level, a sheared page's column rulings still lean: stood upright, they are found whole.
+  const shearDeg = estimateShear(img, threshold, emPx);
+  if (Math.abs(shearDeg) >= 0.1) img = unshear(img, shearDeg);
   const px = findRulings(img, threshold, emPx);
   const clean = eraseRulings(img, px, emPx);
   // Crops that Tesseract misreads in grey are read again in black and white at the page's threshold: in
@@ -1419,9 +1427,45 @@ export async function ocrPageImage(
   };
 }
 
+/**
+ * Which way a page image lies, by Tesseract's orientation and script detection (`--psm 0`, Debian's
+ * tesseract-ocr-osd, installed with tesseract-ocr): the clockwise turn that sets it upright, or 0 where
+ * the page is upright, the detection is unsure (confidence under 2), or it cannot run.
+ */
+async function pageOrientation(
+  pgm: Uint8Array,
+  t: OcrTools,
+  clock: PageClock,
+  pageNo: number,
+): Promise<0 | 90 | 180 | 270> {
+  let out: string;
+  try {
+    // (The image as gray: the detection reads a PGM from standard input.)
+    const gray = toPgm(parsePgm(pgm));
+    out = (
+      await runUnderClock(
+        t.tesseract,
+        ["stdin", "stdout", "--psm", "0"],
+        gray,
+        clock,
+        `orientation of page ${pageNo}`,
+      )
+    ).toString("utf8");
+  } catch (err) {
+    if (err instanceof DocumentError && err.code === "timeout") throw err;
+    return 0;
+  }
+  const rotate = Number(/Rotate:\s*(\d+)/.exec(out)?.[1]);
+  const confidence = Number(/Orientation confidence:\s*([\d.]+)/.exec(out)?.[1]);
+  if (!(confidence >= 2) || (rotate !== 90 && rotate !== 180 && rotate !== 270)) return 0;
+  return rotate;
+}
+
 export interface OcrOptions {
   /** Per-page limit for rendering and recognition. */
   pageTimeoutMs?: number;
+  /** The first page's lines of a text layer whose words read though its numbers do not (OcrSummary). */
+  textLayer?: string[];
   maxPages?: number;
   dpi?: number;
 }
@@ -1452,6 +1496,7 @@ export async function extractScannedPdf(
   let legible = 0;
   const skews: number[] = [];
   const rereads: OcrLineReading[] = [];
+  const turnedPages: string[] = [];
   const started = performance.now();
   for (let p = 1; p <= n; p++) {
     const clock = new PageClock(timeoutMs, `OCR of page ${p}`);
@@ -1463,7 +1508,20 @@ export async function extractScannedPdf(
       clock,
       `rendering page ${p}`,
     );
-    const r = await ocrPageImage(pgm, p, dpi, t, clock);
+    let r = await ocrPageImage(pgm, p, dpi, t, clock);
+    // A page read mostly as doubt may lie turned (a landscape table fed portrait, a sheet upside
+    // down): the engine's orientation detection says which way, and the page is read again so turned,
+    // kept where it reads better.
+    if (r.words >= 10 && r.legible < 0.5 * r.words) {
+      const quarter = await pageOrientation(pgm, t, clock, p);
+      if (quarter !== 0) {
+        const upright = await ocrPageImage(pgm, p, dpi, t, clock, quarter);
+        if (upright.legible > r.legible) {
+          r = upright;
+          turnedPages.push(`${p} (${quarter}°)`);
+        }
+      }
+    }
     pages.push(r.page);
     words += r.words;
     low += r.lowConfidence;
@@ -1479,6 +1537,11 @@ export async function extractScannedPdf(
   }
   const seconds = (performance.now() - started) / 1000;
   const warnings: DocumentModel["warnings"] = [];
+  if (turnedPages.length > 0)
+    warnings.push({
+      code: "page_turned",
+      message: `page${turnedPages.length > 1 ? "s" : ""} ${turnedPages.join(", ")} scanned turned; read turned upright (clockwise by the angle given)`,
+    });
   if (total > n)
     warnings.push({
       code: "pages_skipped",
@@ -1495,6 +1558,7 @@ export async function extractScannedPdf(
       seconds,
       skewDeg: skews,
       ...(rereads.length > 0 ? { rereads } : {}),
+      ...(opts.textLayer && opts.textLayer.length > 0 ? { textLayer: opts.textLayer } : {}),
     },
   };
 }

@@ -17,10 +17,12 @@ import {
   columnWords,
   cropCell,
   eraseRulings,
+  estimateShear,
   findRulings,
   type Gray,
   inkBlobs,
   parsePgm,
+  unshear,
 } from "../../src/extractors/ocr-image.js";
 import { layoutPages } from "../../src/extractors/pdf-layout.js";
 import type { DocumentModel, TextBlock } from "../../src/model/document.js";
@@ -86,6 +88,90 @@ describe("rulings in page images", () => {
     const clean = eraseRulings(img, r, EM);
     expect(darkAt(clean, 190, 50, 211, 250)).toBe(0);
     expect(darkAt(clean, 214, 120, 222, 140)).toBe(8 * 20);
+  });
+});
+
+describe("rulings of tables scanned in black and white or askew", () => {
+  it("finds column rulings crossed by bold row rulings in rows of tight type", () => {
+    // A Word table's 1 pt borders scanned at 300 dpi in black and white: row rulings eight pixels thick,
+    // seventy apart, crossing every column ruling (a ninth of its length).
+    const E = 44;
+    const img = page(900, 600);
+    for (let y = 40; y <= 530; y += 70) img.fill(60, y, 860, y + 8);
+    for (const x of [60, 300, 560, 855]) img.fill(x, 40, x + 5, 538);
+    const r = findRulings(img, 128, E);
+    expect(r.v.map((s) => Math.round(s.x / 10) * 10).sort((a, b) => a - b)).toEqual([60, 300, 560, 860]);
+    expect(r.v.every((s) => s.y0 <= 42 && s.y1 >= 536)).toBe(true);
+  });
+
+  it("erases the column rulings of a table whose row rulings the scan lost, as no table", () => {
+    // Light row rulings thresholded away; the column rulings left, broken where each row ruling crossed.
+    const E = 44;
+    const img = page(900, 700);
+    for (const x of [60, 300, 560, 855]) for (let y = 40; y < 640; y += 90) img.fill(x, y, x + 3, y + 82);
+    // A value in a cell, clear of the rulings; and a column of 1s, rows apart (no ruling).
+    img.fill(400, 150, 420, 180);
+    for (let y = 60; y < 640; y += 45) img.fill(700, y, 703, y + 30);
+    const r = findRulings(img, 128, E);
+    expect(r.v).toEqual([]);
+    expect(r.stray?.map((s) => Math.round(s.x / 10) * 10).sort((a, b) => a - b)).toEqual([60, 300, 560, 860]);
+    const clean = eraseRulings(img, r, E);
+    expect(darkAt(clean, 50, 30, 70, 650) + darkAt(clean, 850, 30, 870, 650)).toBe(0);
+    expect(darkAt(clean, 400, 150, 420, 180)).toBe(20 * 30);
+    expect(darkAt(clean, 700, 60, 703, 640)).toBe(darkAt(img, 700, 60, 703, 640));
+  });
+
+  it("finds a row ruling whole across cells drawn with separate borders, one column narrower than its pieces", () => {
+    // CSS border-spacing: every cell its own box, two pixels apart; the second column is 60 px wide,
+    // under the shortest run looked for (2.5 ems), so its pieces of the row rulings are not found alone.
+    const img = page(900, 400);
+    const cols: [number, number][] = [
+      [50, 300],
+      [304, 364],
+      [368, 600],
+      [604, 850],
+    ];
+    for (const top of [60, 160, 260])
+      for (const [x0, x1] of cols) {
+        img.fill(x0, top, x1, top + 2);
+        img.fill(x0, top + 94, x1, top + 96);
+        img.fill(x0, top, x0 + 2, top + 96);
+        img.fill(x1 - 2, top, x1, top + 96);
+      }
+    const r = findRulings(img, 128, EM);
+    const rows = r.h.filter((s) => s.x0 <= 52 && s.x1 >= 848).map((s) => Math.round(s.y));
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    expect(r.h.every((s) => s.x0 <= 52 && s.x1 >= 848)).toBe(true);
+  });
+
+  it("measures a sheared page's columns leaning while its rows lie level, and stands them upright", () => {
+    // Rows level, columns leaning 0.6° (x grows 1 px every 95 px down), and lines of "text" between them.
+    const E = 29;
+    const img = page(1000, 1200);
+    const lean = Math.tan((0.6 * Math.PI) / 180);
+    for (let y = 100; y <= 1100; y += 50) img.fill(100, y, 900, y + 2);
+    for (const x of [100, 350, 600, 898])
+      for (let y = 100; y < 1102; y++)
+        img.fill(Math.round(x + (y - 600) * lean), y, Math.round(x + (y - 600) * lean) + 2, y + 1);
+    for (let y = 115; y < 1100; y += 50) for (let x = 120; x < 330; x += 30) img.fill(x, y, x + 20, y + 20);
+    const shear = estimateShear(img, 128, E);
+    expect(shear).toBeGreaterThan(0.5);
+    expect(shear).toBeLessThan(0.7);
+    const upright = unshear(img, shear);
+    const v = findRulings(upright, 128, E).v.filter((s) => s.y1 - s.y0 > 900);
+    expect(v).toHaveLength(4);
+  });
+
+  it("finds no lean on a page of text and a borderless table", () => {
+    const E = 29;
+    const img = page(1000, 1200);
+    // Ragged lines of "characters" (strokes under an em tall) and right-aligned numbers.
+    for (let y = 100; y < 1100; y += 45)
+      for (let x = 100 + ((y * 7) % 40); x < 500 + ((y * 13) % 200); x += 32) {
+        img.fill(x, y, x + 3, y + 26);
+        img.fill(x, y + 10, x + 26, y + 13);
+      }
+    expect(estimateShear(img, 128, E)).toBe(0);
   });
 });
 
