@@ -320,7 +320,17 @@ export async function extractPdf(bytes: Uint8Array, opts: PdfOptions = {}): Prom
     if (!(err instanceof DocumentError) || err.code !== "needs_ocr" || opts.ocr === false) throw err;
     // Loaded only when a scan comes: most imports never need it.
     const { extractScannedPdf } = await import("./ocr.js");
-    return extractScannedPdf(bytes, err.message);
+    return extractScannedPdf(bytes, err.message, err instanceof NeedsOcr ? { textLayer: err.textLayer } : {});
+  }
+}
+
+/** needs_ocr for a text layer whose numbers are unreadable, with the first page's lines of text, which read. */
+class NeedsOcr extends DocumentError {
+  constructor(
+    message: string,
+    readonly textLayer: string[],
+  ) {
+    super("needs_ocr", message);
   }
 }
 
@@ -430,21 +440,23 @@ async function read(
       );
     }
     // Numbers drawn in glyphs without a Unicode mapping (full-width digits a Ghostscript re-distil lost)
-    // read as runs of U+FFFD: when such runs outnumber the numbers read, the tables are read by OCR.
+    // read as runs of U+FFFD, some digits perhaps kept (`�8`: the font kept ８'s mapping, not １'s):
+    // where a quarter of the numbers or more are unreadable, the tables are read by OCR. The text
+    // layer's words still read (only the digits' glyphs lost their mapping), and go with the pages.
     let unreadNumbers = 0;
     let numbers = 0;
     if (repair.unknown > 0 || allText.includes("\ufffd")) {
       for (const pg of pages)
         for (const pc of pg.pieces) {
           const t = pc.text.trim();
-          if (/^[\ufffd.,+\- ]+$/.test(t) && t.includes("\ufffd")) unreadNumbers++;
+          if (/^[\ufffd\d.,+\- ]+$/.test(t) && t.includes("\ufffd")) unreadNumbers++;
           else if (isValueText(t)) numbers++;
         }
     }
-    if (unreadNumbers >= 20 && unreadNumbers > numbers) {
-      throw new DocumentError(
-        "needs_ocr",
+    if (unreadNumbers >= 10 && unreadNumbers >= 0.25 * (unreadNumbers + numbers)) {
+      throw new NeedsOcr(
         `PDF text layer draws its numbers in glyphs without a Unicode mapping (${unreadNumbers} unreadable numbers, ${numbers} readable); the pages need OCR`,
+        layoutPages(pages.slice(0, 1)).flatMap((b) => (b.kind === "text" ? [b.text] : [])),
       );
     }
     if (garbledShare(allText) > 0.3) {

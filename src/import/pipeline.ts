@@ -6,8 +6,8 @@ import { DocumentError } from "../extractors/errors.js";
 import { extract, extractTextual } from "../extractors/index.js";
 import type { DocumentForm, DocumentModel } from "../model/document.js";
 import type { CanonicalCell, Flag } from "../normalize/cells.js";
-import { extractMeta, type ReportMeta, reportEvidence } from "../normalize/metadata.js";
-import { settleOcrIssuer } from "../normalize/metadata-ocr.js";
+import { extractMeta, joinedText, type ReportMeta, reportEvidence } from "../normalize/metadata.js";
+import { issuerFromTextLayer, settleOcrIssuer } from "../normalize/metadata-ocr.js";
 import { applyOcrConfidence } from "../normalize/ocr.js";
 import { reconstruct } from "../normalize/reconstruct.js";
 import { checkProse, checkRules } from "../normalize/rules.js";
@@ -54,16 +54,22 @@ export function processTextual(bytes: Uint8Array, opts: { httpCharset?: string }
  * A scan's title, issuer and year come from OCR text as much as its cells do, and a misread character in
  * the issuer's name would make a new issuer in every comparison: say so, with what was read.
  */
-function ocrMetadataFlag(model: DocumentModel, meta: ReportMeta, doubt: string | undefined): Flag[] {
+function ocrMetadataFlag(
+  model: DocumentModel,
+  meta: ReportMeta,
+  doubt: string | undefined,
+  issuerFromLayer: boolean,
+): Flag[] {
   if (!model.ocr) return [];
+  const issuer = meta.issuerName ? `"${meta.issuerName}"` : "(none read)";
   return [
     ...(doubt ? [{ code: "issuer_ocr_doubted", severity: "warning" as const, message: doubt }] : []),
     {
       code: "metadata_ocr",
       severity: "warning",
-      message: `title, issuer and year read by OCR from the page image; check them against it: issuer ${
-        meta.issuerName ? `"${meta.issuerName}"` : "(none read)"
-      }, year ${meta.reportYear ?? "(none read)"}`,
+      message: issuerFromLayer
+        ? `title and year read by OCR from the page image, the issuer ${issuer} from the PDF's text layer; check them against it: year ${meta.reportYear ?? "(none read)"}`
+        : `title, issuer and year read by OCR from the page image; check them against it: issuer ${issuer}, year ${meta.reportYear ?? "(none read)"}`,
     },
   ];
 }
@@ -77,10 +83,17 @@ export function processModel(model: DocumentModel, charset: string | undefined):
   let meta = extractMeta(textLines, model.title);
   // A scan's issuer is settled by a vote over every reading of its name (normalize/metadata-ocr.ts).
   let issuerDoubt: string | undefined;
+  let issuerFromLayer = false;
   if (model.ocr) {
     const settled = settleOcrIssuer(meta, textLines, model, built.traditional === true);
     meta = settled.meta;
     issuerDoubt = settled.doubt;
+    const printed = model.ocr.textLayer && issuerFromTextLayer(model.ocr.textLayer, joinedText(textLines));
+    if (printed) {
+      meta = { ...meta, ...printed };
+      issuerDoubt = undefined;
+      issuerFromLayer = true;
+    }
   }
   if (built.traditional && meta.titleRaw) {
     // Labels were matched in simplified script; the title is kept as printed.
@@ -104,7 +117,7 @@ export function processModel(model: DocumentModel, charset: string | undefined):
     ...mapPacked(model.warnings, (w) => ({ ...w, severity: "warning" as const })),
     ...rec.flags,
     ...applyOcrConfidence(model, rec.cells, rec.formatVersion),
-    ...ocrMetadataFlag(model, meta, issuerDoubt),
+    ...ocrMetadataFlag(model, meta, issuerDoubt, issuerFromLayer),
   ];
   // Before the rules: a number a float cannot hold exactly becomes text, so no rule sums a rounding.
   flagInexactNumbers(rec.cells, flags);

@@ -131,6 +131,11 @@ export interface OcrSummary {
    * they never change: metadata votes over them and the text for the issuer's name.
    */
   rereads?: OcrLineReading[];
+  /**
+   * The first page's lines as the PDF's own text layer gives them, where that layer's numbers were
+   * unreadable (glyphs without a Unicode mapping) but its words read: metadata takes the issuer there.
+   */
+  textLayer?: string[];
 }
 
 /** One more reading of a line of a scanned page, with each character's word confidence (0–1). */

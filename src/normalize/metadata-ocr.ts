@@ -3,6 +3,7 @@ import { type DocumentModel, OCR_DOUBTED_BELOW } from "../model/document.js";
 import {
   bodyNamed,
   cleanIssuer,
+  extractMeta,
   ISSUER_NAME_RE,
   issuerFacts,
   issuerNamesIn,
@@ -260,4 +261,20 @@ export function settleOcrIssuer(
     } ${best.unsettled.map((k) => k + 1).join(", ")} doubted${others.length > 0 ? ` (also read ${others.map((r) => `"${r}"`).join(", ")})` : ""}`;
   }
   return settled;
+}
+
+/**
+ * The issuer as a PDF's own text layer names it, where the PDF was read by OCR only because the glyphs
+ * of its numbers had no Unicode mapping: the layer's words are the document's characters, not a reading
+ * of them (an issuer's rare 汨, which the engine reads as 泪). Its years are unreadable too (runs of
+ * U+FFFD before 年), and are dropped with their 年 before the name is looked for; a name still holding U+FFFD, Latin
+ * letters or digits (a glyph the layer mapped wrongly) is not taken.
+ */
+export function issuerFromTextLayer(
+  layer: string[],
+  joined: string,
+): Pick<ReportMeta, "issuerName" | "adminLevel" | "issuerType" | "scope"> | undefined {
+  const found = extractMeta(layer.map((l) => l.replace(/[\ufffd\d]+\s*年(?=\s*度?\s*政府)/g, ""))).issuerName;
+  if (!found || /[\dA-Za-z\ufffd]/.test(found)) return undefined;
+  return issuerFacts(found, joined);
 }

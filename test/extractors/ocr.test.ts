@@ -15,11 +15,13 @@ import {
   parsePgm,
   rotate,
   toPgm,
+  turn,
 } from "../../src/extractors/ocr-image.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import { DocumentWorkers } from "../../src/import/workers.js";
 import type { Block } from "../../src/model/document.js";
 import { OCR_FLAG_BELOW } from "../../src/normalize/ocr.js";
+import { T3_COLUMNS } from "../../src/normalize/template.js";
 import { projectRoot, tempDir, zfxxgk } from "../helpers.js";
 
 const scans = join(projectRoot, "test", "fixtures", "scans");
@@ -57,11 +59,29 @@ describe("page images", () => {
     expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
   });
 
+  it("turns a page image by quarter turns, clockwise", () => {
+    // 3 wide, 2 high: a b c / d e f. A quarter turn clockwise: d a / e b / f c.
+    const img = { width: 3, height: 2, data: new Uint8Array([1, 2, 3, 4, 5, 6]) };
+    expect(turn(img, 90)).toEqual({ width: 2, height: 3, data: new Uint8Array([4, 1, 5, 2, 6, 3]) });
+    expect(turn(img, 180)).toEqual({ width: 3, height: 2, data: new Uint8Array([6, 5, 4, 3, 2, 1]) });
+    expect(turn(img, 270)).toEqual({ width: 2, height: 3, data: new Uint8Array([3, 6, 2, 5, 1, 4]) });
+    expect(turn(turn(img, 90), 270)).toEqual(img);
+  });
+
   it("finds the skew of a rotated page, and undoes it", () => {
     const tilted = rotate(drawTable(6, 4), -0.8);
     const skew = estimateSkew(tilted, 128);
     expect(Math.abs(Math.abs(skew) - 0.8)).toBeLessThan(0.1);
     expect(Math.abs(estimateSkew(rotate(tilted, skew), 128))).toBeLessThan(0.1);
+  });
+
+  it("finds the skew of a rotated page past a scanner's shadow along its bottom and right edges", () => {
+    // The shadow lies square to the scanner, not to the tilted page: dark bands 30 px deep along two edges.
+    const tilted = rotate(drawTable(6, 4), -0.8);
+    const { width, height, data } = tilted;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) if (y >= height - 30 || x >= width - 30) data[y * width + x] = 30;
+    expect(Math.abs(Math.abs(estimateSkew(tilted, 128)) - 0.8)).toBeLessThan(0.1);
   });
 
   it("finds the rulings of a drawn table and its cells, not the values inside them", () => {
@@ -218,6 +238,44 @@ describe.skipIf(!found.tools)("a scanned report read by Tesseract", () => {
     const page4 = inner(seq(text.model.blocks.filter((b) => b.pos.page === 4)));
     expect(page4.filter((x) => x === "_").length).toBeGreaterThanOrEqual(4);
     expect(inner(seq(scan.blocks))).toEqual(page4);
+  }, 120_000);
+
+  it("reads a page scanned a quarter turn off upright, turned back, with a warning", async () => {
+    // Page 2 of the corpus's qingxi report (ruled Tables 3 and 4) scanned turned 90.5° clockwise.
+    const { report } = await processDocument(
+      new Uint8Array(readFileSync(join(scans, "scan-qingxi-2021-ruled-p2-turned.pdf"))),
+    );
+    expect(report.flags.find((f) => f.code === "page_turned")?.message).toMatch(/page 1 \(270°\)/);
+    const gold = JSON.parse(
+      readFileSync(join(projectRoot, "corpus", "qingxi-2021-ruled.pdf.gold.json"), "utf8"),
+    ).cells as Record<string, number | string>;
+    const read = report.cells.filter((c) => c.key in gold);
+    expect(read.length).toBeGreaterThan(150);
+    const same = read.filter((c) =>
+      gold[c.key] === "blank" ? c.status === "blank" : c.value === gold[c.key],
+    );
+    expect(same.length / read.length).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+
+  it("takes the issuer of a PDF read by OCR for its unreadable numbers from the PDF's own text layer", async () => {
+    // Full-width digits re-distilled by Ghostscript lost their Unicode mapping (some: ０ and ８ kept
+    // theirs), the words did not; the issuer's 汨 is a character the engine cannot read (it reads 泪).
+    const { report } = await processDocument(
+      new Uint8Array(
+        readFileSync(join(projectRoot, "test", "fixtures", "pdf", "fullwidth-digits-redistilled-titled.pdf")),
+      ),
+    );
+    expect(report.meta.issuerName).toBe("汨阳市统计局");
+    expect(report.meta.issuerType).toBe("department");
+    expect(report.flags.some((f) => f.code === "issuer_ocr_doubted")).toBe(false);
+    expect(report.flags.find((f) => f.code === "metadata_ocr")?.message).toMatch(
+      /"汨阳市统计局" from the PDF's text layer/,
+    );
+    // The numbers were read by OCR: 12 3 0 1 0 2 18 printed in the first row.
+    const row = T3_COLUMNS.map(
+      (c) => report.cells.find((x) => x.key === `applications.new_received.${c}`)?.value,
+    );
+    expect(row.filter((v, k) => v === [12, 3, 0, 1, 0, 2, 18][k]).length).toBeGreaterThanOrEqual(6);
   }, 120_000);
 
   it("a page of pictures without text is still refused with needs_ocr", async () => {

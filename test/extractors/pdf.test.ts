@@ -299,6 +299,15 @@ describe("PDFs that cannot be read", () => {
     });
   });
 
+  it("a re-distil whose numbers partly kept their mapping (０ and ８, not １ to ３) needs OCR too", async () => {
+    // Numbers read as `��`, `�8`, `0`: a quarter or more unreadable sends the pages to OCR.
+    const bytes = read(join(fixtures, "fullwidth-digits-redistilled-titled.pdf"));
+    await expect(extractPdf(bytes, { ocr: false })).rejects.toMatchObject({
+      code: "needs_ocr",
+      message: expect.stringMatching(/\(24 unreadable numbers, 37 readable\)/),
+    });
+  });
+
   it("a truncated PDF (a cut-off download) gives a clear error", async () => {
     const bytes = read(join(corpus, "qingxi-2021-ruled.pdf"));
     const { error, ms } = await failure(() => extract(bytes.subarray(0, Math.floor(bytes.length / 2))));
