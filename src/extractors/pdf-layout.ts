@@ -11,7 +11,7 @@ import {
 } from "../model/document.js";
 import { readPartialLabel } from "../normalize/partial-labels.js";
 import { matchT3Rows, T3_COLUMN_HEADINGS } from "../normalize/template.js";
-import { isValueText, labelKey, normalizeText } from "../normalize/text.js";
+import { isFigureText, isValueText, labelKey, normalizeText, parseCellValue } from "../normalize/text.js";
 import { mapPacked } from "../packed-arrays.js";
 import { type HSeg, type Piece, splitPieceAt, splitTrailingNumber, type VSeg } from "./pdf-geometry.js";
 
@@ -572,7 +572,11 @@ function segmentsOf(line: Line, columns?: Map<number, number>): Segment[] {
   const flush = () => {
     if (cur.length === 0) return;
     const text = normalizeText(joinLine(cur)).trim();
-    segs.push({ pieces: cur, text, x0: cur[0].x0, x1: cur[cur.length - 1].x1, value: isValueText(text) });
+    // (In a text layer, a figure printed with a word or a mark, `15(含3)`, is a value too, kept as
+    // printed: taken for the end of the label, it left its cell blank. OCR's misreads have their own
+    // repair.)
+    const value = isValueText(text) || (cur[0].conf === undefined && isFigureText(parseCellValue(text)));
+    segs.push({ pieces: cur, text, x0: cur[0].x0, x1: cur[cur.length - 1].x1, value });
     cur = [];
   };
   for (const p of line.pieces) {

@@ -20,7 +20,7 @@ import {
   t3Sequence,
 } from "./template.js";
 import { labelKey, type ParsedValue, parsedValue, scaleDecimal } from "./text.js";
-import type { BuiltUnits, Unit, ValueToken } from "./units.js";
+import { type BuiltUnits, NONE_WORDS, type Unit, type ValueToken } from "./units.js";
 
 const T4_KEY_INDEX = new Map(T4_KEYS.map((k, i) => [k, i]));
 
@@ -221,6 +221,19 @@ export function reconstruct(
   if (t3.length > 0) mapTable3(t3, version, sawSubRows, t3Matches, otherTotalIdx, lastSeq, cells, flags);
   const t4Found = mapTable4(t4, lastSeq, cells, flags);
 
+  // A value printed as text (`约15`, `15(含3)`) is kept as printed, no number: said so, for each cell.
+  const texts = cells.filter((c) => c.status === "text" && !NONE_WORDS.has(c.raw));
+  if (texts.length > 0) {
+    flags.push({
+      code: "value_not_a_number",
+      severity: "warning",
+      message: `${texts.length} value cell${texts.length > 1 ? "s" : ""} printed as text, not a number, kept as printed: ${texts
+        .slice(0, 5)
+        .map((c) => `${c.key} "${c.raw}"`)
+        .join(", ")}${texts.length > 5 ? ", …" : ""}`,
+      keys: texts.map((c) => c.key),
+    });
+  }
   if (cells.every((c) => c.status === "blank") && (cells.length > 0 || labelVotes.size > 0)) {
     // Every value cell empty: a template published without its figures, or an excerpt cut off after a
     // header. The version is the template's; no value is stored as a number.
@@ -444,6 +457,7 @@ function mapTable2(
     if (!colset) continue;
     lastColset.set(p.row.block, colset);
     const prefix = `active.${p.row.block}.${p.row.row}`;
+    figureInLabel(p.unit, prefix, flags);
     const n = colset.columns.length;
     const vals = trimValues(p.unit.values, n, () => flags.push(blanksUnplaced(prefix, prefix, p.unit.pos)));
     if (vals.length !== n) {
@@ -745,6 +759,7 @@ function alignTable3(
         pos: u.pos,
       });
     }
+    figureInLabel(u, rowKey, flags);
     const vals = trimValues(u.values, 7, () => flags.push(blanksUnplaced(rowKey, rowKey, u.pos)));
     let slots: (ValueToken | undefined)[];
     if (vals.length >= 7) {
@@ -837,6 +852,26 @@ function bestAlignment(
   }
   assigns.reverse();
   return { assigns, dropped };
+}
+
+/**
+ * Flags a row whose label holds a figure past its ordinal (`行政规范性文件约12`: a borderless print set
+ * the value cell so close to its label that the two read as one): that value is not in the row's
+ * cells, which may stand blank or a column off.
+ */
+function figureInLabel(u: Unit, rowKey: string, flags: Flag[]): void {
+  const rest = u.own.replace(
+    /^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+\s*[.．、])/,
+    "",
+  );
+  if (!/\d/.test(rest)) return;
+  flags.push({
+    code: "figure_in_label",
+    severity: "warning",
+    message: `${rowKey}: the row's label "${u.own}" holds a figure, read as part of the label; the row's cells may be blank or a column off`,
+    keys: [rowKey],
+    pos: u.pos,
+  });
 }
 
 /** Places a row that printed fewer than 7 values (blanks dropped by the source, or text cut off). */

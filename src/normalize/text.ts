@@ -163,6 +163,18 @@ export function isValueText(text: string): boolean {
 }
 
 /**
+ * A table cell printed as a figure that is no plain number: digits with a word or two or a mark around
+ * them (`约15`, `15(含3)`, `2 345`). Past a row's label it is a value, kept as the text printed, never
+ * taken for more of the label: that would drop the row with its value. (A label's own digits come with
+ * more words, or open it as an ordinal: `1.属于国家秘密`.)
+ */
+export function isFigureText(v: ParsedValue): boolean {
+  if (v.status !== "text" || !/\d/.test(v.raw)) return false;
+  if (/^[(（]?[一二三四五六七八九十\d]+[)）.．、]/.test(v.raw)) return false;
+  return (v.raw.match(/[\u3400-\u9fff]/g)?.length ?? 0) <= 2;
+}
+
+/**
  * Multiplies a printed decimal amount by a power of ten with decimal arithmetic on its digits, and
  * returns the exact result as canonical decimal text (no exponent, no trailing fraction zeros):
  * `scaleDecimal("4166.241619", 10000)` is "41662416.19". Binary floating point would give

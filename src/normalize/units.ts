@@ -3,7 +3,9 @@
 import { type Block, type DocumentModel, OCR_DOUBTED_BELOW, type SourcePosition } from "../model/document.js";
 import { mapPacked } from "../packed-arrays.js";
 import { type PartialLabel, readPartialLabel } from "./partial-labels.js";
+import { matchT2Row, matchT3Rows } from "./template.js";
 import {
+  isFigureText,
   labelKey,
   looksTraditional,
   normalizeText,
@@ -53,7 +55,7 @@ interface StreamLine {
 }
 
 /** Words printed in a value cell to say "none": kept as text values, not read as labels. */
-const NONE_WORDS = new Set(["无", "暂无", "没有", "不适用", "N/A", "NA"]);
+export const NONE_WORDS = new Set(["无", "暂无", "没有", "不适用", "N/A", "NA"]);
 
 /** A printed value: a number, dash or slash, or a word such as 无 standing in a value cell. */
 function isPrinted(v: ParsedValue): boolean {
@@ -273,11 +275,34 @@ function tokensOnto(out: ValueToken[], cells: ParsedCell[], from: number): Value
   return out;
 }
 
+/** Whether a label is one of Table 2's or Table 3's rows. */
+const isTemplateRow = (label: string) => matchT2Row(label) !== undefined || matchT3Rows(label).length > 0;
+
+/**
+ * Where a table row prints no figure at all, the first of its cells past a template row's label when
+ * every cell from there on holds a short word in a value's place (`行政处罚 | （空）`, `*`, `不详`): the
+ * row's values, kept as printed, not more of its label, which dropped the row. Else -1.
+ */
+function wordedValues(cells: ParsedCell[]): number {
+  for (let k = 1; k < cells.length; k++) {
+    if (!isTemplateRow(joinedCells(cells.slice(0, k), ""))) continue;
+    const rest = cells.slice(k);
+    const worded = rest.every(
+      (c) =>
+        c.v.status === "blank" || (c.v.status === "text" && c.v.raw.length <= 6 && !isTemplateRow(c.v.raw)),
+    );
+    return worded && rest.some((c) => c.v.status === "text") ? k : -1;
+  }
+  return -1;
+}
+
 /** Builds the units of a document, plus the plain text lines for anchors, metadata and prose. */
 export function buildUnits(doc: DocumentModel): BuiltUnits {
   const simplified = simplifiedBlocks(doc.blocks);
   const partialLabels: PartialLabel[] = [];
   const lines = toLines(simplified ?? doc.blocks, partialLabels);
+  // (Pages read by OCR: see the figures below.)
+  const byOcr = doc.ocr !== undefined;
   const units: Unit[] = [];
   const textLines: { text: string; seq: number }[] = [];
   let floating: string[] = [];
@@ -352,16 +377,27 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     // (A misread value after the row's last Chinese label cell, with printed values after it, starts
     // the values: it is a value cell, kept as the text read and flagged, and the values after it stay in
     // their columns. In a header row, with no value after it, it is a misread header.)
-    const firstPrinted = parsed.findIndex((c) => isPrinted(c.v));
+    // (A figure printed with words, `约15`, is a value past a row's label: in a table row, or closing a
+    // text line that is otherwise a template row's label, `行政许可 约15`. Not on a page read by OCR,
+    // where a label's misread ordinal looks the same: its misreads are told apart by their confidence.)
+    const firstPrinted = parsed.findIndex(
+      (c, i) =>
+        isPrinted(c.v) ||
+        (i > 0 &&
+          !byOcr &&
+          isFigureText(c.v) &&
+          (line.isRow || (i === parsed.length - 1 && isTemplateRow(joinedCells(parsed.slice(0, i), ""))))),
+    );
     // (The last cell with Chinese in it is found only when a misread cell asks: OCR only. Functions
     // defined here would be made again for every line.)
-    const firstValue = parsed.findIndex(
+    let firstValue = parsed.findIndex(
       (c, i) =>
         i === firstPrinted ||
         (c.misread === true &&
           i > lastHanIndex(parsed) &&
           (firstPrinted > i || (!line.isRow && run !== undefined))),
     );
+    if (firstValue === -1 && line.isRow && !byOcr) firstValue = wordedValues(parsed);
     const labelCells: ParsedCell[] = [];
     for (let i = 0; i < (firstValue === -1 ? parsed.length : firstValue); i++) {
       const c = parsed[i];

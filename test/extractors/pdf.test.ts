@@ -308,6 +308,24 @@ describe("PDFs that cannot be read", () => {
     });
   });
 
+  it("keeps figures printed with words in a borderless table, or flags the row whose label took one", async () => {
+    // Chromium's print of a borderless Table 2: 约12 set tight against its label, 约15 in a block of one
+    // row, 15(含3) in a block of two.
+    const { report } = await processDocument(read(join(fixtures, "figures-as-text-borderless.pdf")));
+    const at = (key: string) => report.cells.find((c) => c.key === key);
+    expect(at("active.art20_5.licensing.decisions")).toMatchObject({ status: "text", raw: "约15" });
+    expect(at("active.art20_6.penalty.decisions")).toMatchObject({ status: "text", raw: "15(含3)" });
+    expect(report.flags.find((f) => f.code === "value_not_a_number")?.keys).toEqual([
+      "active.art20_5.licensing.decisions",
+      "active.art20_6.penalty.decisions",
+    ]);
+    // The 12 read into the label: the row's first cell is blank, and the row says why it may be.
+    expect(at("active.art20_1.normative_docs.issued")?.status).toBe("blank");
+    expect(report.flags.find((f) => f.code === "figure_in_label")?.keys).toEqual([
+      "active.art20_1.normative_docs",
+    ]);
+  });
+
   it("a truncated PDF (a cut-off download) gives a clear error", async () => {
     const bytes = read(join(corpus, "qingxi-2021-ruled.pdf"));
     const { error, ms } = await failure(() => extract(bytes.subarray(0, Math.floor(bytes.length / 2))));

@@ -220,6 +220,32 @@ describe("reconstruction", () => {
   });
 });
 
+describe("values printed as text", () => {
+  it("keeps a figure printed with words or marks, or a word in a value's place, as text in its cell, flagged, never dropping the row", async () => {
+    const row = (label: string, v: string) => `<tr><td>${label}</td><td colspan="3">${v}</td></tr>`;
+    const html = `<html><head><meta charset="utf-8"></head><body>
+<h1>青溪区测试局2022年政府信息公开工作年度报告</h1><p>统计期限自2022年1月1日至2022年12月31日。</p>
+<p>二、主动公开政府信息情况</p><table border="1">
+<tr><td colspan="4">第二十条第（五）项</td></tr><tr><td>信息内容</td><td colspan="3">本年处理决定数量</td></tr>
+${row("行政许可", "约15")}
+<tr><td colspan="4">第二十条第（六）项</td></tr><tr><td>信息内容</td><td colspan="3">本年处理决定数量</td></tr>
+${row("行政处罚", "15(含3)")}${row("行政强制", "2 345")}
+<tr><td colspan="4">第二十条第（八）项</td></tr><tr><td>信息内容</td><td colspan="3">本年收费金额（单位：万元）</td></tr>
+${row("行政事业性收费", "（空）")}</table></body></html>`;
+    const r = await run(html);
+    for (const [key, raw] of [
+      ["active.art20_5.licensing.decisions", "约15"],
+      ["active.art20_6.penalty.decisions", "15(含3)"],
+      ["active.art20_6.coercion.decisions", "2 345"],
+      ["active.art20_8.admin_fees.amount_yuan", "(空)"],
+    ]) {
+      expect(cell(r, key)).toMatchObject({ status: "text", value: null, raw });
+      expect(flagged(r, key)).toBe(true);
+    }
+    expect(r.flags.find((f) => f.code === "value_not_a_number")?.keys).toHaveLength(4);
+  });
+});
+
 describe("empty lines of uncertain count (a table printed one paragraph per cell)", () => {
   /** The report with a row's printed cells replaced: "?" is an uncertain empty line, "" a certain one. */
   async function withRow(label: string, cells: string[]): Promise<Report> {
