@@ -275,8 +275,9 @@ function tokensOnto(out: ValueToken[], cells: ParsedCell[], from: number): Value
   return out;
 }
 
-/** Whether a label is one of Table 2's or Table 3's rows. */
-const isTemplateRow = (label: string) => matchT2Row(label) !== undefined || matchT3Rows(label).length > 0;
+/** Whether a label is one of Table 2's or Table 3's rows (none is longer than 60 characters). */
+const isTemplateRow = (label: string) =>
+  label.length <= 60 && (matchT2Row(label) !== undefined || matchT3Rows(label).length > 0);
 
 /**
  * Where a table row prints no figure at all, the first of its cells past a template row's label when
@@ -284,7 +285,9 @@ const isTemplateRow = (label: string) => matchT2Row(label) !== undefined || matc
  * row's values, kept as printed, not more of its label, which dropped the row. Else -1.
  */
 function wordedValues(cells: ParsedCell[]): number {
-  for (let k = 1; k < cells.length; k++) {
+  // (A template row prints at most three label cells and seven values.)
+  if (cells.length > 10) return -1;
+  for (let k = 1; k < Math.min(cells.length, 4); k++) {
     if (!isTemplateRow(joinedCells(cells.slice(0, k), ""))) continue;
     const rest = cells.slice(k);
     const worded = rest.every(
