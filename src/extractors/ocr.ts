@@ -1455,10 +1455,10 @@ async function pageOrientation(
     if (err instanceof DocumentError && err.code === "timeout") throw err;
     return 0;
   }
-  const rotate = Number(/Rotate:\s*(\d+)/.exec(out)?.[1]);
+  const clockwise = Number(/Rotate:\s*(\d+)/.exec(out)?.[1]);
   const confidence = Number(/Orientation confidence:\s*([\d.]+)/.exec(out)?.[1]);
-  if (!(confidence >= 2) || (rotate !== 90 && rotate !== 180 && rotate !== 270)) return 0;
-  return rotate;
+  if (!(confidence >= 2) || (clockwise !== 90 && clockwise !== 180 && clockwise !== 270)) return 0;
+  return clockwise;
 }
 
 export interface OcrOptions {

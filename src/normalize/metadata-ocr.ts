@@ -267,8 +267,8 @@ export function settleOcrIssuer(
  * The issuer as a PDF's own text layer names it, where the PDF was read by OCR only because the glyphs
  * of its numbers had no Unicode mapping: the layer's words are the document's characters, not a reading
  * of them (an issuer's rare 汨, which the engine reads as 泪). Its years are unreadable too (runs of
- * U+FFFD before 年), and are dropped with their 年 before the name is looked for; a name still holding U+FFFD, Latin
- * letters or digits (a glyph the layer mapped wrongly) is not taken.
+ * U+FFFD before 年), and are dropped with their 年 before the name is looked for; a name still holding
+ * U+FFFD, Latin letters or digits (a glyph the layer mapped wrongly) is not taken.
  */
 export function issuerFromTextLayer(
   layer: string[],

@@ -166,7 +166,7 @@ export function isValueText(text: string): boolean {
  * A table cell printed as a figure that is no plain number: digits with a word or two or a mark around
  * them (`约15`, `15(含3)`, `2 345`). Past a row's label it is a value, kept as the text printed, never
  * taken for more of the label: that would drop the row with its value. (A label's own digits come with
- * more words, or open it as an ordinal: `1.属于国家秘密`.)
+ * more words, or open it as an ordinal: `1.属于国家秘密`, or `1.` printed apart from its label.)
  */
 export function isFigureText(v: ParsedValue): boolean {
   if (v.status !== "text" || !/\d/.test(v.raw)) return false;
