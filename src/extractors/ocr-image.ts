@@ -98,8 +98,27 @@ export function otsu(img: Gray): number {
  * by the projection-profile method: the angle at which rows of ink are sharpest.
  */
 export function estimateSkew(img: Gray, threshold: number, maxDeg = 3): number {
-  return sharpestAngle(img, threshold, maxDeg, false).deg;
+  // A sample of ink pixels is enough; the profile is built for each candidate angle. (Bins as tall as
+  // the sampling stride: finer bins would favour the angle 0, where every sample falls on the sampled
+  // rows.)
+  const stride = sampleStride(img);
+  const inside = awayFromEdges(img, threshold);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = 0; y < img.height; y += stride) {
+    const row = y * img.width;
+    for (let x = 0; x < img.width; x += stride) {
+      if (img.data[row + x] < threshold && inside(x, y)) {
+        xs.push(x);
+        ys.push(y);
+      }
+    }
+  }
+  return sharpestAngle(xs, ys, img.width, img.height, stride, maxDeg).deg;
 }
+
+/** A page is sampled every so many pixels: a sample of its ink is enough for a profile. */
+const sampleStride = (img: Gray) => Math.max(1, Math.floor(Math.sqrt((img.width * img.height) / 400_000)));
 
 /**
  * The slant of a page's columns in degrees once its rows are level (x grows by tan(angle) per pixel
@@ -109,8 +128,12 @@ export function estimateSkew(img: Gray, threshold: number, maxDeg = 3): number {
 export function estimateShear(img: Gray, threshold: number, em: number, maxDeg = 1.5): number {
   // Measured on the pieces of vertical lines alone (runs of ink down a pixel column over 1.6 ems long):
   // over all ink, the ragged edges of text and of a borderless table's columns lean every which way.
+  // Every pixel column is sampled, on the rows a stride apart (a thin ruling falls between columns
+  // sampled a stride apart), into bins a pixel wide.
   const minRun = Math.round(1.6 * em);
-  const upright = new Uint8Array(img.width * img.height);
+  const stride = sampleStride(img);
+  const ys: number[] = [];
+  const xs: number[] = [];
   let pieces = 0;
   for (let x = 0; x < img.width; x++) {
     let start = -1;
@@ -119,7 +142,10 @@ export function estimateShear(img: Gray, threshold: number, em: number, maxDeg =
       if (ink && start < 0) start = y;
       else if (!ink && start >= 0) {
         if (y - start >= minRun) {
-          for (let k = start; k < y; k++) upright[k * img.width + x] = 1;
+          for (let k = Math.ceil(start / stride) * stride; k < y; k += stride) {
+            ys.push(k);
+            xs.push(x);
+          }
           pieces += y - start;
         }
         start = -1;
@@ -130,7 +156,7 @@ export function estimateShear(img: Gray, threshold: number, em: number, maxDeg =
   if (pieces < 20 * em) return 0;
   // Leaning rulings project at least twice as sharp stood upright as they are; a smaller gain is the
   // chance alignment of short pieces (a tall bracket, a ragged column of labels), not a lean.
-  const { deg, gain } = sharpestAngle(img, threshold, maxDeg, true, upright);
+  const { deg, gain } = sharpestAngle(ys, xs, img.height, img.width, 1, maxDeg);
   return gain >= 2 ? deg : 0;
 }
 
@@ -157,44 +183,26 @@ function awayFromEdges(img: Gray, threshold: number): (x: number, y: number) => 
   return (x, y) => x >= left[y] && x <= right[y] && y >= top[x] && y <= bottom[x];
 }
 
-/** The angle at which the page's rows (or, `columns`, its columns) of ink project sharpest, and how much
- * sharper than at 0 (the ratio of the profiles' sums of squares). */
+/**
+ * The angle at which samples of ink project sharpest across the lines they lie along, and how much
+ * sharper than at 0 (the ratio of the profiles' sums of squares). A sample lies at `along[k]` along the
+ * lines (x for rows of text, y for columns) and `across[k]` across them; the page is `length` long
+ * along the lines and `breadth` across; profiles are binned `bin` pixels wide.
+ */
 function sharpestAngle(
-  img: Gray,
-  threshold: number,
+  along: number[],
+  across: number[],
+  length: number,
+  breadth: number,
+  bin: number,
   maxDeg: number,
-  columns: boolean,
-  only?: Uint8Array,
 ): { deg: number; gain: number } {
-  // A sample of ink pixels is enough; the profile is built for each candidate angle. Over columns,
-  // the roles of x and y are swapped.
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const stride = Math.max(1, Math.floor(Math.sqrt((img.width * img.height) / 400_000)));
-  // (Over columns, every pixel of a row is sampled: a thin ruling falls between sampled columns.)
-  const xStep = only ? 1 : stride;
-  const bin = only ? 1 : stride;
-  // (Over columns only pieces of vertical lines are sampled, none of them ink from the edges.)
-  const inside = only ? undefined : awayFromEdges(img, threshold);
-  for (let y = 0; y < img.height; y += stride) {
-    const row = y * img.width;
-    for (let x = 0; x < img.width; x += xStep) {
-      if (only ? only[row + x] === 1 : img.data[row + x] < threshold && inside?.(x, y)) {
-        xs.push(columns ? y : x);
-        ys.push(columns ? x : y);
-      }
-    }
-  }
-  if (xs.length < 100) return { deg: 0, gain: 1 };
-  const [along, across] = columns ? [img.height, img.width] : [img.width, img.height];
-  // Bins as tall as the sampling stride: finer bins would favour the angle 0, where every sample
-  // falls on the sampled rows.
-  const bins = new Float64Array(Math.ceil((across + 2 * along) / bin) + 2);
+  if (along.length < 100) return { deg: 0, gain: 1 };
+  const bins = new Float64Array(Math.ceil((breadth + 2 * length) / bin) + 2);
   const score = (deg: number) => {
     const t = Math.tan((deg * Math.PI) / 180);
     bins.fill(0);
-    const off = along;
-    for (let k = 0; k < xs.length; k++) bins[Math.round((ys[k] - xs[k] * t + off) / bin)]++;
+    for (let k = 0; k < along.length; k++) bins[Math.round((across[k] - along[k] * t + length) / bin)]++;
     let s = 0;
     for (let k = 0; k < bins.length; k++) s += bins[k] * bins[k];
     return s;
