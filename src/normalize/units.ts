@@ -304,7 +304,7 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
   const simplified = simplifiedBlocks(doc.blocks);
   const partialLabels: PartialLabel[] = [];
   const lines = toLines(simplified ?? doc.blocks, partialLabels);
-  // (Pages read by OCR: see the figures below.)
+  // (On pages read by OCR, figures printed with words are not told from labels: see firstPrinted.)
   const byOcr = doc.ocr !== undefined;
   const units: Unit[] = [];
   const textLines: { text: string; seq: number }[] = [];
