@@ -398,6 +398,9 @@ export function wordsToPieces(words: OcrWord[], unread: Box[], scale: number, em
  */
 const LETTERS_FOR_DIGITS = /^[A-Za-z[\]()|!.,:;'"~_=?<>/\\{}*#$&-]{1,4}$/;
 
+/** Chinese characters shaped like a digit (了 for 7, 〇 or 口 for 0, 日 for 8), read with confidence in small type. */
+const HAN_LIKE_DIGIT = /^[了〇口日目]$/;
+
 /** Tesseract's setting that restricts a reading to the characters of a number. */
 const DIGITS_ONLY = "tessedit_char_whitelist=0123456789,.+-";
 
@@ -1107,13 +1110,14 @@ export async function ocrPageImage(
         if (boxes[k].x1 - boxes[k].x0 > 4 * emPx) return false;
         // Latin letters and brackets are what digits are misread as (a table prints no such word). A
         // Chinese character is too, read unsure in a ruled cell among a row's values (号 for 3, 人44 for
-        // 44); elsewhere it is left as read (the headers of narrow columns are single characters).
+        // 44), or shaped like a digit however sure; elsewhere it is left as read (the headers of narrow
+        // columns are single characters).
         return (
           misreadNumber(text) ||
           (!banded &&
             CJK.test(text) &&
             text.length <= 4 &&
-            Math.min(...found[k].map((w) => w.conf)) < 35 &&
+            (Math.min(...found[k].map((w) => w.conf)) < 35 || HAN_LIKE_DIGIT.test(text)) &&
             amongValues(k))
         );
       });

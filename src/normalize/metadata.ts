@@ -53,6 +53,9 @@ export function cleanIssuer(name: string): string | null {
   let n = name
     .replace(/\s+/g, "")
     .replace(/[“”"《》【】[\]]/g, "")
+    // No body's name holds Latin letters: before them stands something else on the line (a scanned
+    // page's menu beside its title, read as `四 wane7`).
+    .replace(/^.*[A-Za-z]/, "")
     .replace(/^[^\u4e00-\u9fff]+/, "");
   // A portal's breadcrumb (首页 > 政务公开 > 政府信息公开年报) names places on the site, not the issuer:
   // only what follows its last separator may. So is a portal's menu beside a title (信息公开 |

@@ -10,6 +10,7 @@ import {
   type FormatVersion,
   matchT2Row,
   matchT3Rows,
+  T2_ROWS,
   type T2ColumnSet,
   type T2Row,
   T3_COLUMNS,
@@ -76,6 +77,8 @@ interface T2Pending {
   header?: T2ColumnSet;
   mixedHeader: boolean;
   unit: Unit;
+  /** Placed by template order: its label was not read (see inferT2Rows). */
+  inferred?: true;
 }
 
 /**
@@ -192,7 +195,7 @@ function partialLabelFlags(partial: PartialLabel[]): Flag[] {
 
 /** Reconstructs the tables from a document's units (buildUnits), which the caller also reads for metadata. */
 export function reconstruct(
-  { units, lines, traditional, partialLabels }: BuiltUnits,
+  { units, lines, traditional, partialLabels, byOcr }: BuiltUnits,
   yearHint?: number,
 ): Reconstruction {
   const lastSeq = lines.length - 1;
@@ -207,7 +210,7 @@ export function reconstruct(
   }
   const cells: CanonicalCell[] = [];
 
-  const tables = tableUnits(units, flags);
+  const tables = tableUnits(units, flags, byOcr === true);
   const { t2, t3, t4, sawT2, sawT3, sawT4 } = tables;
   const { version, sawSubRows, t3Matches, otherTotalIdx, labelVotes } = decideVersion(
     tables,
@@ -277,11 +280,12 @@ interface TableUnits {
 // to compile, compiled again after each object shape it had not met yet (four times in a bulk import).
 
 /** Places each unit in Table 2, 3 or 4 (or none) by the anchors and row labels read so far. */
-function tableUnits(units: Unit[], flags: Flag[]): TableUnits {
+function tableUnits(units: Unit[], flags: Flag[], byOcr: boolean): TableUnits {
   let ctx = "none" as Context;
   const t2: T2Pending[] = [];
   const t3: Unit[] = [];
   const t4: Unit[] = [];
+  const unlabelled: T2Unlabelled[] = [];
   let header = "";
   let sawT2 = false;
   let sawT3 = false;
@@ -340,12 +344,10 @@ function tableUnits(units: Unit[], flags: Flag[]): TableUnits {
         });
         header = "";
       } else if (u.values.some((v) => v.parsed.status === "number")) {
-        flags.push({
-          code: "unrecognized_row",
-          severity: "warning",
-          message: `Table 2 row "${u.own || u.floating.join(" ")}" is not in the template; its values were not stored`,
-          pos: u.pos,
-        });
+        if (byOcr || unreadLabel(u)) {
+          unlabelled.push({ at: t2.length, unit: u, header });
+          header = "";
+        } else flags.push(unrecognizedT2Row(u));
       }
     } else if (ctx === "t3") {
       t3.push(u);
@@ -353,7 +355,91 @@ function tableUnits(units: Unit[], flags: Flag[]): TableUnits {
       t4.push(u);
     }
   }
-  return { t2, t3, t4, sawT2, sawT3, sawT4 };
+  return { t2: inferT2Rows(t2, unlabelled, flags), t3, t4, sawT2, sawT3, sawT4 };
+}
+
+function unrecognizedT2Row(u: Unit): Flag {
+  return {
+    code: "unrecognized_row",
+    severity: "warning",
+    message: `Table 2 row "${u.own || u.floating.join(" ")}" is not in the template; its values were not stored`,
+    pos: u.pos,
+  };
+}
+
+/**
+ * Whether a row's label was not read at all: none printed, or no Chinese in it (an OCR'd `规章` read as
+ * `Re`, or as unread ink). A label read as other words is a row the template does not have, but on a
+ * page read by OCR it may be a misread one (`行政强制` read `行小缀笛`): there every label that matches no
+ * row counts as not read.
+ */
+function unreadLabel(u: Unit): boolean {
+  return u.own === "" || u.own.includes("\ufffd") || !/\p{Script=Han}/u.test(u.own);
+}
+
+/** A Table 2 row whose label was not read, and where it stands among the rows that were (index into t2). */
+interface T2Unlabelled {
+  at: number;
+  unit: Unit;
+  header: string;
+}
+
+/**
+ * Rows of Table 2 whose label was not read, placed by the template's row order where that leaves no
+ * choice: the rows between the labelled rows before and after them are exactly as many as the template
+ * has between those two (GOP2019's own rows left out where a neighbour's header is GOP2021's). Any
+ * other such row is reported and not stored. Placed rows are flagged `row_label_inferred`.
+ */
+function inferT2Rows(t2: T2Pending[], unlabelled: T2Unlabelled[], flags: Flag[]): T2Pending[] {
+  if (unlabelled.length === 0) return t2;
+  const order = (r: T2Row) => T2_ROWS.indexOf(r);
+  const seen = new Set(t2.map((p) => p.row));
+  const placed = new Map<T2Unlabelled, T2Row>();
+  for (let i = 0; i < unlabelled.length; ) {
+    // A run of unlabelled rows with the same labelled neighbours.
+    let j = i;
+    while (j + 1 < unlabelled.length && unlabelled[j + 1].at === unlabelled[i].at) j++;
+    const run = unlabelled.slice(i, j + 1);
+    i = j + 1;
+    const before = t2[run[0].at - 1];
+    const after = t2[run[0].at];
+    if (!before && !after) continue;
+    const v21 = [before, after].some((p) => p?.header?.version === "GOP2021");
+    const candidates = T2_ROWS.filter(
+      (r) =>
+        !seen.has(r) &&
+        order(r) > (before ? order(before.row) : -1) &&
+        order(r) < (after ? order(after.row) : T2_ROWS.length) &&
+        !(v21 && t2DefaultColumns(r.block, "GOP2021") === undefined) &&
+        !(v21 && r.row === "other_external_services"),
+    );
+    // The last rows of the table have no labelled row after them: GOP2019 and GOP2021 end differently.
+    if (!after && !v21) continue;
+    if (candidates.length !== run.length) continue;
+    for (const [k, x] of run.entries()) placed.set(x, candidates[k]);
+  }
+  const out: T2Pending[] = [];
+  const add = (x: T2Unlabelled) => {
+    const row = placed.get(x);
+    if (!row) {
+      flags.push(unrecognizedT2Row(x.unit));
+      return;
+    }
+    out.push({
+      row,
+      header: t2ColumnsFromHeader(row.block, x.header),
+      mixedHeader: false,
+      unit: x.unit,
+      inferred: true,
+    });
+  };
+  let next = 0;
+  t2.forEach((p, k) => {
+    while (next < unlabelled.length && unlabelled[next].at === k) add(unlabelled[next++]);
+    out.push(p);
+  });
+  while (next < unlabelled.length) add(unlabelled[next++]);
+  return out;
 }
 
 /** The template version the tables follow (GOP2019, GOP2021, HYBRID…), and the Table 3 facts it rests on. */
@@ -457,6 +543,15 @@ function mapTable2(
     if (!colset) continue;
     lastColset.set(p.row.block, colset);
     const prefix = `active.${p.row.block}.${p.row.row}`;
+    if (p.inferred) {
+      flags.push({
+        code: "row_label_inferred",
+        severity: "warning",
+        message: `${prefix}: row label not read ("${p.unit.own}"); placed by template order between the rows read`,
+        keys: [prefix],
+        pos: p.unit.pos,
+      });
+    }
     figureInLabel(p.unit, prefix, flags);
     const n = colset.columns.length;
     const vals = trimValues(p.unit.values, n, () => flags.push(blanksUnplaced(prefix, prefix, p.unit.pos)));
@@ -472,7 +567,8 @@ function mapTable2(
     }
     vals.slice(0, n).forEach((tok, i) => {
       const col = colset!.columns[i];
-      const cell = makeCell(t2CellKey(p.row, prefix, col), tok, p.unit.own, p.unit.own ? 1 : 0.9);
+      const confidence = p.inferred ? 0.8 : p.unit.own ? 1 : 0.9;
+      const cell = makeCell(t2CellKey(p.row, prefix, col), tok, p.unit.own, confidence);
       if (col === "amount_yuan") applyMoney(cell, tok, colset!.moneyUnit, flags);
       cells.push(cell);
     });
@@ -521,6 +617,10 @@ function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: F
   const t4Tokens: { tok: ValueToken; unit: Unit }[] = [];
   for (const u of t4) {
     if (!u.values.some((v) => v.parsed.status !== "blank")) continue;
+    // A header row whose caption was read as a mark (an OCR'd 其他结果 as `—`) has the captions after
+    // it in a value's place: words of the header (尚未审结, 总计) are never a value of Table 4.
+    if (u.values.some((v) => v.parsed.status === "text" && T4_VOCABULARY.test(labelKey(v.parsed.raw))))
+      continue;
     if (isForeignIndicator(u.own) || (u.own !== "" && !T4_VOCABULARY.test(labelKey(u.own)))) {
       // A labelled row that is no part of Table 4 (a local indicator such as 主动公开文件数 or 行政复议数):
       // its values are not mapped.

@@ -246,6 +246,8 @@ export interface BuiltUnits {
   partialLabels?: PartialLabel[];
   /** Every line of the document in reading order, as text (rows with their cells joined by " | "). */
   lines: { text: string; seq: number }[];
+  /** The document's pages were read by OCR: a label that matches nothing may be a misread one. */
+  byOcr?: true;
 }
 
 /** A cell of a stream line with its printed value read. */
@@ -455,5 +457,6 @@ export function buildUnits(doc: DocumentModel): BuiltUnits {
     ? { units, lines: textLines, traditional: true }
     : { units, lines: textLines };
   if (partialLabels.length > 0) built.partialLabels = partialLabels;
+  if (byOcr) built.byOcr = true;
   return built;
 }

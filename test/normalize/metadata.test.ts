@@ -39,6 +39,14 @@ describe("report metadata", () => {
     expect(m.issuerName).toBe("临河市审计局");
     expect(extractMeta(["当前位置：首页 > 信息公开 > 政府信息公开年报"]).issuerName).toBeNull();
   });
+  it("leaves out what a scan's menu beside the title was read as: no name holds Latin letters", () => {
+    expect(extractMeta(["四 wane7 江宁市人民政府2019年政府信息公开工作年度报告"]).issuerName).toBe(
+      "江宁市人民政府",
+    );
+    expect(extractMeta(["2019年 tk4 江宁市人民政府政府信息公开工作年度报告"]).issuerName).toBe(
+      "江宁市人民政府",
+    );
+  });
   it("cleans markup and code around the issuer, and prefers the fuller name the document prints", () => {
     expect(
       extractMeta(['var title = "江宁市人民政府办公室2020年政府信息公开工作年度报告";']).issuerName,

@@ -370,3 +370,79 @@ describe("a table row read by OCR with a value misread as letters", () => {
     expect(cell(r, `${row}.total`)?.value).toBe(57);
   });
 });
+
+describe("Table 2 rows whose label was not read", () => {
+  const withRules = (label: string) =>
+    TABLE2_GOP2021.replace("| 规章 | 0 | 0 | 0 |", `| ${label} | 3 | 2 | 59 |`);
+
+  it.each([
+    ["read as letters (规章 read Re)", "Re"],
+    ["as unread ink", "\ufffd"],
+  ])("places a row whose label was %s by the template's order, flagged", async (_, label) => {
+    const r = await run(report(2022, withRules(label), TABLE4_ZEROS));
+    expect(cell(r, "active.art20_1.rules.issued")).toMatchObject({ value: 3, confidence: 0.8 });
+    expect(cell(r, "active.art20_1.rules.in_force")?.value).toBe(59);
+    expect(cell(r, "active.art20_1.normative_docs.in_force")?.value).toBe(30);
+    expect(r.flags.find((f) => f.code === "row_label_inferred")?.keys).toEqual(["active.art20_1.rules"]);
+  });
+
+  it("places two such rows where the template has exactly two between the rows read", async () => {
+    const t2 = TABLE2_GOP2021.replace("| 行政处罚 | 35 |", "| THAT | 35 |").replace(
+      "| 行政强制 | - |",
+      "| ?? | 7 |",
+    );
+    const r = await run(report(2022, t2, TABLE4_ZEROS));
+    expect(cell(r, "active.art20_6.penalty.decisions")?.value).toBe(35);
+    expect(cell(r, "active.art20_6.coercion.decisions")?.value).toBe(7);
+    expect(flagged(r, "active.art20_6.coercion.decisions")).toBe(true);
+  });
+
+  it("stores nothing where the order leaves a choice, or where the label is other words, and says so", async () => {
+    // 行政处罚 unread and 行政强制 dropped: the row could be either.
+    const t2 = TABLE2_GOP2021.replace("| 行政处罚 | 35 |", "| Re | 35 |").replace(
+      "| 行政强制 | - | ||\n",
+      "",
+    );
+    const r = await run(report(2022, t2, TABLE4_ZEROS));
+    expect(r.cells.filter((c) => c.key.startsWith("active.art20_6"))).toEqual([]);
+    expect(r.flags.find((f) => f.code === "unrecognized_row")?.message).toContain('"Re"');
+    // A row of a local indicator set, in words, is no template row whatever its place.
+    const local = await run(report(2022, withRules("地方性法规"), TABLE4_ZEROS));
+    expect(cell(local, "active.art20_1.rules.issued")).toBeUndefined();
+    expect(local.flags.find((f) => f.code === "unrecognized_row")?.message).toContain("地方性法规");
+  });
+});
+
+describe("Table 4 header read by OCR", () => {
+  it("skips a header row whose caption was read as a dash, with the header's words after it", async () => {
+    const rows = [
+      "行政复议 | 行政复议 | 行政复议 | 行政复议 | 行政复议 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼",
+      // 其他结果 read as a dash, the narrow columns' captions as letters.
+      "on | + | oo | 结果维持 | 结果纠正 | — | 尚未审结 | 计 | 结果维持 | 结果纠正 | 其他结 | 尚未审结 | i",
+      "1 | 0 | 0 | 0 | 1 | 2 | 0 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0",
+    ].map((line, r) =>
+      line.split(" | ").map((text, col) => ({
+        ...ocrGridCell(text, col, 0.9),
+        originRow: r,
+        pos: { page: 1, table: 0, row: r, col },
+      })),
+    );
+    const text = report(
+      2022,
+      TABLE2_GOP2021,
+      table3Paragraphs(table3Values("GOP2021")),
+      "四、政府信息公开行政复议、行政诉讼情况",
+      "五、存在的主要问题及改进情况",
+    );
+    const { model } = await extract(Buffer.from(text, "utf8"));
+    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text.startsWith("四、政府信息公开"));
+    model.blocks.splice(at + 1, 0, { kind: "table", rows, spans: "known", pos: { page: 1 } });
+    model.ocr = { pages: 1, words: 40, lowConfidenceWords: 4, seconds: 1, skewDeg: [0] };
+    const r = processModel(model, undefined).report;
+    expect(cell(r, "appeals.review.upheld")?.value).toBe(1);
+    expect(cell(r, "appeals.review.total")?.value).toBe(1);
+    expect(cell(r, "appeals.litigation_direct.upheld")?.value).toBe(2);
+    expect(cell(r, "appeals.litigation_after_review.total")?.value).toBe(0);
+    expect(r.cells.filter((c) => c.key.startsWith("appeals") && c.status !== "number")).toEqual([]);
+  });
+});
