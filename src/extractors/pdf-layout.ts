@@ -795,15 +795,21 @@ function borderlessTables(
 /**
  * The widest gap, in font sizes, between two lines of one table on this page: two and a half sizes,
  * or more where the page sets its rows further apart (a portal's line-height of 2 and padded cells
- * put a table's rows three or four sizes apart; its header lines too). Measured on pairs of adjacent
- * lines that both print two or more numbers: rows of a table.
+ * put a table's rows three or four sizes apart; its header lines too). Measured on pairs of lines
+ * that both print two or more numbers, adjacent or with at most two lines of text between them: rows
+ * of a table, whose labels may wrap onto the lines around their values (set in the middle of the row).
  */
 function rowGapLimit(lines: Line[]): number {
   const gaps: number[] = [];
   const numbers = mapPacked(lines, (l) => l.pieces.filter((p) => isValueText(p.text)).length >= 2);
-  for (let k = 1; k < lines.length; k++) {
-    const [a, b] = [lines[k - 1], lines[k]];
-    if (numbers[k - 1] && numbers[k]) gaps.push((b.top - a.bottom) / Math.max(a.size, b.size));
+  let last = -1;
+  for (let k = 0; k < lines.length; k++) {
+    if (!numbers[k]) continue;
+    if (last >= 0 && k - last <= 3) {
+      const [a, b] = [lines[last], lines[k]];
+      gaps.push((b.top - a.bottom) / Math.max(a.size, b.size));
+    }
+    last = k;
   }
   if (gaps.length < 2) return 2.5;
   gaps.sort((x, y) => x - y);
@@ -1146,7 +1152,15 @@ function withBlankHeaderColumns(
   const labels = header
     .filter((l) => l.pieces.length >= 2 || (l.pieces.length === 1 && isApplicantLabel(l.pieces[0].text)))
     .flatMap((l) => touchingRuns(l.pieces))
-    .filter((p) => !spansColumns(p, cols, pitch) && (p.x0 + p.x1) / 2 > labelRight + 0.3 * size)
+    // (Table 3's captions head no column, however narrow: a caption set flush left over its columns,
+    // 法人或其他组织 over 商业企业 and half of 科研机构, covers the middle of one printed column only.
+    // A browser prints 人 from a font of Kangxi radicals, ⼈, which NFKC makes 人.)
+    .filter(
+      (p) =>
+        !spansColumns(p, cols, pitch) &&
+        !SPANNING_CAPTION.test(p.text.normalize("NFKC")) &&
+        (p.x0 + p.x1) / 2 > labelRight + 0.3 * size,
+    )
     .map((p) => ({ x: (p.x0 + p.x1) / 2, x0: p.x0, top: p.top }))
     .sort((a, b) => a.x - b.x);
   // Header columns: labels whose centres lie close together, and how many header lines each fills.

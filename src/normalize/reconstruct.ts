@@ -805,8 +805,9 @@ function alignTable3(
     count: trimValues(u.values, 7).length,
     ownLeaves: matches[i].own.filter((r) => T3_ROWS[r].key),
     softLeaves: matches[i].soft.filter((r) => T3_ROWS[r].key),
-    // A row labelled as something the template does not have is never placed by order.
-    foreign: isForeignIndicator(u.own),
+    // A row labelled as something the template does not have is never placed by order. (The tail of
+    // a label wrapped in a borderless table, 开申请数量 under 一、本年新收政府信息公, is no such label.)
+    foreign: isForeignIndicator(u.own) && matchT3Rows(`${u.floating.at(-1) ?? ""}${u.own}`, 3).length === 0,
   }));
   const score = (i: number, j: number): number => {
     const row = seq[j];

@@ -678,3 +678,78 @@ describe("a borderless Table 3 with its first column, next to the row labels, em
     expect(cellsOf(blocks)).toEqual(full);
   });
 });
+
+describe("a borderless Table 3 whose rows are set far apart with their labels wrapped around the values", () => {
+  // Rows 60 pt apart in 12 pt type, each label wrapped over two lines with the row's values set
+  // midway between them: no two lines of values are neighbours, and more than two and a half sizes of
+  // white stand between a row's last label line and the next row's first. 社会公益组织 is empty.
+  const rows = [
+    ["1.属于国家秘密", "3", "1", "2", "", "5", "4", "15"],
+    ["2.其他法律行政法规禁止公开", "0", "7", "0", "", "0", "1", "8"],
+    ["3.危及“三安全一稳定”", "1", "0", "0", "", "0", "0", "1"],
+  ];
+  const pieces = [
+    ...table3Header([at("法人或其他组织", 290, 115)]).flat(),
+    ...rows.flatMap((r, k) => {
+      const base = 190 + 60 * k;
+      const [head, tail] = [r[0].slice(0, 7), r[0].slice(7)];
+      return [
+        piece(head, 40, base - 7),
+        piece(tail, 40, base + 7),
+        ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], base)])),
+      ];
+    }),
+  ];
+
+  it("keeps the rows in one table, the empty column in its place", () => {
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const values = tables(blocks)
+      .flatMap((t) => t.rows)
+      .map((r) => r.map((c) => c.text))
+      .filter((r) => r.slice(1).some((t) => /\d/.test(t)));
+    expect(values.map((r) => r.slice(-7))).toEqual(rows.map((r) => r.slice(1)));
+  });
+});
+
+describe("a borderless Table 3 with its headings set flush left and its values flush right", () => {
+  // Column k spans [200 + 45k, 245 + 45k): headings start at its left edge, values end at its right
+  // edge. The caption 法人或其他组织 starts over 商业企业 and, narrower than two columns, covers the
+  // middle of one printed column only; ⼈ comes from a font of Kangxi radicals.
+  // (In 8.5 pt type, as a browser shrinks a wide table to the page.)
+  const left = (text: string, k: number, base: number) => piece(text, 200 + 45 * k, base, 8.5);
+  const right = (text: string, k: number, base: number) => {
+    const p = piece(text, 0, base, 8.5);
+    return { ...p, x0: 243 + 45 * k - (p.x1 - p.x0), x1: 243 + 45 * k };
+  };
+  const header = [
+    [piece("三、收到和处理政府信息公开申请情况", 40, 100)],
+    [left("申请⼈情况", 0, 115)],
+    [piece("（本列数据的勾稽关系为", 40, 130, 8.5), left("法⼈或其他组织", 1, 130)],
+    [
+      left("自然人", 0, 145),
+      left("商业", 1, 145),
+      left("科研", 2, 145),
+      left("社会", 3, 145),
+      left("法律", 4, 145),
+      left("其他", 5, 145),
+      left("总计", 6, 145),
+    ],
+    [left("企业", 1, 160), left("机构", 2, 160), left("公益", 3, 160), left("服务", 4, 160)],
+  ];
+  const rows = [
+    ["予以公开", "24", "3", "", "0", "0", "1", "28"],
+    ["部分公开", "6", "", "1", "", "", "", "7"],
+    ["办理总计", "30", "3", "1", "0", "0", "1", "35"],
+  ];
+  const lines = rows.map((r, k) => [
+    piece(r[0], 40, 180 + 15 * k, 8.5),
+    ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [right(v, c, 180 + 15 * k)])),
+  ]);
+
+  it("makes no column of the caption: seven columns, each value under its own heading", () => {
+    const blocks = layoutPages([
+      { page: 1, width: 612, height: 792, pieces: [...header, ...lines].flat(), h: [], v: [] },
+    ]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+});

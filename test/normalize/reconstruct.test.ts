@@ -446,3 +446,27 @@ describe("Table 4 header read by OCR", () => {
     expect(r.cells.filter((c) => c.key.startsWith("appeals") && c.status !== "number")).toEqual([]);
   });
 });
+
+describe("a Table 3 row label wrapped above its row", () => {
+  it("places the row whose label's tail (开申请数量, ending like a local indicator's) is all its row holds", async () => {
+    const { model } = await extract(Buffer.from(fullReport(), "utf8"));
+    const at = model.blocks.findIndex(
+      (b) => b.kind === "text" && b.text === "一、本年新收政府信息公开申请数量",
+    );
+    expect(at).toBeGreaterThan(0);
+    const row = ["开申请数量", "5", "1", "0", "0", "0", "0", "6"].map((text, col) => ({
+      ...ocrGridCell(text, col, 1),
+      conf: undefined,
+    }));
+    model.blocks.splice(
+      at,
+      8,
+      { kind: "text", text: "一、本年新收政府信息公", pos: model.blocks[at].pos },
+      { kind: "table", rows: [row], spans: "known", pos: { page: 1 } },
+    );
+    const r = processModel(model, undefined).report;
+    expect(cell(r, "applications.new_received.natural_person")?.value).toBe(5);
+    expect(cell(r, "applications.new_received.total")?.value).toBe(6);
+    expect(r.flags.filter((f) => f.code === "stray_values")).toEqual([]);
+  });
+});
