@@ -730,7 +730,7 @@ function borderlessTables(
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
   const pitch = (a: Line, b: Line) => b.top - a.bottom;
-  const gapLimit = rowGapLimit(lines);
+  const gapLimit = rowGapLimit(lines, columns);
   let i = 0;
   while (i < lines.length) {
     const first = classify(lines[i], columns);
@@ -796,18 +796,26 @@ function borderlessTables(
  * The widest gap, in font sizes, between two lines of one table on this page: two and a half sizes,
  * or more where the page sets its rows further apart (a portal's line-height of 2 and padded cells
  * put a table's rows three or four sizes apart; its header lines too). Measured on pairs of lines
- * that both print two or more numbers, adjacent or with at most two lines of text between them: rows
- * of a table, whose labels may wrap onto the lines around their values (set in the middle of the row).
+ * that both print two or more numbers, or a label and a value set apart from it, adjacent or with at
+ * most two lines of text between them: rows of a table, whose labels may wrap onto the lines around
+ * their values (set in the middle of the row), many of which print one value only (their 总计).
  */
-function rowGapLimit(lines: Line[]): number {
+function rowGapLimit(lines: Line[], columns: Map<number, number>): number {
   const gaps: number[] = [];
-  const numbers = mapPacked(lines, (l) => l.pieces.filter((p) => isValueText(p.text)).length >= 2);
+  // 2: several numbers; 1: a label and one value (a line of prose may end so: such pairs count only
+  // where they stand no more than four sizes apart, as a padded table's rows do).
+  const numbers = mapPacked(lines, (l) => {
+    if (l.pieces.filter((p) => isValueText(p.text)).length >= 2) return 2;
+    const row = classify(l, columns);
+    return row !== undefined && row.firstValue > 0 ? 1 : 0;
+  });
   let last = -1;
   for (let k = 0; k < lines.length; k++) {
-    if (!numbers[k]) continue;
+    if (numbers[k] === 0) continue;
     if (last >= 0 && k - last <= 3) {
       const [a, b] = [lines[last], lines[k]];
-      gaps.push((b.top - a.bottom) / Math.max(a.size, b.size));
+      const gap = (b.top - a.bottom) / Math.max(a.size, b.size);
+      if ((numbers[last] === 2 && numbers[k] === 2) || gap <= 4) gaps.push(gap);
     }
     last = k;
   }

@@ -20,7 +20,7 @@ import {
   t2DefaultColumns,
   t3Sequence,
 } from "./template.js";
-import { labelKey, type ParsedValue, parsedValue, scaleDecimal } from "./text.js";
+import { labelKey, type ParsedValue, parsedValue, scaleDecimal, stripOrdinal } from "./text.js";
 import { type BuiltUnits, NONE_WORDS, type Unit, type ValueToken } from "./units.js";
 
 const T4_KEY_INDEX = new Map(T4_KEYS.map((k, i) => [k, i]));
@@ -79,6 +79,14 @@ interface T2Pending {
   unit: Unit;
   /** Placed by template order: its label was not read (see inferT2Rows). */
   inferred?: true;
+  /** A label alone, no cell printed after it: every cell of the row is blank. */
+  emptyRow?: true;
+}
+
+/** The Table 2 row a line is the label of, and nothing more (no prose that starts like one). */
+function bareT2Label(line: string): T2Row | undefined {
+  const row = matchT2Row(line);
+  return row?.prefixes.includes(stripOrdinal(labelKey(line))) ? row : undefined;
 }
 
 /**
@@ -305,9 +313,23 @@ function tableUnits(units: Unit[], flags: Flag[], byOcr: boolean): TableUnits {
   };
 
   for (const u of units) {
-    for (const f of u.floating) {
+    for (const [k, f] of u.floating.entries()) {
       applyAnchor(f);
-      if (ctx === "t2") header += `\n${f}`;
+      if (ctx !== "t2") continue;
+      // A row's label on a line of its own, with text after it before any value (the next block's
+      // heading, or the next row's label): a row printed with all its cells empty, which a borderless
+      // table prints as nothing at all.
+      const row = k < u.floating.length - 1 || u.own !== "" ? bareT2Label(f) : undefined;
+      if (row) {
+        t2.push({
+          row,
+          header: t2ColumnsFromHeader(row.block, header),
+          mixedHeader: false,
+          unit: { ...u, own: f, ownCells: [f], floating: [], values: [] },
+          emptyRow: true,
+        });
+        header = "";
+      } else header += `\n${f}`;
     }
     let t2row =
       matchT2Row(u.own) ?? (u.own === "" ? matchT2Row(u.floating[u.floating.length - 1] ?? "") : undefined);
@@ -554,7 +576,18 @@ function mapTable2(
     }
     figureInLabel(p.unit, prefix, flags);
     const n = colset.columns.length;
-    const vals = trimValues(p.unit.values, n, () => flags.push(blanksUnplaced(prefix, prefix, p.unit.pos)));
+    if (p.emptyRow) {
+      flags.push({
+        code: "empty_row",
+        severity: "warning",
+        message: `${prefix}: the row's label stands alone, no cell printed after it; its ${n} cells were stored blank`,
+        keys: [prefix],
+        pos: p.unit.pos,
+      });
+    }
+    const vals = p.emptyRow
+      ? colset.columns.map((): ValueToken => ({ parsed: parsedValue("blank", null, ""), pos: p.unit.pos }))
+      : trimValues(p.unit.values, n, () => flags.push(blanksUnplaced(prefix, prefix, p.unit.pos)));
     if (vals.length !== n) {
       const truncated = vals.length < n && p.unit.endSeq >= lastSeq;
       flags.push({

@@ -753,3 +753,26 @@ describe("a borderless Table 3 with its headings set flush left and its values f
     expect(cellsOf(blocks)).toEqual(rows);
   });
 });
+
+describe("a borderless Table 3 set far apart whose rows mostly print their 总计 only", () => {
+  // Rows 45 pt apart in 12 pt type (more than two and a half sizes of white between them); no two
+  // rows of several values are neighbours, so the rows of one value tell the table's row spacing.
+  const rows = [
+    ["予以公开", "3", "1", "2", "", "5", "4", "15"],
+    ["部分公开", "", "", "", "", "", "", "0"],
+    ["办理总计", "3", "1", "2", "", "5", "4", "15"],
+  ];
+  const pieces = [...table3Header([at("法人或其他组织", 290, 115)])].flat();
+  rows.forEach((r, k) => {
+    const base = 190 + 45 * k;
+    pieces.push(
+      piece(r[0], 40, base),
+      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], base)])),
+    );
+  });
+
+  it("keeps the rows in one table, each value under its own heading", () => {
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    expect(cellsOf(blocks)).toEqual(rows);
+  });
+});

@@ -470,3 +470,41 @@ describe("a Table 3 row label wrapped above its row", () => {
     expect(r.flags.filter((f) => f.code === "stray_values")).toEqual([]);
   });
 });
+
+describe("a Table 2 row printed with every cell empty", () => {
+  const table2 = (otherRow: string) =>
+    [
+      "二、主动公开政府信息情况",
+      "| 第二十条第(一)项 | |||",
+      "| 信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量 |",
+      "| 规章 | 1 | 1 | 9 |",
+      "| 规范性文件 | 4 | 4 | 30 |",
+      "| 第二十条第(五)项 | |||",
+      "| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |",
+      "| 行政许可 | 12 | +1 | 120 |",
+      otherRow,
+      "| 第二十条第(六)项 | |||",
+      "| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |",
+      "| 行政处罚 | 8 | 0 | 35 |",
+      "| 行政强制 | 2 | 0 | 7 |",
+    ].join("\n");
+
+  it("stores its cells blank where its label stands alone before the next block (a borderless table prints nothing)", async () => {
+    const r = await run(report(2020, table2("| 其他对外管理服务事项 |"), TABLE4_ZEROS));
+    for (const col of ["items_prev_year", "items_change", "decisions"])
+      expect(cell(r, `active.art20_5.other_external_services.${col}`)).toMatchObject({
+        status: "blank",
+        value: null,
+      });
+    expect(r.flags.find((f) => f.code === "empty_row")?.keys).toEqual([
+      "active.art20_5.other_external_services",
+    ]);
+    expect(cell(r, "active.art20_6.penalty.decisions")?.value).toBe(35);
+    expect(cell(r, "active.art20_5.licensing.decisions")?.value).toBe(120);
+  });
+
+  it("takes no line of prose that starts like a row's label for one", async () => {
+    const r = await run(report(2020, table2("| 其他对外管理服务事项均按规定公开。 |"), TABLE4_ZEROS));
+    expect(cell(r, "active.art20_5.other_external_services.decisions")).toBeUndefined();
+  });
+});
