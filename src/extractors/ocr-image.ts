@@ -466,6 +466,71 @@ function bridgeInkedGaps(img: Gray, lax: number, runs: PixelRun[], maxGap: numbe
 }
 
 /**
+ * Horizontal rulings printed or scanned as dashes: a faint grey hairline a black-and-white scan broke
+ * into pieces about an em long, with gaps nearly as long (too long for closeGaps to join pieces that
+ * are each too short to be looked for). Pieces of at least half an em on one line (each within a
+ * pixel and a half of the height of the one before), each less than an em and a half from the next,
+ * make a ruling where at least four of them span four ems or more and ink covers two fifths of that
+ * span. Each piece has paper above and below it, and the pieces are alike in length. The horizontal
+ * strokes of a line of characters are at many heights, with other strokes above and below them.
+ */
+function dashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): PixelRun[] {
+  // A dash has paper above and below it, within a third of an em; a character's stroke has the
+  // character's other strokes there.
+  const reach = Math.round(em / 3);
+  const isolated = (r: PixelRun) => {
+    let inked = 0;
+    const gap = Math.ceil(r.thick / 2) + 2;
+    for (let x = r.a; x <= r.b; x++) {
+      for (let d = gap; d <= reach; d++) {
+        const up = Math.round(r.pos - d);
+        const down = Math.round(r.pos + d);
+        if (
+          (up >= 0 && img.data[up * img.width + x] < lax) ||
+          (down < img.height && img.data[down * img.width + x] < lax)
+        ) {
+          inked++;
+          break;
+        }
+      }
+    }
+    return inked <= 0.2 * (r.b - r.a + 1);
+  };
+  // (Left to right: the pieces of one line lie at heights a pixel apart.)
+  const sorted = pieces.filter(isolated).sort((a, b) => a.a - b.a);
+  const chains: { runs: PixelRun[]; b: number; pos: number }[] = [];
+  for (const r of sorted) {
+    const chain = chains.find((c) => Math.abs(c.pos - r.pos) <= 1.5 && r.a > c.b && r.a - c.b <= 1.5 * em);
+    if (chain) {
+      // (The chain follows its line's last piece: a line left a little tilted drifts along the page.)
+      chain.runs.push(r);
+      chain.b = r.b;
+      chain.pos = r.pos;
+    } else chains.push({ runs: [r], b: r.b, pos: r.pos });
+  }
+  const out: PixelRun[] = [];
+  for (const { runs } of chains) {
+    const a = runs[0].a;
+    const b = runs[runs.length - 1].b;
+    const inked = runs.reduce((n, r) => n + r.b - r.a + 1, 0);
+    if (runs.length < 4 || b - a < 4 * em || inked < 0.4 * (b - a + 1)) continue;
+    // Dashes are alike: the longest piece at most three times the shortest.
+    const lengths = runs.map((r) => r.b - r.a + 1);
+    if (Math.max(...lengths) > 3 * Math.min(...lengths)) continue;
+    const lo = Math.min(...runs.map((r) => r.pos - r.thick / 2));
+    const hi = Math.max(...runs.map((r) => r.pos + r.thick / 2));
+    // The line reaches up to a gap past its outermost pieces (to the column rulings it runs between).
+    const gaps = runs
+      .slice(1)
+      .map((r, k) => r.a - runs[k].b)
+      .sort((x, y) => x - y);
+    const reach = Math.min(em, gaps[Math.floor(gaps.length / 2)]);
+    out.push({ pos: (lo + hi) / 2, a: Math.max(0, a - reach), b: b + reach, thick: hi - lo });
+  }
+  return out;
+}
+
+/**
  * Table rulings in the pixels: long thin horizontal runs, and vertical runs that meet a horizontal
  * one (a stroke of a character is neither that long nor joined to a ruling). `em` is the text height in
  * pixels. Coordinates are pixels.
@@ -491,11 +556,19 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
     img,
     laxes[0].lax,
     closeGaps(
-      laxes.flatMap(({ lax, long }) =>
-        runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter(
-          (r) => r.thick <= maxThick && r.b - r.a >= long,
+      [
+        ...laxes.flatMap(({ lax, long }) =>
+          runsAlong(img, lax, true, Math.round(2.5 * em), 1).filter(
+            (r) => r.thick <= maxThick && r.b - r.a >= long,
+          ),
         ),
-      ),
+        ...dashedRuns(
+          img,
+          laxes[0].lax,
+          runsAlong(img, laxes[0].lax, true, Math.round(0.5 * em), 1).filter((r) => r.thick <= maxThick),
+          em,
+        ),
+      ],
       1.5 * em,
     ),
     5 * em,

@@ -1160,6 +1160,30 @@ export async function ocrPageImage(
         found[k] = ws.map((w) => ({ ...w, text: "—", conf: Math.min(w.conf, 40) }));
       }
     });
+    // A hyphen set as a minus sign in small type is a speck to the blob grid (one cell of it inked),
+    // left out of the word's box: it is looked for in the pixels left of the digits read, up to the
+    // 0.6 em at which a blob would have joined the word, as a flat stroke at mid-height with paper
+    // above and below it (the reading is then doubted, never changed).
+    const lax = Math.min(235, Math.round(threshold + 0.5 * (255 - threshold)));
+    const dark = (x: number, y: number) => img.data[y * img.width + x] < lax;
+    const faintMinus = (box: Box, digitsLeft: number) => {
+      const xa = Math.max(0, Math.round(box.x0 - 0.6 * emPx));
+      const xb = Math.min(img.width - 1, Math.round(digitsLeft) - 1);
+      const h = box.y1 - box.y0;
+      const clear = Math.round(0.3 * emPx);
+      for (let y = Math.round(box.y0 + 0.3 * h); y <= Math.round(box.y0 + 0.75 * h); y++) {
+        if (y - clear < 0 || y + clear >= img.height) continue;
+        for (let x = xa, run = 0; x <= xb; x++) {
+          run = dark(x, y) ? run + 1 : 0;
+          if (run < 0.2 * emPx) continue;
+          // Paper above and below the stroke: no character's bar.
+          let inked = 0;
+          for (let k = x - run + 1; k <= x; k++) if (dark(k, y - clear) || dark(k, y + clear)) inked++;
+          if (inked === 0) return true;
+        }
+      }
+      return false;
+    };
     // Ink in the box that the words read do not reach (a minus sign or a digit the engine skipped,
     // beside what it read): the reading is not trusted.
     boxes.forEach((box, k) => {
@@ -1185,7 +1209,8 @@ export async function ocrPageImage(
         inBox[0].x1 - inBox[0].x0 > 1.5 * (inBox[0].y1 - inBox[0].y0) &&
         inBox[0].x1 - inBox[0].x0 < 0.9 * emPx;
       const minusRead = /^[-−–—一]/.test(text) && /\d/.test(text);
-      const signDoubt = /\d/.test(text) && minusInk !== minusRead;
+      const faint = !minusRead && !minusInk && /^\d[\d,.]*$/.test(text) && faintMinus(box, x0);
+      const signDoubt = /\d/.test(text) && (minusInk !== minusRead || faint);
       if (beyond || signDoubt) found[k] = doubted(found[k]);
     });
     // Every number is read a second time, at another size and restricted to the characters of a

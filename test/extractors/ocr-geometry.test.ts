@@ -144,6 +144,35 @@ describe("rulings of tables scanned in black and white or askew", () => {
     expect(r.h.every((s) => s.x0 <= 52 && s.x1 >= 848)).toBe(true);
   });
 
+  it("finds row rulings a black-and-white scan broke into dashes, and the column rulings that meet them", () => {
+    // A faint grey hairline thresholded away but for pieces 20 px long, 25 px apart, a pixel higher or
+    // lower from piece to piece; the column rulings, darker, stayed whole. Characters' strokes beside
+    // them (bars at several heights, as in 三 and 二) make no ruling.
+    const img = page(900, 420);
+    const xs = [50, 300, 500, 700, 850];
+    for (const x of xs) img.fill(x, 40, x + 2, 380);
+    const ys = [40, 120, 200, 280, 378];
+    ys.forEach((y, k) => {
+      for (let x = 56 + (k % 2) * 7, j = 0; x < 846; x += 45, j++)
+        img.fill(x, y + (j % 2), x + 20, y + 2 + (j % 2));
+    });
+    // Four characters of bars (三 王 二 三), each bar at its own height.
+    [
+      [144, 152, 160],
+      [147, 155, 163],
+      [150, 158],
+      [145, 153, 161],
+    ].forEach((bars, k) => {
+      for (const y of bars) img.fill(320 + 35 * k, y, 345 + 35 * k, y + 2);
+    });
+    const r = findRulings(img, 128, EM);
+    const rows = r.h.filter((s) => s.x1 - s.x0 >= 600).map((s) => Math.round(s.y));
+    expect(rows).toHaveLength(ys.length);
+    for (const [k, y] of ys.entries()) expect(Math.abs(rows[k] - y)).toBeLessThanOrEqual(2);
+    expect(r.h.some((s) => s.y > 140 && s.y < 170)).toBe(false);
+    expect(r.v.map((s) => Math.round(s.x - 0.5))).toEqual(xs);
+  });
+
   it("measures a sheared page's columns leaning while its rows lie level, and stands them upright", () => {
     // Rows level, columns leaning 0.6° (x grows 1 px every 95 px down), and lines of "text" between them.
     const E = 29;
