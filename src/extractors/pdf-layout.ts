@@ -682,12 +682,16 @@ function repairOcrRow(segs: Segment[]): { segs: Segment[]; strayLead: boolean } 
       .map((s, k) => (s.x0 + s.x1) / 2 - (segs[k].x0 + segs[k].x1) / 2)
       .sort((a, b) => a - b);
     const step = steps[Math.floor(steps.length / 2)];
+    // (So is the line's last reading, a column's step after the value before it: 4 read as 了.)
     segs.forEach((s, k) => {
       const [prev, next] = [segs[k - 1], segs[k + 1]];
-      if (s.value || !prev?.value || !next?.value || s.pieces.some((p) => p.conf === undefined)) return;
+      const last = k === segs.length - 1;
+      if (s.value || !prev?.value || !(next?.value || last) || s.pieces.some((p) => p.conf === undefined))
+        return;
       const mid = (s.x0 + s.x1) / 2;
       if ([...s.text].length > 2 || mid - (prev.x0 + prev.x1) / 2 < 0.6 * step) return;
-      if ((next.x0 + next.x1) / 2 - mid < 0.6 * step) return;
+      if (last ? mid - (prev.x0 + prev.x1) / 2 > 1.6 * step : (next.x0 + next.x1) / 2 - mid < 0.6 * step)
+        return;
       s.value = true;
       s.pieces = doubtedPieces(s.pieces);
     });

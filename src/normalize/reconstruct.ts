@@ -67,6 +67,8 @@ function anchorOf(text: string): Context | "end" | undefined {
   if (k.length > 45) return undefined;
   if (/本列数据的勾稽关系|申请人情况|收到和处理政府信息公开申请/.test(k)) return "t3";
   if (/行政复议/.test(k) && (/行政诉讼/.test(k) || k.length <= 8)) return "t4";
+  // (A scan's heading read with a word wrong: 四、政府信息公开行政复议 as 四、政府音乱公开行政 / 昔议、行政诉讼.)
+  if ((/行政诉讼/.test(k) || /^四.{0,6}公开行政/.test(k)) && k.length <= 16) return "t4";
   if (/^第二十条|信息内容|主动公开政府信息情况/.test(k)) return "t2";
   if (/存在的主要问题|主要问题及改进|存在问题及改进|其他需要报告|其他报告事项|^五存在/.test(k)) return "end";
   return undefined;
@@ -371,6 +373,12 @@ function tableUnits(units: Unit[], flags: Flag[], byOcr: boolean): TableUnits {
           header = "";
         } else flags.push(unrecognizedT2Row(u));
       }
+    } else if (ctx === "t3" && byOcr && u.rowBound && unreadLabel(u) && u.values.length >= 13) {
+      // A row of fifteen values after Table 3, its heading misread past knowing: Table 4 (no row of
+      // Table 3 holds more than seven).
+      ctx = "t4";
+      sawT4 = true;
+      t4.push(u);
     } else if (ctx === "t3") {
       t3.push(u);
     } else if (ctx === "t4") {
@@ -639,7 +647,30 @@ function mapTable3(
       keys: ["applications.result.other.total"],
     });
   }
-  alignTable3(t3, t3Matches, t3Sequence(seqVersion), lastSeq, cells, flags);
+  // A row broken by a page: the rest of its label heads a row of empty cells on the next page
+  // (重新出具已获取信息 under 5.要求行政机关确认或). That row is the label's, not a row of blanks.
+  const matches = [...t3Matches];
+  const broken = (i: number) => {
+    if (i === 0 || t3[i].values.some((v) => v.parsed.status !== "blank")) return false;
+    if (!t3[i - 1].values.some((v) => v.parsed.status !== "blank") || t3Matches[i].own.length === 0)
+      return false;
+    // The row before names no row by itself, and this label starts none (no ordinal of its own).
+    const key = labelKey(t3[i].own);
+    if (t3Matches[i - 1].own.length > 0 || stripOrdinal(key) !== key) return false;
+    const whole = matchT3Rows(`${t3[i - 1].own}${t3[i].own}`, 3);
+    if (!t3Matches[i].own.every((r) => whole.includes(r))) return false;
+    matches[i - 1] = { own: whole, soft: t3Matches[i - 1].soft };
+    return true;
+  };
+  const kept = t3.map((_, i) => i).filter((i) => !broken(i));
+  alignTable3(
+    kept.map((i) => t3[i]),
+    kept.map((i) => matches[i]),
+    t3Sequence(seqVersion),
+    lastSeq,
+    cells,
+    flags,
+  );
 }
 
 /** Table 4's cells; whether it printed any value. */
@@ -648,7 +679,15 @@ function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: F
   // blanks) skipped, until 15 — the table may be split into a review part and a litigation part. A
   // template left unfilled has one row of 15 empty cells and no label.
   const t4Tokens: { tok: ValueToken; unit: Unit }[] = [];
-  for (const u of t4) {
+  // A row of fifteen values, none of them words, is the table's row of values whole: header rows a
+  // scan misread into marks and words before it (`5`, `��`, `果`) are no part of it.
+  const whole = t4.find(
+    (u) =>
+      u.values.length === 15 &&
+      u.values.every((v) => v.parsed.status !== "text") &&
+      u.values.some((v) => v.parsed.status === "number"),
+  );
+  for (const u of whole ? [whole] : t4) {
     if (!u.values.some((v) => v.parsed.status !== "blank")) continue;
     // A header row whose caption was read as a mark (an OCR'd 其他结果 as `—`) has the captions after
     // it in a value's place: words of the header (尚未审结, 总计) are never a value of Table 4.

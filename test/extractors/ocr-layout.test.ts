@@ -1198,3 +1198,19 @@ describe("text lines read by OCR", () => {
     expect(prose.charConf?.[prose.text.indexOf("2022")]).toBe(0.92);
   });
 });
+
+describe("Table 4's one row of values read by OCR", () => {
+  it("keeps its last value, read as a character shaped like it (4 read 了), as a doubted cell", () => {
+    const xs = Array.from({ length: 15 }, (_, k) => 80 + 32 * k);
+    const read = ["8", "4", "2", "7", "21", "8", "2", "2", "1", "13", "2", "1", "0", "1", "了"];
+    const pieces = [
+      word("四、政府信息公开行政复议、行政诉讼情况", 60, 300, 100),
+      ...read.map((t, k) => word(t, xs[k], xs[k] + (t.length > 1 ? 11 : 6), 140, t === "了" ? 0.93 : 0.95)),
+      word("五、存在的主要问题及改进情况", 60, 240, 180),
+    ];
+    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const values = blocks.flatMap((b) => (b.kind === "table" ? b.rows : [])).find((r) => r.length >= 15);
+    expect(values?.slice(-15).map((c) => c.text)).toEqual(read);
+    expect(values?.at(-1)?.conf).toBeLessThan(0.5);
+  });
+});

@@ -413,32 +413,37 @@ describe("Table 2 rows whose label was not read", () => {
   });
 });
 
+/** The report with Table 4 printed as OCR table rows (cells parted by " | ") after a heading read as given. */
+async function withOcrTable4(heading: string, lines: string[]): Promise<Report> {
+  const rows = lines.map((line, r) =>
+    line.split(" | ").map((text, col) => ({
+      ...ocrGridCell(text, col, 0.9),
+      originRow: r,
+      pos: { page: 1, table: 0, row: r, col },
+    })),
+  );
+  const text = report(
+    2022,
+    TABLE2_GOP2021,
+    table3Paragraphs(table3Values("GOP2021")),
+    heading,
+    "五、存在的主要问题及改进情况",
+  );
+  const { model } = await extract(Buffer.from(text, "utf8"));
+  const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === heading);
+  model.blocks.splice(at + 1, 0, { kind: "table", rows, spans: "known", pos: { page: 1 } });
+  model.ocr = { pages: 1, words: 40, lowConfidenceWords: 4, seconds: 1, skewDeg: [0] };
+  return processModel(model, undefined).report;
+}
+
 describe("Table 4 header read by OCR", () => {
   it("skips a header row whose caption was read as a dash, with the header's words after it", async () => {
-    const rows = [
+    const r = await withOcrTable4("四、政府信息公开行政复议、行政诉讼情况", [
       "行政复议 | 行政复议 | 行政复议 | 行政复议 | 行政复议 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼 | 行政诉讼",
       // 其他结果 read as a dash, the narrow columns' captions as letters.
       "on | + | oo | 结果维持 | 结果纠正 | — | 尚未审结 | 计 | 结果维持 | 结果纠正 | 其他结 | 尚未审结 | i",
       "1 | 0 | 0 | 0 | 1 | 2 | 0 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0",
-    ].map((line, r) =>
-      line.split(" | ").map((text, col) => ({
-        ...ocrGridCell(text, col, 0.9),
-        originRow: r,
-        pos: { page: 1, table: 0, row: r, col },
-      })),
-    );
-    const text = report(
-      2022,
-      TABLE2_GOP2021,
-      table3Paragraphs(table3Values("GOP2021")),
-      "四、政府信息公开行政复议、行政诉讼情况",
-      "五、存在的主要问题及改进情况",
-    );
-    const { model } = await extract(Buffer.from(text, "utf8"));
-    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text.startsWith("四、政府信息公开"));
-    model.blocks.splice(at + 1, 0, { kind: "table", rows, spans: "known", pos: { page: 1 } });
-    model.ocr = { pages: 1, words: 40, lowConfidenceWords: 4, seconds: 1, skewDeg: [0] };
-    const r = processModel(model, undefined).report;
+    ]);
     expect(cell(r, "appeals.review.upheld")?.value).toBe(1);
     expect(cell(r, "appeals.review.total")?.value).toBe(1);
     expect(cell(r, "appeals.litigation_direct.upheld")?.value).toBe(2);
@@ -506,5 +511,59 @@ describe("a Table 2 row printed with every cell empty", () => {
   it("takes no line of prose that starts like a row's label for one", async () => {
     const r = await run(report(2020, table2("| 其他对外管理服务事项均按规定公开。 |"), TABLE4_ZEROS));
     expect(cell(r, "active.art20_5.other_external_services.decisions")).toBeUndefined();
+  });
+});
+
+describe("Table 4 under a heading a scan misread", () => {
+  const values = "1 | 0 | 1 | 0 | 2 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0";
+
+  it("reads its row of fifteen values, past header rows misread into marks and words", async () => {
+    const r = await withOcrTable4("四、政府音乱公开行政昔议、行政诉讼必Ot", [
+      "4 iP | 了政诉讼 | 了政诉讼",
+      "o | >4 | 1� | x | 他结 | 其结果 | 5 | 果 | 9",
+      values,
+    ]);
+    expect(cell(r, "appeals.review.upheld")?.value).toBe(1);
+    expect(cell(r, "appeals.review.total")?.value).toBe(2);
+    expect(cell(r, "appeals.litigation_after_review.total")?.value).toBe(0);
+    expect(r.cells.filter((c) => c.key.startsWith("appeals") && c.status !== "number")).toEqual([]);
+  });
+
+  it("takes a row of fifteen values after Table 3 for Table 4 where the heading is lost", async () => {
+    const r = await withOcrTable4("图 正 ist", [values]);
+    expect(cell(r, "appeals.review.total")?.value).toBe(2);
+    expect(r.cells.filter((c) => c.key.startsWith("appeals"))).toHaveLength(15);
+  });
+});
+
+describe("a Table 3 row broken by a page", () => {
+  it("takes the rest of its label, heading a row of empty cells on the next page, for the label's", async () => {
+    const { model } = await extract(Buffer.from(fullReport(), "utf8"));
+    const label = "5.要求行政机关确认或重新出具已获取信息";
+    const at = model.blocks.findIndex((b) => b.kind === "text" && b.text === label);
+    expect(at).toBeGreaterThan(0);
+    const row = (cells: string[], r: number) =>
+      cells.map((text, col) => ({ ...ocrGridCell(text, col, 1), conf: undefined, originRow: r }));
+    model.blocks.splice(
+      at,
+      8,
+      {
+        kind: "table",
+        rows: [row(["5.要求行政机关确认或", "1", "0", "0", "0", "0", "0", "1"], 0)],
+        spans: "known",
+        pos: { page: 1 },
+      },
+      {
+        kind: "table",
+        rows: [row(["重新出具已获取信息", "", "", "", "", "", "", ""], 0)],
+        spans: "known",
+        pos: { page: 2 },
+      },
+    );
+    const r = processModel(model, undefined).report;
+    const key = "applications.result.not_processed.confirm_or_reissue";
+    expect(cell(r, `${key}.natural_person`)?.value).toBe(1);
+    expect(cell(r, `${key}.total`)?.value).toBe(1);
+    expect(r.flags.filter((f) => f.code === "stray_values")).toEqual([]);
   });
 });
