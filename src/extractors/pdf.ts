@@ -269,6 +269,23 @@ export function unmappedGlyphs(text: string): string[] {
   return out;
 }
 
+/**
+ * In a text layer whose fonts lost part of their Unicode mapping, the letters that stand beside Chinese
+ * (accented letters; a lone ASCII letter or bar set into Chinese, 其 read `w`, 上 read `P`, 公 read `|`)
+ * as unknown characters (U+FFFD).
+ */
+export function unknownGlyphs(text: string): string {
+  return text
+    .replace(
+      /[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]/g,
+      "\ufffd",
+    )
+    .replace(
+      /(?<![A-Za-z])[A-Za-z|](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z|](?![A-Za-z])/g,
+      "\ufffd",
+    );
+}
+
 function asDocumentError(err: unknown): DocumentError {
   if (err instanceof DocumentError) return err;
   const e = err as { name?: string; message?: string };
@@ -480,6 +497,9 @@ async function read(
     }
     const unmapped = unmappedGlyphs(allText);
     if (unmapped.length >= 2) {
+      // Those letters are glyphs whose character is not known: read as unknown (U+FFFD), a label
+      // holding one is matched on the rest of its text and flagged (行政Ï业性收费 is 行政事业性收费).
+      for (const pg of pages) for (const pc of pg.pieces) pc.text = unknownGlyphs(pc.text);
       warnings.push({
         code: "text_layer_unmapped",
         message: `the text layer reads some glyphs as stray letters (${[...new Set(unmapped)].slice(0, 8).join(" ")}): its fonts lost part of their Unicode mapping, so any label or value may be misread; check against the page`,

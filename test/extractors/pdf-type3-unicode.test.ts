@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { extractPdf, unmappedGlyphs } from "../../src/extractors/pdf.js";
+import { extractPdf, unknownGlyphs, unmappedGlyphs } from "../../src/extractors/pdf.js";
 import { repairType3Unicode } from "../../src/extractors/pdf-type3-unicode.js";
 import { processDocument } from "../../src/import/pipeline.js";
 import type { DocumentModel } from "../../src/model/document.js";
@@ -91,6 +91,19 @@ describe("repairType3Unicode", () => {
     expect(model.warnings.map((w) => w.code)).toEqual(
       expect.arrayContaining(["text_layer_unmapped", "text_layer_repaired"]),
     );
+  });
+});
+
+describe("letters a text layer reads for glyphs it could not map", () => {
+  it("are unknown characters beside Chinese; words of Latin letters and figures are left alone", () => {
+    expect(unknownGlyphs("行政Ï业性收费")).toBe("行政\ufffd业性收费");
+    expect(unknownGlyphs("w他对外管理服óÏ项")).toBe("\ufffd他对外管理服\ufffd\ufffd项");
+    expect(unknownGlyphs("Ð、P年结转政府信息|开申请数量")).toBe(
+      "\ufffd、\ufffd年结转政府信息\ufffd开申请数量",
+    );
+    expect(unknownGlyphs("政务APP发布")).toBe("政务APP发布");
+    expect(unknownGlyphs("1286457")).toBe("1286457");
+    expect(unknownGlyphs("-15")).toBe("-15");
   });
 });
 
