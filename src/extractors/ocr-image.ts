@@ -466,6 +466,60 @@ function bridgeInkedGaps(img: Gray, lax: number, runs: PixelRun[], maxGap: numbe
 }
 
 /**
+ * The image with shaded areas (a table's header rows filled grey) turned to paper: on a grid of half
+ * ems, a square whose pixels are mostly lighter than the ink threshold but darker than the paper is
+ * shade, and there every pixel of the shade's tone is made white. Ink, darker, stays: the
+ * text and rulings over the shade. Read with the laxer thresholds that find faint hairlines, a grey
+ * fill with the scan's grain in it was runs of "ink" everywhere, and its rulings and cells were lost.
+ */
+export function unshade(img: Gray, threshold: number, em: number): Gray {
+  const { width, height, data } = img;
+  // Paper: the page's median level (most of a page is paper; the grain of a noisy scan spreads it
+  // both ways). Shade lies between the ink threshold and somewhat darker than the paper.
+  const hist = new Uint32Array(256);
+  for (let i = 0; i < data.length; i += 7) hist[data[i]]++;
+  const total = Math.ceil(data.length / 7);
+  let paper = 255;
+  for (let v = 0, seen = 0; v < 256; v++) {
+    seen += hist[v];
+    if (seen >= 0.5 * total) {
+      paper = v;
+      break;
+    }
+  }
+  const light = paper - Math.max(12, Math.round(0.25 * (paper - threshold)));
+  if (light <= threshold) return img;
+  const cell = Math.max(4, Math.round(em / 2));
+  let out: Uint8Array | undefined;
+  for (let y0 = 0; y0 < height; y0 += cell) {
+    for (let x0 = 0; x0 < width; x0 += cell) {
+      const y1 = Math.min(height, y0 + cell);
+      const x1 = Math.min(width, x0 + cell);
+      let shade = 0;
+      let sum = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) {
+          const v = data[y * width + x];
+          sum += v;
+          if (v >= threshold && v < light) shade++;
+        }
+      // Mostly in the shade's band, and darker than paper on the whole: the grain of a noisy scan
+      // puts much of the paper in the band too, but its mean stays at the paper's level.
+      const n = (y1 - y0) * (x1 - x0);
+      const level = sum / n;
+      if (shade < 0.6 * n || level > light) continue;
+      // Only the shade's own tone turns white: a hairline ruling along the shade is darker than it,
+      // though lighter than the ink threshold, and stays.
+      const floor = Math.max(threshold, level - Math.max(10, 0.2 * (level - threshold)));
+      out ??= new Uint8Array(data);
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) if (out[y * width + x] >= floor) out[y * width + x] = 255;
+    }
+  }
+  return out ? { width, height, data: out } : img;
+}
+
+/**
  * Horizontal rulings printed or scanned as dashes: a faint grey hairline a black-and-white scan broke
  * into pieces about an em long, with gaps nearly as long (too long for closeGaps to join pieces that
  * are each too short to be looked for). Pieces of at least half an em on one line (each within a

@@ -35,6 +35,7 @@ import {
   rotate,
   toPgm,
   turn,
+  unshade,
   unshear,
   upscale,
   whiteOut,
@@ -966,6 +967,7 @@ export async function ocrPageImage(
   // Rows level, a sheared page's column rulings still lean: stood upright, they are found whole.
   const shearDeg = estimateShear(img, threshold, emPx);
   if (Math.abs(shearDeg) >= 0.1) img = unshear(img, shearDeg);
+  img = unshade(img, threshold, emPx);
   const px = findRulings(img, threshold, emPx);
   const clean = eraseRulings(img, px, emPx);
   // Crops that Tesseract misreads in grey are read again in black and white at the page's threshold: in

@@ -22,6 +22,7 @@ import {
   type Gray,
   inkBlobs,
   parsePgm,
+  unshade,
   unshear,
 } from "../../src/extractors/ocr-image.js";
 import { layoutPages } from "../../src/extractors/pdf-layout.js";
@@ -171,6 +172,31 @@ describe("rulings of tables scanned in black and white or askew", () => {
     for (const [k, y] of ys.entries()) expect(Math.abs(rows[k] - y)).toBeLessThanOrEqual(2);
     expect(r.h.some((s) => s.y > 140 && s.y < 170)).toBe(false);
     expect(r.v.map((s) => Math.round(s.x - 0.5))).toEqual(xs);
+  });
+
+  it("turns a header row's grey fill to paper, keeping the ink over it and a faint hairline elsewhere", () => {
+    // A table whose header row (y 40–120) is filled grey (about 215, with the scan's grain), ruled in
+    // black; below it a row ruled with a faint grey hairline (205) on white paper.
+    const img = page(900, 300);
+    let seed = 7;
+    const grain = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed % 31) - 15;
+    };
+    for (let y = 40; y < 120; y++) for (let x = 50; x < 850; x++) img.data[y * 900 + x] = 215 + grain();
+    for (const x of [50, 300, 600, 848]) img.fill(x, 40, x + 2, 200);
+    for (const y of [40, 118]) img.fill(50, y, 850, y + 2);
+    for (let x = 50; x < 850; x++) img.data[198 * 900 + x] = 205;
+    img.fill(100, 70, 114, 84); // a character over the shade
+    const flat = unshade(img, 128, EM);
+    expect(darkAt(flat, 100, 70, 114, 84)).toBe(14 * 14);
+    expect(flat.data[60 * 900 + 400]).toBe(255);
+    expect(flat.data[198 * 900 + 400]).toBe(205);
+    const r = findRulings(flat, 128, EM);
+    const ys = r.h.map((s) => s.y);
+    expect(ys).toHaveLength(3);
+    for (const [k, y] of [40.5, 118.5, 198].entries()) expect(Math.abs(ys[k] - y)).toBeLessThanOrEqual(1);
+    expect(r.v).toHaveLength(4);
   });
 
   it("measures a sheared page's columns leaning while its rows lie level, and stands them upright", () => {
