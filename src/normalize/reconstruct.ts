@@ -687,7 +687,7 @@ function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: F
       u.values.every((v) => v.parsed.status !== "text") &&
       u.values.some((v) => v.parsed.status === "number"),
   );
-  for (const u of whole ? [whole] : t4) {
+  for (const u of t4) {
     if (!u.values.some((v) => v.parsed.status !== "blank")) continue;
     // A header row whose caption was read as a mark (an OCR'd 其他结果 as `—`) has the captions after
     // it in a value's place: words of the header (尚未审结, 总计) are never a value of Table 4.
@@ -704,6 +704,7 @@ function mapTable4(t4: Unit[], lastSeq: number, cells: CanonicalCell[], flags: F
       });
       continue;
     }
+    if (whole && u !== whole) continue;
     for (const tok of u.values) t4Tokens.push({ tok, unit: u });
     if (t4Tokens.length >= 15) break;
   }
