@@ -657,7 +657,16 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
         s.pos < r.b - near &&
         (Math.abs(s.a - r.pos) <= near || Math.abs(s.b - r.pos) <= near),
     ).length;
-    return ends === 2 || (ends === 1 && r.b - r.a >= 2 * em) || (ends === 0 && endingHere >= 3);
+    // So is an inner column ruling of a table the page cuts at both ends: the table's horizontal
+    // rulings cross it, three or more.
+    const crossing = h.filter(
+      (s) => s.pos > r.a + near && s.pos < r.b - near && s.a < r.pos - near && s.b > r.pos + near,
+    ).length;
+    return (
+      ends === 2 ||
+      (ends === 1 && r.b - r.a >= 2 * em) ||
+      (ends === 0 && (endingHere >= 3 || (crossing >= 3 && r.b - r.a >= 8 * em)))
+    );
   });
   // A short horizontal run that meets no vertical ruling is the strokes of a line of bold characters
   // (a title), not a ruling: erased, it would cut the title's characters. Short rulings of a table

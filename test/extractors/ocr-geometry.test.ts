@@ -368,6 +368,19 @@ describe("rulings blurred or stamped over", () => {
     expect(v.map((r) => Math.round(r.x / 10) * 10).sort((a, b) => a - b)).toEqual([40, 200, 460]);
   });
 
+  it("finds the inner column rulings of a table cut by the page at both ends, which its rows cross", () => {
+    // A page that holds only the middle of a long table: every column ruling runs from the page's top
+    // to its bottom, and the rows' rulings end at the outer ones only.
+    const img = page(600, 700);
+    const xs = [40, 180, 300, 420, 557];
+    for (const x of xs) img.fill(x, 0, x + 3, 700);
+    for (let y = 50; y < 700; y += 120) img.fill(40, y, 560, y + 2);
+    // A character's long stroke crossed by no row ruling is still none.
+    img.fill(100, 80, 103, 150);
+    const v = findRulings(img, 128, EM).v;
+    expect(v.map((r) => Math.round(r.x)).sort((a, b) => a - b)).toEqual(xs.map((x) => x + 1));
+  });
+
   it("finds both column rulings a blob of ink (a seal's solid star) bridges", () => {
     const img = page(400, 600);
     img.fill(20, 40, 380, 42);
