@@ -531,25 +531,8 @@ export function unshade(img: Gray, threshold: number, em: number): Gray {
 function dashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): PixelRun[] {
   // A dash has paper above and below it, within a third of an em; a character's stroke has the
   // character's other strokes there.
-  const reach = Math.round(em / 3);
-  const isolated = (r: PixelRun) => {
-    let inked = 0;
-    const gap = Math.ceil(r.thick / 2) + 2;
-    for (let x = r.a; x <= r.b; x++) {
-      for (let d = gap; d <= reach; d++) {
-        const up = Math.round(r.pos - d);
-        const down = Math.round(r.pos + d);
-        if (
-          (up >= 0 && img.data[up * img.width + x] < lax) ||
-          (down < img.height && img.data[down * img.width + x] < lax)
-        ) {
-          inked++;
-          break;
-        }
-      }
-    }
-    return inked <= 0.2 * (r.b - r.a + 1);
-  };
+  const isolated = (r: PixelRun) =>
+    inkAlong(img, lax, r, Math.round(em / 3) - (Math.ceil(r.thick / 2) + 2)) <= 0.2;
   // (Left to right: the pieces of one line lie at heights a pixel apart.)
   const sorted = pieces.filter(isolated).sort((a, b) => a.a - b.a);
   const chains: { runs: PixelRun[]; b: number; pos: number }[] = [];
@@ -584,6 +567,11 @@ function dashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): Pix
   return out;
 }
 
+/** A threshold `share` of the way from the ink threshold to white: hairlines print lighter than text. */
+export function laxThreshold(threshold: number, share: number): number {
+  return Math.min(235, Math.round(threshold + share * (255 - threshold)));
+}
+
 /**
  * Table rulings in the pixels: long thin horizontal runs, and vertical runs that meet a horizontal
  * one (a stroke of a character is neither that long nor joined to a ruling). `em` is the text height in
@@ -603,8 +591,8 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   // vertically, so character strokes never chain into a long vertical run; horizontally, neighbouring
   // characters could, so horizontal runs tolerate a gap of one pixel only.
   const laxes = [
-    { lax: Math.min(235, Math.round(threshold + 0.5 * (255 - threshold))), long: 0 },
-    { lax: Math.min(235, Math.round(threshold + 0.7 * (255 - threshold))), long: 6 * em },
+    { lax: laxThreshold(threshold, 0.5), long: 0 },
+    { lax: laxThreshold(threshold, 0.7), long: 6 * em },
   ];
   const h = bridgeInkedGaps(
     img,
@@ -681,7 +669,9 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   // A long one meeting none is a borderless table's rule, unless ink lies along most of it (the
   // strokes of a bold heading, chained along the characters' feet).
   const hKept = h.filter(
-    (r) => endsAtRuling(r) || (r.b - r.a >= 8 * em && inkAlong(img, threshold, r, em) < 0.5),
+    (r) =>
+      endsAtRuling(r) ||
+      (r.b - r.a >= 8 * em && inkAlong(img, threshold, r, Math.max(3, Math.round(em / 5))) < 0.5),
   );
   // A long thin vertical run that meets no row ruling is still a ruling, of a table whose row rulings
   // the scan lost (a light grey border thresholded away in a black-and-white scan, the column rulings
@@ -761,9 +751,11 @@ function crossedByStrokes(
   return both / n > 0.1;
 }
 
-/** The share of a horizontal run's length with ink just above or below it (text the run goes along). */
-function inkAlong(img: Gray, threshold: number, r: PixelRun, em: number): number {
-  const reach = Math.max(3, Math.round(em / 5));
+/**
+ * The share of a horizontal run's length with ink just above or below it (text the run goes along):
+ * within `reach` pixels past a gap of two pixels from the run's band.
+ */
+function inkAlong(img: Gray, threshold: number, r: PixelRun, reach: number): number {
   const gap = Math.ceil(r.thick / 2) + 2;
   const y = Math.round(r.pos);
   const a = Math.max(0, Math.round(r.a));

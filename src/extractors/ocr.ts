@@ -29,6 +29,7 @@ import {
   findRulings,
   type Gray,
   inkBlobs,
+  laxThreshold,
   otsu,
   type PixelRulings,
   parsePgm,
@@ -1166,7 +1167,7 @@ export async function ocrPageImage(
     // left out of the word's box: it is looked for in the pixels left of the digits read, up to the
     // 0.6 em at which a blob would have joined the word, as a flat stroke at mid-height with paper
     // above and below it (the reading is then doubted, never changed).
-    const lax = Math.min(235, Math.round(threshold + 0.5 * (255 - threshold)));
+    const lax = laxThreshold(threshold, 0.5);
     const dark = (x: number, y: number) => img.data[y * img.width + x] < lax;
     const faintMinus = (box: Box, digitsLeft: number) => {
       const xa = Math.max(0, Math.round(box.x0 - 0.6 * emPx));

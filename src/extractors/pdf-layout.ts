@@ -734,10 +734,12 @@ function borderlessTables(
   const tables: Grid[] = [];
   const consumed = new Set<Line>();
   const pitch = (a: Line, b: Line) => b.top - a.bottom;
-  const gapLimit = rowGapLimit(lines, columns);
+  // Each line read as a row once (a line is looked at as a run's start and as part of runs before it).
+  const rows = mapPacked(lines, (l) => classify(l, columns));
+  const gapLimit = rowGapLimit(lines, rows);
   let i = 0;
   while (i < lines.length) {
-    const first = classify(lines[i], columns);
+    const first = rows[i];
     // A table starts at a line with a label and a value, or several values; a lone value may only
     // continue one (a row whose label wrapped onto the lines around it).
     if (!first || first.firstValue < 0 || first.segs.length < 2) {
@@ -752,7 +754,7 @@ function borderlessTables(
       const prev = pending.length > 0 ? pending[pending.length - 1].line : run[run.length - 1].line;
       const l = lines[j];
       if (pitch(prev, l) > gapLimit * Math.max(prev.size, l.size)) break;
-      const c = classify(l, columns);
+      const c = rows[j];
       if (!c) break;
       if (c.firstValue < 0) {
         if (c.segs[c.segs.length - 1].x1 > valueLeft + 0.5 * l.size) break;
@@ -804,14 +806,13 @@ function borderlessTables(
  * most two lines of text between them: rows of a table, whose labels may wrap onto the lines around
  * their values (set in the middle of the row), many of which print one value only (their 总计).
  */
-function rowGapLimit(lines: Line[], columns: Map<number, number>): number {
+function rowGapLimit(lines: Line[], rows: (RowLine | undefined)[]): number {
   const gaps: number[] = [];
   // 2: several numbers; 1: a label and one value (a line of prose may end so: such pairs count only
   // where they stand no more than four sizes apart, as a padded table's rows do).
-  const numbers = mapPacked(lines, (l) => {
+  const numbers = mapPacked(lines, (l, k) => {
     if (l.pieces.filter((p) => isValueText(p.text)).length >= 2) return 2;
-    const row = classify(l, columns);
-    return row !== undefined && row.firstValue > 0 ? 1 : 0;
+    return (rows[k]?.firstValue ?? -1) > 0 ? 1 : 0;
   });
   let last = -1;
   for (let k = 0; k < lines.length; k++) {

@@ -262,12 +262,12 @@ function garbledShare(text: string): number {
  * this to some glyphs of the Type 3 fonts Chromium embeds; a digit glyph could be misread the same way.
  */
 export function unmappedGlyphs(text: string): string[] {
-  const out: string[] = [];
-  const re =
-    /[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]/g;
-  for (const m of text.matchAll(re)) out.push(m[0]);
-  return out;
+  return Array.from(text.matchAll(STRAY_LETTER), (m) => m[0]);
 }
+
+/** A letter of the Latin-1 or Latin Extended blocks beside a Chinese character or CJK punctuation. */
+const STRAY_LETTER =
+  /[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]/g;
 
 /**
  * In a text layer whose fonts lost part of their Unicode mapping, the letters that stand beside Chinese
@@ -276,10 +276,7 @@ export function unmappedGlyphs(text: string): string[] {
  */
 export function unknownGlyphs(text: string): string {
   return text
-    .replace(
-      /[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]/g,
-      "\ufffd",
-    )
+    .replace(STRAY_LETTER, "\ufffd")
     .replace(
       /(?<![A-Za-z])[A-Za-z|](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z|](?![A-Za-z])/g,
       "\ufffd",

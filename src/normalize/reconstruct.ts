@@ -649,28 +649,30 @@ function mapTable3(
   }
   // A row broken by a page: the rest of its label heads a row of empty cells on the next page
   // (重新出具已获取信息 under 5.要求行政机关确认或). That row is the label's, not a row of blanks.
-  const matches = [...t3Matches];
-  const broken = (i: number) => {
-    if (i === 0 || t3[i].values.some((v) => v.parsed.status !== "blank")) return false;
-    if (!t3[i - 1].values.some((v) => v.parsed.status !== "blank") || t3Matches[i].own.length === 0)
-      return false;
-    // The row before names no row by itself, and this label starts none (no ordinal of its own).
-    const key = labelKey(t3[i].own);
-    if (t3Matches[i - 1].own.length > 0 || stripOrdinal(key) !== key) return false;
-    const whole = matchT3Rows(`${t3[i - 1].own}${t3[i].own}`, 3);
-    if (!t3Matches[i].own.every((r) => whole.includes(r))) return false;
-    matches[i - 1] = { own: whole, soft: t3Matches[i - 1].soft };
-    return true;
-  };
-  const kept = t3.map((_, i) => i).filter((i) => !broken(i));
-  alignTable3(
-    kept.map((i) => t3[i]),
-    kept.map((i) => matches[i]),
-    t3Sequence(seqVersion),
-    lastSeq,
-    cells,
-    flags,
-  );
+  const printed = (u: Unit) => u.values.some((v) => v.parsed.status !== "blank");
+  const units: Unit[] = [];
+  const matches: typeof t3Matches = [];
+  t3.forEach((u, i) => {
+    const key = labelKey(u.own);
+    // A row of empty cells after a printed row that names no row by itself, its label starting none
+    // (no ordinal of its own) and completing the one before into a row's label.
+    const whole =
+      i > 0 &&
+      !printed(u) &&
+      printed(t3[i - 1]) &&
+      t3Matches[i].own.length > 0 &&
+      t3Matches[i - 1].own.length === 0 &&
+      stripOrdinal(key) === key
+        ? matchT3Rows(`${t3[i - 1].own}${u.own}`, 3)
+        : [];
+    if (whole.length > 0 && t3Matches[i].own.every((r) => whole.includes(r))) {
+      matches[matches.length - 1] = { own: whole, soft: t3Matches[i - 1].soft };
+      return;
+    }
+    units.push(u);
+    matches.push(t3Matches[i]);
+  });
+  alignTable3(units, matches, t3Sequence(seqVersion), lastSeq, cells, flags);
 }
 
 /** Table 4's cells; whether it printed any value. */

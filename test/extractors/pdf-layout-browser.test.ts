@@ -60,10 +60,10 @@ const table3Header = (caption: Piece[], cs = centres) => [
   [at("企业", cs[1], 160), at("机构", cs[2], 160), at("组织", cs[3], 160), at("机构", cs[4], 160)],
 ];
 /** Rows of a label and values 15 pt apart from `top`; an empty value prints nothing. */
-const rowLines = (rows: string[][], top: number, cs = centres) =>
+const rowLines = (rows: string[][], top: number, cs = centres, pitch = 15) =>
   rows.map((r, k) => [
-    piece(r[0], 40, top + 15 * k),
-    ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, cs[c], top + 15 * k)])),
+    piece(r[0], 40, top + pitch * k),
+    ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, cs[c], top + pitch * k)])),
   ]);
 /** Table 3's rows with 社会公益组织 empty in every row. */
 const socialBlank = [
@@ -762,14 +762,10 @@ describe("a borderless Table 3 set far apart whose rows mostly print their 总�
     ["部分公开", "", "", "", "", "", "", "0"],
     ["办理总计", "3", "1", "2", "", "5", "4", "15"],
   ];
-  const pieces = [...table3Header([at("法人或其他组织", 290, 115)])].flat();
-  rows.forEach((r, k) => {
-    const base = 190 + 45 * k;
-    pieces.push(
-      piece(r[0], 40, base),
-      ...r.slice(1).flatMap((v, c) => (v === "" ? [] : [at(v, centres[c], base)])),
-    );
-  });
+  const pieces = [
+    ...table3Header([at("法人或其他组织", 290, 115)]),
+    ...rowLines(rows, 190, centres, 45),
+  ].flat();
 
   it("keeps the rows in one table, each value under its own heading", () => {
     const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
