@@ -400,6 +400,8 @@ export interface PixelRulings {
   v: (VSeg & { t: number })[];
   /** Vertical rulings that bound no cell (their row rulings lost): erased, but no table structure. */
   stray?: (VSeg & { t: number })[];
+  /** Horizontal rulings found as sparse dashes, too uncertain to bound cells: erased only. */
+  dashes?: (HSeg & { t: number })[];
 }
 
 /** Joins pieces of one ruling (the same line, a short gap apart) that a faint scan broke up. */
@@ -528,24 +530,21 @@ export function unshade(img: Gray, threshold: number, em: number): Gray {
  * span. Each piece has paper above and below it, and the pieces are alike in length. The horizontal
  * strokes of a line of characters are at many heights, with other strokes above and below them.
  */
-function dashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): PixelRun[] {
+function dashedRuns(
+  img: Gray,
+  lax: number,
+  pieces: PixelRun[],
+  em: number,
+): { dense: PixelRun[]; sparse: PixelRun[] } {
   // A dash has paper above and below it, within a third of an em; a character's stroke has the
   // character's other strokes there.
   const isolated = (r: PixelRun) =>
     inkAlong(img, lax, r, Math.round(em / 3) - (Math.ceil(r.thick / 2) + 2)) <= 0.2;
   // (Left to right: the pieces of one line lie at heights a pixel apart.)
   const sorted = pieces.filter(isolated).sort((a, b) => a.a - b.a);
-  const chains: { runs: PixelRun[]; b: number; pos: number }[] = [];
-  for (const r of sorted) {
-    const chain = chains.find((c) => Math.abs(c.pos - r.pos) <= 1.5 && r.a > c.b && r.a - c.b <= 1.5 * em);
-    if (chain) {
-      // (The chain follows its line's last piece: a line left a little tilted drifts along the page.)
-      chain.runs.push(r);
-      chain.b = r.b;
-      chain.pos = r.pos;
-    } else chains.push({ runs: [r], b: r.b, pos: r.pos });
-  }
+  const chains = chainRuns(sorted, 1.5 * em);
   const out: PixelRun[] = [];
+  const used = new Set<PixelRun>();
   for (const { runs } of chains) {
     const a = runs[0].a;
     const b = runs[runs.length - 1].b;
@@ -554,17 +553,134 @@ function dashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): Pix
     // Dashes are alike: the longest piece at most three times the shortest.
     const lengths = runs.map((r) => r.b - r.a + 1);
     if (Math.max(...lengths) > 3 * Math.min(...lengths)) continue;
-    const lo = Math.min(...runs.map((r) => r.pos - r.thick / 2));
-    const hi = Math.max(...runs.map((r) => r.pos + r.thick / 2));
-    // The line reaches up to a gap past its outermost pieces (to the column rulings it runs between).
-    const gaps = runs
-      .slice(1)
-      .map((r, k) => r.a - runs[k].b)
-      .sort((x, y) => x - y);
-    const reach = Math.min(em, gaps[Math.floor(gaps.length / 2)]);
-    out.push({ pos: (lo + hi) / 2, a: Math.max(0, a - reach), b: b + reach, thick: hi - lo });
+    out.push(dashedLine(runs, em));
+    for (const r of runs) used.add(r);
   }
-  return out;
+  return {
+    dense: out,
+    sparse: sparseDashedRuns(
+      img,
+      lax,
+      sorted.filter((r) => !used.has(r)),
+      em,
+    ),
+  };
+}
+
+/**
+ * Horizontal pieces (sorted left to right) chained into lines: each piece joins the chain whose last
+ * piece ends at most `maxGap` before it, within a pixel and a half of its height.
+ */
+function chainRuns(sorted: PixelRun[], maxGap: number): { runs: PixelRun[] }[] {
+  const chains: { runs: PixelRun[]; b: number; pos: number }[] = [];
+  for (const r of sorted) {
+    const chain = chains.find((c) => Math.abs(c.pos - r.pos) <= 1.5 && r.a > c.b && r.a - c.b <= maxGap);
+    if (chain) {
+      // (The chain follows its line's last piece: a line left a little tilted drifts along the page.)
+      chain.runs.push(r);
+      chain.b = r.b;
+      chain.pos = r.pos;
+    } else chains.push({ runs: [r], b: r.b, pos: r.pos });
+  }
+  return chains;
+}
+
+/** One ruling from its dashes: it reaches a gap past its outermost pieces (to the column rulings it runs between). */
+function dashedLine(runs: PixelRun[], em: number): PixelRun {
+  const lo = Math.min(...runs.map((r) => r.pos - r.thick / 2));
+  const hi = Math.max(...runs.map((r) => r.pos + r.thick / 2));
+  const gaps = runs
+    .slice(1)
+    .map((r, k) => r.a - runs[k].b)
+    .sort((x, y) => x - y);
+  const reach = Math.min(em, gaps[Math.floor(gaps.length / 2)]);
+  return {
+    pos: (lo + hi) / 2,
+    a: Math.max(0, runs[0].a - reach),
+    b: runs[runs.length - 1].b + reach,
+    thick: hi - lo,
+  };
+}
+
+/**
+ * Horizontal rulings scanned as sparse, regular dashes: a hairline a black-and-white scan broke into
+ * dashes an em or two long with gaps up to four ems, the same pattern in every ruling of the table
+ * (the hairlines were drawn alike). A line of dashes printed as values (a row of `—` cells) looks
+ * the same on its own, so each such line must have five dashes or more over twelve ems, alike in
+ * length and in spacing, with paper between them (a row of values has other values there), and
+ * share the places of its dashes with another ruling across the table's whole width: one with no
+ * text on its line before its first dash (a table row starts with its label, however far left). A
+ * ruling cut short by a cell spanning rows starts mid-table, beside that cell's text: its dashes
+ * stand where the full rulings' do.
+ */
+function sparseDashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): PixelRun[] {
+  const chains = chainRuns(
+    pieces.filter((r) => r.b - r.a + 1 >= 0.8 * em),
+    4 * em,
+  );
+  // (Alike but for one dash or gap in six or so: a column ruling crossing a dash cuts it short.)
+  const alike = (xs: number[]) => {
+    const q = [...xs].sort((a, b) => a - b);
+    return q[Math.ceil(0.85 * (q.length - 1))] <= 1.6 * q[Math.floor(0.15 * (q.length - 1))];
+  };
+  // Text on the line, between x0 and x1: the longest stretch of columns inked both above and below
+  // the line within half an em (a value or a label the line runs through; text beside a ruling
+  // stands on one side of it), counting no column inked over nine tenths of that band (a column
+  // ruling crosses it whole) and forgiving a blank column or two inside a character. The line's own
+  // rows are left out (a dash broken into bits too short to be pieces is no text). The scan's specks
+  // are a pixel or three wide; a digit is a quarter of an em or more.
+  const half = Math.round(em / 2);
+  const textAt = (line: PixelRun, x0: number, x1: number) => {
+    const y = Math.round(line.pos);
+    const own = Math.ceil(line.thick / 2) + 2;
+    const inked = (x: number, dir: -1 | 1) => {
+      let dark = 0;
+      for (let d = own; d <= half; d++) {
+        const yy = y + dir * d;
+        if (yy >= 0 && yy < img.height && img.data[yy * img.width + x] < lax) dark++;
+      }
+      return dark;
+    };
+    let longest = 0;
+    let run = 0;
+    let blank = 0;
+    for (let x = Math.max(0, Math.round(x0)); x <= Math.min(img.width - 1, Math.round(x1)); x++) {
+      const [above, below] = [inked(x, -1), inked(x, 1)];
+      if (above > 0 && below > 0 && above + below < 0.9 * 2 * (half - own + 1)) {
+        run += blank + 1;
+        blank = 0;
+        longest = Math.max(longest, run);
+      } else if (run > 0 && ++blank > 2) {
+        run = 0;
+        blank = 0;
+      }
+    }
+    return longest >= 0.25 * em;
+  };
+  const lines = chains.filter(({ runs }) => {
+    if (runs.length < 5 || runs[runs.length - 1].b - runs[0].a < 12 * em) return false;
+    const gaps = runs.slice(1).map((r, k) => r.a - runs[k].b);
+    if (!alike(runs.map((r) => r.b - r.a + 1)) || !alike(gaps)) return false;
+    // (Between dashes the band skips the dashes' own pixels: each gap less a few pixels either side.)
+    return !runs.slice(1).some((r, k) => textAt(r, runs[k].b + 3, r.a - 3));
+  });
+  const full = lines.filter(({ runs }) => !textAt(runs[0], 0, runs[0].a - 3));
+  const middles = (runs: PixelRun[]) => runs.map((r) => (r.a + r.b) / 2);
+  const sharesDashes = (runs: PixelRun[], other: PixelRun[], share: number) => {
+    const theirs = middles(other);
+    const shared = middles(runs).filter((x) => theirs.some((t) => Math.abs(t - x) <= 0.3 * em)).length;
+    return shared >= share * runs.length;
+  };
+  return lines
+    .filter(({ runs }) =>
+      full.some(
+        (o) =>
+          o.runs !== runs &&
+          Math.abs(o.runs[0].pos - runs[0].pos) >= em &&
+          sharesDashes(runs, o.runs, full.some((f) => f.runs === runs) ? 0.6 : 0.8),
+      ),
+    )
+    .map(({ runs }) => dashedLine(runs, em));
 }
 
 /** A threshold `share` of the way from the ink threshold to white: hairlines print lighter than text. */
@@ -594,6 +710,12 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
     { lax: laxThreshold(threshold, 0.5), long: 0 },
     { lax: laxThreshold(threshold, 0.7), long: 6 * em },
   ];
+  const dashed = dashedRuns(
+    img,
+    laxes[0].lax,
+    runsAlong(img, laxes[0].lax, true, Math.round(0.5 * em), 1).filter((r) => r.thick <= maxThick),
+    em,
+  );
   const h = bridgeInkedGaps(
     img,
     laxes[0].lax,
@@ -604,12 +726,7 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
             (r) => r.thick <= maxThick && r.b - r.a >= long,
           ),
         ),
-        ...dashedRuns(
-          img,
-          laxes[0].lax,
-          runsAlong(img, laxes[0].lax, true, Math.round(0.5 * em), 1).filter((r) => r.thick <= maxThick),
-          em,
-        ),
+        ...dashed.dense,
       ],
       1.5 * em,
     ),
@@ -679,10 +796,17 @@ export function findRulings(img: Gray, threshold: number, em: number): PixelRuli
   // letters among the values (`10 lof0`). Four ems is taller than any character's stroke; each piece
   // joined into it is over an em long, so a column of `1`s, rows apart, never makes one.
   const stray = vRuns.filter((r) => !v.includes(r) && r.b - r.a >= 4 * em);
+  // Sparse dashes are erased, never structure: found only in part (a ruling whose dashes came out
+  // unlike is missed), they would cut a table into wrong cells; erased, the rows read as a borderless
+  // table's lines instead of as lines of `一`.
+  const faint = dashed.sparse.filter(
+    (r) => !hKept.some((k) => Math.abs(k.pos - r.pos) <= 3 && k.a <= r.a && k.b >= r.b),
+  );
   return {
     h: hKept.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
     v: v.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
     stray: stray.map((r) => ({ x: r.pos, y0: r.a, y1: r.b, t: r.thick })),
+    dashes: faint.map((r) => ({ y: r.pos, x0: r.a, x1: r.b, t: r.thick })),
   };
 }
 
@@ -795,7 +919,8 @@ export function eraseRulings(img: Gray, rulings: PixelRulings, em: number): Gray
   };
   // A thick ruling (a bold border, or a thin one the scan's tilt spread) is erased over its whole width.
   const half = (t: number) => Math.max(margin, Math.ceil(t / 2) + 2);
-  for (const s of rulings.h) paint(s.x0 - 1, s.x1 + 1, s.y - half(s.t), s.y + half(s.t));
+  for (const s of [...rulings.h, ...(rulings.dashes ?? [])])
+    paint(s.x0 - 1, s.x1 + 1, s.y - half(s.t), s.y + half(s.t));
   for (const s of [...rulings.v, ...(rulings.stray ?? [])])
     paint(s.x - half(s.t), s.x + half(s.t), s.y0 - 1, s.y1 + 1);
   return { width: w, height: h, data: out };
@@ -1072,7 +1197,11 @@ export function columnWords(blobs: Box[], em: number, joinEm = 0.6, gapEm = 1): 
         words.push({ ...b });
       }
     }
-    if (gapSeen && words.length >= 2) {
+    // A word alone on its line, no wider than a number of a few digits, is read on its own too: a
+    // row's value set midway between the two lines of its wrapped label (its other cells blank), read
+    // with the page's prose, came out as `;` or `着` for a 0.
+    const lone = words.length === 1 && words[0].x1 - words[0].x0 <= 1.5 * em;
+    if ((gapSeen && words.length >= 2) || lone) {
       // Every word of the line spans the line's height, so that a digit and a Chinese character
       // on one row are cut alike.
       for (const w of words) out.push({ x0: w.x0, x1: w.x1, y0: l.y0, y1: l.y1 });

@@ -947,6 +947,23 @@ export function cleanReadings(words: OcrWord[], rulings: HSeg[], emPx: number): 
 }
 
 /**
+ * The words of a page read with the boxes read apart (cells, column words) painted white, less those
+ * the engine found where no ink is left: letters made up over a shaded row whose values were read
+ * apart are none. Ink left is a blob standing outside every box read apart.
+ */
+export function wordsOnInkLeft(words: OcrWord[], blobs: Box[], readApart: Box[]): OcrWord[] {
+  const inkLeft = blobs.filter(
+    (b) =>
+      !readApart.some((c) => b.x0 >= c.x0 - 2 && b.x1 <= c.x1 + 2 && b.y0 >= c.y0 - 2 && b.y1 <= c.y1 + 2),
+  );
+  return words.filter((w) =>
+    inkLeft.some((b) =>
+      boxesOverlap(b, { x0: w.left, y0: w.top, x1: w.left + w.width, y1: w.top + w.height }),
+    ),
+  );
+}
+
+/**
  * Reads one rendered page image: deskew, rulings, then OCR. The cells of ruled tables are read one by one
  * (a lone `0` in a narrow cell is what a whole-page reading drops most), the rest of the page as a block.
  * Coordinates come out in points.
@@ -1255,15 +1272,17 @@ export async function ocrPageImage(
     };
   };
   // The four readings of a page are independent: they run at once.
-  const [single, columns, multiWords, [rest]] = await Promise.all([
+  const readApart = [...cells, ...columnar];
+  const [single, columns, multiWords, [restRead]] = await Promise.all([
     readLines(cellsSingle, "s", false),
     readLines(columnar, "c", true),
     read(
       multi.map((b) => cropCell(img, b, margin, threshold, emPx)),
       6,
     ),
-    read([whiteOut(clean, [...cells, ...columnar])], 6),
+    read([whiteOut(clean, readApart)], 6),
   ]);
+  const rest = wordsOnInkLeft(restRead, blobs, readApart);
   const rereads = pageNo === 1 ? await rereadHeadLines(rest, cells, blobs, clean, emPx, read) : [];
   if (t.chiTra) {
     await rereadTraditional(

@@ -10,6 +10,7 @@ import {
   SNAPPED_LABEL_CONF,
   snapLabels,
   unreadInk,
+  wordsOnInkLeft,
   wordsToPieces,
 } from "../../src/extractors/ocr.js";
 import {
@@ -172,6 +173,35 @@ describe("rulings of tables scanned in black and white or askew", () => {
     for (const [k, y] of ys.entries()) expect(Math.abs(rows[k] - y)).toBeLessThanOrEqual(2);
     expect(r.h.some((s) => s.y > 140 && s.y < 170)).toBe(false);
     expect(r.v.map((s) => Math.round(s.x - 0.5))).toEqual(xs);
+  });
+
+  it("erases row rulings scanned as sparse regular dashes, but no row of dash values beside its label", () => {
+    // The column rulings at 50 and 860 stayed whole; each row ruling came out as dashes 45 px long every
+    // 127 px (gaps near three ems), at the same places in every ruling. Too sparse to bound cells, they
+    // are erased only. Two rows print `—` in each of five value cells after a label (glyph blocks
+    // spanning the line's height): their dashes line up with each other, but a label stands before
+    // the first one.
+    const img = page(900, 700);
+    for (const x of [50, 860]) img.fill(x, 40, x + 2, 660);
+    const rulingYs = [40, 160, 400, 520, 658];
+    for (const y of rulingYs) for (let x = 75; x + 45 <= 850; x += 127) img.fill(x, y, x + 45, y + 2);
+    for (const y of [250, 310]) {
+      for (let k = 0; k < 4; k++) img.fill(70 + 30 * k, y - 12, 94 + 30 * k, y + 12);
+      for (let k = 0; k < 5; k++) img.fill(300 + 110 * k, y, 330 + 110 * k, y + 2);
+    }
+    const r = findRulings(img, 128, EM);
+    const dashes = (r.dashes ?? []).map((s) => s.y).sort((a, b) => a - b);
+    expect(dashes).toHaveLength(rulingYs.length);
+    for (const [k, y] of rulingYs.entries()) expect(Math.abs(dashes[k] - y)).toBeLessThanOrEqual(1.5);
+    for (const s of r.dashes ?? []) expect(s.x0).toBeLessThanOrEqual(75);
+    expect(r.h.some((s) => s.y > 60 && s.y < 640)).toBe(false);
+    const clean = eraseRulings(img, r, EM);
+    expect(darkAt(clean, 60, 150, 850, 170)).toBe(0);
+    // The value dashes and their labels are left for the engine to read.
+    for (const y of [250, 310]) {
+      expect(darkAt(clean, 300, y, 330, y + 2)).toBe(60);
+      expect(darkAt(clean, 70, y - 12, 94, y + 12)).toBe(24 * 24);
+    }
   });
 
   it("turns a header row's grey fill to paper, keeping the ink over it and a faint hairline elsewhere", () => {
@@ -451,6 +481,24 @@ describe("borderless rows cut into words", () => {
     for (const w of valueWords) expect(w.y1).toBeLessThanOrEqual(54);
   });
 
+  it("reads a number alone on its line as a word of its own, but not a line of prose", () => {
+    // A row's only value (0 under 总计) set midway between its wrapped label's two lines, alone on a
+    // line of its own; a short heading's line of prose beside nothing.
+    const glyphs = (x0: number, n: number, y0: number, y1: number, step = 30): Box[] =>
+      Array.from({ length: n }, (_, k) => ({ x0: x0 + k * step, x1: x0 + k * step + 26, y0, y1 }));
+    const words = columnWords(
+      [
+        ...glyphs(100, 8, 4, 32),
+        { x0: 900, x1: 916, y0: 24, y1: 52 },
+        ...glyphs(100, 2, 44, 72),
+        ...glyphs(100, 6, 140, 168, 28),
+      ],
+      28,
+    );
+    expect(words.filter((w) => w.x0 >= 890).map((w) => [w.x0, w.x1])).toEqual([[900, 916]]);
+    expect(words.some((w) => w.y0 >= 140)).toBe(false);
+  });
+
   it("cuts a glyph broken in two, its pieces in two lines, as one word only", () => {
     // As above, with a noisy 7 at x 980 broken into its bar (in the label's first line) and its stem
     // (in the values' line): read in both lines, it would be read twice (77).
@@ -484,6 +532,26 @@ describe("ink no word covers", () => {
     expect(left).toEqual([one]);
     // A single thin tall stroke is left to the other tests (its ink stays unread).
     expect(unreadInk([border[0], one], [], 29, { h: [], v: [] })).toHaveLength(2);
+  });
+
+  it("drops the page reading's words over no ink left once the cells and column words were painted white", () => {
+    // A shaded row's values, read apart as column words, are painted white for the page's reading,
+    // which makes up `ee` over the shade between them; the row's label, not read apart, stays.
+    const word = (text: string, left: number, top: number, width: number): OcrWord => ({
+      text,
+      conf: 30,
+      left,
+      top,
+      width,
+      height: 40,
+      page: 1,
+      line: "1",
+    });
+    const zeros = [986, 1111, 1241].map((x0) => ({ x0, x1: x0 + 28, y0: 956, y1: 999 }));
+    const label = { x0: 771, x1: 914, y0: 956, y1: 999 };
+    const words = [word("报投诉类", 771, 956, 143), word("ee", 930, 944, 151), word("ee", 1157, 944, 83)];
+    const kept = wordsOnInkLeft(words, [label, ...zeros], zeros);
+    expect(kept.map((w) => w.text)).toEqual(["报投诉类"]);
   });
 });
 
