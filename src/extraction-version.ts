@@ -5,7 +5,7 @@
  * cell, rule, flag or report field. Each document records the version that produced it; `zfxxgk
  * reprocess`, and importing the same bytes again, re-extract documents with an older one.
  */
-export const EXTRACTION_VERSION = 14;
+export const EXTRACTION_VERSION = 15;
 
 /**
  * A simulated extraction change for tests and benchmarks of `reprocess` (ZFXXGK_TEST_EXTRACTION_CHANGE=1):

@@ -483,7 +483,50 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
       }
     }
     if (placed.filter((p) => !p.vertical).length === 0) continue;
+    // Rulings around part of a table only (its value cells printed without borders: a web page's
+    // padded cells, which a word processor's HTML import draws unruled) leave one wide cell holding
+    // rows of values side by side: two lines of several values, or three lines of values or more in
+    // columns (a row of seven, the rows below with 总计 only). Such rulings are no cell structure: the
+    // table is read as a borderless one from its lines. (Values on two lines of one cell, or two
+    // values on one line, are what a single lost ruling of a scan leaves: those stay cells.)
+    const openArea = [...span.values()].some((s) => {
+      const values = groupLines(s.pieces).map((l) => segmentsOf(l).filter((g) => g.value));
+      const lines = values.filter((v) => v.length > 0);
+      const columns = cluster(
+        lines.flat().map((g) => g.x1),
+        2,
+      );
+      return lines.filter((v) => v.length >= 2).length >= 2 || (lines.length >= 3 && columns.length >= 2);
+    });
+    // So are rulings around the labels only, their rows' values printed on the same lines right of
+    // them, outside any cell: two lines of such values or more.
+    const valuesBeside = [...free].filter((p) => {
+      const cy = (p.top + p.bottom) / 2;
+      return p.x0 >= right - 1 && cy > top && cy < bottom && isValueText(p.text.trim());
+    });
+    if (openArea || groupLines(valuesBeside).length >= 2) continue;
     for (const p of used) free.delete(p);
+    // A cell spanning columns of the grid in one row, holding one value in each of them (a row's
+    // values printed without the borders between them, the grid's columns ruled above and below): the
+    // values are that row's cells, each in its column. (In a text layer only: OCR's lost rulings are
+    // left to its doubt.)
+    const splitValues = new Map<number, string[]>();
+    for (const [root, s] of span) {
+      if (s.c1 === s.c0 || s.r1 !== s.r0 || s.pieces.some((p) => p.conf !== undefined)) continue;
+      const lines = groupLines(s.pieces);
+      if (lines.length !== 1) continue;
+      const segs = segmentsOf(lines[0]);
+      if (segs.length !== s.c1 - s.c0 + 1 || segs.some((g) => !g.value)) continue;
+      const inOwn = segs.every((g, k) => {
+        const mid = (g.x0 + g.x1) / 2;
+        return mid > xs[s.c0 + k] && mid < xs[s.c0 + k + 1];
+      });
+      if (inOwn)
+        splitValues.set(
+          root,
+          segs.map((g) => g.text),
+        );
+    }
     const text = new Map<number, string>();
     const conf = new Map<number, number | undefined>();
     for (const [root, s] of span) {
@@ -504,6 +547,19 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
         const root = cells.find(r * nc + c);
         const s = span.get(root)!;
         const c0 = conf.get(root);
+        const split = splitValues.get(root);
+        if (split) {
+          row.push({
+            text: split[c - s.c0],
+            origin: true,
+            originRow: r,
+            originCol: c,
+            colspan: 1,
+            rowspan: 1,
+            pos: { page: page.page, row: r, col: c, box: pageBox(page, xs[c], ys[r], xs[c + 1], ys[r + 1]) },
+          });
+          continue;
+        }
         row.push({
           ...(c0 !== undefined ? { conf: c0 } : {}),
           text: text.get(root) ?? "",
@@ -951,7 +1007,16 @@ function buildBorderless(
     Math.max(size, pitch * 0.5),
   );
   const blankCols = extra.length;
+  const printedCols = cols;
   cols = withBlankHeaderColumns(cols, valueRows, header, size, pitch, carried !== undefined);
+  // Table 3 has seven applicants' columns: under a header naming them, blank columns that would make
+  // more are pieces of a printed column's label (法律服务 / 机构 set left of the column's value).
+  if (
+    cols.length > T3_COLUMN_HEADINGS.length &&
+    printedCols.length <= T3_COLUMN_HEADINGS.length &&
+    header.some((l) => l.pieces.some((p) => namesApplicants(p.text)))
+  )
+    cols = printedCols;
   if (carried) cols = withCarriedColumns(cols, carried, size);
   const colOf = (s: Segment) => {
     let best = 0;
@@ -1276,6 +1341,17 @@ const HEADING_PIECES = new Set<string>();
 for (const h of T3_COLUMN_HEADINGS)
   for (let i = 0; i + 2 <= h.length; i++)
     for (let j = i + 2; j <= h.length; j++) HEADING_PIECES.add(h.slice(i, j));
+
+/** Every run of two or more characters of Table 3's own column headings (not 其他 or 总计, which Table 4 prints too). */
+const APPLICANT_PIECES = [...HEADING_PIECES].filter((p) =>
+  T3_COLUMN_HEADINGS.some((h) => h.length >= 3 && h.includes(p)),
+);
+
+/** Whether a header text names one of Table 3's applicants (自然人, 商业企业, …, or a part of one). */
+function namesApplicants(text: string): boolean {
+  const t = text.normalize("NFKC");
+  return APPLICANT_PIECES.some((p) => t.includes(p));
+}
 
 /**
  * Table 3's captions over several columns (申请人情况 over all seven, 法人或其他组织 over five). Read

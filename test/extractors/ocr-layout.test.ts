@@ -532,6 +532,47 @@ describe("blank columns of borderless scans, found under their header labels", (
     ]);
   });
 
+  it("places no blank column under a label set left of its values when all seven applicants' columns are printed", () => {
+    // Every column printed, the values set right in their cells: 法律服务 / 机构 stands half a column
+    // left of its own values, in a gap wider than the others (a lone label midway there would be a
+    // blank column's). Table 3 has seven columns, and seven are printed: it is 法律服务机构's own label.
+    const line = rowsAt(
+      [
+        [294, 304],
+        [354, 360],
+        [387, 393],
+        [421, 427],
+        [476, 482],
+        [509, 515],
+        [536, 548],
+      ],
+      250,
+    );
+    const t = table([
+      w("社会", 411, 427, 585),
+      w("自然人", 280, 318, 600),
+      w("科研", 378, 394, 600),
+      w("法律服务", 438, 487, 600, 0.93, [
+        [438, 454],
+        [456, 472],
+        [473, 487],
+      ]),
+      w("总计", 533, 549, 600),
+      w("商业企业", 322, 364, 615),
+      w("公益", 411, 427, 615),
+      w("其他", 500, 516, 615),
+      w("机构", 378, 394, 630),
+      w("机构", 444, 460, 630),
+      w("组织", 411, 427, 645),
+      ...line(670, "一、本年新收政府信息公开申请数量", ["18", "0", "0", "0", "2", "0", "20"]),
+      ...line(690, "二、上年结转政府信息公开申请数量", ["0", "0", "0", "0", "0", "0", "0"]),
+    ]);
+    expect(t.rows.map((r) => r.slice(1).map((c) => c.text))).toEqual([
+      ["18", "0", "0", "0", "2", "0", "20"],
+      ["0", "0", "0", "0", "0", "0", "0"],
+    ]);
+  });
+
   it("places two blank columns next to the row labels, passing over a stray piece of a label", () => {
     // 自然人 and 商业企业 blank (an office suite's print): 自然人 on one line, its last character also
     // read as a word of its own; 商业 read alone, 企业 run into 机构 on the line below.

@@ -190,6 +190,103 @@ describe("geometry", () => {
       ["Other", "3", "4"],
     ]);
   });
+
+  /** Content stream: straight lines, each [x0, y0, x1, y1], stroked half a point wide. */
+  const strokes = (segs: number[][]) =>
+    ["0.5 w 0 0 0 RG", ...segs.map(([x0, y0, x1, y1]) => `${x0} ${y0} m ${x1} ${y1} l S`)].join("\n");
+
+  it("a row whose values were printed without the borders between them keeps each value in its column", async () => {
+    // The grid's columns are ruled in the header row only; the row below is ruled around, and its
+    // three values stand one in each column.
+    const pdf = buildPdf([
+      {
+        width: 300,
+        height: 200,
+        content: [
+          strokes([
+            [20, 150, 240, 150],
+            [20, 130, 240, 130],
+            [20, 110, 240, 110],
+            [20, 150, 20, 110],
+            [120, 150, 120, 110],
+            [160, 150, 160, 130],
+            [200, 150, 200, 130],
+            [240, 150, 240, 110],
+          ]),
+          text(25, 135, "Item"),
+          text(125, 135, "Made"),
+          text(165, 135, "Open"),
+          text(205, 135, "Total"),
+          text(25, 115, "Rules"),
+          text(140, 115, "/"),
+          text(180, 115, "/"),
+          text(220, 115, "/"),
+        ].join("\n"),
+      },
+    ]);
+    const [t] = tables(await extractPdf(pdf));
+    expect(rowTexts(t)).toEqual([
+      ["Item", "Made", "Open", "Total"],
+      ["Rules", "/", "/", "/"],
+    ]);
+  });
+
+  /** Three rows of a label and two values, the values right of x 150, as the table should read them. */
+  const threeRowsRead = [
+    ["Alpha", "12", "3"],
+    ["Beta", "0", "45"],
+    ["Gamma", "7", "8"],
+  ];
+  const threeRows = threeRowsRead
+    .flatMap(([label, a, b], k) => [
+      text(25, 135 - 20 * k, label),
+      text(160, 135 - 20 * k, a),
+      text(210, 135 - 20 * k, b),
+    ])
+    .join("\n");
+
+  it("rulings around a table's labels only, its values printed unruled beside them, are read as a borderless table", async () => {
+    // The label column is ruled row by row; each row's values stand on its line right of the rulings,
+    // in no cell (a padded cell's borders dropped by a word processor's HTML import).
+    const ys = [150, 130, 110, 90];
+    const pdf = buildPdf([
+      {
+        width: 300,
+        height: 200,
+        content: [
+          strokes([...ys.map((y) => [20, y, 120, y]), [20, 150, 20, 90], [120, 150, 120, 90]]),
+          threeRows,
+        ].join("\n"),
+      },
+    ]);
+    const [t] = tables(await extractPdf(pdf));
+    expect(rowTexts(t)).toEqual(threeRowsRead);
+  });
+
+  it("an unruled block of values inside a ruled frame is read as a borderless table, one value a cell", async () => {
+    // The labels are ruled row by row, the values' area is one box: its rows of values side by side
+    // would otherwise be one cell's text.
+    const pdf = buildPdf([
+      {
+        width: 300,
+        height: 200,
+        content: [
+          strokes([
+            [20, 150, 260, 150],
+            [20, 130, 120, 130],
+            [20, 110, 120, 110],
+            [20, 90, 260, 90],
+            [20, 150, 20, 90],
+            [120, 150, 120, 90],
+            [260, 150, 260, 90],
+          ]),
+          threeRows,
+        ].join("\n"),
+      },
+    ]);
+    const [t] = tables(await extractPdf(pdf));
+    expect(rowTexts(t)).toEqual(threeRowsRead);
+  });
 });
 
 describe("rulings", () => {
