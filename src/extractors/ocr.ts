@@ -946,6 +946,41 @@ export function cleanReadings(words: OcrWord[], rulings: HSeg[], emPx: number): 
     .filter((w) => w.text !== "" && (w.text === UNREAD_INK || !(w.conf < 30 && PUNCT_ONLY.test(w.text))));
 }
 
+/** What stands on a reading's line: a cell or word before it, and how many others read as numbers. */
+export interface ValueLine {
+  before: boolean;
+  numbers: number;
+}
+
+/**
+ * Whether a reading of Chinese characters stands where a digit was printed, to be read again as one.
+ * Latin letters and brackets are what digits are misread as anywhere in a table (misreadNumber); a
+ * Chinese character only where values stand:
+ * - one read from ink narrower than a character (a digit is half an em wide or less, a character
+ *   most of one: 国 read from a 1), however sure, on a line with a cell before it and a number after
+ *   it, in a ruled cell or a borderless row (a row of mostly blank cells);
+ * - one to four read unsure (号 for 3, 人44 for 44) or shaped like a digit (了, 口), in a ruled cell
+ *   among a row's values: a cell before it and two numbers on its line, or, first on a line of
+ *   values only (Table 4's row, no label before it), four numbers on its line.
+ * Elsewhere it is left as read: the headers of narrow columns are single characters.
+ */
+export function hanForDigit(
+  text: string,
+  conf: number,
+  inkEm: number,
+  banded: boolean,
+  line: () => ValueLine,
+): boolean {
+  if (!CJK.test(text) || text.length > 4) return false;
+  if ([...text].length === 1 && inkEm <= 0.7) {
+    const { before, numbers } = line();
+    if (before && numbers >= 1) return true;
+  }
+  if (banded || !(conf < 35 || HAN_LIKE_DIGIT.test(text))) return false;
+  const { before, numbers } = line();
+  return before ? numbers >= 2 : numbers >= 4;
+}
+
 /**
  * The words of a page read with the boxes read apart (cells, column words) painted white, less those
  * the engine found where no ink is left: letters made up over a shaded row whose values were read
@@ -1106,9 +1141,10 @@ export async function ocrPageImage(
               },
             ];
     });
-    // A ruled cell among a row's values: two cells of its line read as numbers, and a cell before it
-    // (the row's label, or a value).
-    const amongValues = (k: number) => {
+    // What stands on a box's line: whether a cell or word lies before it (the row's label, or a
+    // value; a label may be a cell of several lines, read as a block) and how many of the line's
+    // other boxes read as numbers.
+    const lineOf = (k: number): ValueLine => {
       const b = boxes[k];
       const line = boxes
         .map((o, j) => ({ o, j }))
@@ -1116,29 +1152,27 @@ export async function ocrPageImage(
           ({ o, j }) =>
             j !== k && Math.min(o.y1, b.y1) - Math.max(o.y0, b.y0) > 0.5 * Math.min(o.y1 - o.y0, b.y1 - b.y0),
         );
-      return (
-        line.some(({ o }) => o.x1 <= b.x0) && line.filter(({ j }) => isNumberReading(found[j])).length >= 2
-      );
+      const mid = (b.y0 + b.y1) / 2;
+      return {
+        before:
+          line.some(({ o }) => o.x1 <= b.x0) ||
+          (!banded && multi.some((c) => c.x1 <= b.x0 && c.y0 <= mid && c.y1 >= mid)),
+        numbers: line.filter(({ j }) => isNumberReading(found[j])).length,
+      };
     };
     // A short reading of a number-sized box that is no number and unsure (`Z` for 2, `ll` for 11, `oof`
-    // for 51) is read again restricted to the characters of a number. A number found so replaces it,
-    // but never with confidence: the cell is flagged either way.
+    // for 51), or a Chinese character read where a digit stands, is read again restricted to the
+    // characters of a number. A number found so replaces it, but never with confidence: the cell is
+    // flagged either way. (A cell's box is its ink and a quarter em around it; a column word's, an eighth.)
     const doubtful = boxes
       .map((_, k) => k)
       .filter((k) => {
         const text = found[k].map((w) => w.text).join("");
         if (boxes[k].x1 - boxes[k].x0 > 4 * emPx) return false;
-        // Latin letters and brackets are what digits are misread as (a table prints no such word). A
-        // Chinese character is too, read unsure in a ruled cell among a row's values (号 for 3, 人44 for
-        // 44), or shaped like a digit however sure; elsewhere it is left as read (the headers of narrow
-        // columns are single characters).
-        return (
-          misreadNumber(text) ||
-          (!banded &&
-            CJK.test(text) &&
-            text.length <= 4 &&
-            (Math.min(...found[k].map((w) => w.conf)) < 35 || HAN_LIKE_DIGIT.test(text)) &&
-            amongValues(k))
+        if (misreadNumber(text)) return true;
+        const inkWidth = boxes[k].x1 - boxes[k].x0 - 2 * (banded ? pad : Math.round(emPx / 4));
+        return hanForDigit(text, Math.min(...found[k].map((w) => w.conf)), inkWidth / emPx, banded, () =>
+          lineOf(k),
         );
       });
     // In black and white first (a clean `27` in a noisy crop read `a7`), then restricted to digits as a

@@ -507,12 +507,12 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     if (openArea || groupLines(valuesBeside).length >= 2) continue;
     for (const p of used) free.delete(p);
     // A cell spanning columns of the grid in one row, holding one value in each of them (a row's
-    // values printed without the borders between them, the grid's columns ruled above and below): the
-    // values are that row's cells, each in its column. (In a text layer only: OCR's lost rulings are
-    // left to its doubt.)
-    const splitValues = new Map<number, string[]>();
+    // values printed without the borders between them, or their rulings lost in a scan, the grid's
+    // columns ruled above and below): the values are that row's cells, each in its column, each with
+    // the confidence it was read with.
+    const splitValues = new Map<number, Segment[]>();
     for (const [root, s] of span) {
-      if (s.c1 === s.c0 || s.r1 !== s.r0 || s.pieces.some((p) => p.conf !== undefined)) continue;
+      if (s.c1 === s.c0 || s.r1 !== s.r0) continue;
       const lines = groupLines(s.pieces);
       if (lines.length !== 1) continue;
       const segs = segmentsOf(lines[0]);
@@ -521,11 +521,7 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
         const mid = (g.x0 + g.x1) / 2;
         return mid > xs[s.c0 + k] && mid < xs[s.c0 + k + 1];
       });
-      if (inOwn)
-        splitValues.set(
-          root,
-          segs.map((g) => g.text),
-        );
+      if (inOwn) splitValues.set(root, segs);
     }
     const text = new Map<number, string>();
     const conf = new Map<number, number | undefined>();
@@ -547,10 +543,12 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
         const root = cells.find(r * nc + c);
         const s = span.get(root)!;
         const c0 = conf.get(root);
-        const split = splitValues.get(root);
+        const split = splitValues.get(root)?.[c - s.c0];
         if (split) {
+          const own = lowestConf(split.pieces);
           row.push({
-            text: split[c - s.c0],
+            ...(own !== undefined ? { conf: own } : {}),
+            text: split.text,
             origin: true,
             originRow: r,
             originCol: c,

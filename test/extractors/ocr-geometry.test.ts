@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bestStretch,
+  hanForDigit,
   lineBottom,
   type OcrWord,
   SNAPPED_LABEL_CONF,
@@ -518,6 +519,27 @@ describe("borderless rows cut into words", () => {
         .map((w) => w.x0)
         .sort((a, b) => a - b),
     ).toEqual([760, 850, 920, 980]);
+  });
+});
+
+describe("Chinese characters read where digits stand", () => {
+  const line = (before: boolean, numbers: number) => () => ({ before, numbers });
+  it("reads again a character from ink narrower than one, however sure, beside a label and a number", () => {
+    // 国 read with confidence 88 from a 1 (0.35 em of ink), in a row whose only other value is its total.
+    expect(hanForDigit("国", 88, 0.35, false, line(true, 1))).toBe(true);
+    expect(hanForDigit("国", 88, 0.35, true, line(true, 1))).toBe(true);
+    // A character's own width, sure, or no number on its line (a header's narrow column): as read.
+    expect(hanForDigit("国", 88, 0.95, false, line(true, 3))).toBe(false);
+    expect(hanForDigit("其", 90, 0.6, false, line(true, 0))).toBe(false);
+  });
+
+  it("reads again the first cell of Table 4's row, with no label before it, when unsure among numbers", () => {
+    expect(hanForDigit("本", 30, 0.9, false, line(false, 14))).toBe(true);
+    expect(hanForDigit("本", 30, 0.9, false, line(false, 2))).toBe(false);
+    // An unsure character after a label needs two numbers on its line; sure and full-width, none.
+    expect(hanForDigit("号", 20, 0.9, false, line(true, 2))).toBe(true);
+    expect(hanForDigit("号", 90, 0.9, false, line(true, 6))).toBe(false);
+    expect(hanForDigit("号", 20, 0.9, true, line(true, 6))).toBe(false);
   });
 });
 

@@ -425,6 +425,37 @@ function stacked(parts: string[], x0: number, x1: number, top: number): Piece[] 
   return parts.map((t, k) => w(t, x0, x1, top + 15 * k));
 }
 
+describe("ruled tables read by OCR", () => {
+  it("cuts a cell whose inner rulings the scan lost into its columns, one value each, as sure as read", () => {
+    // The header row's columns are ruled; in the row below, the rulings between the three values were
+    // lost, so its value cells are one cell spanning the three columns.
+    const xs = [60, 200, 280, 360, 440];
+    const h = [100, 120, 140].map((y) => ({ y, x0: 60, x1: 440 }));
+    const v = [
+      ...xs.map((x) => ({ x, y0: 100, y1: 120 })),
+      { x: 60, y0: 120, y1: 140 },
+      { x: 200, y0: 120, y1: 140 },
+      { x: 440, y0: 120, y1: 140 },
+    ];
+    const pieces = [
+      word("信息内容", 70, 110, 104),
+      word("本年新制作数量", 205, 275, 104),
+      word("本年新公开数量", 285, 355, 104),
+      word("对外公开总数量", 365, 435, 104),
+      word("规章", 70, 90, 124),
+      word("/", 238, 242, 124, 0.91),
+      word("/", 318, 322, 124, 0.62),
+      word("/", 398, 402, 124, 0.93),
+    ];
+    const [t] = layoutPages([{ page: 1, width: 595, height: 842, pieces, h, v }]).filter(
+      (b): b is TableBlock => b.kind === "table",
+    );
+    const row = t.rows[1].filter((c) => c.origin);
+    expect(row.map((c) => c.text)).toEqual(["规章", "/", "/", "/"]);
+    expect(row.slice(1).map((c) => c.conf)).toEqual([0.91, 0.62, 0.93]);
+  });
+});
+
 describe("blank columns of borderless scans, found under their header labels", () => {
   it("places a blank column whose header stands nearer a wide neighbour than one em, the header set off the values", () => {
     // 科研机构 blank in every row. The scan sets the whole header about 5.5 pt left of the values, so
