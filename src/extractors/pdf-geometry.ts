@@ -355,6 +355,7 @@ export function rulings(
 ): { h: HSeg[]; v: VSeg[] } {
   const h: HSeg[] = [];
   const v: VSeg[] = [];
+  const dots: { x0: number; x1: number; y0: number; y1: number }[] = [];
   let st: GState = { ctm: [1, 0, 0, 1, 0, 0], fillLight: false, strokeLight: false, lineWidth: 1 };
   const stack: GState[] = [];
   const strokes = new Set([
@@ -447,9 +448,56 @@ export function rulings(
           const hh = y1 - y0;
           if (hh <= 3 && w > 3 * hh && w >= 2) h.push({ y: (y0 + y1) / 2, x0, x1 });
           else if (w <= 3 && hh > 3 * w && hh >= 2) v.push({ x: (x0 + x1) / 2, y0, y1 });
+          else if (w <= 2 && hh <= 2 && w >= 0.2 && hh >= 0.2) dots.push({ x0, x1, y0, y1 });
         }
       }
     }
   }
+  h.push(...dottedLines(dots, true).map(([at, a, b]) => ({ y: at, x0: a, x1: b })));
+  v.push(...dottedLines(dots, false).map(([at, a, b]) => ({ x: at, y0: a, y1: b })));
   return { h, v };
+}
+
+/**
+ * Dotted borders: a browser prints a CSS `dotted` border as a row of small filled squares (0.75 pt
+ * every 1.5 pt). Dots on one line (their middles within 0.3 pt across it), each less than twice a
+ * dot's size after the one before, make a ruling when there are eight or more over 10 pt. A dotted
+ * area (a halftone), whose rows of dots lie a dot or two apart, makes none: a line with another
+ * within 3 pt beside it along most of it is no ruling. Returns [position across, start, end].
+ */
+function dottedLines(dots: { x0: number; x1: number; y0: number; y1: number }[], horizontal: boolean) {
+  const across = (d: (typeof dots)[number]) => (horizontal ? (d.y0 + d.y1) / 2 : (d.x0 + d.x1) / 2);
+  const from = (d: (typeof dots)[number]) => (horizontal ? d.x0 : d.y0);
+  const to = (d: (typeof dots)[number]) => (horizontal ? d.x1 : d.y1);
+  const sorted = [...dots].sort((a, b) => across(a) - across(b) || from(a) - from(b));
+  const lines: [number, number, number][] = [];
+  let run: typeof dots = [];
+  const flush = () => {
+    if (run.length >= 8 && to(run[run.length - 1]) - from(run[0]) >= 10)
+      lines.push([across(run[0]), from(run[0]), to(run[run.length - 1])]);
+    run = [];
+  };
+  for (const d of sorted) {
+    const last = run[run.length - 1];
+    const size = last ? Math.max(to(last) - from(last), 0.5) : 0;
+    if (
+      last &&
+      Math.abs(across(d) - across(last)) <= 0.3 &&
+      from(d) - to(last) <= 2 * size &&
+      from(d) > from(last)
+    )
+      run.push(d);
+    else {
+      flush();
+      run = [d];
+    }
+  }
+  flush();
+  return lines.filter(
+    ([at, a, b]) =>
+      !lines.some(
+        ([at2, a2, b2]) =>
+          at2 !== at && Math.abs(at2 - at) <= 3 && Math.min(b, b2) - Math.max(a, a2) >= 0.5 * (b - a),
+      ),
+  );
 }

@@ -245,6 +245,51 @@ describe("geometry", () => {
     ])
     .join("\n");
 
+  it("reads a table whose borders are dotted, each dot a small filled square, as a ruled table", async () => {
+    // A browser prints a CSS dotted border as squares of 0.75 pt every 1.5 pt. A halftone of dots
+    // (rows of dots 1.5 pt apart) beside the table makes no rulings.
+    const dotted = (x0: number, y0: number, x1: number, y1: number) => {
+      const out: string[] = [];
+      for (let x = x0, y = y0; x <= x1 && y <= y1; x += x1 > x0 ? 1.5 : 0, y += y1 > y0 ? 1.5 : 0) {
+        out.push(`${x} ${y} 0.75 0.75 re f`);
+        if (x1 === x0 && y1 === y0) break;
+      }
+      return out.join("\n");
+    };
+    const xs = [20, 120, 180, 240];
+    const ys = [90, 110, 130, 150];
+    const halftone = [0, 1.5, 3, 4.5, 6].map((d) => dotted(20, 30 + d, 240, 30 + d)).join("\n");
+    const pdf = buildPdf([
+      {
+        width: 300,
+        height: 200,
+        content: [
+          "0 0 0 rg",
+          ...ys.map((y) => dotted(20, y, 240, y)),
+          ...xs.map((x) => dotted(x, 90, x, 150)),
+          halftone,
+          text(25, 135, "Item"),
+          text(125, 135, "Made"),
+          text(185, 135, "Open"),
+          text(25, 115, "Rules"),
+          text(150, 115, "4"),
+          text(210, 115, "17"),
+          text(25, 95, "Docs"),
+          text(150, 95, "0"),
+          text(210, 95, "3"),
+        ].join("\n"),
+      },
+    ]);
+    const found = tables(await extractPdf(pdf));
+    expect(found).toHaveLength(1);
+    expect(rowTexts(found[0])).toEqual([
+      ["Item", "Made", "Open"],
+      ["Rules", "4", "17"],
+      ["Docs", "0", "3"],
+    ]);
+    expect(found[0].spans).toBe("known");
+  });
+
   it("rulings around a table's labels only, its values printed unruled beside them, are read as a borderless table", async () => {
     // The label column is ruled row by row; each row's values stand on its line right of the rulings,
     // in no cell (a padded cell's borders dropped by a word processor's HTML import).
@@ -313,6 +358,25 @@ describe("rulings", () => {
   const endPath = 28;
   const line = (x0: number, y0: number, x1: number, y1: number) => new Float32Array([0, x0, y0, 1, x1, y1]);
   const flip = [1, 0, 0, -1, 0, 100];
+
+  it("joins a row of dots into a dotted ruling, but takes none from a halftone's rows of dots", () => {
+    // Filled squares of 0.75 pt every 1.5 pt: one row of 40 at y 10, and five rows 1.5 pt apart at y 50.
+    const square = (x: number, y: number) =>
+      new Float32Array([0, x, y, 1, x + 0.75, y, 1, x + 0.75, y + 0.75, 1, x, y + 0.75, 4]);
+    const row = (y: number) => Array.from({ length: 40 }, (_, k) => square(10 + 1.5 * k, y));
+    const squares = [...row(10), ...[50, 51.5, 53, 54.5, 56].flatMap(row)];
+    const found = rulings(
+      squares.map(() => OPS.constructPath),
+      squares.map((sq) => [OPS.fill, [sq], null]),
+      OPS,
+      [1, 0, 0, 1, 0, 0],
+    );
+    expect(found.v).toEqual([]);
+    expect(found.h).toHaveLength(1);
+    expect(found.h[0].y).toBeCloseTo(10.375, 2);
+    expect(found.h[0].x0).toBeCloseTo(10, 2);
+    expect(found.h[0].x1).toBeCloseTo(69.25, 2);
+  });
 
   it("reads no ruling from a path ended unpainted (a clip), so its points need not be listed", () => {
     const withPoints = rulings([OPS.constructPath], [[endPath, [line(0, 10, 50, 10)], null]], OPS, flip);
