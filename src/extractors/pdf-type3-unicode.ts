@@ -11,6 +11,10 @@
 //   face share glyph ids, so a character printed in both is recovered from the other;
 // - otherwise mapped to U+FFFD, so that it reads as an unknown character instead of a wrong one
 //   (labels are then matched around it and flagged; a value holding one is never a number).
+// Ghostscript keeps some fonts composite (Type 0, Identity-H, a TrueType's glyph ids as codes) and
+// breaks their maps alike (公 reads `}`, a full-width １ reads `Ā`): in a Ghostscript re-distil, their
+// whole-em glyphs mapped to Latin characters are marked unknown too (they have no glyph names to
+// recover them by).
 // The repaired maps are appended to the file as an incremental update (new ToUnicode streams, the font
 // dictionaries pointing at them, one more cross-reference section): the original bytes stay unchanged,
 // and pdfjs reads the file as any reader would read an updated PDF.
@@ -36,6 +40,10 @@ interface PdfObj {
 
 interface Type3Font {
   obj: PdfObj;
+  /** A composite font (Type 0, two-byte codes that are its glyph ids) rather than a Type 3 one. */
+  cid?: boolean;
+  /** Whether the font gives each glyph's own advance (a composite font may give one for all). */
+  widths?: boolean;
   /** code → Unicode text, from /ToUnicode. */
   unicode: Map<number, string>;
   /** code → advance as a share of the em. */
@@ -169,6 +177,54 @@ function readFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Ty
   };
 }
 
+/**
+ * A Type 0 font with Identity-H codes (each code its glyph id) and a ToUnicode map, its advances
+ * from its descendant font's /W array (or /DW, 1000 by default). Its glyphs have no names: a broken
+ * entry of one is only marked unknown.
+ */
+function readCidFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Type3Font | undefined {
+  if (!/\/Encoding\s*\/Identity-H\b/.test(obj.dict)) return undefined;
+  const tu = ref(obj.dict, "ToUnicode");
+  const cmap = tu === undefined ? undefined : streamText(bytes, objs.get(tu));
+  const desc = /\/DescendantFonts\s*\[\s*(\d+)\s+\d+\s+R/.exec(obj.dict)?.[1];
+  const cidFont = desc === undefined ? undefined : objs.get(Number(desc))?.dict;
+  if (!cmap || !cidFont) return undefined;
+  const unicode = parseToUnicode(cmap);
+  const dw = Number(/\/DW\s+(\d+)/.exec(cidFont)?.[1] ?? "1000") / 1000;
+  const advance = new Map<number, number>();
+  for (const code of unicode.keys()) advance.set(code, dw);
+  // /W: `c [w1 w2 …]` gives widths from c on; `c1 c2 w` one width for c1 to c2.
+  const tokens = [...arrayText(cidFont, "W", objs).matchAll(/\[|\]|-?[\d.]+/g)].map((m) => m[0]);
+  for (let i = 0; i < tokens.length; ) {
+    const first = Number(tokens[i]);
+    if (tokens[i + 1] === "[") {
+      let k = i + 2;
+      for (let c = first; k < tokens.length && tokens[k] !== "]"; k++, c++)
+        advance.set(c, Number(tokens[k]) / 1000);
+      i = k + 1;
+    } else if (i + 2 < tokens.length) {
+      for (let c = first; c <= Number(tokens[i + 1]); c++) advance.set(c, Number(tokens[i + 2]) / 1000);
+      i += 3;
+    } else break;
+  }
+  const none = { names: new Map<number, string>(), procs: new Map<string, number>() };
+  return { obj, cid: true, widths: tokens.length > 0, unicode, advance, glyphs: () => none };
+}
+
+/** The inside of the array after `/key` (nested arrays kept), or of the referenced object's; "" when none. */
+function arrayText(dict: string, key: string, objs: Map<number, PdfObj>): string {
+  const r = ref(dict, key);
+  const text = r !== undefined ? (objs.get(r)?.dict ?? "") : dict;
+  const at = r !== undefined ? /\[/.exec(text) : new RegExp(`/${key}\\s*\\[`).exec(text);
+  if (!at) return "";
+  const start = at.index + at[0].length;
+  for (let i = start, depth = 1; i < text.length; i++) {
+    if (text[i] === "[") depth++;
+    else if (text[i] === "]" && --depth === 0) return text.slice(start, i);
+  }
+  return "";
+}
+
 function readGlyphs(obj: PdfObj, objs: Map<number, PdfObj>): ReturnType<Type3Font["glyphs"]> {
   const names = new Map<number, string>();
   const encoding = ref(obj.dict, "Encoding");
@@ -192,6 +248,10 @@ function brokenEntry(font: Type3Font, code: number): boolean {
   const text = font.unicode.get(code);
   if (text === undefined || text.length !== 1 || text.charCodeAt(0) >= 0x250) return false;
   const advance = font.advance.get(code) ?? 0;
+  // A composite font's Latin glyphs are its own (DejaVu's plus sign is 0.84 em): only a whole em is
+  // wrong, and only where the font gives each glyph its width (without, every glyph is a whole em and
+  // its digits are left as mapped).
+  if (font.cid) return advance >= 0.97 && (font.widths === true || !/[0-9]/.test(text));
   // A digit or plus sign of any proportional font is about half an em wide: a glyph far narrower or
   // wider that reads as one is another glyph (the whole-em dash `—` of a 规章 row read `4`).
   if (/[0-9+]/.test(text) && (advance > 0.75 || advance < 0.3)) return true;
@@ -252,14 +312,19 @@ const sameOutline = (a: ReturnType<typeof outline>, b: ReturnType<typeof outline
 const hex4 = (s: string) =>
   [...s].map((ch) => (ch.codePointAt(0) ?? 0).toString(16).padStart(4, "0").toUpperCase()).join("");
 
-function cmapText(unicode: Map<number, string>): string {
+function cmapText(unicode: Map<number, string>, bytesPerCode: 1 | 2 = 1): string {
   const entries = [...unicode].sort((a, b) => a[0] - b[0]);
   const lines: string[] = [];
   for (let i = 0; i < entries.length; i += 100) {
     const chunk = entries.slice(i, i + 100);
     lines.push(`${chunk.length} beginbfchar`);
     for (const [code, text] of chunk) {
-      lines.push(`<${code.toString(16).padStart(2, "0").toUpperCase()}> <${text === "" ? "" : hex4(text)}>`);
+      lines.push(
+        `<${code
+          .toString(16)
+          .padStart(2 * bytesPerCode, "0")
+          .toUpperCase()}> <${text === "" ? "" : hex4(text)}>`,
+      );
     }
     lines.push("endbfchar");
   }
@@ -271,7 +336,7 @@ function cmapText(unicode: Map<number, string>): string {
     "/CMapName /Adobe-Identity-UCS def",
     "/CMapType 2 def",
     "1 begincodespacerange",
-    "<00> <FF>",
+    bytesPerCode === 2 ? "<0000> <FFFF>" : "<00> <FF>",
     "endcodespacerange",
     ...lines,
     "endcmap",
@@ -313,16 +378,23 @@ function lastTrailer(text: string, objs: Map<number, PdfObj>) {
 export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
   const none = { bytes, recovered: 0, unknown: 0 };
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Most PDFs have no Type 3 font: a byte search rules them out without decoding the file as text.
-  if (buf.indexOf("/Type3") < 0) return none;
+  // Most PDFs have no Type 3 font and are no Ghostscript re-distil: a byte search rules them out
+  // without decoding the file as text.
+  if (buf.indexOf("/Type3") < 0 && buf.indexOf("GPL Ghostscript") < 0) return none;
   const text = buf.toString("latin1");
-  if (!/\/Subtype\s*\/Type3\b/.test(text)) return none;
   const objs = indexObjects(text);
   const fonts: Type3Font[] = [];
+  // Ghostscript keeps some fonts composite (Type 0), and breaks their maps alike.
+  const ghostscript = /\/Producer\s*\(GPL Ghostscript/.test(text);
   for (const obj of objs.values()) {
-    if (obj.data || !obj.dict.includes("/Type3") || !/\/Subtype\s*\/Type3\b/.test(obj.dict)) continue;
-    const font = readFont(obj, objs, bytes);
-    if (font) fonts.push(font);
+    if (obj.data) continue;
+    if (obj.dict.includes("/Type3") && /\/Subtype\s*\/Type3\b/.test(obj.dict)) {
+      const font = readFont(obj, objs, bytes);
+      if (font) fonts.push(font);
+    } else if (ghostscript && /\/Subtype\s*\/Type0\b/.test(obj.dict)) {
+      const font = readCidFont(obj, objs, bytes);
+      if (font) fonts.push(font);
+    }
   }
   // Only documents set in CJK fonts are looked at: in them, no glyph a whole em wide is a Latin letter
   // or digit (even a font of proportional Latin glyphs holds the whole-em dash, which read `4` once).
@@ -331,7 +403,9 @@ export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
   // Entries of glyphs the font names in its encoding (the glyphs it can show) that cannot be right.
   const suspect = fonts.map((f) => [...f.unicode.keys()].filter((c) => brokenEntry(f, c)));
   if (suspect.every((b) => b.length === 0)) return none;
-  const broken = suspect.map((codes, i) => codes.filter((c) => fonts[i].glyphs().names.has(c)));
+  const broken = suspect.map((codes, i) =>
+    codes.filter((c) => fonts[i].cid || fonts[i].glyphs().names.has(c)),
+  );
   if (broken.every((b) => b.length === 0)) return none;
   // Sound readings of each glyph name, with the font that holds them.
   const sound = new Map<string, { font: Type3Font; text: string }[]>();
@@ -380,7 +454,7 @@ export function repairType3Unicode(bytes: Uint8Array): Type3Repair {
         unknown++;
       }
     }
-    const cmap = cmapText(unicode);
+    const cmap = cmapText(unicode, f.cid ? 2 : 1);
     const cmapNum = next++;
     emit(cmapNum, 0, `<< /Length ${cmap.length} >>\nstream\n${cmap}\nendstream`);
     emit(

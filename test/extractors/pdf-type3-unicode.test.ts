@@ -37,6 +37,11 @@ function brokenDashPdf(): Uint8Array {
     ...procs.map(stream),
     stream(content),
   ];
+  return pdfOf(objects);
+}
+
+/** A PDF of the given objects (numbered from 1, the first the catalog), with an optional /Info object. */
+function pdfOf(objects: string[], info?: number): Uint8Array {
   let out = "%PDF-1.4\n";
   const offsets: number[] = [];
   objects.forEach((body, i) => {
@@ -46,8 +51,34 @@ function brokenDashPdf(): Uint8Array {
   const xref = out.length;
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f\r\n`;
   for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n\r\n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const infoRef = info ? ` /Info ${info} 0 R` : "";
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${infoRef} >>\nstartxref\n${xref}\n%%EOF\n`;
   return new Uint8Array(Buffer.from(out, "latin1"));
+}
+
+/**
+ * A one-page Ghostscript re-distil set in a composite font (Type 0, Identity-H) whose map reads code
+ * 0x10, a whole-em glyph, as `}` and code 0x11, another, as `1` (公 and 、 as Ghostscript leaves them);
+ * code 0x12 is 年 (sound) and code 0x13 a real, half-em `5`.
+ */
+function brokenCidPdf(): Uint8Array {
+  const cmap =
+    "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapType 2 def\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n4 beginbfchar <0010> <007D> <0011> <0031> <0012> <5E74> <0013> <0035> endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end";
+  const content = `BT /F1 12 Tf 72 700 Td <${`${"0012".repeat(8)}001000110013`.repeat(4)}> Tj ET`;
+  const stream = (body: string) => `<< /Length ${body.length} >>\nstream\n${body}\nendstream`;
+  return pdfOf(
+    [
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 7 0 R >>",
+      "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+UKaiCN /Encoding /Identity-H /DescendantFonts [5 0 R] /ToUnicode 6 0 R >>",
+      "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+UKaiCN /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 /W [16 [1000 1000 1000 556]] >>",
+      stream(cmap),
+      stream(content),
+      "<< /Producer (GPL Ghostscript 10.00.0) >>",
+    ],
+    8,
+  );
 }
 
 const allText = (m: DocumentModel) =>
@@ -122,6 +153,23 @@ describe("a broken glyph drawn as a dash", () => {
     const model = await extractPdf(brokenDashPdf(), { ocr: false });
     expect(allText(model).replace(/\s+/g, "")).toBe("一—4一—4一—4一—4");
     expect(model.warnings.map((w) => w.code)).toContain("text_layer_repaired");
+  });
+});
+
+describe("a broken map of a composite font in a Ghostscript re-distil", () => {
+  it("reads its whole-em glyphs mapped to Latin characters as unknown, and leaves its sound ones", () => {
+    const r = repairType3Unicode(brokenCidPdf());
+    expect(r).toMatchObject({ recovered: 0, unknown: 2 });
+    const update = Buffer.from(r.bytes).toString("latin1");
+    expect(update).toMatch(/<0010> <FFFD>/);
+    expect(update).toMatch(/<0011> <FFFD>/);
+    expect(update).toMatch(/<0012> <5E74>/);
+    expect(update).toMatch(/<0013> <0035>/);
+  });
+
+  it("is read by pdfjs from the appended map", async () => {
+    const model = await extractPdf(brokenCidPdf(), { ocr: false });
+    expect(allText(model).replace(/\s+/g, "")).toBe(`${"年".repeat(8)}\ufffd\ufffd5`.repeat(4));
   });
 });
 
