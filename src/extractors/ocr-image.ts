@@ -609,9 +609,9 @@ function dashedLine(runs: PixelRun[], em: number): PixelRun {
  * the same on its own, so each such line must have five dashes or more over twelve ems, alike in
  * length and in spacing, with paper between them (a row of values has other values there), and
  * share the places of its dashes with another ruling across the table's whole width: one with no
- * text on its line before its first dash (a table row starts with its label, however far left). A
- * ruling cut short by a cell spanning rows starts mid-table, beside that cell's text: its dashes
- * stand where the full rulings' do.
+ * text on its line before its first dash (a table row starts with its label, however far left): three
+ * in five of its dashes where that ruling has one. A ruling cut short by a cell spanning rows starts
+ * mid-table, beside that cell's text: four in five of its dashes stand where a full ruling's do.
  */
 function sparseDashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number): PixelRun[] {
   const chains = chainRuns(
@@ -623,40 +623,7 @@ function sparseDashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number
     const q = [...xs].sort((a, b) => a - b);
     return q[Math.ceil(0.85 * (q.length - 1))] <= 1.6 * q[Math.floor(0.15 * (q.length - 1))];
   };
-  // Text on the line, between x0 and x1: the longest stretch of columns inked both above and below
-  // the line within half an em (a value or a label the line runs through; text beside a ruling
-  // stands on one side of it), counting no column inked over nine tenths of that band (a column
-  // ruling crosses it whole) and forgiving a blank column or two inside a character. The line's own
-  // rows are left out (a dash broken into bits too short to be pieces is no text). The scan's specks
-  // are a pixel or three wide; a digit is a quarter of an em or more.
-  const half = Math.round(em / 2);
-  const textAt = (line: PixelRun, x0: number, x1: number) => {
-    const y = Math.round(line.pos);
-    const own = Math.ceil(line.thick / 2) + 2;
-    const inked = (x: number, dir: -1 | 1) => {
-      let dark = 0;
-      for (let d = own; d <= half; d++) {
-        const yy = y + dir * d;
-        if (yy >= 0 && yy < img.height && img.data[yy * img.width + x] < lax) dark++;
-      }
-      return dark;
-    };
-    let longest = 0;
-    let run = 0;
-    let blank = 0;
-    for (let x = Math.max(0, Math.round(x0)); x <= Math.min(img.width - 1, Math.round(x1)); x++) {
-      const [above, below] = [inked(x, -1), inked(x, 1)];
-      if (above > 0 && below > 0 && above + below < 0.9 * 2 * (half - own + 1)) {
-        run += blank + 1;
-        blank = 0;
-        longest = Math.max(longest, run);
-      } else if (run > 0 && ++blank > 2) {
-        run = 0;
-        blank = 0;
-      }
-    }
-    return longest >= 0.25 * em;
-  };
+  const textAt = (line: PixelRun, x0: number, x1: number) => textOnLine(img, lax, em, line, x0, x1);
   const lines = chains.filter(({ runs }) => {
     if (runs.length < 5 || runs[runs.length - 1].b - runs[0].a < 12 * em) return false;
     const gaps = runs.slice(1).map((r, k) => r.a - runs[k].b);
@@ -681,6 +648,43 @@ function sparseDashedRuns(img: Gray, lax: number, pieces: PixelRun[], em: number
       ),
     )
     .map(({ runs }) => dashedLine(runs, em));
+}
+
+/**
+ * Whether text stands on a horizontal line between x0 and x1: the longest stretch of columns inked
+ * both above and below the line within half an em (a value or a label the line runs through; text
+ * beside a ruling stands on one side of it) is a quarter of an em or more (a digit's width; the
+ * scan's specks are a pixel or three wide). A column inked over nine tenths of that band is a column
+ * ruling crossing it, no text; a blank column or two inside a character is forgiven. The line's own
+ * rows are left out (a dash broken into bits too short to be pieces is no text).
+ */
+function textOnLine(img: Gray, lax: number, em: number, line: PixelRun, x0: number, x1: number): boolean {
+  const half = Math.round(em / 2);
+  const y = Math.round(line.pos);
+  const own = Math.ceil(line.thick / 2) + 2;
+  const inked = (x: number, dir: -1 | 1) => {
+    let dark = 0;
+    for (let d = own; d <= half; d++) {
+      const yy = y + dir * d;
+      if (yy >= 0 && yy < img.height && img.data[yy * img.width + x] < lax) dark++;
+    }
+    return dark;
+  };
+  let longest = 0;
+  let run = 0;
+  let blank = 0;
+  for (let x = Math.max(0, Math.round(x0)); x <= Math.min(img.width - 1, Math.round(x1)); x++) {
+    const [above, below] = [inked(x, -1), inked(x, 1)];
+    if (above > 0 && below > 0 && above + below < 0.9 * 2 * (half - own + 1)) {
+      run += blank + 1;
+      blank = 0;
+      longest = Math.max(longest, run);
+    } else if (run > 0 && ++blank > 2) {
+      run = 0;
+      blank = 0;
+    }
+  }
+  return longest >= 0.25 * em;
 }
 
 /** A threshold `share` of the way from the ink threshold to white: hairlines print lighter than text. */
