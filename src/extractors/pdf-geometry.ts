@@ -462,42 +462,50 @@ export function rulings(
  * Dotted borders: a browser prints a CSS `dotted` border as a row of small filled squares (0.75 pt
  * every 1.5 pt). Dots on one line (their middles within 0.3 pt across it), each less than twice a
  * dot's size after the one before, make a ruling when there are eight or more over 10 pt. A dotted
- * area (a halftone), whose rows of dots lie a dot or two apart, makes none: a line with another
- * within 3 pt beside it along most of it is no ruling. Returns [position across, start, end].
+ * area (a halftone), whose rows of dots lie a dot or two apart, makes none: a line with two others
+ * within 3 pt beside it along most of it is no ruling. (Two side by side are a doubled border: a
+ * header row's bottom and the next row's top, each dotted; where they coincide, each dot is painted
+ * twice.) Returns [position across, start, end].
  */
 function dottedLines(dots: { x0: number; x1: number; y0: number; y1: number }[], horizontal: boolean) {
   const across = (d: (typeof dots)[number]) => (horizontal ? (d.y0 + d.y1) / 2 : (d.x0 + d.x1) / 2);
   const from = (d: (typeof dots)[number]) => (horizontal ? d.x0 : d.y0);
   const to = (d: (typeof dots)[number]) => (horizontal ? d.x1 : d.y1);
-  const sorted = [...dots].sort((a, b) => across(a) - across(b) || from(a) - from(b));
-  const lines: [number, number, number][] = [];
-  let run: typeof dots = [];
-  const flush = () => {
-    if (run.length >= 8 && to(run[run.length - 1]) - from(run[0]) >= 10)
-      lines.push([across(run[0]), from(run[0]), to(run[run.length - 1])]);
-    run = [];
-  };
-  for (const d of sorted) {
-    const last = run[run.length - 1];
-    const size = last ? Math.max(to(last) - from(last), 0.5) : 0;
-    if (
-      last &&
-      Math.abs(across(d) - across(last)) <= 0.3 &&
-      from(d) - to(last) <= 2 * size &&
-      from(d) > from(last)
-    )
-      run.push(d);
-    else {
-      flush();
-      run = [d];
-    }
+  // Bands of dots whose middles lie within 0.3 pt across (a line's dots differ by rounding), each
+  // then read along.
+  const byAcross = [...dots].sort((a, b) => across(a) - across(b));
+  const bands: (typeof dots)[] = [];
+  for (const d of byAcross) {
+    const band = bands[bands.length - 1];
+    if (band && across(d) - across(band[0]) <= 0.3) band.push(d);
+    else bands.push([d]);
   }
-  flush();
+  const lines: [number, number, number][] = [];
+  for (const band of bands) {
+    let run: typeof dots = [];
+    const flush = () => {
+      if (run.length >= 8 && to(run[run.length - 1]) - from(run[0]) >= 10)
+        lines.push([across(run[0]), from(run[0]), to(run[run.length - 1])]);
+      run = [];
+    };
+    for (const d of band.sort((p, q) => from(p) - from(q))) {
+      const last = run[run.length - 1];
+      const size = last ? Math.max(to(last) - from(last), 0.5) : 0;
+      // (A dot painted twice, by two borders meeting there, is one dot.)
+      if (last && Math.abs(from(d) - from(last)) < 0.1) continue;
+      if (last && from(d) - to(last) <= 2 * size && from(d) > from(last)) run.push(d);
+      else {
+        flush();
+        run = [d];
+      }
+    }
+    flush();
+  }
   return lines.filter(
     ([at, a, b]) =>
-      !lines.some(
+      lines.filter(
         ([at2, a2, b2]) =>
           at2 !== at && Math.abs(at2 - at) <= 3 && Math.min(b, b2) - Math.max(a, a2) >= 0.5 * (b - a),
-      ),
+      ).length < 2,
   );
 }

@@ -359,12 +359,13 @@ describe("rulings", () => {
   const line = (x0: number, y0: number, x1: number, y1: number) => new Float32Array([0, x0, y0, 1, x1, y1]);
   const flip = [1, 0, 0, -1, 0, 100];
 
-  it("joins a row of dots into a dotted ruling, but takes none from a halftone's rows of dots", () => {
-    // Filled squares of 0.75 pt every 1.5 pt: one row of 40 at y 10, and five rows 1.5 pt apart at y 50.
+  it("joins a row of dots into a dotted ruling, also one painted twice, but takes none from a halftone", () => {
+    // Filled squares of 0.75 pt every 1.5 pt: one row of 40 at y 10, one at y 30 painted twice (a
+    // header row's bottom border and the next row's top, both dotted), and five rows 1.5 pt apart at y 50.
     const square = (x: number, y: number) =>
       new Float32Array([0, x, y, 1, x + 0.75, y, 1, x + 0.75, y + 0.75, 1, x, y + 0.75, 4]);
     const row = (y: number) => Array.from({ length: 40 }, (_, k) => square(10 + 1.5 * k, y));
-    const squares = [...row(10), ...[50, 51.5, 53, 54.5, 56].flatMap(row)];
+    const squares = [...row(10), ...row(30), ...row(30), ...[50, 51.5, 53, 54.5, 56].flatMap(row)];
     const found = rulings(
       squares.map(() => OPS.constructPath),
       squares.map((sq) => [OPS.fill, [sq], null]),
@@ -372,10 +373,11 @@ describe("rulings", () => {
       [1, 0, 0, 1, 0, 0],
     );
     expect(found.v).toEqual([]);
-    expect(found.h).toHaveLength(1);
-    expect(found.h[0].y).toBeCloseTo(10.375, 2);
-    expect(found.h[0].x0).toBeCloseTo(10, 2);
-    expect(found.h[0].x1).toBeCloseTo(69.25, 2);
+    expect(found.h.map((h) => h.y)).toEqual([10.375, 30.375]);
+    for (const h of found.h) {
+      expect(h.x0).toBeCloseTo(10, 2);
+      expect(h.x1).toBeCloseTo(69.25, 2);
+    }
   });
 
   it("reads no ruling from a path ended unpainted (a clip), so its points need not be listed", () => {
