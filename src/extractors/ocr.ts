@@ -457,6 +457,10 @@ const NUMBER_TEXT = /^[+-]?\d[\d,.]*$/;
 /** Whether two boxes share some area. */
 const boxesOverlap = (a: Box, b: Box): boolean => a.x0 < b.x1 && a.x1 > b.x0 && a.y0 < b.y1 && a.y1 > b.y0;
 
+/** Whether box `a` lies inside box `b`, give or take two pixels. */
+const boxInside = (a: Box, b: Box): boolean =>
+  a.x0 >= b.x0 - 2 && a.x1 <= b.x1 + 2 && a.y0 >= b.y0 - 2 && a.y1 <= b.y1 + 2;
+
 /**
  * Blobs side by side on one line (a vertical overlap of half the lower one, less than half an em apart)
  * joined into one box each: the digits of one number.
@@ -972,13 +976,11 @@ export function hanForDigit(
   line: () => ValueLine,
 ): boolean {
   if (!CJK.test(text) || text.length > 4) return false;
-  if ([...text].length === 1 && inkEm <= 0.7) {
-    const { before, numbers } = line();
-    if (before && numbers >= 1) return true;
-  }
+  let measured: ValueLine | undefined;
+  const onLine = () => (measured ??= line());
+  if ([...text].length === 1 && inkEm <= 0.7 && onLine().before && onLine().numbers >= 1) return true;
   if (banded || !(conf < 35 || HAN_LIKE_DIGIT.test(text))) return false;
-  const { before, numbers } = line();
-  return before ? numbers >= 2 : numbers >= 4;
+  return onLine().before ? onLine().numbers >= 2 : onLine().numbers >= 4;
 }
 
 /**
@@ -987,10 +989,7 @@ export function hanForDigit(
  * apart are none. Ink left is a blob standing outside every box read apart.
  */
 export function wordsOnInkLeft(words: OcrWord[], blobs: Box[], readApart: Box[]): OcrWord[] {
-  const inkLeft = blobs.filter(
-    (b) =>
-      !readApart.some((c) => b.x0 >= c.x0 - 2 && b.x1 <= c.x1 + 2 && b.y0 >= c.y0 - 2 && b.y1 <= c.y1 + 2),
-  );
+  const inkLeft = blobs.filter((b) => !readApart.some((c) => boxInside(b, c)));
   return words.filter((w) =>
     inkLeft.some((b) =>
       boxesOverlap(b, { x0: w.left, y0: w.top, x1: w.left + w.width, y1: w.top + w.height }),
@@ -1040,8 +1039,7 @@ export async function ocrPageImage(
     .filter((c) => blobs.some((b) => boxesOverlap(b, c)));
   // Outside ruled cells, lines laid out in columns (borderless table rows) are read word by word too:
   // read as one line, their columns run together (`128220 0 0 0`).
-  const inCell = (b: Box) =>
-    cells.some((c) => b.x0 >= c.x0 - 2 && b.x1 <= c.x1 + 2 && b.y0 >= c.y0 - 2 && b.y1 <= c.y1 + 2);
+  const inCell = (b: Box) => cells.some((c) => boxInside(b, c));
   const pad = Math.round(emPx / 8);
   const columnar = columnWords(
     blobs.filter((b) => !inCell(b)),

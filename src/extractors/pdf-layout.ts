@@ -489,9 +489,12 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     // columns (a row of seven, the rows below with 总计 only). Such rulings are no cell structure: the
     // table is read as a borderless one from its lines. (Values on two lines of one cell, or two
     // values on one line, are what a single lost ruling of a scan leaves: those stay cells.)
-    const openArea = [...span.values()].some((s) => {
-      const values = groupLines(s.pieces).map((l) => segmentsOf(l).filter((g) => g.value));
-      const lines = values.filter((v) => v.length > 0);
+    // Each span's text lines, cut into segments once, for both tests below.
+    const spanLines = new Map(
+      [...span].map(([root, s]) => [root, groupLines(s.pieces).map((l) => segmentsOf(l))]),
+    );
+    const openArea = [...spanLines.values()].some((segLines) => {
+      const lines = segLines.map((segs) => segs.filter((g) => g.value)).filter((v) => v.length > 0);
       const columns = cluster(
         lines.flat().map((g) => g.x1),
         2,
@@ -512,10 +515,9 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
     // the confidence it was read with.
     const splitValues = new Map<number, Segment[]>();
     for (const [root, s] of span) {
-      if (s.c1 === s.c0 || s.r1 !== s.r0) continue;
-      const lines = groupLines(s.pieces);
-      if (lines.length !== 1) continue;
-      const segs = segmentsOf(lines[0]);
+      const lines = spanLines.get(root)!;
+      if (s.c1 === s.c0 || s.r1 !== s.r0 || lines.length !== 1) continue;
+      const segs = lines[0];
       if (segs.length !== s.c1 - s.c0 + 1 || segs.some((g) => !g.value)) continue;
       const inOwn = segs.every((g, k) => {
         const mid = (g.x0 + g.x1) / 2;
@@ -542,35 +544,23 @@ function ruledTables(page: PageInput, free: Set<Piece>): Grid[] {
       for (let c = 0; c < nc; c++) {
         const root = cells.find(r * nc + c);
         const s = span.get(root)!;
-        const c0 = conf.get(root);
+        // A value of a cut span is a cell of its own column.
         const split = splitValues.get(root)?.[c - s.c0];
-        if (split) {
-          const own = lowestConf(split.pieces);
-          row.push({
-            ...(own !== undefined ? { conf: own } : {}),
-            text: split.text,
-            origin: true,
-            originRow: r,
-            originCol: c,
-            colspan: 1,
-            rowspan: 1,
-            pos: { page: page.page, row: r, col: c, box: pageBox(page, xs[c], ys[r], xs[c + 1], ys[r + 1]) },
-          });
-          continue;
-        }
+        const { r0, c0, r1, c1 } = split ? { r0: r, c0: c, r1: r, c1: c } : s;
+        const cf = split ? lowestConf(split.pieces) : conf.get(root);
         row.push({
-          ...(c0 !== undefined ? { conf: c0 } : {}),
-          text: text.get(root) ?? "",
-          origin: r === s.r0 && c === s.c0,
-          originRow: s.r0,
-          originCol: s.c0,
-          colspan: s.c1 - s.c0 + 1,
-          rowspan: s.r1 - s.r0 + 1,
+          ...(cf !== undefined ? { conf: cf } : {}),
+          text: split ? split.text : (text.get(root) ?? ""),
+          origin: r === r0 && c === c0,
+          originRow: r0,
+          originCol: c0,
+          colspan: c1 - c0 + 1,
+          rowspan: r1 - r0 + 1,
           pos: {
             page: page.page,
             row: r,
             col: c,
-            box: pageBox(page, xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1]),
+            box: pageBox(page, xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]),
           },
         });
       }

@@ -153,11 +153,20 @@ function parseToUnicode(cmap: string): Map<number, string> {
   return out;
 }
 
-function readFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Type3Font | undefined {
+/** A font's /ToUnicode map, read; undefined when it has none (or none that can be read). */
+function toUnicodeOf(
+  obj: PdfObj,
+  objs: Map<number, PdfObj>,
+  bytes: Uint8Array,
+): Map<number, string> | undefined {
   const tu = ref(obj.dict, "ToUnicode");
   const cmap = tu === undefined ? undefined : streamText(bytes, objs.get(tu));
-  if (!cmap) return undefined;
-  const unicode = parseToUnicode(cmap);
+  return cmap ? parseToUnicode(cmap) : undefined;
+}
+
+function readFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Type3Font | undefined {
+  const unicode = toUnicodeOf(obj, objs, bytes);
+  if (!unicode) return undefined;
   const scale = Math.abs(Number(/\/FontMatrix\s*\[\s*([-\d.eE+]+)/.exec(obj.dict)?.[1] ?? "0.001"));
   const first = Number(/\/FirstChar\s+(\d+)/.exec(obj.dict)?.[1] ?? "0");
   const widths = valueText(obj.dict, "Widths", objs, "[", "]");
@@ -184,12 +193,10 @@ function readFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Ty
  */
 function readCidFont(obj: PdfObj, objs: Map<number, PdfObj>, bytes: Uint8Array): Type3Font | undefined {
   if (!/\/Encoding\s*\/Identity-H\b/.test(obj.dict)) return undefined;
-  const tu = ref(obj.dict, "ToUnicode");
-  const cmap = tu === undefined ? undefined : streamText(bytes, objs.get(tu));
+  const unicode = toUnicodeOf(obj, objs, bytes);
   const desc = /\/DescendantFonts\s*\[\s*(\d+)\s+\d+\s+R/.exec(obj.dict)?.[1];
   const cidFont = desc === undefined ? undefined : objs.get(Number(desc))?.dict;
-  if (!cmap || !cidFont) return undefined;
-  const unicode = parseToUnicode(cmap);
+  if (!unicode || !cidFont) return undefined;
   const dw = Number(/\/DW\s+(\d+)/.exec(cidFont)?.[1] ?? "1000") / 1000;
   const advance = new Map<number, number>();
   for (const code of unicode.keys()) advance.set(code, dw);

@@ -3,7 +3,7 @@
 // Pages are given as pieces and rulings, as pdf.ts hands them to the layout.
 import { describe, expect, it } from "vitest";
 import type { HSeg, Piece, VSeg } from "../../src/extractors/pdf-geometry.js";
-import { type LayoutNotes, layoutPages } from "../../src/extractors/pdf-layout.js";
+import { type LayoutNotes, layoutPages, type PageInput } from "../../src/extractors/pdf-layout.js";
 import type { Block, TableBlock } from "../../src/model/document.js";
 
 /** A run of text on a baseline; CJK characters a whole em wide, digits half an em. */
@@ -28,6 +28,16 @@ function grid(xs: number[], ys: number[]): { h: HSeg[]; v: VSeg[] } {
     v: xs.map((x) => ({ x, y0: ys[0], y1: ys[ys.length - 1] })),
   };
 }
+
+/** A US Letter page of the given pieces and no rulings, as the layout takes it. */
+const letterPage = (n: number, pieces: Piece[]): PageInput => ({
+  page: n,
+  width: 612,
+  height: 792,
+  pieces,
+  h: [],
+  v: [],
+});
 
 const tables = (blocks: Block[]) => blocks.filter((b): b is TableBlock => b.kind === "table");
 const rowsOf = (t: TableBlock) => t.rows.map((r) => r.filter((c) => c.origin).map((c) => c.text));
@@ -138,14 +148,14 @@ describe("a wrapped label filling its cell up to the value beside it", () => {
   pieces.push(piece("316441", pieces[4].x1 + 3, 527));
 
   it("sets the value apart from the label when it starts on the page's value column", () => {
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(texts(blocks)).toContain("行政事业性收费 316441");
   });
 
   it("keeps label and number together where no value column confirms the cut", () => {
     const alone = [piece("行政事业性收费", 36, 527)];
     alone.push(piece("316441", alone[0].x1 + 3, 527));
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces: alone, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, alone)]);
     expect(texts(blocks)).toContain("行政事业性收费316441");
   });
 });
@@ -157,30 +167,32 @@ describe("a table flattened to one paragraph per cell, printed by a browser", ()
     cells.flatMap((c, i) =>
       c === null ? [] : [piece(c, /[\d-]/.test(c[0]) ? 300 : 260, top + i * PITCH, 10.5)],
     );
-  const page = (n: number, pieces: Piece[]) => ({ page: n, width: 612, height: 792, pieces, h: [], v: [] });
   const read = (blocks: Block[]) =>
     blocks.flatMap((b) => (b.kind === "text" ? [b.explicitBlank ? "∅" : b.text] : ["table"]));
 
   it("reads an empty line between cell lines as a blank cell", () => {
     const blocks = layoutPages([
-      page(1, cellLines(["二、上年结转政府信息公开申请数量", null, "0", null, "0", "0", "0", "0"], 60)),
+      letterPage(1, cellLines(["二、上年结转政府信息公开申请数量", null, "0", null, "0", "0", "0", "0"], 60)),
     ]);
     expect(read(blocks)).toEqual(["二、上年结转政府信息公开申请数量", "∅", "0", "∅", "0", "0", "0", "0"]);
   });
 
   it("reads one empty line between two labels as spacing, and needs values on the page", () => {
     const headings = layoutPages([
-      page(1, cellLines(["二、主动公开政府信息情况", null, "第二十条第(一)项", "规章", "3", "4", "5"], 60)),
+      letterPage(
+        1,
+        cellLines(["二、主动公开政府信息情况", null, "第二十条第(一)项", "规章", "3", "4", "5"], 60),
+      ),
     ]);
     expect(read(headings)).not.toContain("∅");
     const prose = layoutPages([
-      page(1, cellLines(["一、总体情况", null, "本年度共收到申请", null, "二、主动公开"], 60)),
+      letterPage(1, cellLines(["一、总体情况", null, "本年度共收到申请", null, "二、主动公开"], 60)),
     ]);
     expect(read(prose)).not.toContain("∅");
   });
 
   /** Short pages (as high as eight cell lines and a margin), so that the page's edge bounds its room. */
-  const short = (n: number, pieces: Piece[]) => ({ ...page(n, pieces), height: 60 + 8 * PITCH + 30 });
+  const short = (n: number, pieces: Piece[]) => ({ ...letterPage(n, pieces), height: 60 + 8 * PITCH + 30 });
   /** The text blocks, blank cells as "∅" (certain) and "∅?" (uncertain). */
   const marks = (blocks: Block[]) =>
     blocks.flatMap((b) => (b.kind === "text" ? [b.explicitBlank ? (b.uncertain ? "∅?" : "∅") : b.text] : []));
@@ -244,7 +256,7 @@ describe("a table flattened to one paragraph per cell, printed by a browser", ()
           y += P;
         }
       }
-      return { ...page(n, pieces), height: 60 + 8 * P + 5 };
+      return { ...letterPage(n, pieces), height: 60 + 8 * P + 5 };
     };
     const blocks = layoutPages([
       laid(1, ["规章", "1", "2", "3", "行政许可", "4", "5", "6", "7"]),
@@ -284,7 +296,7 @@ describe("a table flattened to one paragraph per cell, printed by a browser", ()
       y = next > bottom ? 60 : next;
       if (c !== null) pages[pages.length - 1].push(piece(c, label ? 260 : 300, y, 10.5));
     }
-    return pages.map((pieces, i) => ({ ...page(i + 1, pieces), height: bottom + 40 }));
+    return pages.map((pieces, i) => ({ ...letterPage(i + 1, pieces), height: bottom + 40 }));
   };
   const rows = (n: number, blanks: (i: number) => number) =>
     Array.from({ length: n }, (_, i) => {
@@ -350,7 +362,10 @@ describe("a long label wrapped inside its parenthesis", () => {
   /** The text read from lines at the left margin, each given with its baseline. */
   const lay = (lines: [string, number][]) =>
     layoutPages([
-      { page: 1, width: 612, height: 792, pieces: lines.map(([t, y]) => piece(t, 36, y)), h: [], v: [] },
+      letterPage(
+        1,
+        lines.map(([t, y]) => piece(t, 36, y)),
+      ),
     ]).flatMap((b) => (b.kind === "text" ? [b.text] : []));
 
   it("is one label, not the row its second line begins like", () => {
@@ -373,7 +388,7 @@ describe("a long label wrapped inside its parenthesis", () => {
       ["行政强制、行政检查、行政征收和其他类,以及公共服务事项)", 118],
     ];
     const pieces = lines.map(([t, y]) => ({ ...piece(t, 36, y), conf: 0.95 }));
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(blocks.filter((b) => b.kind === "text")).toHaveLength(2);
   });
 
@@ -389,7 +404,6 @@ describe("a long label wrapped inside its parenthesis", () => {
 });
 
 describe("page numbers and values on a page's first or last line", () => {
-  const page = (n: number, pieces: Piece[]) => ({ page: n, width: 612, height: 792, pieces, h: [], v: [] });
   const body = (n: number) => [
     piece("政府信息公开工作年度报告正文", 72, 300 + n),
     piece("规章", 72, 330),
@@ -398,16 +412,18 @@ describe("page numbers and values on a page's first or last line", () => {
   const texts2 = (blocks: Block[]) => blocks.flatMap((b) => (b.kind === "text" ? [b.text] : []));
 
   it("drops numbers in the bottom margin that run with the pages", () => {
-    const blocks = layoutPages([1, 2, 3].map((n) => page(n, [...body(n), piece(String(n + 4), 300, 770)])));
+    const blocks = layoutPages(
+      [1, 2, 3].map((n) => letterPage(n, [...body(n), piece(String(n + 4), 300, 770)])),
+    );
     expect(texts2(blocks)).not.toEqual(expect.arrayContaining(["5"]));
     expect(texts2(blocks).some((t) => /^[567]$/.test(t))).toBe(false);
   });
 
   it("keeps a value alone on the last line of one page, and a negative number", () => {
     const blocks = layoutPages([
-      page(1, [...body(1), piece("10", 300, 770)]),
-      page(2, [...body(2), piece("-3", 300, 770)]),
-      page(3, body(3)),
+      letterPage(1, [...body(1), piece("10", 300, 770)]),
+      letterPage(2, [...body(2), piece("-3", 300, 770)]),
+      letterPage(3, body(3)),
     ]);
     expect(texts2(blocks)).toEqual(expect.arrayContaining(["10", "-3"]));
   });
@@ -429,7 +445,7 @@ describe("empty cell lines lower than text lines", () => {
 
   it("inserts the most blanks the heights allow, the extra ones uncertain, and says so", () => {
     const notes: LayoutNotes = { unsureBlankRuns: 0 };
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }], notes);
+    const blocks = layoutPages([letterPage(1, pieces)], notes);
     const run = blocks.slice(
       1,
       blocks.findIndex((b) => b.kind === "text" && b.text === "1"),
@@ -456,7 +472,7 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
 
   it("finds the empty column under its header and leaves its cells blank", () => {
     const pieces = [...headerLines, ...valueLines(180)].flat();
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 
@@ -468,10 +484,7 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
       ...headerLines.slice(0, 4).flatMap((l) => shift(l, 620)),
     ];
     const page2 = [...shift(headerLines[4], -120), ...valueLines(60).flat()];
-    const blocks = layoutPages([
-      { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
-      { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
-    ]);
+    const blocks = layoutPages([letterPage(1, page1), letterPage(2, page2)]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 
@@ -492,7 +505,7 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
       ...wrapped.map((t, k) => piece(t, 40, 195 + 15 * k)),
       ...rowLines(rows.slice(1), 195 + 15 * wrapped.length).flat(),
     ];
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     // (The wrapped lines join the labels of the rows beside them; the values keep the empty column.)
     expect(cellsOf(blocks).map((r) => r.slice(1))).toEqual(rows.map((r) => r.slice(1)));
   });
@@ -506,7 +519,7 @@ describe("a borderless Table 3 with a column left empty in every row", () => {
         return { ...p, top: p.top + dy, bottom: p.bottom + dy, base: p.base + dy };
       });
     const pieces = [...headerLines.map(spread), ...rowLines(rows, 175).map(spread)].flat();
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(cellsOf(blocks)).toEqual(rows);
     expect(tables(blocks).filter((t) => t.rows.some((r) => /予以公开/.test(r[0]?.text ?? "")))).toHaveLength(
       1,
@@ -545,7 +558,7 @@ describe("a borderless Table 3 printed small across a wide page", () => {
   for (const other of ["其他", "\uFFFD他"]) {
     it(`finds the empty column where ${other} heads its column from a line of its own`, () => {
       const pieces = [...headerWith(other), ...rowLines(rows, 175)].flat();
-      const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+      const blocks = layoutPages([letterPage(1, pieces)]);
       expect(cellsOf(blocks)).toEqual(rows);
     });
   }
@@ -558,9 +571,7 @@ describe("a borderless Table 3 printed small across a wide page", () => {
     const lines = rowLines(withLong, 175).map((l, k) =>
       k === 1 ? [piece(long, 40, 190, 3.4), ...l.slice(1)] : l,
     );
-    const blocks = layoutPages([
-      { page: 1, width: 612, height: 792, pieces: [...headerWith("其他"), ...lines].flat(), h: [], v: [] },
-    ]);
+    const blocks = layoutPages([letterPage(1, [...headerWith("其他"), ...lines].flat())]);
     const table = tables(blocks).find((t) => t.rows.some((r) => /予以公开/.test(r[0]?.text ?? "")));
     // (Labels come with half-width parentheses, as the layout normalises all text.)
     expect(table?.rows.map((r) => r.map((c) => c.text))).toContainEqual([
@@ -615,7 +626,7 @@ describe("a borderless Table 3 whose empty columns a browser squeezed to a chara
 
   it("finds each squeezed column under its own stacked label", () => {
     const pieces = [...header, ...lines].flat();
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 });
@@ -629,10 +640,7 @@ describe("a borderless Table 3 continued on the next page, its last two columns 
   it("keeps the empty column on the next page", () => {
     const page1 = [...header, ...rowLines(socialBlank.slice(0, 1), 180, near)].flat();
     const page2 = rowLines(socialBlank.slice(1), 60, near).flat();
-    const blocks = layoutPages([
-      { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
-      { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
-    ]);
+    const blocks = layoutPages([letterPage(1, page1), letterPage(2, page2)]);
     expect(cellsOf(blocks)).toEqual(socialBlank);
   });
 });
@@ -649,7 +657,7 @@ describe("a borderless Table 3 with its first column, next to the row labels, em
 
   it("places the empty first column under 自然人 and leaves its cells blank", () => {
     const pieces = [...headerLines, ...valueLines(180)].flat();
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 
@@ -661,10 +669,7 @@ describe("a borderless Table 3 with its first column, next to the row labels, em
       [piece("（含部分）", 40, 195)],
     ].flat();
     const page2 = valueLines(60, rows.slice(1)).flat();
-    const blocks = layoutPages([
-      { page: 1, width: 612, height: 792, pieces: page1, h: [], v: [] },
-      { page: 2, width: 612, height: 792, pieces: page2, h: [], v: [] },
-    ]);
+    const blocks = layoutPages([letterPage(1, page1), letterPage(2, page2)]);
     expect(cellsOf(blocks).slice(-2)).toEqual(rows.slice(1));
   });
 
@@ -672,9 +677,7 @@ describe("a borderless Table 3 with its first column, next to the row labels, em
     // The same table with its 自然人 column printed: nothing is left over.
     const full = rows.map((r) => [r[0], "3", ...r.slice(2)]);
     const lines = rowLines(full, 180);
-    const blocks = layoutPages([
-      { page: 1, width: 612, height: 792, pieces: [...headerLines, ...lines].flat(), h: [], v: [] },
-    ]);
+    const blocks = layoutPages([letterPage(1, [...headerLines, ...lines].flat())]);
     expect(cellsOf(blocks)).toEqual(full);
   });
 });
@@ -702,7 +705,7 @@ describe("a borderless Table 3 whose rows are set far apart with their labels wr
   ];
 
   it("keeps the rows in one table, the empty column in its place", () => {
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     const values = tables(blocks)
       .flatMap((t) => t.rows)
       .map((r) => r.map((c) => c.text))
@@ -747,9 +750,7 @@ describe("a borderless Table 3 with its headings set flush left and its values f
   ]);
 
   it("makes no column of the caption: seven columns, each value under its own heading", () => {
-    const blocks = layoutPages([
-      { page: 1, width: 612, height: 792, pieces: [...header, ...lines].flat(), h: [], v: [] },
-    ]);
+    const blocks = layoutPages([letterPage(1, [...header, ...lines].flat())]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 });
@@ -768,7 +769,7 @@ describe("a borderless Table 3 set far apart whose rows mostly print their 总�
   ].flat();
 
   it("keeps the rows in one table, each value under its own heading", () => {
-    const blocks = layoutPages([{ page: 1, width: 612, height: 792, pieces, h: [], v: [] }]);
+    const blocks = layoutPages([letterPage(1, pieces)]);
     expect(cellsOf(blocks)).toEqual(rows);
   });
 });

@@ -191,6 +191,10 @@ describe("geometry", () => {
     ]);
   });
 
+  /** The tables read from a one-page PDF of 300 × 200 pt drawn by the given content stream lines. */
+  const tablesOfPage = async (content: string[]) =>
+    tables(await extractPdf(buildPdf([{ width: 300, height: 200, content: content.join("\n") }])));
+
   /** Content stream: straight lines, each [x0, y0, x1, y1], stroked half a point wide. */
   const strokes = (segs: number[][]) =>
     ["0.5 w 0 0 0 RG", ...segs.map(([x0, y0, x1, y1]) => `${x0} ${y0} m ${x1} ${y1} l S`)].join("\n");
@@ -198,33 +202,26 @@ describe("geometry", () => {
   it("a row whose values were printed without the borders between them keeps each value in its column", async () => {
     // The grid's columns are ruled in the header row only; the row below is ruled around, and its
     // three values stand one in each column.
-    const pdf = buildPdf([
-      {
-        width: 300,
-        height: 200,
-        content: [
-          strokes([
-            [20, 150, 240, 150],
-            [20, 130, 240, 130],
-            [20, 110, 240, 110],
-            [20, 150, 20, 110],
-            [120, 150, 120, 110],
-            [160, 150, 160, 130],
-            [200, 150, 200, 130],
-            [240, 150, 240, 110],
-          ]),
-          text(25, 135, "Item"),
-          text(125, 135, "Made"),
-          text(165, 135, "Open"),
-          text(205, 135, "Total"),
-          text(25, 115, "Rules"),
-          text(140, 115, "/"),
-          text(180, 115, "/"),
-          text(220, 115, "/"),
-        ].join("\n"),
-      },
+    const [t] = await tablesOfPage([
+      strokes([
+        [20, 150, 240, 150],
+        [20, 130, 240, 130],
+        [20, 110, 240, 110],
+        [20, 150, 20, 110],
+        [120, 150, 120, 110],
+        [160, 150, 160, 130],
+        [200, 150, 200, 130],
+        [240, 150, 240, 110],
+      ]),
+      text(25, 135, "Item"),
+      text(125, 135, "Made"),
+      text(165, 135, "Open"),
+      text(205, 135, "Total"),
+      text(25, 115, "Rules"),
+      text(140, 115, "/"),
+      text(180, 115, "/"),
+      text(220, 115, "/"),
     ]);
-    const [t] = tables(await extractPdf(pdf));
     expect(rowTexts(t)).toEqual([
       ["Item", "Made", "Open", "Total"],
       ["Rules", "/", "/", "/"],
@@ -259,28 +256,21 @@ describe("geometry", () => {
     const xs = [20, 120, 180, 240];
     const ys = [90, 110, 130, 150];
     const halftone = [0, 1.5, 3, 4.5, 6].map((d) => dotted(20, 30 + d, 240, 30 + d)).join("\n");
-    const pdf = buildPdf([
-      {
-        width: 300,
-        height: 200,
-        content: [
-          "0 0 0 rg",
-          ...ys.map((y) => dotted(20, y, 240, y)),
-          ...xs.map((x) => dotted(x, 90, x, 150)),
-          halftone,
-          text(25, 135, "Item"),
-          text(125, 135, "Made"),
-          text(185, 135, "Open"),
-          text(25, 115, "Rules"),
-          text(150, 115, "4"),
-          text(210, 115, "17"),
-          text(25, 95, "Docs"),
-          text(150, 95, "0"),
-          text(210, 95, "3"),
-        ].join("\n"),
-      },
+    const found = await tablesOfPage([
+      "0 0 0 rg",
+      ...ys.map((y) => dotted(20, y, 240, y)),
+      ...xs.map((x) => dotted(x, 90, x, 150)),
+      halftone,
+      text(25, 135, "Item"),
+      text(125, 135, "Made"),
+      text(185, 135, "Open"),
+      text(25, 115, "Rules"),
+      text(150, 115, "4"),
+      text(210, 115, "17"),
+      text(25, 95, "Docs"),
+      text(150, 95, "0"),
+      text(210, 95, "3"),
     ]);
-    const found = tables(await extractPdf(pdf));
     expect(found).toHaveLength(1);
     expect(rowTexts(found[0])).toEqual([
       ["Item", "Made", "Open"],
@@ -294,42 +284,28 @@ describe("geometry", () => {
     // The label column is ruled row by row; each row's values stand on its line right of the rulings,
     // in no cell (a padded cell's borders dropped by a word processor's HTML import).
     const ys = [150, 130, 110, 90];
-    const pdf = buildPdf([
-      {
-        width: 300,
-        height: 200,
-        content: [
-          strokes([...ys.map((y) => [20, y, 120, y]), [20, 150, 20, 90], [120, 150, 120, 90]]),
-          threeRows,
-        ].join("\n"),
-      },
+    const [t] = await tablesOfPage([
+      strokes([...ys.map((y) => [20, y, 120, y]), [20, 150, 20, 90], [120, 150, 120, 90]]),
+      threeRows,
     ]);
-    const [t] = tables(await extractPdf(pdf));
     expect(rowTexts(t)).toEqual(threeRowsRead);
   });
 
   it("an unruled block of values inside a ruled frame is read as a borderless table, one value a cell", async () => {
     // The labels are ruled row by row, the values' area is one box: its rows of values side by side
     // would otherwise be one cell's text.
-    const pdf = buildPdf([
-      {
-        width: 300,
-        height: 200,
-        content: [
-          strokes([
-            [20, 150, 260, 150],
-            [20, 130, 120, 130],
-            [20, 110, 120, 110],
-            [20, 90, 260, 90],
-            [20, 150, 20, 90],
-            [120, 150, 120, 90],
-            [260, 150, 260, 90],
-          ]),
-          threeRows,
-        ].join("\n"),
-      },
+    const [t] = await tablesOfPage([
+      strokes([
+        [20, 150, 260, 150],
+        [20, 130, 120, 130],
+        [20, 110, 120, 110],
+        [20, 90, 260, 90],
+        [20, 150, 20, 90],
+        [120, 150, 120, 90],
+        [260, 150, 260, 90],
+      ]),
+      threeRows,
     ]);
-    const [t] = tables(await extractPdf(pdf));
     expect(rowTexts(t)).toEqual(threeRowsRead);
   });
 });
